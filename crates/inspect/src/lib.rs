@@ -1,0 +1,35 @@
+//! mtlskit-inspect: decode the artifacts of a mutual-TLS setup and say what is wrong with them.
+//!
+//! Callers hand in bytes and a moment in time; this crate never reads a clock or a file, so the
+//! same code runs in the CLI, the proxy's logs and the browser (WebAssembly).
+//!
+//! The entry point is [`inspect()`]: it sniffs the format of one source (PEM with any number of
+//! blocks, DER, base64, hex dumps), decodes every object in it into an [`report::Item`] that
+//! keeps the DER bytes and a tree of named fields with byte spans, and attaches findings.
+//! [`report::Report`] is the serialisable model of design.md's `inspect --json` contract.
+#![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod der;
+pub mod error;
+pub mod finding;
+pub mod hexdump;
+mod inspect;
+pub mod pem;
+pub mod report;
+pub mod sniff;
+pub mod span;
+pub mod time;
+#[cfg(feature = "std")]
+pub mod x509;
+
+pub use error::Error;
+pub use finding::{Finding, Severity};
+pub use inspect::{inspect, inspect_many, Input};
+pub use report::{Item, ItemBody, Report, SourceError};
+pub use span::{Node, Span};
+pub use time::Timestamp;

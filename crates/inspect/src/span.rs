@@ -1,0 +1,131 @@
+//! Byte spans and the field tree that every decoded item carries.
+//!
+//! A hex view highlights a field by its span; selecting bytes finds the deepest node whose span
+//! contains them. Spans are relative to the item's own bytes (the DER of a certificate, the raw
+//! stream of a TLS direction), never to the text a PEM block was found in.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use serde::Serialize;
+
+/// A range of bytes: `offset` from the start of the item's bytes, `len` bytes long.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+pub struct Span {
+    pub offset: usize,
+    pub len: usize,
+}
+
+impl Span {
+    pub const fn new(offset: usize, len: usize) -> Self {
+        Self { offset, len }
+    }
+
+    /// One past the last byte.
+    pub const fn end(&self) -> usize {
+        self.offset + self.len
+    }
+
+    pub const fn contains(&self, offset: usize) -> bool {
+        offset >= self.offset && offset < self.offset + self.len
+    }
+
+    /// The span of `part` inside `whole`, when `part` is a sub-slice of it.
+    ///
+    /// Parsers that borrow their input (x509-parser, our DER reader) hand back sub-slices; their
+    /// position is the span. Returns `None` for a slice that does not lie inside `whole`.
+    pub fn of(whole: &[u8], part: &[u8]) -> Option<Self> {
+        let start = whole.as_ptr() as usize;
+        let at = part.as_ptr() as usize;
+        if at < start || at + part.len() > start + whole.len() {
+            return None;
+        }
+        Some(Self::new(at - start, part.len()))
+    }
+}
+
+/// One named field of a decoded item, with its value as text and its bytes.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Node {
+    pub name: String,
+    /// The value as a person reads it; empty for a pure container.
+    pub value: String,
+    pub span: Span,
+    pub children: Vec<Node>,
+}
+
+impl Node {
+    pub fn new(name: impl Into<String>, value: impl Into<String>, span: Span) -> Self {
+        Self {
+            name: name.into(),
+            value: value.into(),
+            span,
+            children: Vec::new(),
+        }
+    }
+
+    pub fn with_children(mut self, children: Vec<Node>) -> Self {
+        self.children = children;
+        self
+    }
+
+    pub fn push(&mut self, child: Node) {
+        self.children.push(child);
+    }
+
+    /// The path of child indexes to the deepest node whose span contains `offset`.
+    ///
+    /// This is how "selecting bytes selects the field" works in the hex view.
+    pub fn path_at(nodes: &[Node], offset: usize) -> Vec<usize> {
+        let mut path = Vec::new();
+        let mut level = nodes;
+        'descend: loop {
+            for (i, node) in level.iter().enumerate() {
+                if node.span.contains(offset) {
+                    path.push(i);
+                    level = &node.children;
+                    continue 'descend;
+                }
+            }
+            return path;
+        }
+    }
+
+    /// Follows a path of child indexes, as returned by [`Node::path_at`].
+    pub fn at_path<'a>(nodes: &'a [Node], path: &[usize]) -> Option<&'a Node> {
+        let (first, rest) = path.split_first()?;
+        let mut node = nodes.get(*first)?;
+        for i in rest {
+            node = node.children.get(*i)?;
+        }
+        Some(node)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    #[test]
+    fn span_of_sub_slice() {
+        let whole = [1u8, 2, 3, 4, 5];
+        assert_eq!(Span::of(&whole, &whole[1..3]), Some(Span::new(1, 2)));
+        let other = [9u8; 2];
+        assert_eq!(Span::of(&whole, &other), None);
+    }
+
+    #[test]
+    fn path_finds_deepest_field() {
+        let tree = vec![Node::new("outer", "", Span::new(0, 10)).with_children(vec![
+            Node::new("a", "1", Span::new(2, 3)),
+            Node::new("b", "2", Span::new(5, 5)),
+        ])];
+        assert_eq!(Node::path_at(&tree, 6), vec![0, 1]);
+        assert_eq!(Node::path_at(&tree, 0), vec![0]);
+        assert_eq!(Node::path_at(&tree, 10), Vec::<usize>::new());
+        assert_eq!(
+            Node::at_path(&tree, &[0, 1]).map(|n| n.name.as_str()),
+            Some("b")
+        );
+    }
+}
