@@ -1,22 +1,297 @@
-//! (being written)
-use alloc::string::String;
+//! The inspection pipeline: sources in, one [`Report`] out.
+//!
+//! Sniffs each source, decodes every object in it, keeps going past bad objects (each becomes
+//! an error naming the source and the object), then links items across sources: a private key
+//! is matched to the certificates and CSRs given with it by public-key fingerprint.
+
+use alloc::format;
+use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
-use crate::report::Report;
+use crate::error::Error;
+use crate::finding::Finding;
+use crate::report::{Item, ItemBody, ItemRef, Opaque, Report, SourceError};
+use crate::sniff::{self, Blob, Object};
 use crate::time::Timestamp;
 
-/// One source to inspect.
+/// One source to inspect: a name for messages (a path, "stdin", "pasted text") and its bytes.
 #[derive(Clone, Copy, Debug)]
 pub struct Input<'a> {
     pub source: &'a str,
     pub bytes: &'a [u8],
 }
 
+/// Inspects one source. `now` adds the findings that depend on time (expiry).
 pub fn inspect(source: &str, bytes: &[u8], now: Option<Timestamp>) -> Report {
     inspect_many(&[Input { source, bytes }], now)
 }
 
-pub fn inspect_many(inputs: &[Input<'_>], _now: Option<Timestamp>) -> Report {
-    let _: Vec<String> = inputs.iter().map(|i| String::from(i.source)).collect();
-    Report::default()
+/// Inspects several sources together, so keys can be matched to certificates across them.
+pub fn inspect_many(inputs: &[Input<'_>], now: Option<Timestamp>) -> Report {
+    let mut report = Report::default();
+    for input in inputs {
+        inspect_source(input, now, &mut report);
+    }
+    link_keys(&mut report.items);
+    report
+}
+
+fn inspect_source(input: &Input<'_>, now: Option<Timestamp>, report: &mut Report) {
+    let error = |message: String| SourceError {
+        source: input.source.to_string(),
+        message,
+    };
+    let blobs = match sniff::sniff(input.bytes) {
+        Ok(blobs) => blobs,
+        Err(e) => return report.errors.push(error(e.to_string())),
+    };
+    let single = blobs.len() == 1;
+    let mut index = 0;
+    for blob in blobs {
+        let blob = match blob {
+            Ok(blob) => blob,
+            Err(e) => {
+                report
+                    .errors
+                    .push(error(format!("object {}: {e}", index + 1)));
+                index += 1;
+                continue;
+            }
+        };
+        if blob.object == Object::EcParameters {
+            continue; // openssl ecparam -genkey writes these before the key; nothing to show.
+        }
+        let encoding = blob.encoding.clone();
+        match decode(blob, now) {
+            Ok(decoded) => {
+                for (body, tree, findings, bytes) in decoded {
+                    report.items.push(Item {
+                        source: input.source.to_string(),
+                        index,
+                        body,
+                        findings,
+                        encoding: encoding.clone(),
+                        bytes,
+                        tree,
+                    });
+                    index += 1;
+                }
+            }
+            Err(e) if single => {
+                report.errors.push(error(e.to_string()));
+                index += 1;
+            }
+            Err(e) => {
+                report
+                    .errors
+                    .push(error(format!("object {} ({encoding}): {e}", index + 1)));
+                index += 1;
+            }
+        }
+    }
+}
+
+type Parts = (ItemBody, Vec<crate::span::Node>, Vec<Finding>, Vec<u8>);
+
+/// Decodes one blob into items (a PKCS#7 bundle gives several).
+fn decode(blob: Blob, now: Option<Timestamp>) -> Result<Vec<Parts>, Error> {
+    let opaque = |format: &str, reason: &str| {
+        let finding = Finding::info("not_decoded", reason);
+        (
+            ItemBody::EncryptedPrivateKey(Opaque {
+                format: format.to_string(),
+            }),
+            Vec::new(),
+            alloc::vec![finding],
+        )
+    };
+    match blob.object {
+        Object::EncryptedPrivateKey => {
+            let (body, tree, findings) = opaque(
+                if blob.encoding.starts_with("PEM") && !blob.encoding.contains("ENCRYPTED") {
+                    "PEM with Proc-Type: 4,ENCRYPTED"
+                } else {
+                    "PKCS#8 EncryptedPrivateKeyInfo"
+                },
+                "the key is encrypted with a passphrase and is not decrypted here; \
+                 `openssl pkey -in FILE -out plain.key` decrypts it",
+            );
+            Ok(alloc::vec![(body, tree, findings, blob.bytes)])
+        }
+        Object::Pkcs12 => {
+            let finding = Finding::info(
+                "not_decoded",
+                "PKCS#12 files are password-protected and not decoded here; \
+                 `openssl pkcs12 -in FILE -nodes` extracts the certificates",
+            );
+            let body = ItemBody::Pkcs12(Opaque {
+                format: "PKCS#12".to_string(),
+            });
+            Ok(alloc::vec![(
+                body,
+                Vec::new(),
+                alloc::vec![finding],
+                blob.bytes
+            )])
+        }
+        Object::Crl => Err(Error::NotDecoded {
+            what: "a certificate revocation list",
+            reason: "CRLs are not decoded yet",
+        }),
+        Object::TlsStream => Err(Error::NotDecoded {
+            what: "a TLS byte stream",
+            reason: "decoding TLS records is not supported yet",
+        }),
+        Object::Capture => Err(Error::NotDecoded {
+            what: "a packet capture",
+            reason: "decoding pcap and pcapng captures is not supported yet",
+        }),
+        Object::Unknown | Object::EcParameters => Err(Error::UnknownFormat),
+        object => decode_x509(object, blob.bytes, now),
+    }
+}
+
+#[cfg(feature = "std")]
+fn decode_x509(
+    object: Object,
+    bytes: Vec<u8>,
+    now: Option<Timestamp>,
+) -> Result<Vec<Parts>, Error> {
+    use crate::x509::{self, KeyFormat};
+    // The object is the first DER element; what follows (the aux data of an OpenSSL TRUSTED
+    // CERTIFICATE) is not part of it.
+    let first = crate::der::Reader::new(&bytes).read()?;
+    let der = first.raw;
+    let trailing = bytes.len() - der.len();
+    let decoded = match object {
+        Object::Certificate => x509::decode_certificate(der, now)?,
+        Object::Csr => x509::decode_csr(der)?,
+        Object::PublicKey => x509::decode_public_key(der, false)?,
+        Object::RsaPublicKey => x509::decode_public_key(der, true)?,
+        Object::Pkcs8 => x509::decode_private_key(der, KeyFormat::Pkcs8)?,
+        Object::RsaPrivateKey => x509::decode_private_key(der, KeyFormat::Pkcs1)?,
+        Object::EcPrivateKey => x509::decode_private_key(der, KeyFormat::Sec1)?,
+        Object::Pkcs7 => {
+            let mut out = Vec::new();
+            for cert in x509::pkcs7_certificates(der)? {
+                let d = x509::decode_certificate(cert, now)?;
+                out.push((d.body, d.tree, d.findings, cert.to_vec()));
+            }
+            return Ok(out);
+        }
+        _ => return Err(Error::UnknownFormat),
+    };
+    let mut findings = decoded.findings;
+    if trailing > 0 && object != Object::Certificate {
+        findings.push(Finding::warning(
+            "trailing_bytes",
+            format!("{trailing} bytes follow the object and were ignored"),
+        ));
+    }
+    let der = der.to_vec();
+    Ok(alloc::vec![(decoded.body, decoded.tree, findings, der)])
+}
+
+#[cfg(not(feature = "std"))]
+fn decode_x509(
+    object: Object,
+    _bytes: Vec<u8>,
+    _now: Option<Timestamp>,
+) -> Result<Vec<Parts>, Error> {
+    Err(Error::NotDecoded {
+        what: object.name(),
+        reason: "X.509 decoding needs the std feature",
+    })
+}
+
+/// Matches private keys to the certificates and CSRs of the same call.
+fn link_keys(items: &mut [Item]) {
+    let holders: Vec<(usize, String, String)> = items
+        .iter()
+        .enumerate()
+        .filter_map(|(pos, item)| match &item.body {
+            ItemBody::Certificate(c) => Some((
+                pos,
+                c.spki_sha256.clone(),
+                format!("certificate {}", c.subject),
+            )),
+            ItemBody::Csr(c) => Some((pos, c.spki_sha256.clone(), format!("CSR {}", c.subject))),
+            _ => None,
+        })
+        .collect();
+    if holders.is_empty() {
+        return;
+    }
+    let mut pairs: Vec<(usize, usize)> = Vec::new();
+    for (key_pos, item) in items.iter().enumerate() {
+        if let ItemBody::PrivateKey(key) = &item.body {
+            let found = holders
+                .iter()
+                .filter(|(_, spki, _)| key.spki_sha256.as_ref() == Some(spki));
+            pairs.extend(found.map(|(pos, _, _)| (key_pos, *pos)));
+        }
+    }
+    let name = |item: &Item| format!("{} #{}", item.source, item.index);
+    for (key_pos, holder_pos) in &pairs {
+        let (holder, subject) = (
+            name(&items[*holder_pos]),
+            &holders.iter().find(|h| h.0 == *holder_pos),
+        );
+        let subject = subject.map(|h| h.2.clone()).unwrap_or_default();
+        let key_name = name(&items[*key_pos]);
+        let r = ItemRef {
+            source: items[*holder_pos].source.clone(),
+            index: items[*holder_pos].index,
+        };
+        let key = &mut items[*key_pos];
+        if let ItemBody::PrivateKey(k) = &mut key.body {
+            k.matches.push(r);
+        }
+        key.findings.push(Finding::info(
+            "key_matches",
+            format!("this key belongs to the {subject} ({holder})"),
+        ));
+        items[*holder_pos].findings.push(Finding::info(
+            "key_matches",
+            format!("the private key {key_name} belongs to it"),
+        ));
+    }
+    for (pos, item) in items.iter_mut().enumerate() {
+        let is_key = matches!(&item.body, ItemBody::PrivateKey(k) if k.spki_sha256.is_some());
+        if is_key && !pairs.iter().any(|(k, _)| *k == pos) {
+            item.findings.push(Finding::error(
+                "key_mismatch",
+                format!(
+                    "this key matches none of the {} certificates and CSRs given with it",
+                    holders.len()
+                ),
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_sources_are_errors_and_others_still_reported() {
+        let report = inspect_many(
+            &[
+                Input {
+                    source: "a.txt",
+                    bytes: b"garbage",
+                },
+                Input {
+                    source: "b.pem",
+                    bytes: b"",
+                },
+            ],
+            None,
+        );
+        assert!(report.items.is_empty());
+        assert_eq!(report.errors.len(), 2);
+        assert_eq!(report.errors[0].source, "a.txt");
+        assert_eq!(report.errors[1].message, "the input is empty");
+    }
 }
