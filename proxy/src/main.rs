@@ -1,1 +1,25 @@
-fn main() {}
+//! The `mtlskit` binary: a thin shell over the library's commands.
+//!
+//! Exit status (design.md): 0 success; 1 the input was read but is bad; 2 usage or an
+//! unreadable file. Errors are one sentence on stderr.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args = match mtlskit::cli::parse() {
+        Ok(args) => args,
+        Err(e) => {
+            // clap prints help and version to stdout with success; usage errors to stderr.
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match mtlskit::run(args) {
+        Ok(status) => ExitCode::from(status.code()),
+        Err(e) => {
+            eprintln!("mtlskit: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

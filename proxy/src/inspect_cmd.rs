@@ -1,0 +1,85 @@
+//! `mtlskit inspect`: read every path, decode them together, print text or JSON.
+//!
+//! Sources are decoded together so a key is matched to the certificates given with it. An
+//! unreadable file does not stop the others; it only sets the exit status.
+
+use std::io::{Read, Write};
+
+use anyhow::Context;
+use mtlskit_inspect::{inspect_many, Input, Timestamp};
+
+use crate::cli::InspectArgs;
+use crate::render;
+use crate::Status;
+
+pub fn run(args: &InspectArgs) -> anyhow::Result<Status> {
+    let now = match &args.at {
+        Some(at) => match Timestamp::parse_rfc3339(at) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("mtlskit: --at: {e}");
+                return Ok(Status::Usage);
+            }
+        },
+        None => system_now(),
+    };
+    let mut status = Status::Ok;
+    let mut sources: Vec<(String, Vec<u8>)> = Vec::new();
+    for path in &args.paths {
+        match read(path) {
+            Ok(bytes) => sources.push((path.clone(), bytes)),
+            Err(e) => {
+                eprintln!("mtlskit: {path}: {}", describe_io(&e));
+                status = Status::Usage;
+            }
+        }
+    }
+    let inputs: Vec<Input<'_>> = sources
+        .iter()
+        .map(|(source, bytes)| Input { source, bytes })
+        .collect();
+    let report = inspect_many(&inputs, Some(now));
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &report).context("writing the report")?;
+        writeln!(out)?;
+    } else {
+        render::text(&report, now, &mut out)?;
+    }
+    out.flush()?;
+    for e in &report.errors {
+        eprintln!("mtlskit: {}: {}", e.source, e.message);
+    }
+    if !report.errors.is_empty() && status == Status::Ok {
+        status = Status::Bad;
+    }
+    Ok(status)
+}
+
+fn read(path: &str) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    if path == "-" {
+        std::io::stdin().lock().read_to_end(&mut bytes)?;
+    } else {
+        bytes = std::fs::read(path)?;
+    }
+    Ok(bytes)
+}
+
+fn describe_io(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        std::io::ErrorKind::IsADirectory => "is a directory, not a file".to_string(),
+        _ => format!("cannot be read ({e})"),
+    }
+}
+
+/// The system clock, the one place the native front end reads time for inspect.
+pub fn system_now() -> Timestamp {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    Timestamp(secs)
+}
