@@ -18,6 +18,90 @@ pub struct Args {
 pub enum Command {
     /// Decode certificates, CSRs and keys (PEM, DER, base64 or hex; '-' reads stdin).
     Inspect(InspectArgs),
+    /// Make keys, CSRs and certificates for an mTLS setup.
+    #[command(subcommand)]
+    Pki(PkiCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PkiCommand {
+    /// Make a CA, a server certificate (localhost, 127.0.0.1, ::1) and a client certificate:
+    /// ca.pem ca.key server.pem server.key client.pem client.key in DIR.
+    Init(PkiInitArgs),
+    /// Make a key and a CSR: PREFIX.key and PREFIX.csr.
+    Csr(PkiCsrArgs),
+    /// Issue a certificate from a CSR with the CA in a folder made by `pki init`.
+    Sign(PkiSignArgs),
+}
+
+/// Options every generated certificate shares.
+#[derive(Debug, clap::Args)]
+pub struct KeyOptions {
+    /// Key algorithm: p256, p384, ed25519, rsa2048, rsa3072, rsa4096.
+    #[arg(long, default_value = "p256", value_name = "ALG")]
+    pub algorithm: String,
+    /// Validity in days.
+    #[arg(long, default_value_t = 365)]
+    pub days: u32,
+    /// Overwrite existing files.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PkiInitArgs {
+    pub dir: std::path::PathBuf,
+    /// Put an intermediate CA between the root and the leaves.
+    #[arg(long)]
+    pub intermediate: bool,
+    /// Names of the server certificate (DNS:x,IP:y,...).
+    #[arg(
+        long,
+        default_value = "DNS:localhost,IP:127.0.0.1,IP:::1",
+        value_name = "SANS"
+    )]
+    pub server_san: String,
+    #[command(flatten)]
+    pub key: KeyOptions,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PkiCsrArgs {
+    /// The subject's common name.
+    #[arg(long, value_name = "NAME")]
+    pub cn: String,
+    /// Requested subject alternative names: DNS:x,IP:y,URI:z,email:e.
+    #[arg(long, value_name = "SANS")]
+    pub san: Option<String>,
+    /// Writes PREFIX.csr and PREFIX.key.
+    #[arg(long, value_name = "PREFIX")]
+    pub out: std::path::PathBuf,
+    #[command(flatten)]
+    pub key: KeyOptions,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("role").required(true).args(["client", "server"])))]
+pub struct PkiSignArgs {
+    /// The folder made by `pki init` (its intermediate signs when there is one).
+    #[arg(long, value_name = "DIR")]
+    pub ca_dir: std::path::PathBuf,
+    #[arg(long, value_name = "FILE")]
+    pub csr: std::path::PathBuf,
+    /// Issue a client certificate (clientAuth).
+    #[arg(long)]
+    pub client: bool,
+    /// Issue a server certificate (serverAuth).
+    #[arg(long)]
+    pub server: bool,
+    #[arg(long, value_name = "FILE")]
+    pub out: std::path::PathBuf,
+    /// Validity in days.
+    #[arg(long, default_value_t = 365)]
+    pub days: u32,
+    /// Overwrite an existing output file.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, clap::Args)]

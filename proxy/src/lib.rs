@@ -1,10 +1,11 @@
-//! mtlskit: the native front end of the toolkit (today: `inspect`).
+//! mtlskit: the native front end of the toolkit.
 //!
 //! The library holds the commands so tests and other binaries can call them; `main.rs` only
 //! parses arguments and maps the outcome to an exit status.
 
 pub mod cli;
 pub mod inspect_cmd;
+pub mod pki_cmd;
 pub mod render;
 
 /// How a command ended, as the exit status tells it.
@@ -32,5 +33,6 @@ impl Status {
 pub fn run(args: cli::Args) -> anyhow::Result<Status> {
     match args.command {
         cli::Command::Inspect(a) => inspect_cmd::run(&a),
+        cli::Command::Pki(c) => pki_cmd::run(&c),
     }
 }
