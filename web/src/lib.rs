@@ -1,0 +1,1 @@
+//! mtlskit-web: the inspector page. Placeholder while the modules land.
