@@ -1,0 +1,6 @@
+//! Fuzz target `certificate`: see `mtlskit_fuzz::certificate` for what it calls and checks.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| mtlskit_fuzz::certificate(data));

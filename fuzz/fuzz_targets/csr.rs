@@ -1,0 +1,6 @@
+//! Fuzz target `csr`: see `mtlskit_fuzz::csr` for what it calls and checks.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| mtlskit_fuzz::csr(data));

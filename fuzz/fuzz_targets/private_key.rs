@@ -1,0 +1,6 @@
+//! Fuzz target `private_key`: see `mtlskit_fuzz::private_key` for what it calls and checks.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| mtlskit_fuzz::private_key(data));

@@ -1,0 +1,6 @@
+//! Fuzz target `time`: see `mtlskit_fuzz::time` for what it calls and checks.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| mtlskit_fuzz::time(data));

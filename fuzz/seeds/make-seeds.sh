@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Regenerates the committed fuzz seeds with openssl (see README.md beside this script).
+#
+# Every key here is a throwaway made by this script for these seeds; none belongs to any
+# system. Certificates are self-signed or signed by a throwaway CA made here, except one
+# public CA certificate copied from the system bundle. Run from anywhere:
+#   bash fuzz/seeds/make-seeds.sh
+set -euo pipefail
+cd "$(dirname "$0")"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+o() { openssl "$@" 2>/dev/null; }
+
+# Throwaway keys.
+o genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/ec.key"
+o genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out "$work/ec384.key"
+o genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$work/rsa.key"
+o genpkey -algorithm ED25519 -out "$work/ed.key"
+
+# A CA and leaves signed by it, with the extensions an mTLS setup uses.
+o req -x509 -new -key "$work/ec384.key" -subj "/C=DE/O=mtlskit seeds/CN=Seed CA" -days 3650 \
+  -addext "basicConstraints=critical,CA:TRUE,pathlen:0" \
+  -addext "keyUsage=critical,keyCertSign,cRLSign" -out "$work/ca.pem"
+o req -new -key "$work/ec.key" -subj "/CN=server.example/O=mtlskit seeds" \
+  -addext "subjectAltName=DNS:server.example,DNS:*.server.example,IP:127.0.0.1,IP:2001:db8::1" \
+  -out "$work/server.csr"
+o x509 -req -in "$work/server.csr" -CA "$work/ca.pem" -CAkey "$work/ec384.key" -days 365 \
+  -set_serial 0x1001 -copy_extensions copy \
+  -extfile <(printf 'extendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n') \
+  -out "$work/server.pem"
+o req -new -key "$work/rsa.key" -subj "/CN=client one/emailAddress=client@example.org" \
+  -addext "subjectAltName=email:client@example.org,URI:spiffe://example.org/client" \
+  -out "$work/client.csr"
+o x509 -req -in "$work/client.csr" -CA "$work/ca.pem" -CAkey "$work/ec384.key" -days 1 \
+  -set_serial 7 -copy_extensions copy -extfile <(printf 'extendedKeyUsage=clientAuth\n') \
+  -out "$work/client.pem"
+o req -x509 -new -key "$work/ed.key" -subj "/CN=ed25519 self-signed" -days 30 -out "$work/ed.pem"
+o req -new -key "$work/ed.key" -subj "/CN=ed25519 csr" -out "$work/ed.csr"
+# A public CA certificate from the system bundle (public material).
+awk '/BEGIN CERT/{n++} n==1' /etc/ssl/certs/ca-certificates.crt \
+  | awk '{print} /END CERT/{exit}' > "$work/public-ca.pem"
+
+der() { o x509 -in "$1" -outform DER -out "$2"; }
+rm -f ./*/seed-*
+# certificate: DER certificates.
+der "$work/ca.pem" certificate/seed-ca.der
+der "$work/server.pem" certificate/seed-server-ec.der
+der "$work/client.pem" certificate/seed-client-rsa.der
+der "$work/ed.pem" certificate/seed-ed25519.der
+der "$work/public-ca.pem" certificate/seed-public-ca.der
+# csr: DER CSRs.
+o req -in "$work/server.csr" -outform DER -out csr/seed-server-ec.der
+o req -in "$work/client.csr" -outform DER -out csr/seed-client-rsa.der
+o req -in "$work/ed.csr" -outform DER -out csr/seed-ed25519.der
+# public_key: SubjectPublicKeyInfo DER, and PKCS#1 RSAPublicKey DER.
+o pkey -in "$work/ec.key" -pubout -outform DER -out public_key/seed-ec-spki.der
+o pkey -in "$work/rsa.key" -pubout -outform DER -out public_key/seed-rsa-spki.der
+o pkey -in "$work/ed.key" -pubout -outform DER -out public_key/seed-ed25519-spki.der
+o rsa -in "$work/rsa.key" -RSAPublicKey_out -outform DER -out public_key/seed-rsa-pkcs1.der
+# private_key: throwaway keys in PKCS#8, PKCS#1 and SEC1 DER.
+o pkcs8 -topk8 -nocrypt -in "$work/ec.key" -outform DER -out private_key/seed-ec-pkcs8.der
+o pkcs8 -topk8 -nocrypt -in "$work/ed.key" -outform DER -out private_key/seed-ed25519-pkcs8.der
+o rsa -in "$work/rsa.key" -traditional -outform DER -out private_key/seed-rsa-pkcs1.der
+o ec -in "$work/ec.key" -outform DER -out private_key/seed-ec-sec1.der
+# pkcs7: a .p7b bundle of the CA and the server certificate.
+o crl2pkcs7 -nocrl -certfile "$work/ca.pem" -certfile "$work/server.pem" -outform DER \
+  -out pkcs7/seed-bundle.p7b
+# der_tree: any DER.
+cp certificate/seed-server-ec.der der_tree/seed-certificate.der
+cp csr/seed-client-rsa.der der_tree/seed-csr.der
+# inspect: every wrapping the sniffer knows.
+cp "$work/server.pem" inspect/seed-server.pem
+cp certificate/seed-client-rsa.der inspect/seed-client.der
+cat "$work/server.pem" "$work/ca.pem" "$work/public-ca.pem" > inspect/seed-chain.pem
+o x509 -in "$work/ca.pem" -trustout -addtrust clientAuth -out inspect/seed-trusted.pem
+cp "$work/server.csr" inspect/seed-server.csr
+o pkey -in "$work/ec.key" -pubout -out inspect/seed-ec-public.pem
+o rsa -in "$work/rsa.key" -RSAPublicKey_out -out inspect/seed-rsa-public-pkcs1.pem
+o pkcs7 -in pkcs7/seed-bundle.p7b -inform DER -out inspect/seed-bundle-p7b.pem
+xxd certificate/seed-ed25519.der > inspect/seed-ed25519.xxd
+base64 -w 0 certificate/seed-ed25519.der > inspect/seed-ed25519.b64
+cat "$work/ed.key" "$work/ed.pem" > inspect/seed-key-and-cert.pem
+o ecparam -name prime256v1 -genkey > inspect/seed-ecparam-genkey.pem
+o pkey -in "$work/ec.key" -aes128 -passout pass:seed -out inspect/seed-encrypted-key.pem
+# inspect_many: [count-1][u16le length][source]...[last source] (see split_sources).
+many() {
+  local out=$1
+  shift
+  printf "\\x$(printf %02x $(($# - 1)))" > "$out"
+  while [ $# -gt 1 ]; do
+    local n
+    n=$(wc -c < "$1")
+    printf "\\x$(printf %02x $((n & 255)))\\x$(printf %02x $((n >> 8)))" >> "$out"
+    cat "$1" >> "$out"
+    shift
+  done
+  cat "$1" >> "$out"
+}
+many inspect_many/seed-cert-key.bin "$work/ed.pem" "$work/ed.key"
+many inspect_many/seed-chain-csr-key.bin "$work/server.pem" "$work/ca.pem" "$work/server.csr" \
+  "$work/ec.key"
+many inspect_many/seed-mismatch.bin "$work/client.pem" "$work/ed.key"
+# time: RFC 3339 strings.
+printf '2025-01-01T00:00:00Z' > time/seed-utc
+printf '1999-12-31T23:59:60.999+14:00' > time/seed-offset
+printf '2024-02-29' > time/seed-date
+# pem: PEM text, including a block with headers.
+cp inspect/seed-chain.pem pem/seed-chain.pem
+cp inspect/seed-encrypted-key.pem pem/seed-encrypted.pem
+o pkey -in "$work/ec.key" -aes128 -traditional -passout pass:seed -out pem/seed-proc-type.pem \
+  || o ec -in "$work/ec.key" -aes128 -passout pass:seed -out pem/seed-proc-type.pem
+# hexdump: the dump formats.
+xxd certificate/seed-ed25519.der > hexdump/seed.xxd
+od -An -tx1 certificate/seed-ed25519.der > hexdump/seed.od
+hexdump -C certificate/seed-ed25519.der > hexdump/seed.hexdump-c
+xxd -p certificate/seed-ed25519.der > hexdump/seed.plain
+echo "seeds written under $(pwd)"

@@ -1,0 +1,209 @@
+//! What each fuzz target does with its input, in one place.
+//!
+//! The targets under `fuzz_targets/` are one line each: they call [`run`] with their own name.
+//! The stable-toolchain test `crates/inspect/tests/fuzz_replay.rs` includes this same file (by
+//! `#[path]`) to replay the seeds and the saved crash inputs, so a target and its replay can
+//! never drift apart. Besides "does not panic", every target checks the invariants a front end
+//! relies on: the report serialises to JSON, and every span of a field tree lies inside the
+//! bytes it indexes (the hex view slices with them).
+
+use mtlskit_inspect::der;
+use mtlskit_inspect::time::Timestamp;
+use mtlskit_inspect::x509::{self, KeyFormat};
+use mtlskit_inspect::{Input, Node, Report};
+
+/// Every target, by name: the binaries in `fuzz_targets/` and the folders under `seeds/` and
+/// `regressions/` use these names.
+pub const TARGETS: &[&str] = &[
+    "inspect",
+    "inspect_many",
+    "der_tree",
+    "certificate",
+    "csr",
+    "private_key",
+    "public_key",
+    "pkcs7",
+    "time",
+    "pem",
+    "hexdump",
+];
+
+/// A fixed "now" (2025-01-01T00:00:00Z) for the paths that add time findings.
+pub const NOW: Timestamp = Timestamp(1_735_689_600);
+
+/// Runs target `name` on `data`; `false` when no target has that name.
+pub fn run(name: &str, data: &[u8]) -> bool {
+    match name {
+        "inspect" => inspect(data),
+        "inspect_many" => inspect_many(data),
+        "der_tree" => der_tree(data),
+        "certificate" => certificate(data),
+        "csr" => csr(data),
+        "private_key" => private_key(data),
+        "public_key" => public_key(data),
+        "pkcs7" => pkcs7(data),
+        "time" => time(data),
+        "pem" => pem(data),
+        "hexdump" => hexdump(data),
+        _ => return false,
+    }
+    true
+}
+
+/// The whole sniff-and-decode path, without and with a moment in time.
+pub fn inspect(data: &[u8]) {
+    check_report(&mtlskit_inspect::inspect("fuzz", data, None));
+    check_report(&mtlskit_inspect::inspect("fuzz", data, Some(NOW)));
+}
+
+/// Several sources in one call (key matching across them): the input is split by
+/// [`split_sources`].
+pub fn inspect_many(data: &[u8]) {
+    let parts = split_sources(data);
+    let names = ["a", "b", "c", "d"];
+    let inputs: Vec<Input<'_>> = parts
+        .iter()
+        .zip(names)
+        .map(|(bytes, source)| Input { source, bytes })
+        .collect();
+    check_report(&mtlskit_inspect::inspect_many(&inputs, Some(NOW)));
+}
+
+/// Splits a fuzz input into one to four sources: the first byte (mod 4, plus 1) is how many;
+/// each source but the last is preceded by its length as two little-endian bytes (cut short
+/// when the input runs out); the last takes the rest.
+pub fn split_sources(data: &[u8]) -> Vec<&[u8]> {
+    let Some((&first, mut rest)) = data.split_first() else {
+        return vec![data];
+    };
+    let count = usize::from(first % 4) + 1;
+    let mut parts = Vec::with_capacity(count);
+    for _ in 1..count {
+        let (len, after) = match rest {
+            [a, b, after @ ..] => (usize::from(u16::from_le_bytes([*a, *b])), after),
+            _ => (0, &[][..]),
+        };
+        let (part, after) = after.split_at(len.min(after.len()));
+        parts.push(part);
+        rest = after;
+    }
+    parts.push(rest);
+    parts
+}
+
+/// The generic DER tree of arbitrary bytes.
+pub fn der_tree(data: &[u8]) {
+    let tree = der::tree(data);
+    check_spans(&tree, data.len());
+    if let Ok(tlv) = der::single(data) {
+        assert!(tlv.raw.len() <= data.len());
+    }
+}
+
+/// One certificate's DER, without and with a moment in time.
+pub fn certificate(data: &[u8]) {
+    for now in [None, Some(NOW)] {
+        if let Ok(decoded) = x509::decode_certificate(data, now) {
+            check_decoded(&decoded, data.len());
+        }
+    }
+}
+
+/// One CSR's DER (its self-signature is checked too).
+pub fn csr(data: &[u8]) {
+    if let Ok(decoded) = x509::decode_csr(data) {
+        check_decoded(&decoded, data.len());
+    }
+}
+
+/// One private key's DER, read as each of the three encodings.
+pub fn private_key(data: &[u8]) {
+    for format in [KeyFormat::Pkcs8, KeyFormat::Pkcs1, KeyFormat::Sec1] {
+        if let Ok(decoded) = x509::decode_private_key(data, format) {
+            check_decoded(&decoded, data.len());
+        }
+    }
+}
+
+/// One public key's DER, as a SubjectPublicKeyInfo and as a PKCS#1 RSAPublicKey.
+pub fn public_key(data: &[u8]) {
+    for pkcs1 in [false, true] {
+        if let Ok(decoded) = x509::decode_public_key(data, pkcs1) {
+            check_decoded(&decoded, data.len());
+        }
+    }
+}
+
+/// A PKCS#7 bundle's DER: the certificates it lists, each then decoded.
+pub fn pkcs7(data: &[u8]) {
+    if let Ok(certs) = x509::pkcs7_certificates(data) {
+        for cert in certs {
+            assert!(
+                mtlskit_inspect::Span::of(data, cert).is_some(),
+                "a PKCS#7 certificate must be a sub-slice of the bundle"
+            );
+            certificate(cert);
+        }
+    }
+}
+
+/// RFC 3339 parsing of arbitrary UTF-8; what parses must print and parse back to itself.
+pub fn time(data: &[u8]) {
+    let Ok(text) = core::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(t) = Timestamp::parse_rfc3339(text) {
+        let printed = t.to_rfc3339();
+        // Offsets can move a year 0000 or 9999 date out of the four-digit range RFC 3339 has.
+        if !printed.starts_with('-') && printed.len() == "YYYY-MM-DDTHH:MM:SSZ".len() {
+            assert_eq!(
+                Timestamp::parse_rfc3339(&printed),
+                Ok(t),
+                "{text:?} printed as {printed:?}"
+            );
+        }
+    }
+}
+
+/// PEM block splitting and the base64 reader.
+pub fn pem(data: &[u8]) {
+    let _ = mtlskit_inspect::pem::blocks(data);
+    let _ = mtlskit_inspect::pem::decode_base64(data);
+}
+
+/// Hex dump reading (xxd, od, hexdump -C, bare hex).
+pub fn hexdump(data: &[u8]) {
+    let _ = mtlskit_inspect::hexdump::decode(data);
+}
+
+fn check_report(report: &Report) {
+    for item in &report.items {
+        check_spans(&item.tree, item.bytes.len());
+    }
+    if let Err(e) = serde_json::to_string(report) {
+        panic!("the report does not serialise: {e}");
+    }
+}
+
+fn check_decoded(decoded: &x509::Decoded, len: usize) {
+    check_spans(&decoded.tree, len);
+    if let Err(e) = serde_json::to_string(&decoded.body) {
+        panic!("the item does not serialise: {e}");
+    }
+}
+
+/// Every span lies inside the `len` bytes it indexes.
+fn check_spans(nodes: &[Node], len: usize) {
+    for node in nodes {
+        assert!(
+            node.span
+                .offset
+                .checked_add(node.span.len)
+                .is_some_and(|end| end <= len),
+            "field {:?} has span {:?} outside the {len} bytes of its item",
+            node.name,
+            node.span
+        );
+        check_spans(&node.children, len);
+    }
+}
