@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 
 mod private;
 
+use super::public_key::describe;
 use super::{Decoded, KeyFormat};
 use crate::der::{self, Reader, Tlv, TAG_BIT_STRING, TAG_INTEGER, TAG_OID};
 use crate::der::{TAG_NULL, TAG_SEQUENCE};
@@ -191,7 +192,7 @@ impl Info {
     pub fn from_algorithm(oid: &str, params: Option<&Tlv<'_>>, curve: Option<&str>) -> Self {
         let (algorithm, bits) = match oid {
             EC_PUBLIC_KEY => ("EC", curve.and_then(curve_bits)),
-            ED25519 => ("Ed25519", Some(253)),
+            ED25519 => ("Ed25519", Some(256)),
             ED448 => ("Ed448", Some(456)),
             X25519 => ("X25519", Some(253)),
             X448 => ("X448", Some(448)),
@@ -226,7 +227,15 @@ pub(crate) struct Parsed {
 }
 
 impl Parsed {
-    fn into_decoded(self, format: &str, private: bool) -> Decoded {
+    fn into_decoded(mut self, format: &str, private: bool) -> Decoded {
+        // Name the key exactly as a certificate with the same SPKI names it.
+        if let Some(described) = self.spki.as_deref().and_then(|s| describe(s).ok()) {
+            self.info = Info {
+                algorithm: described.algorithm,
+                bits: described.bits,
+                curve: described.curve,
+            };
+        }
         let mut findings = Vec::new();
         if self.info.algorithm.starts_with("RSA") {
             if let Some(bits) = self.info.bits.filter(|b| *b < MIN_RSA_BITS) {
