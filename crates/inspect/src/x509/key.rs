@@ -92,6 +92,12 @@ pub fn rsa_public_numbers(der: &[u8]) -> Result<(&[u8], &[u8]), Error> {
     let mut r = Reader::new(seq.content);
     let n = uint(&r.read()?, "RSA modulus")?;
     let e = uint(&r.read()?, "RSA public exponent")?;
+    if !r.is_empty() {
+        return Err(Error::BadDer {
+            what: "RSAPublicKey (extra fields)",
+            offset: 0,
+        });
+    }
     Ok((n, e))
 }
 
@@ -121,8 +127,7 @@ pub fn decode_public(der: &[u8], pkcs1: bool) -> Result<Decoded, Error> {
         let mut r = Reader::new(top.content);
         let n_tlv = r.read()?;
         let e_tlv = r.read()?;
-        let n = uint(&n_tlv, "RSA modulus")?;
-        uint(&e_tlv, "RSA public exponent")?;
+        let (n, _) = rsa_public_numbers(der)?;
         let tree = Node::new("RSAPublicKey", "", top.span()).with_children(vec![
             int_node("modulus", &n_tlv),
             int_node("publicExponent", &e_tlv),

@@ -7,6 +7,7 @@
 //! [`Verification::Unsupported`], never a panic.
 
 use alloc::boxed::Box;
+use alloc::vec;
 use alloc::vec::Vec;
 
 use sha1::Sha1;
@@ -247,7 +248,16 @@ fn ecdsa(spki: &Spki<'_>, hash: Hash, message: &[u8], signature: &[u8]) -> Check
     if spki.algorithm != key::EC_PUBLIC_KEY {
         return Ok(false);
     }
-    let prehash = hash.digest(message);
+    let digest = hash.digest(message);
+    // A hash shorter than the curve's order is the same integer with leading zeros; RustCrypto
+    // wants at least half the field size, OpenSSL takes any (SHA-1 on P-384 and P-521).
+    let field: usize = match spki.curve() {
+        Some(key::P384) => 48,
+        Some(key::P521) => 66,
+        _ => 32,
+    };
+    let mut prehash = vec![0u8; field.saturating_sub(digest.len())];
+    prehash.extend_from_slice(&digest);
     let valid = match spki.curve() {
         Some(key::P256) => {
             let (Ok(k), Ok(s)) = (
