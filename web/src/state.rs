@@ -1,0 +1,308 @@
+//! The page's state and its reducer: inputs in, one report, cards, and what is open or selected.
+//!
+//! Plain Rust (no Yew), so the reducer is tested natively; `ui::app` wraps it in
+//! `yew::Reducible`. Every action that changes the inputs or the moment re-inspects all inputs
+//! together (keys are matched to certificates across cards) and rebuilds the cards; the other
+//! actions only touch what is open and what is selected.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
+
+use mtlskit_inspect::{inspect_many, Input, Node, Report, Timestamp};
+
+use crate::hexview;
+use crate::moment::Moment;
+
+/// An input: one dropped or picked file, or one pasted block.
+#[derive(Clone, Debug)]
+pub struct Source {
+    /// Stable for the life of the page; cards and actions refer to inputs by it.
+    pub id: u32,
+    /// The file name (made unique on the page: a second "ca.pem" is "ca.pem (2)").
+    pub name: String,
+    pub bytes: Rc<[u8]>,
+}
+
+/// An item of the report, addressed by its input and its position in that input.
+pub type ItemKey = (u32, usize);
+
+/// One card: an input and where its items and errors are in the report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Card {
+    pub id: u32,
+    pub name: String,
+    pub size: usize,
+    /// Positions in `report.items`, in order.
+    pub items: Vec<usize>,
+    /// Positions in `report.errors`.
+    pub errors: Vec<usize>,
+}
+
+impl Card {
+    /// Nothing in the input could be decoded: the card is an error card.
+    pub fn failed(&self) -> bool {
+        self.items.is_empty()
+    }
+}
+
+/// Inputs with at most this many items open all of them at once; longer lists (a CA bundle)
+/// show summary lines only until one is opened.
+pub const OPEN_AT_MOST: usize = 3;
+
+#[derive(Clone, Debug)]
+pub struct State {
+    pub sources: Vec<Source>,
+    next_id: u32,
+    pasted: u32,
+    pub moment: Moment,
+    pub report: Rc<Report>,
+    pub cards: Rc<Vec<Card>>,
+    /// Items whose details (findings, tree, hex) are shown.
+    pub open: BTreeSet<ItemKey>,
+    /// The selected field of each item, as a path of child indexes into its tree.
+    pub selected: BTreeMap<ItemKey, Vec<usize>>,
+    /// The first hex row shown for items longer than one page.
+    pub hex_row: BTreeMap<ItemKey, usize>,
+    /// A short message for the status line ("Copied the JSON report").
+    pub notice: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub enum Action {
+    /// Files read (name, bytes), with the browser's clock at that moment.
+    Add {
+        files: Vec<(String, Vec<u8>)>,
+        now: Timestamp,
+    },
+    /// Pasted text becomes an input named "pasted text N".
+    Paste {
+        text: String,
+        now: Timestamp,
+    },
+    Remove(u32),
+    Clear,
+    SetMoment(Moment),
+    /// Open or close an item's details.
+    Toggle(ItemKey),
+    /// Select a field by its path in the item's tree (an empty path clears the selection).
+    Select(ItemKey, Vec<usize>),
+    /// Select the deepest field containing this byte of the item.
+    SelectByte(ItemKey, usize),
+    /// Show the hex page that starts at this row.
+    HexRow(ItemKey, usize),
+    Notice(Option<String>),
+}
+
+impl State {
+    pub fn new(now: Timestamp) -> Self {
+        Self {
+            sources: Vec::new(),
+            next_id: 1,
+            pasted: 0,
+            moment: Moment::Now(now),
+            report: Rc::new(Report::default()),
+            cards: Rc::new(Vec::new()),
+            open: BTreeSet::new(),
+            selected: BTreeMap::new(),
+            hex_row: BTreeMap::new(),
+            notice: None,
+        }
+    }
+
+    /// The next state. Never panics, whatever the bytes.
+    pub fn reduce(&self, action: Action) -> Self {
+        let mut next = self.clone();
+        match action {
+            Action::Add { files, now } => {
+                let ids = next.add_sources(files);
+                next.refresh_clock(now);
+                next.reinspect();
+                next.open_small(&ids);
+                next.notice = None;
+            }
+            Action::Paste { text, now } => {
+                if text.trim().is_empty() {
+                    next.notice = Some("Paste PEM, base64 or hex text first.".to_string());
+                    return next;
+                }
+                next.pasted += 1;
+                let name = format!("pasted text {}", next.pasted);
+                let ids = next.add_sources(vec![(name, text.into_bytes())]);
+                next.refresh_clock(now);
+                next.reinspect();
+                next.open_small(&ids);
+                next.notice = None;
+            }
+            Action::Remove(id) => {
+                next.sources.retain(|s| s.id != id);
+                next.forget(|key| key.0 == id);
+                next.reinspect();
+            }
+            Action::Clear => {
+                next.sources.clear();
+                next.forget(|_| true);
+                next.reinspect();
+                next.notice = None;
+            }
+            Action::SetMoment(moment) => {
+                next.moment = moment;
+                next.reinspect();
+            }
+            Action::Toggle(key) => {
+                if !next.open.remove(&key) {
+                    next.open.insert(key);
+                }
+            }
+            Action::Select(key, path) => next.select(key, path),
+            Action::SelectByte(key, offset) => {
+                let path = next
+                    .item(key)
+                    .map(|item| Node::path_at(&item.tree, offset))
+                    .unwrap_or_default();
+                next.select(key, path);
+            }
+            Action::HexRow(key, row) => {
+                next.hex_row.insert(key, row);
+            }
+            Action::Notice(notice) => next.notice = notice,
+        }
+        next
+    }
+
+    /// The report item with this key.
+    pub fn item(&self, key: ItemKey) -> Option<&mtlskit_inspect::Item> {
+        let card = self.cards.iter().find(|c| c.id == key.0)?;
+        card.items
+            .iter()
+            .filter_map(|&pos| self.report.items.get(pos))
+            .find(|item| item.index == key.1)
+    }
+
+    /// The key of the report item at this position.
+    pub fn key_of(&self, pos: usize) -> Option<ItemKey> {
+        let card = self.cards.iter().find(|c| c.items.contains(&pos))?;
+        Some((card.id, self.report.items.get(pos)?.index))
+    }
+
+    pub fn item_count(&self) -> usize {
+        self.report.items.len()
+    }
+
+    fn add_sources(&mut self, files: Vec<(String, Vec<u8>)>) -> Vec<u32> {
+        let mut ids = Vec::new();
+        for (name, bytes) in files {
+            let name = self.unique_name(if name.is_empty() { "unnamed" } else { &name });
+            let id = self.next_id;
+            self.next_id += 1;
+            self.sources.push(Source {
+                id,
+                name,
+                bytes: bytes.into(),
+            });
+            ids.push(id);
+        }
+        ids
+    }
+
+    fn unique_name(&self, name: &str) -> String {
+        let taken = |n: &str| self.sources.iter().any(|s| s.name == n);
+        if !taken(name) {
+            return name.to_string();
+        }
+        (2..)
+            .map(|i| format!("{name} ({i})"))
+            .find(|n| !taken(n))
+            .unwrap_or_default()
+    }
+
+    /// "Now" follows the browser's clock unless the user fixed a moment.
+    fn refresh_clock(&mut self, now: Timestamp) {
+        if !self.moment.is_fixed() {
+            self.moment = Moment::Now(now);
+        }
+    }
+
+    fn reinspect(&mut self) {
+        let inputs: Vec<Input<'_>> = self
+            .sources
+            .iter()
+            .map(|s| Input {
+                source: &s.name,
+                bytes: &s.bytes,
+            })
+            .collect();
+        let report = inspect_many(&inputs, Some(self.moment.timestamp()));
+        let cards = self
+            .sources
+            .iter()
+            .map(|s| Card {
+                id: s.id,
+                name: s.name.clone(),
+                size: s.bytes.len(),
+                items: positions(report.items.iter().map(|i| &i.source), &s.name),
+                errors: positions(report.errors.iter().map(|e| &e.source), &s.name),
+            })
+            .collect();
+        self.report = Rc::new(report);
+        self.cards = Rc::new(cards);
+        // What is open or selected must still exist, and a selection must point into its tree.
+        let items: BTreeMap<ItemKey, usize> = self
+            .cards
+            .iter()
+            .flat_map(|c| c.items.iter().map(move |&pos| (c.id, pos)))
+            .filter_map(|(id, pos)| Some(((id, self.report.items.get(pos)?.index), pos)))
+            .collect();
+        let report = Rc::clone(&self.report);
+        self.open.retain(|k| items.contains_key(k));
+        self.hex_row.retain(|k, _| items.contains_key(k));
+        self.selected.retain(|k, path| {
+            items
+                .get(k)
+                .and_then(|&pos| report.items.get(pos))
+                .is_some_and(|item| Node::at_path(&item.tree, path).is_some())
+        });
+    }
+
+    /// Opens every item of the new inputs that have only a few.
+    fn open_small(&mut self, ids: &[u32]) {
+        for card in self.cards.iter().filter(|c| ids.contains(&c.id)) {
+            if card.items.len() <= OPEN_AT_MOST {
+                for &pos in &card.items {
+                    if let Some(item) = self.report.items.get(pos) {
+                        self.open.insert((card.id, item.index));
+                    }
+                }
+            }
+        }
+    }
+
+    fn forget(&mut self, gone: impl Fn(&ItemKey) -> bool) {
+        self.open.retain(|k| !gone(k));
+        self.selected.retain(|k, _| !gone(k));
+        self.hex_row.retain(|k, _| !gone(k));
+    }
+
+    fn select(&mut self, key: ItemKey, path: Vec<usize>) {
+        let Some(item) = self.item(key) else { return };
+        let Some(node) = Node::at_path(&item.tree, &path) else {
+            self.selected.remove(&key);
+            return;
+        };
+        let first = self.hex_row.get(&key).copied().unwrap_or(0);
+        let row = hexview::row_in_view(node.span, first, item.bytes.len());
+        self.hex_row.insert(key, row);
+        self.selected.insert(key, path);
+    }
+}
+
+fn positions<'a>(sources: impl Iterator<Item = &'a String>, name: &str) -> Vec<usize> {
+    sources
+        .enumerate()
+        .filter(|(_, s)| s.as_str() == name)
+        .map(|(pos, _)| pos)
+        .collect()
+}
+
+#[cfg(test)]
+#[path = "state_tests.rs"]
+mod tests;

@@ -1,0 +1,186 @@
+//! Tests of the reducer: what a user does (drop, paste, open, select, remove) and what the page
+//! then has to show.
+
+use super::*;
+use mtlskit_inspect::report::ItemBody;
+
+const CA: &[u8] = include_bytes!("../../tests/browser/fixtures/ca.pem");
+const CLIENT: &[u8] = include_bytes!("../../tests/browser/fixtures/client.pem");
+const KEY: &[u8] = include_bytes!("../../tests/browser/fixtures/client.key");
+const CSR: &[u8] = include_bytes!("../../tests/browser/fixtures/client.csr");
+const BUNDLE: &[u8] = include_bytes!("../../tests/browser/fixtures/bundle.pem");
+const GARBAGE: &[u8] = include_bytes!("../../tests/browser/fixtures/garbage.bin");
+
+const NOW: Timestamp = Timestamp(1_750_000_000);
+
+fn add(state: &State, files: &[(&str, &[u8])]) -> State {
+    state.reduce(Action::Add {
+        files: files
+            .iter()
+            .map(|(n, b)| (n.to_string(), b.to_vec()))
+            .collect(),
+        now: NOW,
+    })
+}
+
+#[test]
+fn every_input_becomes_a_card_and_garbage_an_error_card() {
+    let s = add(
+        &State::new(NOW),
+        &[
+            ("client.key", KEY),
+            ("client.csr", CSR),
+            ("junk.bin", GARBAGE),
+        ],
+    );
+    assert_eq!(s.cards.len(), 3);
+    let names: Vec<&str> = s.cards.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["client.key", "client.csr", "junk.bin"]);
+    assert!(!s.cards[0].failed());
+    assert!(s.cards[2].failed());
+    assert_eq!(s.cards[2].errors.len(), 1);
+    let error = &s.report.errors[s.cards[2].errors[0]];
+    assert_eq!(error.source, "junk.bin");
+    // Small inputs open at once.
+    assert!(s.open.contains(&(s.cards[0].id, 0)));
+}
+
+#[test]
+fn the_same_name_twice_gets_a_suffix_and_remove_and_clear_work() {
+    let s = add(&State::new(NOW), &[("a.key", KEY)]);
+    let s = add(&s, &[("a.key", KEY)]);
+    assert_eq!(s.cards[1].name, "a.key (2)");
+    let first = s.cards[0].id;
+    let s = s.reduce(Action::Remove(first));
+    assert_eq!(s.cards.len(), 1);
+    assert_eq!(s.cards[0].name, "a.key (2)");
+    assert!(s.open.iter().all(|k| k.0 != first));
+    let s = s.reduce(Action::Clear);
+    assert!(s.cards.is_empty());
+    assert!(s.report.items.is_empty() && s.open.is_empty());
+}
+
+#[test]
+fn keys_are_matched_across_cards() {
+    let s = add(&State::new(NOW), &[("client.csr", CSR)]);
+    let s = add(&s, &[("client.key", KEY)]);
+    let key = s
+        .report
+        .items
+        .iter()
+        .find(|i| i.source == "client.key")
+        .map(|i| &i.body);
+    let Some(ItemBody::PrivateKey(key)) = key else {
+        panic!("no key item: {:?}", s.report.errors);
+    };
+    assert_eq!(key.matches.len(), 1);
+    assert_eq!(key.matches[0].source, "client.csr");
+}
+
+#[test]
+fn pasted_text_is_an_input() {
+    let text = String::from_utf8_lossy(CSR).into_owned();
+    let s = State::new(NOW).reduce(Action::Paste {
+        text: text.clone(),
+        now: NOW,
+    });
+    assert_eq!(s.cards[0].name, "pasted text 1");
+    assert_eq!(s.item_count(), 1);
+    let s = s.reduce(Action::Paste { text, now: NOW });
+    assert_eq!(s.cards[1].name, "pasted text 2");
+    let empty = s.reduce(Action::Paste {
+        text: "  \n".to_string(),
+        now: NOW,
+    });
+    assert_eq!(empty.cards.len(), 2);
+    assert!(empty.notice.is_some());
+}
+
+#[test]
+fn selecting_a_byte_selects_the_deepest_field_and_back() {
+    let s = add(&State::new(NOW), &[("client.csr", CSR)]);
+    let key = (s.cards[0].id, 0);
+    let item = s.item(key).cloned();
+    let Some(item) = item else {
+        panic!("no CSR item: {:?}", s.report.errors);
+    };
+    assert!(!item.tree.is_empty(), "the CSR has a field tree");
+    // A byte in the middle lands on some field; selecting that field gives the same path.
+    let offset = item.bytes.len() / 2;
+    let s = s.reduce(Action::SelectByte(key, offset));
+    let path = s.selected.get(&key).cloned().unwrap_or_default();
+    assert!(!path.is_empty());
+    let node = Node::at_path(&item.tree, &path).map(|n| n.span);
+    assert!(node.is_some_and(|span| span.contains(offset)));
+    let again = s.reduce(Action::Select(key, path.clone()));
+    assert_eq!(again.selected.get(&key), Some(&path));
+    // A path that does not exist clears the selection; so does an unknown item.
+    let cleared = again.reduce(Action::Select(key, vec![999]));
+    assert_eq!(cleared.selected.get(&key), None);
+    let unknown = again.reduce(Action::SelectByte((999, 0), 0));
+    assert_eq!(unknown.selected.len(), 1);
+}
+
+#[test]
+fn toggling_opens_and_closes_items() {
+    let s = add(&State::new(NOW), &[("client.key", KEY)]);
+    let key = (s.cards[0].id, 0);
+    assert!(s.open.contains(&key));
+    let s = s.reduce(Action::Toggle(key));
+    assert!(!s.open.contains(&key));
+    let s = s.reduce(Action::Toggle(key));
+    assert!(s.open.contains(&key));
+}
+
+#[test]
+fn a_fixed_moment_stays_and_now_follows_the_clock() {
+    let s = State::new(NOW);
+    let later = Timestamp(NOW.0 + 86_400);
+    let s = s.reduce(Action::Add {
+        files: vec![("k".to_string(), KEY.to_vec())],
+        now: later,
+    });
+    assert_eq!(s.moment, Moment::Now(later));
+    let fixed = Timestamp(4_102_444_800);
+    let s = s.reduce(Action::SetMoment(Moment::At(fixed)));
+    let s = add(&s, &[("k2", KEY)]);
+    assert_eq!(s.moment, Moment::At(fixed));
+}
+
+#[test]
+fn bundles_of_many_items_stay_collapsed() {
+    let many: Vec<u8> = std::iter::repeat_n(CSR, OPEN_AT_MOST + 1)
+        .flatten()
+        .copied()
+        .collect();
+    let s = add(&State::new(NOW), &[("many.pem", &many)]);
+    assert_eq!(s.cards[0].items.len(), OPEN_AT_MOST + 1);
+    assert!(s.open.is_empty());
+}
+
+#[test]
+fn certificates_decode_when_the_decoder_does() {
+    // The certificate decoder lands in the inspect crate separately; until then a bundle is an
+    // input whose objects are errors, and the card still shows them.
+    let s = add(
+        &State::new(NOW),
+        &[("bundle.pem", BUNDLE), ("ca.pem", CA), ("c.pem", CLIENT)],
+    );
+    assert_eq!(s.cards.len(), 3);
+    let bundle = &s.cards[0];
+    assert_eq!(bundle.items.len() + bundle.errors.len(), 2);
+}
+
+#[test]
+fn nothing_panics_on_any_prefix_of_the_inputs() {
+    let mut s = State::new(NOW);
+    for input in [CA, CLIENT, KEY, CSR, BUNDLE, GARBAGE] {
+        for cut in (0..input.len()).step_by(37) {
+            s = add(&s, &[("cut", &input[..cut])]);
+            let last = s.cards.last().map(|c| c.id).unwrap_or_default();
+            s = s.reduce(Action::SelectByte((last, 0), cut));
+            s = s.reduce(Action::Remove(last));
+        }
+    }
+    assert!(s.cards.is_empty());
+}

@@ -1,0 +1,249 @@
+//! The summary line of an item: kind, name (subject CN or SNI), validity with days left, key,
+//! and the worst finding's severity, which gives the card its colour.
+//!
+//! Kinds this module does not know yet (the inspect crate grows: TLS streams, captures) still
+//! get a line: their kind name and, when the body has one, the `server_name` they carry.
+
+use mtlskit_inspect::report::{Item, ItemBody, PublicKeyInfo};
+use mtlskit_inspect::time::relative_days;
+use mtlskit_inspect::{Severity, Timestamp};
+
+use crate::names;
+
+/// How a certificate stands at the chosen moment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Standing {
+    Valid,
+    /// Valid, but for fewer than [`SOON_DAYS`] more days.
+    Soon,
+    Expired,
+    NotYetValid,
+}
+
+/// Certificates that expire within this many days are flagged.
+pub const SOON_DAYS: i64 = 30;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Validity {
+    pub standing: Standing,
+    /// "valid until 2026-01-01 (in 200 days)", "expired 2020-01-01 (30 days ago)".
+    pub text: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Summary {
+    /// "certificate", "CA certificate", "CSR", "private key", or the report's kind name.
+    pub kind: String,
+    /// Subject CN (or the whole subject, or the first SAN), SNI, or a description.
+    pub name: String,
+    pub validity: Option<Validity>,
+    /// "EC P-256", "RSA 2048", "Ed25519".
+    pub key: Option<String>,
+    pub worst: Option<Severity>,
+}
+
+/// The summary line of `item`, judged at `now`.
+pub fn summarize(item: &Item, now: Timestamp) -> Summary {
+    let worst = item.worst();
+    let (kind, name, validity, key) = match &item.body {
+        ItemBody::Certificate(c) => (
+            if c.is_ca {
+                "CA certificate"
+            } else {
+                "certificate"
+            }
+            .to_string(),
+            subject_name(&c.subject)
+                .or_else(|| c.san.first().cloned())
+                .unwrap_or_else(|| "(empty subject)".to_string()),
+            Some(validity(c.not_before_unix, c.not_after_unix, now)),
+            Some(key_text(&c.public_key)),
+        ),
+        ItemBody::Csr(c) => (
+            "CSR".to_string(),
+            subject_name(&c.subject)
+                .or_else(|| c.san.first().cloned())
+                .unwrap_or_else(|| "(empty subject)".to_string()),
+            None,
+            Some(key_text(&c.public_key)),
+        ),
+        ItemBody::PrivateKey(k) | ItemBody::PublicKey(k) => {
+            let info = PublicKeyInfo {
+                algorithm: k.algorithm.clone(),
+                bits: k.bits,
+                curve: k.curve.clone(),
+            };
+            let kind = item.body.kind().replace('_', " ");
+            let name = match k.matches.len() {
+                0 => format!("{} {}", k.format, kind),
+                1 => format!("{}, matches 1 certificate or CSR", k.format),
+                n => format!("{}, matches {n} certificates or CSRs", k.format),
+            };
+            (kind, name, None, Some(key_text(&info)))
+        }
+        ItemBody::EncryptedPrivateKey(o) | ItemBody::Pkcs12(o) => (
+            item.body.kind().replace('_', " "),
+            o.format.clone(),
+            None,
+            None,
+        ),
+        other => generic(other),
+    };
+    Summary {
+        kind,
+        name,
+        validity,
+        key,
+        worst,
+    }
+}
+
+type Parts = (String, String, Option<Validity>, Option<String>);
+
+/// Any other kind: its name, and the first `server_name` found in its fields.
+fn generic(body: &ItemBody) -> Parts {
+    let kind = body.kind().replace('_', " ");
+    let value = serde_json::to_value(body).unwrap_or_default();
+    let name = find_string(&value, "server_name", 4)
+        .map(|sni| format!("SNI {sni}"))
+        .unwrap_or_default();
+    (kind, name, None, None)
+}
+
+/// The first string value under `key`, searching `depth` levels of objects and arrays.
+fn find_string(value: &serde_json::Value, key: &str, depth: usize) -> Option<String> {
+    use serde_json::Value;
+    if depth == 0 {
+        return None;
+    }
+    match value {
+        Value::Object(map) => map
+            .get(key)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .or_else(|| map.values().find_map(|v| find_string(v, key, depth - 1))),
+        Value::Array(list) => list
+            .iter()
+            .take(16)
+            .find_map(|v| find_string(v, key, depth - 1)),
+        _ => None,
+    }
+}
+
+fn subject_name(subject: &str) -> Option<String> {
+    names::attribute(subject, "CN")
+        .filter(|cn| !cn.is_empty())
+        .or_else(|| (!subject.is_empty()).then(|| subject.to_string()))
+}
+
+/// "EC P-256", "RSA 2048", "Ed25519".
+pub fn key_text(key: &PublicKeyInfo) -> String {
+    match (&key.curve, key.bits) {
+        (Some(curve), _) if key.algorithm != *curve => format!("{} {curve}", key.algorithm),
+        (None, Some(bits)) if key.algorithm != "Ed25519" && key.algorithm != "Ed448" => {
+            format!("{} {bits}", key.algorithm)
+        }
+        _ => key.algorithm.clone(),
+    }
+}
+
+/// Where `now` stands between the validity bounds (Unix seconds).
+pub fn validity(not_before: i64, not_after: i64, now: Timestamp) -> Validity {
+    let date = |t: i64| {
+        let text = Timestamp(t).to_rfc3339();
+        text.get(..10).unwrap_or(&text).to_string()
+    };
+    if now.0 < not_before {
+        let days = now.days_until(Timestamp(not_before));
+        return Validity {
+            standing: Standing::NotYetValid,
+            text: format!(
+                "not valid before {} ({})",
+                date(not_before),
+                relative_days(days)
+            ),
+        };
+    }
+    let days = now.days_until(Timestamp(not_after));
+    if now.0 > not_after {
+        return Validity {
+            standing: Standing::Expired,
+            text: format!("expired {} ({})", date(not_after), relative_days(days)),
+        };
+    }
+    let left = match days {
+        0 => "expires today".to_string(),
+        1 => "1 day left".to_string(),
+        d => format!("{d} days left"),
+    };
+    Validity {
+        standing: if days < SOON_DAYS {
+            Standing::Soon
+        } else {
+            Standing::Valid
+        },
+        text: format!("valid until {} ({left})", date(not_after)),
+    }
+}
+
+/// The CSS class of a severity (and of "no findings").
+pub const fn severity_class(worst: Option<Severity>) -> &'static str {
+    match worst {
+        Some(Severity::Error) => "sev-error",
+        Some(Severity::Warning) => "sev-warning",
+        Some(Severity::Info) => "sev-info",
+        None => "sev-ok",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ts(y: i64, m: u32, d: u32) -> i64 {
+        Timestamp::from_parts(y, m, d, 0, 0, 0).0
+    }
+
+    #[test]
+    fn validity_counts_days_left() {
+        let (nb, na) = (ts(2024, 1, 1), ts(2025, 1, 1));
+        let v = validity(nb, na, Timestamp(ts(2024, 12, 1)));
+        assert_eq!(v.standing, Standing::Valid);
+        assert_eq!(v.text, "valid until 2025-01-01 (31 days left)");
+        let v = validity(nb, na, Timestamp(ts(2024, 12, 31)));
+        assert_eq!(v.standing, Standing::Soon);
+        assert_eq!(v.text, "valid until 2025-01-01 (1 day left)");
+        let v = validity(nb, na, Timestamp(ts(2025, 1, 11)));
+        assert_eq!(v.standing, Standing::Expired);
+        assert_eq!(v.text, "expired 2025-01-01 (10 days ago)");
+        let v = validity(nb, na, Timestamp(ts(2023, 12, 1)));
+        assert_eq!(v.standing, Standing::NotYetValid);
+        assert_eq!(v.text, "not valid before 2024-01-01 (in 31 days)");
+    }
+
+    #[test]
+    fn key_text_names_size_or_curve() {
+        let key = |a: &str, bits, curve: Option<&str>| PublicKeyInfo {
+            algorithm: a.to_string(),
+            bits,
+            curve: curve.map(str::to_string),
+        };
+        assert_eq!(key_text(&key("EC", Some(256), Some("P-256"))), "EC P-256");
+        assert_eq!(key_text(&key("RSA", Some(2048), None)), "RSA 2048");
+        assert_eq!(key_text(&key("Ed25519", Some(256), None)), "Ed25519");
+    }
+
+    #[test]
+    fn finds_nested_server_names() {
+        let v = serde_json::json!({"kind": "tls", "records": [],
+            "client_hello": {"server_name": "api.example", "alpn": ["h2"]}});
+        assert_eq!(
+            find_string(&v, "server_name", 4).as_deref(),
+            Some("api.example")
+        );
+        assert_eq!(find_string(&v, "server_name", 1), None);
+        assert_eq!(severity_class(Some(Severity::Error)), "sev-error");
+        assert_eq!(severity_class(None), "sev-ok");
+    }
+}
