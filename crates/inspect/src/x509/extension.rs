@@ -77,7 +77,9 @@ pub fn general_name(gn: &GeneralName<'_>) -> String {
         GeneralName::DirectoryName(n) => format!("DirName:{}", name::rfc4514(n)),
         GeneralName::RegisteredID(oid) => format!("RID:{}", oid.to_id_string()),
         GeneralName::OtherName(oid, value) => {
-            format!("othername:{}:{}", oid.to_id_string(), other_value(value))
+            let dotted = oid.to_id_string();
+            let label = other_name_label(&dotted).unwrap_or(&dotted);
+            format!("othername:{label}:{}", other_value(value))
         }
         GeneralName::X400Address(_) => "X400Name:<unsupported>".to_string(),
         GeneralName::EDIPartyName(_) => "EdiPartyName:<unsupported>".to_string(),
@@ -98,6 +100,18 @@ fn ip_text(b: &[u8]) -> String {
         }
         _ => format!("<invalid {}>", der::hex(b)),
     }
+}
+
+/// OpenSSL's label of the otherName types it knows (`GENERAL_NAME_print`).
+fn other_name_label(oid: &str) -> Option<&'static str> {
+    Some(match oid {
+        "1.3.6.1.4.1.311.20.2.3" => "UPN",
+        "1.3.6.1.5.5.7.8.5" => "XmppAddr",
+        "1.3.6.1.5.5.7.8.7" => "SRVName",
+        "1.3.6.1.5.5.7.8.8" => "NAIRealm",
+        "1.3.6.1.5.5.7.8.9" => "SmtpUTF8Mailbox",
+        _ => return None,
+    })
 }
 
 /// The `[0] EXPLICIT` value of an otherName: `:text` for a string (as OpenSSL prints
