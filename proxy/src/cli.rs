@@ -21,6 +21,26 @@ pub enum Command {
     /// Make keys, CSRs and certificates for an mTLS setup.
     #[command(subcommand)]
     Pki(PkiCommand),
+    /// Run the mTLS reverse proxy described by a config file (docs/config.md).
+    Serve(ConfigArgs),
+    /// Check a proxy config and every file it names, like `nginx -t`.
+    Check(ConfigArgs),
+    /// Print the proxy config equivalent to an nginx `server { ... }` block.
+    ImportNginx(ImportNginxArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ConfigArgs {
+    /// The proxy's TOML config.
+    #[arg(long, value_name = "FILE")]
+    pub config: std::path::PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImportNginxArgs {
+    /// A file holding an nginx `server { ... }` block.
+    #[arg(value_name = "FILE")]
+    pub file: std::path::PathBuf,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,0 +1,197 @@
+//! Logs: the access log (one JSON line per request, target `access`) and the error log (JSON
+//! lines: handshake failures with their reason, upstream failures, start and stop), both
+//! through tracing, each to its own destination.
+//!
+//! The access line is written when the response body is finished or dropped, so it carries
+//! the bytes actually sent and the whole duration.
+
+use std::fs::OpenOptions;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use bytes::Bytes;
+use http_body::{Body, Frame, SizeHint};
+use tracing::Level;
+use tracing_subscriber::fmt::writer::BoxMakeWriter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::Layer;
+
+use super::identity::Identity;
+use crate::config::Log;
+
+/// Target of access log events.
+pub const ACCESS: &str = "access";
+
+/// A log destination that cannot be opened.
+#[derive(Debug, thiserror::Error)]
+#[error("log destination {path}: {source}")]
+pub struct LogError {
+    path: String,
+    source: std::io::Error,
+}
+
+fn writer(dest: &str) -> Result<Option<BoxMakeWriter>, LogError> {
+    Ok(Some(match dest {
+        "off" => return Ok(None),
+        "stdout" => BoxMakeWriter::new(std::io::stdout),
+        "stderr" => BoxMakeWriter::new(std::io::stderr),
+        path => {
+            let mut o = OpenOptions::new();
+            o.create(true).append(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o640);
+            let f = o.open(path).map_err(|source| LogError {
+                path: path.to_string(),
+                source,
+            })?;
+            BoxMakeWriter::new(Mutex::new(f))
+        }
+    }))
+}
+
+/// Installs the global subscriber.
+pub fn init(log: &Log) -> Result<(), LogError> {
+    let level = match log.level.as_str() {
+        "error" => Level::ERROR,
+        "warn" => Level::WARN,
+        "debug" => Level::DEBUG,
+        "trace" => Level::TRACE,
+        _ => Level::INFO,
+    };
+    let access = writer(&log.access)?.map(|w| {
+        tracing_subscriber::fmt::layer()
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .with_span_list(false)
+            .with_writer(w)
+            .with_filter(tracing_subscriber::filter::filter_fn(|m| {
+                m.target() == ACCESS
+            }))
+    });
+    let errors = writer(&log.error)?.map(|w| {
+        tracing_subscriber::fmt::layer()
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .with_span_list(false)
+            .with_writer(w)
+            .with_filter(tracing_subscriber::filter::filter_fn(move |m| {
+                m.target() != ACCESS && *m.level() <= level && m.target().starts_with("mtlskit")
+            }))
+    });
+    // A second init (tests calling serve twice in one process) keeps the first subscriber.
+    let _ = tracing_subscriber::registry()
+        .with(access)
+        .with(errors)
+        .try_init();
+    Ok(())
+}
+
+/// What the access log says about a connection; made once after the handshake.
+#[derive(Debug)]
+pub struct ConnInfo {
+    pub peer: SocketAddr,
+    pub sni: Option<String>,
+    pub tls_version: &'static str,
+    pub suite: &'static str,
+    pub resumed: bool,
+    pub ja4: Option<String>,
+    pub identity: Identity,
+}
+
+/// One request in flight.
+#[derive(Debug)]
+pub struct Request {
+    pub conn: Arc<ConnInfo>,
+    pub method: http::Method,
+    pub uri: http::Uri,
+    pub status: u16,
+    pub start: Instant,
+    pub upstream: Option<Arc<str>>,
+}
+
+/// A response body that counts what it sends and logs the request when it ends.
+#[derive(Debug)]
+pub struct LoggedBody<B> {
+    inner: B,
+    bytes: u64,
+    record: Option<Request>,
+}
+
+impl<B> LoggedBody<B> {
+    pub fn new(inner: B, record: Request) -> Self {
+        LoggedBody {
+            inner,
+            bytes: 0,
+            record: Some(record),
+        }
+    }
+
+    fn finish(&mut self) {
+        if let Some(r) = self.record.take() {
+            let c = &r.conn;
+            tracing::info!(
+                target: ACCESS,
+                client = %c.peer,
+                sni = c.sni.as_deref(),
+                subject = c.identity.subject(),
+                verify = c.identity.verify,
+                tls_version = c.tls_version,
+                suite = c.suite,
+                resumed = c.resumed,
+                ja4 = c.ja4.as_deref(),
+                method = r.method.as_str(),
+                path = r.uri.path(),
+                status = r.status,
+                bytes = self.bytes,
+                duration_ms = r.start.elapsed().as_secs_f64() * 1000.0,
+                upstream = r.upstream.as_deref(),
+            );
+        }
+    }
+}
+
+impl<B> Drop for LoggedBody<B> {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
+
+impl<B> Body for LoggedBody<B>
+where
+    B: Body<Data = Bytes> + Unpin,
+{
+    type Data = Bytes;
+    type Error = B::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, B::Error>>> {
+        let this = &mut *self;
+        let polled = Pin::new(&mut this.inner).poll_frame(cx);
+        match &polled {
+            Poll::Ready(Some(Ok(frame))) => {
+                if let Some(d) = frame.data_ref() {
+                    this.bytes += d.len() as u64;
+                }
+            }
+            Poll::Ready(None) => this.finish(),
+            _ => {}
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}

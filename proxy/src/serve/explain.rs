@@ -1,0 +1,240 @@
+//! Why a handshake failed, in a sentence a person understands, with a stable reason code for
+//! the per-reason counters.
+//!
+//! rustls says *what* failed (`UnknownIssuer`, `Expired`...); the presented chain says *which*
+//! certificate and by how much, so both are combined here. The certificate facts come from the
+//! inspect crate's decoder when it can decode the certificate, else from [`certinfo`].
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use rustls::{CertificateError, Error, PeerIncompatible};
+use rustls_pki_types::CertificateDer;
+
+use super::certinfo::{self, CertInfo};
+
+/// An explained handshake failure.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Explained {
+    /// Stable code, as in docs/ (`client_certificate_missing`, `untrusted_issuer`, ...).
+    pub code: &'static str,
+    pub reason: String,
+}
+
+impl Explained {
+    fn new(code: &'static str, reason: impl Into<String>) -> Self {
+        Explained {
+            code,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Now, in Unix seconds.
+pub fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// "3 days", "5 hours", "1 minute", "12 seconds".
+pub fn human(secs: i64) -> String {
+    let s = secs.unsigned_abs();
+    let (n, unit) = if s >= 2 * 86_400 {
+        (s / 86_400, "day")
+    } else if s >= 2 * 3600 {
+        (s / 3600, "hour")
+    } else if s >= 120 {
+        (s / 60, "minute")
+    } else {
+        (s, "second")
+    };
+    if n == 1 {
+        format!("1 {unit}")
+    } else {
+        format!("{n} {unit}s")
+    }
+}
+
+fn facts(der: &[u8]) -> Option<CertInfo> {
+    let now = mtlskit_inspect::Timestamp(unix_now());
+    if let Ok(d) = mtlskit_inspect::x509::decode_certificate(der, Some(now)) {
+        if let mtlskit_inspect::ItemBody::Certificate(c) = d.body {
+            return Some(CertInfo {
+                subject: c.subject,
+                issuer: c.issuer,
+                serial: c.serial,
+                not_before: c.not_before_unix,
+                not_after: c.not_after_unix,
+                extended_key_usage: c.extended_key_usage,
+                is_ca: c.is_ca,
+                sha256: c.sha256,
+            });
+        }
+    }
+    certinfo::read(der)
+}
+
+/// Explains a rejected client certificate chain.
+pub fn rejected_chain(
+    err: &Error,
+    end_entity: &CertificateDer<'_>,
+    intermediates: &[CertificateDer<'_>],
+) -> Explained {
+    let Some(leaf) = facts(end_entity) else {
+        return Explained::new(
+            "bad_encoding",
+            "client sent a certificate that cannot be decoded",
+        );
+    };
+    let who = format!("client certificate {}", leaf.subject);
+    let now = unix_now();
+    let Error::InvalidCertificate(ce) = err else {
+        return Explained::new(
+            "client_certificate_rejected",
+            format!("{who} rejected: {err}"),
+        );
+    };
+    match ce {
+        CertificateError::UnknownIssuer => {
+            let top = intermediates
+                .last()
+                .and_then(|c| facts(c))
+                .unwrap_or_else(|| leaf.clone());
+            Explained::new(
+                "untrusted_issuer",
+                format!(
+                    "{who} issued by {}, which is not in the client CA bundle",
+                    top.issuer
+                ),
+            )
+        }
+        CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
+            // The expired one may be an intermediate; name the first that is.
+            let expired = std::iter::once(leaf.clone())
+                .chain(intermediates.iter().filter_map(|c| facts(c)))
+                .find(|c| c.not_after < now)
+                .unwrap_or_else(|| leaf.clone());
+            let what = if expired.subject == leaf.subject {
+                who.clone()
+            } else {
+                format!("{who}: its issuer {}", expired.subject)
+            };
+            Explained::new(
+                "expired",
+                format!("{what} expired {} ago", human(now - expired.not_after)),
+            )
+        }
+        CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+            Explained::new(
+                "not_yet_valid",
+                format!(
+                    "{who} is not valid yet: it starts in {}",
+                    human(leaf.not_before - now)
+                ),
+            )
+        }
+        CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
+            let eku = if leaf.extended_key_usage.is_empty() {
+                "none".to_string()
+            } else {
+                leaf.extended_key_usage.join(", ")
+            };
+            Explained::new(
+                "missing_client_auth_eku",
+                format!("{who} is not for client authentication (its extended key usage: {eku})"),
+            )
+        }
+        CertificateError::BadSignature => Explained::new(
+            "bad_signature",
+            format!("{who}: the signature of {} does not verify", leaf.issuer),
+        ),
+        CertificateError::Revoked => Explained::new("revoked", format!("{who} is revoked")),
+        other => Explained::new(
+            "client_certificate_rejected",
+            format!("{who} rejected: {other:?}"),
+        ),
+    }
+}
+
+/// Explains a handshake error that the verifier did not (no certificate, versions, ciphers,
+/// alerts, I/O).
+pub fn handshake_error(err: &std::io::Error) -> Explained {
+    if let Some(tls) = err.get_ref().and_then(|e| e.downcast_ref::<Error>()) {
+        return tls_error(tls);
+    }
+    match err.kind() {
+        std::io::ErrorKind::UnexpectedEof => Explained::new(
+            "client_closed",
+            "client closed the connection during the handshake",
+        ),
+        std::io::ErrorKind::ConnectionReset => Explained::new(
+            "client_closed",
+            "client reset the connection during the handshake",
+        ),
+        std::io::ErrorKind::InvalidData => Explained::new(
+            "not_tls",
+            format!("client sent something that is not TLS ({err})"),
+        ),
+        _ => Explained::new("io_error", format!("handshake I/O error: {err}")),
+    }
+}
+
+fn tls_error(err: &Error) -> Explained {
+    match err {
+        Error::NoCertificatesPresented => {
+            Explained::new("client_certificate_missing", "client sent no certificate")
+        }
+        Error::PeerIncompatible(p) => match p {
+            PeerIncompatible::NoCipherSuitesInCommon => Explained::new(
+                "no_common_cipher",
+                "no cipher suite in common: the client offers none of the configured ciphers",
+            ),
+            PeerIncompatible::Tls12NotOffered
+            | PeerIncompatible::Tls12NotOfferedOrEnabled
+            | PeerIncompatible::Tls13RequiredForQuic
+            | PeerIncompatible::SupportedVersionsExtensionRequired => Explained::new(
+                "protocol_version",
+                format!(
+                    "no protocol version in common: the client does not offer one the server allows ({p:?})"
+                ),
+            ),
+            other => Explained::new("incompatible", format!("client is incompatible: {other:?}")),
+        },
+        Error::AlertReceived(a) => Explained::new(
+            "client_alert",
+            format!("client aborted the handshake with alert {a:?} (it rejected the server)"),
+        ),
+        Error::InvalidMessage(m) => Explained::new(
+            "not_tls",
+            format!("client sent an invalid TLS message ({m:?}); plain HTTP to a TLS port?"),
+        ),
+        Error::InvalidCertificate(c) => Explained::new(
+            "client_certificate_rejected",
+            format!("client certificate rejected: {c:?}"),
+        ),
+        other => Explained::new("handshake_error", format!("handshake failed: {other}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn human_units() {
+        assert_eq!(human(3 * 86_400 + 5), "3 days");
+        assert_eq!(human(-7200), "2 hours");
+        assert_eq!(human(61), "61 seconds");
+        assert_eq!(human(86_400), "24 hours");
+    }
+
+    #[test]
+    fn no_certificate() {
+        let e = std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            Error::NoCertificatesPresented,
+        );
+        assert_eq!(handshake_error(&e).reason, "client sent no certificate");
+    }
+}

@@ -1,0 +1,180 @@
+//! One proxied request: route by path prefix, strip hop-by-hop and client-supplied identity
+//! headers, add the verified identity and X-Forwarded-*, send upstream, stream the answer back.
+//! Bodies are passed through as streams in both directions, never collected.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use http::{Request, Response, StatusCode, Version};
+use http_body_util::{Either, Full};
+use hyper::body::Incoming;
+
+use super::access_log::{self, ConnInfo, LoggedBody};
+use super::upstream::{classify, Routes};
+
+/// The body of every response the proxy sends.
+pub type ProxyBody = LoggedBody<Either<Incoming, Full<Bytes>>>;
+
+const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
+const KEEP_ALIVE: HeaderName = HeaderName::from_static("keep-alive");
+const PROXY_CONNECTION: HeaderName = HeaderName::from_static("proxy-connection");
+
+/// Removes the headers that belong to one connection (RFC 9110 7.6.1).
+fn strip_hop_by_hop(h: &mut HeaderMap) {
+    let listed: Vec<HeaderName> = h
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|n| HeaderName::from_bytes(n.trim().as_bytes()).ok())
+        .collect();
+    for name in listed {
+        h.remove(name);
+    }
+    for name in [
+        header::CONNECTION,
+        KEEP_ALIVE,
+        PROXY_CONNECTION,
+        header::TE,
+        header::TRAILER,
+        header::TRANSFER_ENCODING,
+        header::UPGRADE,
+        header::PROXY_AUTHORIZATION,
+    ] {
+        h.remove(name);
+    }
+}
+
+fn plain(status: StatusCode, record: access_log::Request) -> Response<ProxyBody> {
+    let text = match status {
+        StatusCode::NOT_FOUND => "404 Not Found: no location matches this path\n",
+        StatusCode::GATEWAY_TIMEOUT => "504 Gateway Timeout\n",
+        _ => "502 Bad Gateway\n",
+    };
+    let mut r = Response::new(LoggedBody::new(
+        Either::Right(Full::new(Bytes::from_static(text.as_bytes()))),
+        access_log::Request {
+            status: status.as_u16(),
+            ..record
+        },
+    ));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    r
+}
+
+/// Proxies one request.
+pub async fn handle(
+    req: Request<Incoming>,
+    conn: Arc<ConnInfo>,
+    routes: Arc<Routes>,
+) -> Result<Response<ProxyBody>, Infallible> {
+    let mut record = access_log::Request {
+        conn: conn.clone(),
+        method: req.method().clone(),
+        uri: req.uri().clone(),
+        status: 0,
+        start: Instant::now(),
+        upstream: None,
+    };
+    let Some(up) = routes.find(req.uri().path()) else {
+        return Ok(plain(StatusCode::NOT_FOUND, record));
+    };
+    record.upstream = Some(Arc::from(up.name.as_str()));
+
+    let (mut parts, body) = req.into_parts();
+    let host = parts.headers.get(header::HOST).cloned().or_else(|| {
+        parts
+            .uri
+            .authority()
+            .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
+    });
+    strip_hop_by_hop(&mut parts.headers);
+    parts.headers.remove(header::HOST);
+    conn.identity.apply(&mut parts.headers);
+    let ip = conn.peer.ip().to_string();
+    let xff = match parts
+        .headers
+        .get(&X_FORWARDED_FOR)
+        .and_then(|v| v.to_str().ok())
+    {
+        Some(prev) => format!("{prev}, {ip}"),
+        None => ip,
+    };
+    if let Ok(v) = HeaderValue::from_str(&xff) {
+        parts.headers.insert(X_FORWARDED_FOR, v);
+    }
+    parts
+        .headers
+        .insert(X_FORWARDED_PROTO, HeaderValue::from_static("https"));
+    match host {
+        Some(h) => {
+            parts.headers.insert(X_FORWARDED_HOST, h);
+        }
+        None => {
+            parts.headers.remove(X_FORWARDED_HOST);
+        }
+    }
+
+    let pq = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+    let target = if up.base_path.is_empty() {
+        http::Uri::builder()
+            .scheme(up.scheme.clone())
+            .authority(up.authority.clone())
+            .path_and_query(pq)
+            .build()
+    } else {
+        http::Uri::builder()
+            .scheme(up.scheme.clone())
+            .authority(up.authority.clone())
+            .path_and_query(format!("{}{pq}", up.base_path))
+            .build()
+    };
+    let Ok(target) = target else {
+        return Ok(plain(StatusCode::BAD_GATEWAY, record));
+    };
+    parts.uri = target;
+    // The upstream connection's own protocol (ALPN) decides; HTTP/1.1 is the neutral ask.
+    parts.version = Version::HTTP_11;
+
+    let sent = up.client.request(Request::from_parts(parts, body));
+    match tokio::time::timeout(up.read_timeout, sent).await {
+        Ok(Ok(resp)) => {
+            let (mut parts, body) = resp.into_parts();
+            strip_hop_by_hop(&mut parts.headers);
+            record.status = parts.status.as_u16();
+            Ok(Response::from_parts(
+                parts,
+                LoggedBody::new(Either::Left(body), record),
+            ))
+        }
+        Ok(Err(e)) => {
+            let why = classify(&e, up);
+            tracing::error!(
+                target: "mtlskit::upstream",
+                client = %conn.peer,
+                path = record.uri.path(),
+                reason = %why,
+                "502: {why}"
+            );
+            Ok(plain(StatusCode::BAD_GATEWAY, record))
+        }
+        Err(_) => {
+            tracing::error!(
+                target: "mtlskit::upstream",
+                client = %conn.peer,
+                path = record.uri.path(),
+                "504: upstream {} sent no response head within read_timeout", up.name
+            );
+            Ok(plain(StatusCode::GATEWAY_TIMEOUT, record))
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! The client's identity as forwarded upstream (design.md, "Identity forwarded upstream").
+//!
+//! Built once per connection after the handshake; each request then only removes whatever the
+//! client sent under these names and inserts the prepared values (cheap `HeaderValue` clones).
+
+use http::header::{HeaderMap, HeaderName, HeaderValue};
+use rustls_pki_types::CertificateDer;
+
+use super::certinfo::{self, CertInfo};
+
+pub const VERIFY: HeaderName = HeaderName::from_static("x-ssl-client-verify");
+pub const S_DN: HeaderName = HeaderName::from_static("x-ssl-client-s-dn");
+pub const I_DN: HeaderName = HeaderName::from_static("x-ssl-client-i-dn");
+pub const SERIAL: HeaderName = HeaderName::from_static("x-ssl-client-serial");
+pub const FINGERPRINT: HeaderName = HeaderName::from_static("x-ssl-client-fingerprint");
+pub const CERT: HeaderName = HeaderName::from_static("x-ssl-client-cert");
+pub const XFCC: HeaderName = HeaderName::from_static("x-forwarded-client-cert");
+
+/// Every header name the proxy owns; a client's values under them never pass.
+pub const OWNED: [HeaderName; 7] = [VERIFY, S_DN, I_DN, SERIAL, FINGERPRINT, CERT, XFCC];
+
+/// The verified client, ready to forward.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    /// SUCCESS or NONE (a failed verification never gets this far).
+    pub verify: &'static str,
+    pub info: Option<CertInfo>,
+    headers: Vec<(HeaderName, HeaderValue)>,
+}
+
+impl Identity {
+    /// The identity of a connection whose client presented `chain` (already verified) or none.
+    pub fn new(chain: Option<&[CertificateDer<'static>]>) -> Identity {
+        let leaf = chain.and_then(|c| c.first());
+        let info = leaf.and_then(|c| certinfo::read(c.as_ref()));
+        let verify = if info.is_some() { "SUCCESS" } else { "NONE" };
+        let mut headers = vec![(VERIFY, HeaderValue::from_static(verify))];
+        if let (Some(info), Some(leaf)) = (&info, leaf) {
+            let pem = pem_escaped(leaf.as_ref());
+            for (name, value) in [
+                (S_DN, info.subject.as_str()),
+                (I_DN, info.issuer.as_str()),
+                (SERIAL, info.serial.as_str()),
+                (FINGERPRINT, info.sha256.as_str()),
+                (CERT, pem.as_str()),
+            ] {
+                // DNs may hold bytes a header cannot; such a value is percent-escaped.
+                let v = HeaderValue::from_str(value).unwrap_or_else(|_| {
+                    HeaderValue::from_str(&escape(value.as_bytes()))
+                        .unwrap_or(HeaderValue::from_static(""))
+                });
+                headers.push((name, v));
+            }
+        }
+        Identity {
+            verify,
+            info,
+            headers,
+        }
+    }
+
+    /// Removes the client's identity headers and sets the verified ones.
+    pub fn apply(&self, headers: &mut HeaderMap) {
+        for name in &OWNED {
+            headers.remove(name);
+        }
+        for (name, value) in &self.headers {
+            headers.insert(name.clone(), value.clone());
+        }
+    }
+
+    pub fn subject(&self) -> Option<&str> {
+        self.info.as_ref().map(|i| i.subject.as_str())
+    }
+}
+
+/// The certificate as PEM, URL-escaped as nginx's `$ssl_client_escaped_cert`.
+pub fn pem_escaped(der: &[u8]) -> String {
+    let b64 = base64_encode(der);
+    let mut pem = String::with_capacity(b64.len() + 80);
+    pem.push_str("-----BEGIN CERTIFICATE-----\n");
+    for line in b64.as_bytes().chunks(64) {
+        pem.push_str(std::str::from_utf8(line).unwrap_or(""));
+        pem.push('\n');
+    }
+    pem.push_str("-----END CERTIFICATE-----\n");
+    escape(pem.as_bytes())
+}
+
+/// Percent-escapes all but unreserved characters (RFC 3986), as nginx's component escaping.
+pub fn escape(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() + bytes.len() / 8);
+    for &b in bytes {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push('%');
+            out.push_str(&format!("{b:02X}"));
+        }
+    }
+    out
+}
+
+fn base64_encode(bytes: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(T[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_and_escape() {
+        assert_eq!(
+            base64_encode(b"any carnal pleas"),
+            "YW55IGNhcm5hbCBwbGVhcw=="
+        );
+        assert_eq!(base64_encode(b"abc"), "YWJj");
+        assert_eq!(escape(b"a b\n+/="), "a%20b%0A%2B%2F%3D");
+    }
+
+    #[test]
+    fn spoofed_headers_are_replaced() {
+        let id = Identity::new(None);
+        let mut h = HeaderMap::new();
+        h.insert(VERIFY, HeaderValue::from_static("SUCCESS"));
+        h.insert(S_DN, HeaderValue::from_static("CN=admin"));
+        id.apply(&mut h);
+        assert_eq!(h.get(VERIFY).map(|v| v.as_bytes()), Some(&b"NONE"[..]));
+        assert!(h.get(S_DN).is_none());
+    }
+}

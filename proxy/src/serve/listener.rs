@@ -1,0 +1,169 @@
+//! Accepting connections: bind every listen address (IPv6 sockets v6-only, so `0.0.0.0:p` and
+//! `[::]:p` coexist as in nginx), cap concurrent connections, bound the handshake in time,
+//! log an explained reason when it fails, then hand the TLS stream to hyper (HTTP/1.1 or h2
+//! by ALPN) with a header read timeout and a header size limit.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use socket2::{Domain, Socket, Type};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio_rustls::TlsAcceptor;
+
+use super::access_log::ConnInfo;
+use super::explain::{self, Explained};
+use super::identity::Identity;
+use super::upstream::Routes;
+use super::verifier::REJECTION;
+
+/// Everything connections share, built once.
+#[derive(Debug)]
+pub struct Shared {
+    pub tls: Arc<rustls::ServerConfig>,
+    pub routes: Arc<Routes>,
+    pub http: auto::Builder<TokioExecutor>,
+    pub handshake_timeout: Duration,
+    pub limit: Arc<Semaphore>,
+    /// Handshake failures so far, per reason code.
+    pub failures: Mutex<HashMap<&'static str, u64>>,
+}
+
+/// The hyper server settings: header timeout and size limit on HTTP/1.1, header list limit on h2.
+pub fn http_builder(
+    header_timeout: Duration,
+    max_header_size: usize,
+) -> auto::Builder<TokioExecutor> {
+    let mut b = auto::Builder::new(TokioExecutor::new());
+    b.http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout)
+        .max_buf_size(max_header_size)
+        .keep_alive(true);
+    b.http2()
+        .timer(TokioTimer::new())
+        .max_header_list_size(u32::try_from(max_header_size).unwrap_or(u32::MAX));
+    b
+}
+
+/// Binds one address.
+pub fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
+    if addr.is_ipv6() {
+        socket.set_only_v6(true)?;
+    }
+    socket.set_reuse_address(true)?;
+    socket.set_nonblocking(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(1024)?;
+    TcpListener::from_std(socket.into())
+}
+
+/// Accepts forever on one listener.
+pub async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+    loop {
+        let Ok(permit) = shared.limit.clone().acquire_owned().await else {
+            return;
+        };
+        match listener.accept().await {
+            Ok((tcp, peer)) => {
+                let _ = tcp.set_nodelay(true);
+                tokio::spawn(connection(tcp, peer, shared.clone(), permit));
+            }
+            Err(e) => {
+                // Out of descriptors and the like: say so, give the system a moment.
+                tracing::error!(target: "mtlskit::listener", "accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+}
+
+fn log_failure(shared: &Shared, peer: SocketAddr, e: &Explained) {
+    let count = match shared.failures.lock() {
+        Ok(mut m) => {
+            let n = m.entry(e.code).or_insert(0);
+            *n += 1;
+            *n
+        }
+        Err(_) => 0,
+    };
+    tracing::warn!(
+        target: "mtlskit::handshake",
+        client = %peer,
+        code = e.code,
+        count,
+        reason = %e.reason,
+        "handshake failed from {peer}: {}", e.reason
+    );
+}
+
+fn version_name(v: Option<rustls::ProtocolVersion>) -> &'static str {
+    match v {
+        Some(rustls::ProtocolVersion::TLSv1_3) => "TLSv1.3",
+        Some(rustls::ProtocolVersion::TLSv1_2) => "TLSv1.2",
+        _ => "unknown",
+    }
+}
+
+async fn connection(
+    tcp: TcpStream,
+    peer: SocketAddr,
+    shared: Arc<Shared>,
+    _permit: OwnedSemaphorePermit,
+) {
+    let handshake = REJECTION.scope(RefCell::new(None), async {
+        let result = TlsAcceptor::from(shared.tls.clone()).accept(tcp).await;
+        let explained = REJECTION.with(|c| c.borrow_mut().take());
+        (result, explained)
+    });
+    let stream = match tokio::time::timeout(shared.handshake_timeout, handshake).await {
+        Err(_) => {
+            let e = Explained {
+                code: "handshake_timeout",
+                reason: format!(
+                    "client did not complete the handshake within {}s",
+                    shared.handshake_timeout.as_secs_f64()
+                ),
+            };
+            log_failure(&shared, peer, &e);
+            return;
+        }
+        Ok((Err(err), explained)) => {
+            let e = explained.unwrap_or_else(|| explain::handshake_error(&err));
+            log_failure(&shared, peer, &e);
+            return;
+        }
+        Ok((Ok(stream), _)) => stream,
+    };
+    let info = {
+        let (_, tls) = stream.get_ref();
+        Arc::new(ConnInfo {
+            peer,
+            sni: tls.server_name().map(str::to_string),
+            tls_version: version_name(tls.protocol_version()),
+            suite: tls
+                .negotiated_cipher_suite()
+                .and_then(|s| s.suite().as_str())
+                .unwrap_or("unknown"),
+            resumed: matches!(tls.handshake_kind(), Some(rustls::HandshakeKind::Resumed)),
+            ja4: None,
+            identity: Identity::new(tls.peer_certificates()),
+        })
+    };
+    let routes = shared.routes.clone();
+    let service = service_fn(move |req| super::handler::handle(req, info.clone(), routes.clone()));
+    if let Err(e) = shared
+        .http
+        .serve_connection(TokioIo::new(stream), service)
+        .await
+    {
+        tracing::debug!(target: "mtlskit::connection", client = %peer, "connection ended: {e}");
+    }
+}

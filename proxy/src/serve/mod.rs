@@ -1,0 +1,122 @@
+//! `mtlskit serve`: the mTLS reverse proxy that replaces design.md's nginx server block.
+//!
+//! Everything shared (the rustls server config, the upstream clients and their pools, the
+//! hyper settings) is built once here before the first accept; a connection only clones
+//! `Arc`s. Modules, one concept each: [`tls_server`] and [`verifier`] (client verification),
+//! [`resumption`] (the resumption policy), [`explain`] (why a handshake failed),
+//! [`identity`] (headers upstream), [`upstream`] (pooled rustls clients), [`handler`] (one
+//! request), [`listener`] (accept loop and limits), [`access_log`] (logs).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::Semaphore;
+
+use crate::config::Config;
+
+pub mod access_log;
+pub mod certinfo;
+pub mod explain;
+pub mod handler;
+pub mod identity;
+pub mod listener;
+pub mod resumption;
+pub mod tls_server;
+pub mod upstream;
+pub mod verifier;
+
+/// Why the proxy could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Tls(#[from] tls_server::TlsSetupError),
+    #[error(transparent)]
+    Log(#[from] access_log::LogError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("cannot start the runtime: {0}")]
+    Runtime(std::io::Error),
+}
+
+/// Runs the proxy until SIGINT or SIGTERM.
+pub fn run(config: &Config) -> Result<(), ServeError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(ServeError::Runtime)?;
+    runtime.block_on(serve(config))
+}
+
+async fn serve(config: &Config) -> Result<(), ServeError> {
+    access_log::init(&config.log)?;
+    let tls = tls_server::build(config)?;
+    let routes = Arc::new(upstream::Routes::new(config)?);
+    let s = &config.server;
+    let shared = Arc::new(listener::Shared {
+        tls,
+        routes,
+        http: listener::http_builder(s.header_timeout.0, s.max_header_size),
+        handshake_timeout: s.handshake_timeout.0,
+        limit: Arc::new(Semaphore::new(s.max_connections)),
+        failures: Mutex::new(HashMap::new()),
+    });
+    let unsupported = config.cipher_codes().unsupported;
+    if !unsupported.is_empty() {
+        tracing::warn!(
+            target: "mtlskit::config",
+            "ciphers not offered by rustls and left out: {}",
+            unsupported.join(", ")
+        );
+    }
+    let mut listeners = Vec::new();
+    for addr in &s.listen {
+        let l = listener::bind(*addr).map_err(|source| ServeError::Bind {
+            addr: *addr,
+            source,
+        })?;
+        listeners.push(l);
+    }
+    for l in listeners {
+        if let Ok(a) = l.local_addr() {
+            tracing::info!(target: "mtlskit::listener", address = %a, "listening on {a}");
+        }
+        tokio::spawn(listener::accept_loop(l, shared.clone()));
+    }
+    shutdown_signal().await;
+    tracing::info!(target: "mtlskit::listener", "stopping");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// `mtlskit serve --config FILE`.
+pub fn command(args: &crate::cli::ConfigArgs) -> anyhow::Result<crate::Status> {
+    let config = match Config::load(&args.config) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("mtlskit: {e}");
+            return Ok(match e {
+                crate::config::ConfigError::Read { .. } => crate::Status::Usage,
+                _ => crate::Status::Bad,
+            });
+        }
+    };
+    run(&config)?;
+    Ok(crate::Status::Ok)
+}

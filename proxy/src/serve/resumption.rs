@@ -1,0 +1,169 @@
+//! The resumption policy: a session resumes only under the client CA bundle (and verification
+//! settings) that verified it, and only within `session_timeout`.
+//!
+//! rustls restores a resumed session's client chain without verifying it again. So every
+//! stored session (session-ID cache entry or ticket) is stamped with the time it was made and
+//! a binding, the first 8 bytes of SHA-256 over the CA bundle and the verification settings;
+//! a session whose stamp is too old or whose binding differs is not resumed: the client gets a
+//! full handshake and is verified against the current bundle. Both stores also live in process
+//! memory only, so a restart with a new bundle starts with none.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+
+use rustls::server::{ProducesTickets, StoresServerSessions};
+
+use super::explain::unix_now;
+
+/// 8 bytes of time and 8 of binding in front of each stored value.
+const STAMP: usize = 16;
+
+/// What a stored session is bound to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Binding {
+    pub tag: [u8; 8],
+    /// Seconds a session may be resumed for.
+    pub timeout: i64,
+}
+
+impl Binding {
+    fn stamp(&self, value: &[u8]) -> Vec<u8> {
+        let mut v = Vec::with_capacity(STAMP + value.len());
+        v.extend_from_slice(&unix_now().to_be_bytes());
+        v.extend_from_slice(&self.tag);
+        v.extend_from_slice(value);
+        v
+    }
+
+    fn check(&self, stored: &[u8]) -> Option<Vec<u8>> {
+        let (time, rest) = stored.split_first_chunk::<8>()?;
+        let (tag, value) = rest.split_first_chunk::<8>()?;
+        let age = unix_now() - i64::from_be_bytes(*time);
+        (tag == &self.tag && (0..=self.timeout).contains(&age)).then(|| value.to_vec())
+    }
+}
+
+/// A bounded session-ID cache; the oldest entry goes first when it is full.
+#[derive(Debug)]
+pub struct BoundCache {
+    binding: Binding,
+    capacity: usize,
+    inner: Mutex<Entries>,
+}
+
+#[derive(Debug, Default)]
+struct Entries {
+    map: HashMap<Vec<u8>, Vec<u8>>,
+    order: VecDeque<Vec<u8>>,
+}
+
+impl BoundCache {
+    pub fn new(binding: Binding, capacity: usize) -> Arc<Self> {
+        Arc::new(BoundCache {
+            binding,
+            capacity,
+            inner: Mutex::new(Entries::default()),
+        })
+    }
+}
+
+impl StoresServerSessions for BoundCache {
+    fn put(&self, key: Vec<u8>, value: Vec<u8>) -> bool {
+        let Ok(mut e) = self.inner.lock() else {
+            return false;
+        };
+        while e.map.len() >= self.capacity {
+            match e.order.pop_front() {
+                Some(old) => {
+                    e.map.remove(&old);
+                }
+                None => break,
+            }
+        }
+        if e.map
+            .insert(key.clone(), self.binding.stamp(&value))
+            .is_none()
+        {
+            e.order.push_back(key);
+        }
+        true
+    }
+
+    fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
+        let e = self.inner.lock().ok()?;
+        self.binding.check(e.map.get(key)?)
+    }
+
+    fn take(&self, key: &[u8]) -> Option<Vec<u8>> {
+        let mut e = self.inner.lock().ok()?;
+        let v = e.map.remove(key)?;
+        e.order.retain(|k| k.as_slice() != key);
+        self.binding.check(&v)
+    }
+
+    fn can_cache(&self) -> bool {
+        self.capacity > 0
+    }
+}
+
+/// Tickets carrying the stamp inside their encryption.
+#[derive(Debug)]
+pub struct BoundTicketer {
+    binding: Binding,
+    inner: Arc<dyn ProducesTickets>,
+}
+
+impl BoundTicketer {
+    pub fn new(binding: Binding, inner: Arc<dyn ProducesTickets>) -> Arc<Self> {
+        Arc::new(BoundTicketer { binding, inner })
+    }
+}
+
+impl ProducesTickets for BoundTicketer {
+    fn enabled(&self) -> bool {
+        self.inner.enabled()
+    }
+
+    fn lifetime(&self) -> u32 {
+        u32::try_from(self.binding.timeout)
+            .unwrap_or(u32::MAX)
+            .min(self.inner.lifetime())
+    }
+
+    fn encrypt(&self, plain: &[u8]) -> Option<Vec<u8>> {
+        self.inner.encrypt(&self.binding.stamp(plain))
+    }
+
+    fn decrypt(&self, cipher: &[u8]) -> Option<Vec<u8>> {
+        self.binding.check(&self.inner.decrypt(cipher)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn other_binding_or_old_is_refused() {
+        let a = Binding {
+            tag: [1; 8],
+            timeout: 300,
+        };
+        let b = Binding {
+            tag: [2; 8],
+            timeout: 300,
+        };
+        let stored = a.stamp(b"session");
+        assert_eq!(a.check(&stored).as_deref(), Some(&b"session"[..]));
+        assert_eq!(b.check(&stored), None);
+        let mut old = stored.clone();
+        old[..8].copy_from_slice(&(unix_now() - 301).to_be_bytes());
+        assert_eq!(a.check(&old), None);
+        let cache = BoundCache::new(a, 2);
+        for k in [1u8, 2, 3] {
+            cache.put(vec![k], vec![k]);
+        }
+        assert_eq!(cache.get(&[1]), None);
+        assert_eq!(cache.take(&[3]), Some(vec![3]));
+    }
+}

@@ -1,0 +1,129 @@
+//! The listening side's rustls `ServerConfig`, built once from the config and shared by every
+//! connection: versions, cipher suites in the configured order, client verification, the
+//! session cache and tickets under the resumption policy, ALPN h2 and http/1.1.
+
+use std::sync::Arc;
+
+use rustls::crypto::{aws_lc_rs, CryptoProvider};
+use rustls::server::{NoServerSessionStorage, WebPkiClientVerifier};
+use rustls::ServerConfig;
+use sha2::{Digest, Sha256};
+
+use super::resumption::{Binding, BoundCache, BoundTicketer};
+use super::verifier::ExplainingVerifier;
+use crate::config::{files, Config, Protocol, VerifyClient};
+
+/// Why the TLS side could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum TlsSetupError {
+    #[error(transparent)]
+    File(#[from] files::FileError),
+    #[error("{path}: {problem}")]
+    Material { path: String, problem: String },
+    #[error("TLS setup: {0}")]
+    Rustls(#[from] rustls::Error),
+}
+
+/// The provider with the configured suites, in the configured order (all of them when none
+/// are named; TLS 1.3 suites are kept when only TLS 1.2 ones are named, as OpenSSL does).
+pub fn provider(config: &Config) -> CryptoProvider {
+    let mut p = aws_lc_rs::default_provider();
+    let wanted = config.cipher_codes().codes;
+    if wanted.is_empty() {
+        return p;
+    }
+    let names_tls13 = wanted.iter().any(|c| c >> 8 == 0x13);
+    let all = std::mem::take(&mut p.cipher_suites);
+    let mut ordered: Vec<_> = Vec::new();
+    if !names_tls13 {
+        ordered.extend(
+            all.iter()
+                .filter(|s| u16::from(s.suite()) >> 8 == 0x13)
+                .copied(),
+        );
+    }
+    for code in &wanted {
+        if let Some(s) = all.iter().find(|s| u16::from(s.suite()) == *code) {
+            ordered.push(*s);
+        }
+    }
+    p.cipher_suites = ordered;
+    p
+}
+
+/// Versions as rustls wants them.
+pub fn versions(protocols: &[Protocol]) -> Vec<&'static rustls::SupportedProtocolVersion> {
+    let mut v = Vec::new();
+    if protocols.contains(&Protocol::Tls13) {
+        v.push(&rustls::version::TLS13);
+    }
+    if protocols.contains(&Protocol::Tls12) {
+        v.push(&rustls::version::TLS12);
+    }
+    v
+}
+
+/// Builds the shared server config.
+pub fn build(config: &Config) -> Result<Arc<ServerConfig>, TlsSetupError> {
+    let s = &config.server;
+    let provider = Arc::new(provider(config));
+    let chain = files::certificates(&config.resolve(&s.certificate))?;
+    let key_path = config.resolve(&s.key);
+    let key = files::private_key(&key_path)?;
+
+    let mut binding_hash = Sha256::new();
+    binding_hash.update(format!("{:?}/{}", s.verify_client, s.verify_depth));
+    let verifier: Arc<dyn rustls::server::danger::ClientCertVerifier> =
+        match (&s.client_ca, s.verify_client) {
+            (Some(ca), mode) if mode != VerifyClient::Off => {
+                let ca_path = config.resolve(ca);
+                let anchors = files::certificates(&ca_path)?;
+                for a in &anchors {
+                    binding_hash.update(a.as_ref());
+                }
+                let roots = Arc::new(files::root_store(&ca_path)?);
+                let builder = WebPkiClientVerifier::builder_with_provider(roots, provider.clone());
+                let builder = if mode == VerifyClient::Optional {
+                    builder.allow_unauthenticated()
+                } else {
+                    builder
+                };
+                let inner = builder.build().map_err(|e| TlsSetupError::Material {
+                    path: ca_path.display().to_string(),
+                    problem: format!("cannot verify clients with this bundle ({e})"),
+                })?;
+                Arc::new(ExplainingVerifier::new(inner, s.verify_depth, anchors))
+            }
+            _ => WebPkiClientVerifier::no_client_auth(),
+        };
+
+    let mut tls = ServerConfig::builder_with_provider(provider)
+        .with_protocol_versions(&versions(&s.protocols))?
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(chain, key)
+        .map_err(|e| TlsSetupError::Material {
+            path: key_path.display().to_string(),
+            problem: format!("does not go with the certificate ({e})"),
+        })?;
+    tls.ignore_client_order = s.prefer_server_ciphers;
+    tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+
+    let digest = binding_hash.finalize();
+    let mut tag = [0u8; 8];
+    tag.copy_from_slice(&digest[..8]);
+    let binding = Binding {
+        tag,
+        timeout: i64::try_from(s.session_timeout.0.as_secs()).unwrap_or(i64::MAX),
+    };
+    tls.session_storage = if s.session_cache > 0 {
+        BoundCache::new(binding, s.session_cache)
+    } else {
+        Arc::new(NoServerSessionStorage {})
+    };
+    if s.session_tickets {
+        tls.ticketer = BoundTicketer::new(binding, aws_lc_rs::Ticketer::new()?);
+    } else if s.session_cache == 0 {
+        tls.send_tls13_tickets = 0;
+    }
+    Ok(Arc::new(tls))
+}

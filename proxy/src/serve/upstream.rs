@@ -1,0 +1,235 @@
+//! Upstreams: one pooled hyper-util client per location, over a rustls connector that presents
+//! the proxy's client certificate and verifies the upstream (nginx's `proxy_ssl_*`).
+//!
+//! The TLS config and the pool are built once at start; a request only clones an `Arc`.
+//! Failures are classified so the log says which: down, untrusted, misnamed, timed out.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::body::Incoming;
+use hyper_rustls::{FixedServerNameResolver, HttpsConnector, HttpsConnectorBuilder};
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::Resumption;
+use rustls::crypto::{aws_lc_rs, CryptoProvider};
+use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, SignatureScheme};
+use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
+
+use super::tls_server::TlsSetupError;
+use crate::config::{files, Config, Location};
+
+/// One location's route to its upstream.
+#[derive(Debug)]
+pub struct Upstream {
+    /// The path prefix this location serves.
+    pub prefix: String,
+    /// Scheme and authority of the upstream.
+    pub scheme: http::uri::Scheme,
+    pub authority: http::uri::Authority,
+    /// A path the upstream URL puts in front (without a trailing '/').
+    pub base_path: String,
+    pub client: Client<HttpsConnector<HttpConnector>, Incoming>,
+    pub read_timeout: Duration,
+    /// What the log names the upstream by.
+    pub name: String,
+    pub server_name: String,
+}
+
+/// Accepts any server certificate: `verify = false`, as nginx's `proxy_ssl_verify off`.
+#[derive(Debug)]
+struct NoVerify(Arc<CryptoProvider>);
+
+impl ServerCertVerifier for NoVerify {
+    fn verify_server_cert(
+        &self,
+        _: &CertificateDer<'_>,
+        _: &[CertificateDer<'_>],
+        _: &ServerName<'_>,
+        _: &[u8],
+        _: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+    fn verify_tls12_signature(
+        &self,
+        m: &[u8],
+        c: &CertificateDer<'_>,
+        d: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(m, c, d, &self.0.signature_verification_algorithms)
+    }
+    fn verify_tls13_signature(
+        &self,
+        m: &[u8],
+        c: &CertificateDer<'_>,
+        d: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(m, c, d, &self.0.signature_verification_algorithms)
+    }
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+fn tls_config(config: &Config, l: &Location) -> Result<ClientConfig, TlsSetupError> {
+    let provider = Arc::new(aws_lc_rs::default_provider());
+    let builder = ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()?;
+    let builder = if l.verify {
+        let roots = match &l.trusted_ca {
+            Some(ca) => files::root_store(&config.resolve(ca))?,
+            None => rustls::RootCertStore::empty(),
+        };
+        builder.with_root_certificates(roots)
+    } else {
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(NoVerify(provider)))
+    };
+    let mut tls = match (&l.client_certificate, &l.client_key) {
+        (Some(cert), Some(key)) => {
+            let chain = files::certificates(&config.resolve(cert))?;
+            let key_path = config.resolve(key);
+            let key = files::private_key(&key_path)?;
+            builder
+                .with_client_auth_cert(chain, key)
+                .map_err(|e| TlsSetupError::Material {
+                    path: key_path.display().to_string(),
+                    problem: format!("does not go with the client certificate ({e})"),
+                })?
+        }
+        _ => builder.with_no_client_auth(),
+    };
+    tls.resumption = if l.session_reuse {
+        Resumption::in_memory_sessions(256)
+    } else {
+        Resumption::disabled()
+    };
+    Ok(tls)
+}
+
+impl Upstream {
+    /// Builds the client of one location.
+    pub fn new(config: &Config, l: &Location) -> Result<Upstream, TlsSetupError> {
+        let bad = |problem: String| TlsSetupError::Material {
+            path: config.path.clone(),
+            problem,
+        };
+        let uri: http::Uri = l
+            .upstream
+            .parse()
+            .map_err(|_| bad(format!("upstream {:?} is not a URL", l.upstream)))?;
+        let (Some(scheme), Some(authority)) = (uri.scheme().cloned(), uri.authority().cloned())
+        else {
+            return Err(bad(format!(
+                "upstream {:?} needs a scheme and a host",
+                l.upstream
+            )));
+        };
+        let host = authority
+            .host()
+            .trim_start_matches('[')
+            .trim_end_matches(']');
+        let server_name = l.server_name.clone().unwrap_or_else(|| host.to_string());
+        let name = ServerName::try_from(server_name.clone())
+            .map_err(|_| bad(format!("{server_name:?} is not a server name")))?;
+
+        let mut http = HttpConnector::new();
+        http.enforce_http(false);
+        http.set_nodelay(true);
+        http.set_connect_timeout(Some(l.connect_timeout.0));
+        let https = HttpsConnectorBuilder::new()
+            .with_tls_config(tls_config(config, l)?)
+            .https_or_http()
+            .with_server_name_resolver(FixedServerNameResolver::new(name))
+            .enable_http1()
+            .enable_http2()
+            .wrap_connector(http);
+        let client = Client::builder(TokioExecutor::new())
+            .pool_timer(TokioTimer::new())
+            .timer(TokioTimer::new())
+            .pool_max_idle_per_host(l.keepalive)
+            .pool_idle_timeout(Duration::from_secs(60))
+            .build(https);
+        Ok(Upstream {
+            prefix: l.path.clone(),
+            scheme,
+            authority,
+            base_path: uri.path().trim_end_matches('/').to_string(),
+            client,
+            read_timeout: l.read_timeout.0,
+            name: l.upstream.clone(),
+            server_name,
+        })
+    }
+}
+
+/// The upstreams, longest prefix first.
+#[derive(Debug)]
+pub struct Routes(Vec<Arc<Upstream>>);
+
+impl Routes {
+    pub fn new(config: &Config) -> Result<Routes, TlsSetupError> {
+        let mut v = config
+            .locations
+            .iter()
+            .map(|l| Upstream::new(config, l).map(Arc::new))
+            .collect::<Result<Vec<_>, _>>()?;
+        v.sort_by_key(|u| std::cmp::Reverse(u.prefix.len()));
+        Ok(Routes(v))
+    }
+
+    /// The location whose prefix is the longest match of `path`.
+    pub fn find(&self, path: &str) -> Option<&Arc<Upstream>> {
+        self.0.iter().find(|u| path.starts_with(u.prefix.as_str()))
+    }
+}
+
+/// Why the upstream did not answer, in words for the log.
+pub fn classify(err: &(dyn std::error::Error + 'static), up: &Upstream) -> String {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = cur {
+        if let Some(tls) = e.downcast_ref::<rustls::Error>() {
+            return match tls {
+                rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer) => format!(
+                    "upstream {} certificate is not trusted: not issued by a CA in trusted_ca",
+                    up.name
+                ),
+                rustls::Error::InvalidCertificate(
+                    CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+                ) => format!(
+                    "upstream {} certificate does not cover the name {:?}",
+                    up.name, up.server_name
+                ),
+                rustls::Error::InvalidCertificate(c) => {
+                    format!("upstream {} certificate is rejected: {c:?}", up.name)
+                }
+                rustls::Error::AlertReceived(a) => format!(
+                    "upstream {} refused the TLS handshake with alert {a:?} (does it accept the proxy's client certificate?)",
+                    up.name
+                ),
+                other => format!("upstream {} TLS error: {other}", up.name),
+            };
+        }
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            match io.kind() {
+                std::io::ErrorKind::ConnectionRefused => {
+                    return format!("upstream {} is down (connection refused)", up.name)
+                }
+                std::io::ErrorKind::TimedOut => {
+                    return format!("upstream {} did not accept the connection in time", up.name)
+                }
+                _ => {}
+            }
+        }
+        let text = e.to_string();
+        if text.contains("timed out") || text.contains("timeout") {
+            return format!("upstream {} did not accept the connection in time", up.name);
+        }
+        cur = e.source();
+    }
+    format!("upstream {} failed: {err}", up.name)
+}
