@@ -18,29 +18,45 @@ pub struct Args {
 pub enum Command {
     /// Decode certificates, CSRs and keys (PEM, DER, base64 or hex; '-' reads stdin).
     Inspect(InspectArgs),
+    /// Say whether a certificate would be accepted for mTLS, and why not.
+    Diagnose(DiagnoseArgs),
     /// Make keys, CSRs and certificates for an mTLS setup.
     #[command(subcommand)]
     Pki(PkiCommand),
-    /// Run the mTLS reverse proxy described by a config file (docs/config.md).
-    Serve(ConfigArgs),
-    /// Check a proxy config and every file it names, like `nginx -t`.
-    Check(ConfigArgs),
-    /// Print the proxy config equivalent to an nginx `server { ... }` block.
-    ImportNginx(ImportNginxArgs),
 }
 
 #[derive(Debug, clap::Args)]
-pub struct ConfigArgs {
-    /// The proxy's TOML config.
+pub struct DiagnoseArgs {
+    /// The CA bundle the verifier trusts (PEM, DER or PKCS#7).
     #[arg(long, value_name = "FILE")]
-    pub config: std::path::PathBuf,
+    pub ca: String,
+    /// The certificate to check; further certificates in the file are its chain.
+    #[arg(long, value_name = "FILE")]
+    pub cert: String,
+    /// Intermediate certificates sent along with it, in any order.
+    #[arg(long, value_name = "FILE")]
+    pub chain: Option<String>,
+    /// The private key that should go with the certificate.
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<String>,
+    /// What the certificate is used for.
+    #[arg(long, value_enum, default_value = "client")]
+    pub role: RoleArg,
+    /// The host name a client connects to (server role).
+    #[arg(long, value_name = "NAME")]
+    pub host: Option<String>,
+    /// Evaluate at this moment (RFC 3339) instead of now.
+    #[arg(long, value_name = "RFC3339")]
+    pub at: Option<String>,
+    /// Print design.md's JSON diagnosis instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
-#[derive(Debug, clap::Args)]
-pub struct ImportNginxArgs {
-    /// A file holding an nginx `server { ... }` block.
-    #[arg(value_name = "FILE")]
-    pub file: std::path::PathBuf,
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum RoleArg {
+    Client,
+    Server,
 }
 
 #[derive(Debug, Subcommand)]

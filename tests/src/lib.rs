@@ -1,6 +1,9 @@
 //! Shared helpers of the end-to-end tests: the `mtlskit` binary, openssl, and a small PKI
 //! made fresh for each test in a temporary folder (no key is ever committed).
+
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test support: a failed setup should stop the test loudly
+
+pub mod scenario;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

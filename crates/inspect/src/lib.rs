@@ -15,6 +15,8 @@ extern crate alloc;
 extern crate std;
 
 pub mod der;
+#[cfg(feature = "std")]
+pub mod diagnose;
 pub mod error;
 pub mod finding;
 pub mod hexdump;

@@ -11,7 +11,7 @@ use core::fmt;
 use crate::error::Error;
 
 /// Seconds since 1970-01-01T00:00:00Z (negative before).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(pub i64);
 
 const DAY: i64 = 86_400;

@@ -1,0 +1,147 @@
+//! Path building: from a leaf, through any of the given certificates, to a trust anchor.
+//!
+//! Certificates may come in any order, with duplicates and cross-signed alternatives, so this
+//! is a search, not a walk: depth-first over issuer candidates (same subject name as the
+//! child's issuer name; anchors first, then those whose key identifier matches), verifying
+//! each signature on the way. The search is bounded in depth and in signature checks, so a
+//! hostile set of thousands of certificates cannot make it hang.
+
+use alloc::vec;
+use alloc::vec::Vec;
+
+use super::cert::Cert;
+use crate::x509::signature::{self, Verification};
+
+/// The longest chain accepted (leaf, intermediates, anchor).
+pub const MAX_DEPTH: usize = 8;
+/// The most signature checks one search makes.
+pub const MAX_CHECKS: usize = 256;
+
+/// The result of a search.
+#[derive(Clone, Debug, Default)]
+pub struct Outcome {
+    /// Indexes into the certificates, leaf first; the best chain found.
+    pub path: Vec<usize>,
+    /// The path ends at a trust anchor.
+    pub trusted: bool,
+    /// (child, issuer) pairs whose names matched but whose signature did not verify.
+    pub bad_signatures: Vec<(usize, usize)>,
+    /// (child, issuer) pairs whose signature algorithm is not checked here.
+    pub unchecked: Vec<(usize, usize)>,
+    /// The search stopped at its bound before finding a trusted chain.
+    pub exhausted: bool,
+}
+
+/// Searches for a chain from `certs[leaf]` to any `certs[i]` with `anchor[i]`.
+pub fn build(certs: &[Cert<'_>], anchor: &[bool], leaf: usize) -> Outcome {
+    let mut search = Search {
+        certs,
+        anchor,
+        checks: 0,
+        out: Outcome::default(),
+    };
+    let mut path = vec![leaf];
+    if search.dfs(&mut path) {
+        search.out.trusted = true;
+        search.out.path = path;
+    } else if search.out.path.is_empty() {
+        search.out.path = vec![leaf];
+    }
+    search.out
+}
+
+struct Search<'c, 'a> {
+    certs: &'c [Cert<'a>],
+    anchor: &'c [bool],
+    checks: usize,
+    out: Outcome,
+}
+
+impl Search<'_, '_> {
+    /// True when `path` (extended in place) reaches an anchor.
+    fn dfs(&mut self, path: &mut Vec<usize>) -> bool {
+        let Some(&child) = path.last() else {
+            return false;
+        };
+        if self.anchor.get(child).copied().unwrap_or(false) {
+            return true;
+        }
+        if path.len() > self.out.path.len() {
+            self.out.path = path.clone();
+        }
+        if path.len() >= MAX_DEPTH {
+            return false;
+        }
+        for issuer in self.candidates(child, path) {
+            if self.checks >= MAX_CHECKS {
+                self.out.exhausted = true;
+                return false;
+            }
+            self.checks += 1;
+            match self.verify(child, issuer) {
+                Verification::Valid => {}
+                Verification::Invalid => {
+                    self.out.bad_signatures.push((child, issuer));
+                    continue;
+                }
+                Verification::Unsupported(_) => self.out.unchecked.push((child, issuer)),
+            }
+            path.push(issuer);
+            if self.dfs(path) {
+                return true;
+            }
+            path.pop();
+        }
+        false
+    }
+
+    /// Certificates named as the child's issuer, not already on the path: anchors first, then
+    /// those whose subject key identifier is the child's authority key identifier.
+    fn candidates(&self, child: usize, path: &[usize]) -> Vec<usize> {
+        let Some(c) = self.certs.get(child) else {
+            return Vec::new();
+        };
+        let aki = c.authority_key_id();
+        let mut found: Vec<(u8, usize)> = self
+            .certs
+            .iter()
+            .enumerate()
+            .filter(|(i, cand)| !path.contains(i) && cand.subject_raw() == c.issuer_raw())
+            .filter(|(i, cand)| {
+                !path
+                    .iter()
+                    .any(|p| self.certs.get(*p).is_some_and(|x| x.der == cand.der))
+                    || *i == child
+            })
+            .map(|(i, cand)| {
+                let key_match = match (aki, cand.subject_key_id()) {
+                    (Some(a), Some(s)) if a == s => 0,
+                    (Some(_), Some(_)) => 2,
+                    _ => 1,
+                };
+                let rank = if self.anchor.get(i).copied().unwrap_or(false) {
+                    0
+                } else {
+                    3
+                };
+                (rank + key_match, i)
+            })
+            .collect();
+        found.sort_unstable();
+        found.dedup_by(|a, b| self.certs[a.1].der == self.certs[b.1].der);
+        found.into_iter().map(|(_, i)| i).collect()
+    }
+
+    fn verify(&self, child: usize, issuer: usize) -> Verification {
+        let (Some(c), Some(i)) = (self.certs.get(child), self.certs.get(issuer)) else {
+            return Verification::Invalid;
+        };
+        signature::verify(
+            &c.x509.signature_algorithm.algorithm.to_id_string(),
+            c.signature_params(),
+            i.spki(),
+            c.x509.tbs_certificate.as_ref(),
+            &c.x509.signature_value.data,
+        )
+    }
+}

@@ -1,0 +1,291 @@
+//! The checks a TLS verifier makes on a chain, each turned into a finding a person can act on.
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use super::cert::Cert;
+use super::chain::Outcome;
+use super::{constraints, hostname, Request, Role};
+use crate::finding::Finding;
+use crate::time::{relative_days, Timestamp};
+
+const KU_DIGITAL_SIGNATURE: u16 = 1;
+const KU_KEY_CERT_SIGN: u16 = 1 << 5;
+
+pub fn run(
+    req: &Request<'_>,
+    certs: &[Cert<'_>],
+    anchor: &[bool],
+    out: &Outcome,
+    findings: &mut Vec<Finding>,
+) {
+    let path: Vec<&Cert<'_>> = out.path.iter().filter_map(|i| certs.get(*i)).collect();
+    let Some(leaf) = path.first().copied() else {
+        return;
+    };
+    trust(req, certs, anchor, out, &path, findings);
+    for (depth, cert) in path.iter().enumerate() {
+        validity(cert, req.now, findings);
+        if depth > 0 {
+            issuer_checks(cert, depth, &path, req.role, findings);
+        }
+        if depth + 1 < path.len() || !out.trusted {
+            if let Some(hash) = cert.weak_hash() {
+                findings.push(Finding::warning("sha1_signature", format!(
+                    "{} is signed with {hash}, which verifiers are dropping; reissue it with SHA-256", cert.label())));
+            }
+        }
+        if let Some(bits) = cert.rsa_bits().filter(|b| *b < 2048) {
+            findings.push(Finding::warning(
+                "weak_key",
+                format!(
+                    "{} has a {bits}-bit RSA key; use at least 2048 bits (or ECDSA P-256)",
+                    cert.label()
+                ),
+            ));
+        }
+    }
+    leaf_checks(req, leaf, findings);
+}
+
+/// Trusted, or why not: unknown issuer, missing intermediate, bad signature.
+fn trust(
+    req: &Request<'_>,
+    certs: &[Cert<'_>],
+    anchor: &[bool],
+    out: &Outcome,
+    path: &[&Cert<'_>],
+    findings: &mut Vec<Finding>,
+) {
+    if out.trusted || req.anchors.is_empty() {
+        return;
+    }
+    if out.exhausted {
+        findings.push(Finding::error("untrusted_issuer", format!(
+            "no chain to the CA bundle was found within {} signature checks; too many candidate certificates",
+            super::MAX_CHECKS)));
+        return;
+    }
+    if let Some((child, issuer)) = out.bad_signatures.first() {
+        let (c, i) = (&certs[*child], &certs[*issuer]);
+        findings.push(Finding::error("bad_signature", format!(
+            "the signature on {} does not verify with the key of {}: it was not issued by that certificate, or it was altered",
+            c.label(), i.label())));
+        return;
+    }
+    let Some(top) = path.last() else { return };
+    let anchors: Vec<&Cert<'_>> = certs
+        .iter()
+        .zip(anchor)
+        .filter(|(_, a)| **a)
+        .map(|(c, _)| c)
+        .collect();
+    if top.self_issued() {
+        findings.push(Finding::error("untrusted_issuer", format!(
+            "the chain ends at {}, a self-signed CA that is not in the CA bundle; add it to the bundle if you trust it",
+            top.label())));
+        return;
+    }
+    // The top's issuer was not given at all. An issuer of the same organisation as a trusted
+    // CA, or one whose certificate URL the top names, is most likely a missing intermediate.
+    let issuer_org = Cert::organisation(top.x509.issuer());
+    let same_org = issuer_org.as_ref().is_some_and(|o| {
+        anchors
+            .iter()
+            .any(|a| Cert::organisation(a.x509.subject()).as_ref() == Some(o))
+    });
+    let url = top.ca_issuers_url();
+    if same_org || url.is_some() {
+        let fetch = url
+            .map(|u| format!(" (its certificate is published at {u})"))
+            .unwrap_or_default();
+        findings.push(Finding::error(
+            "missing_intermediate",
+            format!(
+            "{} was issued by {}, which is not in the CA bundle and was not sent with it{fetch}; \
+             if that is an intermediate CA, the peer must send it after its own certificate",
+            top.label(), top.issuer),
+        ));
+    } else {
+        let known: Vec<&str> = anchors.iter().map(|a| a.subject.as_str()).take(3).collect();
+        findings.push(Finding::error(
+            "untrusted_issuer",
+            format!(
+                "{} was issued by {}, which is not in the CA bundle (it holds {}{}); \
+             if that is an intermediate CA, the peer must send it too",
+                top.label(),
+                top.issuer,
+                known.join("; "),
+                if anchors.len() > 3 { "; ..." } else { "" }
+            ),
+        ));
+    }
+}
+
+fn validity(cert: &Cert<'_>, now: Timestamp, findings: &mut Vec<Finding>) {
+    let (from, until) = (cert.not_before(), cert.not_after());
+    if now.0 > until {
+        findings.push(Finding::error(
+            "expired",
+            format!(
+                "{} expired {} ({})",
+                cert.label(),
+                relative_days(now.days_until(Timestamp(until))),
+                Timestamp(until)
+            ),
+        ));
+    } else if now.0 < from {
+        findings.push(Finding::error(
+            "not_yet_valid",
+            format!(
+                "{} is not valid until {} ({}); check the clocks of the machines involved",
+                cert.label(),
+                Timestamp(from),
+                relative_days(now.days_until(Timestamp(from)))
+            ),
+        ));
+    }
+}
+
+/// Checks of a certificate used to sign the one below it.
+fn issuer_checks(
+    cert: &Cert<'_>,
+    depth: usize,
+    path: &[&Cert<'_>],
+    role: Role,
+    findings: &mut Vec<Finding>,
+) {
+    let (is_ca, path_len) = cert.ca();
+    // X.509 v1 roots predate basicConstraints; verifiers accept them as anchors.
+    let v1_root = cert.x509.version().0 == 0 && cert.self_issued();
+    if !is_ca && !v1_root {
+        findings.push(Finding::error("not_a_ca", format!(
+            "{} signed {} but is not a CA (basicConstraints CA:TRUE is missing); only CA certificates may issue others",
+            cert.label(), path[depth - 1].label())));
+    }
+    if cert
+        .key_usage()
+        .is_some_and(|ku| ku & KU_KEY_CERT_SIGN == 0)
+    {
+        findings.push(Finding::error(
+            "key_usage",
+            format!(
+                "{} signs certificates but its key usage lacks keyCertSign",
+                cert.label()
+            ),
+        ));
+    }
+    // Intermediates between this CA and the leaf.
+    let below = depth.saturating_sub(1);
+    if let Some(max) = path_len.filter(|max| below > *max as usize) {
+        findings.push(Finding::error("path_len_exceeded", format!(
+            "{} allows {max} intermediate CA(s) below it (pathlen:{max}) but the chain has {below}", cert.label())));
+    }
+    if let Some(nc) = cert.name_constraints() {
+        for subject in path.iter().take(depth) {
+            if let Some(v) = constraints::violation(nc, subject) {
+                findings.push(Finding::error(
+                    "name_constraints",
+                    format!(
+                        "{} may only issue for names its nameConstraints allow: in {}, {v}",
+                        cert.label(),
+                        subject.label()
+                    ),
+                ));
+            }
+        }
+    }
+    // A CA's EKU, when present, limits what it may issue for (openssl and Windows enforce it).
+    if !allows(cert, role) {
+        let (code, purpose) = purpose(role);
+        findings.push(Finding::error(code, format!(
+            "{} limits its extended key usage and {purpose} is not in it, so certificates it issues cannot be used as a TLS {}",
+            cert.label(), role_name(role))));
+    }
+}
+
+/// Whether the certificate's EKU (absent = any) allows the role.
+fn allows(cert: &Cert<'_>, role: Role) -> bool {
+    match cert.eku() {
+        None => true,
+        Some((server, client, any)) => any || if role == Role::Client { client } else { server },
+    }
+}
+
+const fn purpose(role: Role) -> (&'static str, &'static str) {
+    match role {
+        Role::Client => ("missing_client_auth_eku", "clientAuth"),
+        Role::Server => ("missing_server_auth_eku", "serverAuth"),
+    }
+}
+
+fn leaf_checks(req: &Request<'_>, leaf: &Cert<'_>, findings: &mut Vec<Finding>) {
+    let (is_ca, _) = leaf.ca();
+    if is_ca {
+        findings.push(Finding::error("ca_used_as_leaf", format!(
+            "{} is a CA certificate (CA:TRUE) used as a {}; issue a separate end-entity certificate",
+            leaf.label(), role_name(req.role))));
+    }
+    if leaf
+        .key_usage()
+        .is_some_and(|ku| ku & KU_DIGITAL_SIGNATURE == 0)
+    {
+        findings.push(Finding::error(
+            "key_usage",
+            format!(
+                "{}'s key usage lacks digitalSignature, which a TLS {} needs to sign the handshake",
+                leaf.label(),
+                role_name(req.role)
+            ),
+        ));
+    }
+    let (code, purpose) = purpose(req.role);
+    if let Some((server, client, _)) = leaf.eku() {
+        if !allows(leaf, req.role) {
+            let has: Vec<&str> = [(server, "serverAuth"), (client, "clientAuth")]
+                .iter()
+                .filter(|(b, _)| *b)
+                .map(|(_, n)| *n)
+                .collect();
+            let has = if has.is_empty() {
+                String::from("neither")
+            } else {
+                has.join(" and ")
+            };
+            findings.push(Finding::error(code, format!(
+                "{}'s extended key usage allows {has}, not {purpose}: it cannot be used as a TLS {}",
+                leaf.label(), role_name(req.role))));
+        }
+    }
+    if let (Role::Server, Some(host)) = (req.role, req.host.as_deref()) {
+        let sans = leaf.sans();
+        if !hostname::covers(&sans, host) {
+            findings.push(Finding::error(
+                "hostname_mismatch",
+                format!(
+                "{} does not cover \"{host}\": its names are {} (the subject CN is not checked)",
+                leaf.label(), hostname::describe(&sans)),
+            ));
+        }
+    }
+    if let Some(fp) = &req.key_spki_sha256 {
+        let leaf_fp = super::cert::sha256_hex(leaf.spki());
+        if *fp != leaf_fp {
+            findings.push(Finding::error(
+                "key_mismatch",
+                format!(
+                    "the private key does not belong to {}: their public keys differ",
+                    leaf.label()
+                ),
+            ));
+        }
+    }
+}
+
+const fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Client => "client",
+        Role::Server => "server",
+    }
+}

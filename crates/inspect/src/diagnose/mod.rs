@@ -1,0 +1,158 @@
+//! Diagnosis: would this certificate be accepted, and if not, why — in words and stable codes.
+//!
+//! Given trust anchors (the CA bundle), the peer's chain (leaf first, intermediates in any
+//! order), optionally its private key, the role it plays (an mTLS client or a server), the
+//! host name a client would check and a moment in time, [`diagnose`] builds the best chain
+//! and checks it the way a TLS verifier does. Every finding carries one of design.md's codes
+//! (documented in docs/diagnosis.md) and a sentence that says what to fix.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use serde::Serialize;
+
+use crate::error::Error;
+use crate::finding::{Finding, Severity};
+use crate::time::Timestamp;
+
+mod cert;
+mod chain;
+mod checks;
+mod constraints;
+mod hostname;
+
+pub use cert::Cert;
+pub use chain::{MAX_CHECKS, MAX_DEPTH};
+
+/// The role the certificate is used for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// An mTLS client certificate: needs clientAuth.
+    #[default]
+    Client,
+    /// A server certificate: needs serverAuth and the host name.
+    Server,
+}
+
+/// One DER certificate and where it came from ("client.pem #0").
+#[derive(Clone, Debug)]
+pub struct Source<'a> {
+    pub der: &'a [u8],
+    pub origin: String,
+}
+
+/// What to diagnose.
+#[derive(Clone, Debug, Default)]
+pub struct Request<'a> {
+    /// The trust anchors: the CA bundle a verifier is configured with.
+    pub anchors: Vec<Source<'a>>,
+    /// The peer's certificates, leaf first; the rest may be in any order.
+    pub chain: Vec<Source<'a>>,
+    /// SHA-256 of the SubjectPublicKeyInfo of the private key that goes with the leaf.
+    pub key_spki_sha256: Option<String>,
+    pub role: Role,
+    /// The name a client connects to (servers only).
+    pub host: Option<String>,
+    pub now: Timestamp,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Accepted,
+    Rejected,
+}
+
+/// design.md's diagnosis contract.
+#[derive(Clone, Debug, Serialize)]
+pub struct Diagnosis {
+    pub verdict: Verdict,
+    /// SHA-256 of each certificate of the chain built, leaf first.
+    pub chain: Vec<String>,
+    /// The subjects of the same certificates, for people.
+    pub chain_subjects: Vec<String>,
+    pub findings: Vec<Finding>,
+}
+
+/// Diagnoses a request; an error only when the leaf itself cannot be read.
+pub fn diagnose(request: &Request<'_>) -> Result<Diagnosis, Error> {
+    let leaf = request.chain.first().ok_or(Error::Malformed {
+        what: "request",
+        reason: String::from("there is no certificate to diagnose"),
+    })?;
+    let mut findings = Vec::new();
+    let mut certs = alloc::vec![Cert::parse(leaf.der, leaf.origin.clone())?];
+    let mut anchor = alloc::vec![false];
+    // Unreadable extra certificates are reported and skipped: they cannot be in a chain.
+    for (src, is_anchor) in request
+        .chain
+        .iter()
+        .skip(1)
+        .map(|s| (s, false))
+        .chain(request.anchors.iter().map(|s| (s, true)))
+    {
+        match Cert::parse(src.der, src.origin.clone()) {
+            Ok(c) => {
+                certs.push(c);
+                anchor.push(is_anchor);
+            }
+            Err(e) => findings.push(Finding::warning(
+                "unreadable_certificate",
+                alloc::format!("{}: {e}; it was skipped", src.origin),
+            )),
+        }
+    }
+    // The leaf is trusted as is when it is itself in the bundle (pinning).
+    anchor[0] = request.anchors.iter().any(|a| a.der == leaf.der);
+    if request.anchors.is_empty() {
+        findings.push(Finding::error(
+            "untrusted_issuer",
+            "the CA bundle is empty, so nothing can be trusted",
+        ));
+    }
+    let outcome = chain::build(&certs, &anchor, 0);
+    checks::run(request, &certs, &anchor, &outcome, &mut findings);
+    findings.sort_by_key(|f| core::cmp::Reverse(f.severity));
+    let verdict = if findings.iter().any(|f| f.severity == Severity::Error) {
+        Verdict::Rejected
+    } else {
+        Verdict::Accepted
+    };
+    let path = outcome.path.iter().filter_map(|i| certs.get(*i));
+    let (chain, chain_subjects) = path.map(|c| (c.sha256.clone(), c.subject.clone())).unzip();
+    Ok(Diagnosis {
+        verdict,
+        chain,
+        chain_subjects,
+        findings,
+    })
+}
+
+/// The DER certificates of a source: a PEM bundle, DER, a PKCS#7 bundle, base64 or hex.
+/// Other objects (keys, CSRs) are skipped; a source without certificates is an error.
+pub fn certificates_in(bytes: &[u8]) -> Result<Vec<Vec<u8>>, Error> {
+    use crate::sniff::{self, Object};
+    let mut out = Vec::new();
+    for blob in sniff::sniff(bytes)? {
+        let blob = blob?;
+        match blob.object {
+            Object::Certificate => {
+                out.push(crate::der::Reader::new(&blob.bytes).read()?.raw.to_vec())
+            }
+            Object::Pkcs7 => {
+                let top = crate::der::Reader::new(&blob.bytes).read()?;
+                for c in crate::x509::pkcs7_certificates(top.raw)? {
+                    out.push(c.to_vec());
+                }
+            }
+            _ => {}
+        }
+    }
+    if out.is_empty() {
+        return Err(Error::Malformed {
+            what: "file",
+            reason: String::from("it holds no certificate"),
+        });
+    }
+    Ok(out)
+}
