@@ -688,6 +688,13 @@ fn csrs_match_openssl_and_verify() {
         for n in nodes(&d.tree) {
             assert!(n.span.end() <= der.len(), "{what}: {} out of range", n.name);
         }
+        let all = nodes(&d.tree);
+        let pw = all.iter().find(|n| n.name == "challengePassword").unwrap();
+        let pw_bytes = &der[pw.span.offset..pw.span.end()];
+        assert!(pw_bytes.ends_with(b"secret123"), "{what}");
+        let san = all.iter().find(|n| n.name == "subjectAltName").unwrap();
+        let san_bytes = &der[san.span.offset..san.span.end()];
+        assert!(san_bytes.windows(9).any(|w| w == b"a.example"), "{what}");
 
         // One flipped bit in the signature: we and openssl both reject it.
         let mut bad = der.clone();

@@ -65,7 +65,7 @@ pub fn decode(der: &[u8]) -> Result<Decoded, Error> {
     let mut requested = Requested::default();
     let mut attr_nodes = Vec::new();
     for attr in attrs.children()? {
-        attr_nodes.push(attribute(&attr, &mut requested)?);
+        attr_nodes.push(attribute(der, &attr, &mut requested)?);
     }
 
     let (sig_node, sig_oid) = algorithm_node("signatureAlgorithm", &sig_alg)?;
@@ -185,8 +185,8 @@ struct Requested {
 }
 
 /// One Attribute { type, values SET }: its report entry, its tree node, and for an
-/// extensionRequest the requested extensions and SANs.
-fn attribute(attr: &Tlv<'_>, requested: &mut Requested) -> Result<Node, Error> {
+/// extensionRequest the requested extensions and SANs. `whole` is the CSR's DER.
+fn attribute(whole: &[u8], attr: &Tlv<'_>, requested: &mut Requested) -> Result<Node, Error> {
     if attr.tag != TAG_SEQUENCE {
         return Err(malformed("an attribute is not a SEQUENCE"));
     }
@@ -200,7 +200,12 @@ fn attribute(attr: &Tlv<'_>, requested: &mut Requested) -> Result<Node, Error> {
     let values = values.children()?;
     let name = attribute_name(&oid);
     let mut node = Node::new(name.clone(), "", attr.span());
-    node.push(Node::new("type", key::oid_label(&oid), type_tlv.span()));
+    let label = if name == oid {
+        oid.clone()
+    } else {
+        format!("{name} ({oid})")
+    };
+    node.push(Node::new("type", label, type_tlv.span()));
     let value = match oid.as_str() {
         EXTENSION_REQUEST | MS_EXTENSION_REQUEST => {
             let mut names = Vec::new();
@@ -217,11 +222,7 @@ fn attribute(attr: &Tlv<'_>, requested: &mut Requested) -> Result<Node, Error> {
                     }
                     let described = extension::describe(&parsed);
                     names.push(described.name.clone());
-                    ext_node.push(Node::new(
-                        described.name.clone(),
-                        described.value.clone(),
-                        ext.span(),
-                    ));
+                    ext_node.push(extension::node(whole, ext.raw, &parsed));
                     requested.extensions.push(described);
                 }
                 node.push(ext_node);
