@@ -1,1 +1,55 @@
-fn main() {}
+//! `cargo xtask`: the project's own automation, so a fresh Debian machine with only the Rust
+//! toolchain needs two commands (README): `cargo xtask demo` and `cargo xtask test`.
+//!
+//! Subcommands: `setup` installs what the tests need (idempotently), `test` runs setup and every
+//! check CI runs, `demo` shows the toolkit on files it makes, `fuzz` and `bench` run the fuzz
+//! targets and the benchmarks.
+
+mod bench;
+mod cmd;
+mod demo;
+mod fuzz;
+mod setup;
+mod test;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: cargo xtask <setup|test|demo|fuzz|bench> [args]
+  setup           install the tools and packages the tests need (idempotent)
+  test            setup, then fmt, clippy, all tests, the no_std build and a fuzz smoke run
+  demo            make sample certificates, keys and a CSR, and inspect them
+  fuzz smoke|run  run the fuzz targets (cargo-fuzz, nightly)
+  bench           run the benchmarks and print the comparisons";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (command, rest) = match args.split_first() {
+        Some((c, rest)) => (c.as_str(), rest),
+        None => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = match command {
+        "setup" => setup::run(setup::Need::Test),
+        "test" => test::run(rest),
+        "demo" => demo::run(rest),
+        "fuzz" => setup::run(setup::Need::Test).and_then(|()| fuzz::run(rest)),
+        "bench" => setup::run(setup::Need::Bench).and_then(|()| bench::run(rest)),
+        "help" | "--help" | "-h" => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        other => {
+            eprintln!("xtask: unknown command '{other}'\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! `cargo xtask setup`: install what the project needs on a fresh Debian machine, idempotently.
+//!
+//! Every step checks first and installs only what is missing, so running it twice does
+//! nothing the second time. Only package registries are reachable: apt, crates.io, rustup's
+//! components and toolchains, npm.
+
+use anyhow::Context;
+
+use crate::cmd;
+
+/// What the caller is about to do, which decides what must be installed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Need {
+    /// The demo: the binary and openssl to make sample files.
+    Demo,
+    /// Every test, lint and the fuzz smoke run.
+    Test,
+    /// The benchmarks: what the tests need plus the comparison tools.
+    Bench,
+}
+
+/// Debian packages, with the reason each is needed.
+const APT_DEMO: &[&str] = &[
+    "openssl",         // makes test certificates; the reference decoder for inspect
+    "ca-certificates", // the system CA bundle the tests and the benchmark decode
+];
+const APT_TEST: &[&str] = &[
+    "build-essential", // cc for the fuzz targets' sanitizer runtime and -sys crates
+    "cmake",           // aws-lc-sys (rustls' crypto provider) may build with it
+    "tshark",          // captures handshakes on loopback; the reference TLS dissector
+    "nginx-light",     // a real mTLS peer for the proxy's tests
+    "curl",            // a real client for the proxy's tests
+];
+const APT_BENCH: &[&str] = &["hyperfine"];
+
+/// The pinned cargo-fuzz version.
+const CARGO_FUZZ: &str = "0.13.2";
+
+pub fn run(need: Need) -> anyhow::Result<()> {
+    let mut packages: Vec<&str> = APT_DEMO.to_vec();
+    if need != Need::Demo {
+        packages.extend(APT_TEST);
+    }
+    if need == Need::Bench {
+        packages.extend(APT_BENCH);
+    }
+    apt(&packages)?;
+    rustup_component("rustfmt")?;
+    rustup_component("clippy")?;
+    if need == Need::Demo {
+        return Ok(());
+    }
+    rustup_target("x86_64-unknown-none")?; // the no_std build check of crates/inspect
+    nightly()?;
+    cargo_fuzz()?;
+    python_module("httplib2")?; // design.md's client script, ported to Python 3
+    Ok(())
+}
+
+/// A Python module for the `python3` on the PATH (which need not be Debian's).
+fn python_module(name: &str) -> anyhow::Result<()> {
+    if cmd::succeeds(cmd::new("python3").args(["-c", &format!("import {name}")])) {
+        return Ok(());
+    }
+    let mut pip = cmd::new("python3");
+    pip.args(["-m", "pip", "install", "--quiet", name]);
+    // Debian's own python3 refuses system-wide pip installs unless told.
+    pip.env("PIP_BREAK_SYSTEM_PACKAGES", "1");
+    cmd::run(&mut pip)
+}
+
+fn apt(packages: &[&str]) -> anyhow::Result<()> {
+    let missing: Vec<&str> = packages
+        .iter()
+        .copied()
+        .filter(|p| {
+            let status = cmd::output(cmd::new("dpkg-query").args(["-W", "-f=${Status}", p]));
+            !status.is_some_and(|s| s.contains("install ok installed"))
+        })
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    eprintln!("xtask: installing Debian packages: {}", missing.join(" "));
+    let sudo = !is_root() && cmd::have("sudo");
+    let apt_get = |args: &[&str]| {
+        let mut c = if sudo {
+            cmd::new("sudo")
+        } else {
+            cmd::new("apt-get")
+        };
+        if sudo {
+            c.arg("apt-get");
+        }
+        c.env("DEBIAN_FRONTEND", "noninteractive").args(args);
+        c
+    };
+    cmd::run(&mut apt_get(&["update", "-q"])).context("apt-get update")?;
+    let mut install = apt_get(&["install", "-y", "-q", "--no-install-recommends"]);
+    install.args(&missing);
+    cmd::run(&mut install).context("installing Debian packages")
+}
+
+fn is_root() -> bool {
+    cmd::output(cmd::new("id").arg("-u")).is_some_and(|s| s.trim() == "0")
+}
+
+fn rustup_component(name: &str) -> anyhow::Result<()> {
+    let installed = cmd::output(cmd::new("rustup").args(["component", "list", "--installed"]));
+    if installed.is_some_and(|s| s.lines().any(|l| l.starts_with(name))) {
+        return Ok(());
+    }
+    cmd::run(cmd::new("rustup").args(["component", "add", name]))
+}
+
+fn rustup_target(target: &str) -> anyhow::Result<()> {
+    let installed = cmd::output(cmd::new("rustup").args(["target", "list", "--installed"]));
+    if installed.is_some_and(|s| s.lines().any(|l| l.trim() == target)) {
+        return Ok(());
+    }
+    cmd::run(cmd::new("rustup").args(["target", "add", target]))
+}
+
+fn nightly() -> anyhow::Result<()> {
+    if cmd::succeeds(cmd::new("rustup").args(["run", "nightly", "rustc", "--version"])) {
+        return Ok(());
+    }
+    cmd::run(cmd::new("rustup").args(["toolchain", "install", "nightly", "--profile", "minimal"]))
+}
+
+fn cargo_fuzz() -> anyhow::Result<()> {
+    let version = cmd::output(cmd::new("cargo").args(["fuzz", "--version"]));
+    if version.is_some_and(|v| v.contains(CARGO_FUZZ)) {
+        return Ok(());
+    }
+    cmd::run(cmd::new("cargo").args(["install", "--locked", "cargo-fuzz", "--version", CARGO_FUZZ]))
+}
