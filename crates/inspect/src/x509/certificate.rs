@@ -394,7 +394,11 @@ fn tree(der: &[u8], cert: &X509Certificate<'_>, fields: &Fields) -> Vec<Node> {
     let mut names = 0;
     for part in tbs.children().unwrap_or_default() {
         let node = match part.tag {
-            0xa0 => Node::new("version", format!("v{}", t.version.0 + 1), part.span()),
+            0xa0 => Node::new(
+                "version",
+                format!("v{}", t.version.0.saturating_add(1)),
+                part.span(),
+            ),
             der::TAG_INTEGER => Node::new("serialNumber", serial_text(part.content), part.span()),
             der::TAG_SEQUENCE if is_validity(&part) => validity_node(&part),
             der::TAG_SEQUENCE if part.span() == fields.spki => public_key::spki_node(der, part.raw)
@@ -469,7 +473,7 @@ fn algorithm_node(field: &str, t: &Tlv<'_>) -> Node {
         node.push(Node::new("algorithm", label, o.span()));
     }
     if let Some(p) = children.get(1) {
-        let mut params = Node::new("parameters", der::primitive_value(p), p.span());
+        let mut params = Node::new("parameters", public_key::param_text(p), p.span());
         if p.is_constructed() {
             let mut sub = der::tree(p.content);
             extension::shift(&mut sub, p.offset + p.header_len());

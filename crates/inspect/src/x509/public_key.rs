@@ -178,14 +178,11 @@ pub fn spki_node(whole: &[u8], spki_der: &[u8]) -> Result<Node, Error> {
     if let Some(bits) = info.bits {
         summary = format!("{summary} ({bits} bit)");
     }
-    let mut alg = Node::new("algorithm", spki.dotted.clone(), spki.algorithm.span());
-    alg.push(Node::new(
-        "algorithm",
-        algorithm_label(&spki.dotted),
-        spki.oid.span(),
-    ));
+    let label = algorithm_label(&spki.dotted);
+    let mut alg = Node::new("algorithm", label.clone(), spki.algorithm.span());
+    alg.push(Node::new("algorithm", label, spki.oid.span()));
     if let Some(p) = &spki.params {
-        alg.push(Node::new("parameters", der::primitive_value(p), p.span()));
+        alg.push(Node::new("parameters", param_text(p), p.span()));
     }
     let mut key = Node::new("subjectPublicKey", summary.clone(), spki.key.span());
     key.children = key_fields(&spki);
@@ -193,6 +190,18 @@ pub fn spki_node(whole: &[u8], spki_der: &[u8]) -> Result<Node, Error> {
         Node::new("subjectPublicKeyInfo", summary, spki.whole.span())
             .with_children(alloc::vec![alg, key]),
     )
+}
+
+/// A short text for AlgorithmIdentifier parameters: `NULL`, a curve name, or the DER value.
+pub fn param_text(p: &Tlv<'_>) -> String {
+    match p.tag {
+        der::TAG_NULL => "NULL".to_string(),
+        der::TAG_OID => {
+            let dotted = der::oid_to_string(p.content).unwrap_or_default();
+            curve_name(&dotted).map_or(dotted.clone(), |(name, _)| format!("{name} ({dotted})"))
+        }
+        _ => der::primitive_value(p),
+    }
 }
 
 /// `RSA (1.2.840.113549.1.1.1)`: the name and the OID of a key algorithm.
