@@ -9,7 +9,8 @@ use crate::error::Error;
 use crate::issue::{new_ca, new_intermediate, new_leaf, Ca, Options, Role};
 use crate::names::San;
 
-/// What `mtlskit pki init` makes.
+/// What `mtlskit pki init` makes. `options.days` is the leaves' validity; the CAs get at least
+/// ten years.
 #[derive(Clone, Debug)]
 pub struct InitOptions {
     pub options: Options,
@@ -74,12 +75,17 @@ pub fn init(dir: &Path, opts: &InitOptions) -> Result<Written, Error> {
         written.files.push((key_path, true));
         Ok(())
     };
-    let root = new_ca("mtlskit CA", None, opts.options)?;
+    // CAs outlive the leaves they sign: ten years unless the leaves get longer.
+    let ca_options = Options {
+        days: opts.options.days.max(3650),
+        ..opts.options
+    };
+    let root = new_ca("mtlskit CA", None, ca_options)?;
     save("ca", &root.cert_pem, &root.key_pem)?;
     let root_signer = Ca::from_pem(&root.cert_pem, &root.key_pem)?;
     let (signer, chain_tail) = if opts.intermediate {
         let (inter, signer) =
-            new_intermediate(&root_signer, "mtlskit intermediate CA", opts.options)?;
+            new_intermediate(&root_signer, "mtlskit intermediate CA", ca_options)?;
         save("intermediate", &inter.cert_pem, &inter.key_pem)?;
         (signer, inter.cert_pem)
     } else {
