@@ -14,6 +14,7 @@ use crate::error::Error;
 use crate::finding::{Finding, Severity};
 use crate::time::Timestamp;
 
+pub mod alert;
 mod cert;
 mod chain;
 mod checks;
