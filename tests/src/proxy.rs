@@ -404,3 +404,42 @@ pub fn make_full_pki(dir: &Path) {
         &date(10),
     );
 }
+
+/// Debian's nginx as an HTTPS upstream on a free port that requires a client certificate from
+/// `ca.pem` and answers `<client subject DN> <protocol>`; `http2` turns h2 on.
+pub fn nginx_upstream(dir: &Path, http2: bool) -> Daemon {
+    let port = free_port();
+    let d = dir.display();
+    let h2 = if http2 { " http2" } else { "" };
+    std::fs::write(
+        dir.join("nginx.conf"),
+        format!(
+            "pid {d}/nginx.pid;\nerror_log {d}/nginx-error.log info;\nevents {{}}\n\
+             http {{\n  access_log off;\n  client_body_temp_path {d}/nginx-tmp;\n\
+             proxy_temp_path {d}/nginx-tmp;\n  fastcgi_temp_path {d}/nginx-tmp;\n\
+             uwsgi_temp_path {d}/nginx-tmp;\n  scgi_temp_path {d}/nginx-tmp;\n\
+             server {{\n    listen 127.0.0.1:{port} ssl{h2};\n\
+             ssl_certificate {d}/server.pem;\n    ssl_certificate_key {d}/server.key;\n\
+             ssl_client_certificate {d}/ca.pem;\n    ssl_verify_client on;\n\
+             location / {{ return 200 \"$ssl_client_s_dn $server_protocol\\n\"; }}\n  }}\n}}\n"
+        ),
+    )
+    .expect("write nginx.conf");
+    let mut child = Command::new("nginx")
+        .current_dir(dir)
+        .args([
+            "-p",
+            &d.to_string(),
+            "-c",
+            "nginx.conf",
+            "-g",
+            "daemon off;",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start nginx (apt-get install nginx-light)");
+    wait_port(port, &mut child, "nginx");
+    Daemon { child, port }
+}

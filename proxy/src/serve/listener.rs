@@ -94,6 +94,11 @@ fn log_failure(shared: &Shared, peer: SocketAddr, e: &Explained) {
         }
         Err(_) => 0,
     };
+    if e.code == "client_closed" {
+        // Port probes and health checks: nginx logs these at info, below its default level.
+        tracing::debug!(target: "mtlskit::handshake", client = %peer, code = e.code, reason = %e.reason);
+        return;
+    }
     tracing::warn!(
         target: "mtlskit::handshake",
         client = %peer,

@@ -193,26 +193,7 @@ pub fn classify(err: &(dyn std::error::Error + 'static), up: &Upstream) -> Strin
     let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(e) = cur {
         if let Some(tls) = e.downcast_ref::<rustls::Error>() {
-            return match tls {
-                rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer) => format!(
-                    "upstream {} certificate is not trusted: not issued by a CA in trusted_ca",
-                    up.name
-                ),
-                rustls::Error::InvalidCertificate(
-                    CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
-                ) => format!(
-                    "upstream {} certificate does not cover the name {:?}",
-                    up.name, up.server_name
-                ),
-                rustls::Error::InvalidCertificate(c) => {
-                    format!("upstream {} certificate is rejected: {c:?}", up.name)
-                }
-                rustls::Error::AlertReceived(a) => format!(
-                    "upstream {} refused the TLS handshake with alert {a:?} (does it accept the proxy's client certificate?)",
-                    up.name
-                ),
-                other => format!("upstream {} TLS error: {other}", up.name),
-            };
+            return tls_reason(tls, up);
         }
         if let Some(io) = e.downcast_ref::<std::io::Error>() {
             match io.kind() {
@@ -224,6 +205,12 @@ pub fn classify(err: &(dyn std::error::Error + 'static), up: &Upstream) -> Strin
                 }
                 _ => {}
             }
+            // io::Error::source() skips the wrapped error itself (and TLS errors come wrapped
+            // twice: hyper-rustls around tokio-rustls), so descend through get_ref().
+            if let Some(inner) = io.get_ref() {
+                cur = Some(inner as &(dyn std::error::Error + 'static));
+                continue;
+            }
         }
         let text = e.to_string();
         if text.contains("timed out") || text.contains("timeout") {
@@ -232,4 +219,27 @@ pub fn classify(err: &(dyn std::error::Error + 'static), up: &Upstream) -> Strin
         cur = e.source();
     }
     format!("upstream {} failed: {err}", up.name)
+}
+
+fn tls_reason(tls: &rustls::Error, up: &Upstream) -> String {
+    match tls {
+        rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer) => format!(
+            "upstream {} certificate is not trusted: not issued by a CA in trusted_ca",
+            up.name
+        ),
+        rustls::Error::InvalidCertificate(
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+        ) => format!(
+            "upstream {} certificate does not cover the name {:?}",
+            up.name, up.server_name
+        ),
+        rustls::Error::InvalidCertificate(c) => {
+            format!("upstream {} certificate is rejected: {c:?}", up.name)
+        }
+        rustls::Error::AlertReceived(a) => format!(
+            "upstream {} refused the TLS handshake with alert {a:?} (does it accept the proxy's client certificate?)",
+            up.name
+        ),
+        other => format!("upstream {} TLS error: {other}", up.name),
+    }
 }
