@@ -1,2 +1,11 @@
-//! The page's entry point (built by trunk for wasm32; a no-op natively).
+//! The page's entry point: trunk builds this for wasm32 (see index.html); natively it is empty,
+//! so the workspace builds everywhere.
+
+#[cfg(target_arch = "wasm32")]
+fn main() {
+    mtlskit_web::ui::install_panic_hook();
+    yew::Renderer::<mtlskit_web::ui::App>::new().render();
+}
+
+#[cfg(not(target_arch = "wasm32"))]
 fn main() {}

@@ -110,7 +110,7 @@ impl State {
     }
 
     /// The next state. Never panics, whatever the bytes.
-    pub fn reduce(&self, action: Action) -> Self {
+    pub fn apply(&self, action: Action) -> Self {
         let mut next = self.clone();
         match action {
             Action::Add { files, now } => {

@@ -14,7 +14,7 @@ const GARBAGE: &[u8] = include_bytes!("../../tests/browser/fixtures/garbage.bin"
 const NOW: Timestamp = Timestamp(1_750_000_000);
 
 fn add(state: &State, files: &[(&str, &[u8])]) -> State {
-    state.reduce(Action::Add {
+    state.apply(Action::Add {
         files: files
             .iter()
             .map(|(n, b)| (n.to_string(), b.to_vec()))
@@ -51,11 +51,11 @@ fn the_same_name_twice_gets_a_suffix_and_remove_and_clear_work() {
     let s = add(&s, &[("a.key", KEY)]);
     assert_eq!(s.cards[1].name, "a.key (2)");
     let first = s.cards[0].id;
-    let s = s.reduce(Action::Remove(first));
+    let s = s.apply(Action::Remove(first));
     assert_eq!(s.cards.len(), 1);
     assert_eq!(s.cards[0].name, "a.key (2)");
     assert!(s.open.iter().all(|k| k.0 != first));
-    let s = s.reduce(Action::Clear);
+    let s = s.apply(Action::Clear);
     assert!(s.cards.is_empty());
     assert!(s.report.items.is_empty() && s.open.is_empty());
 }
@@ -80,15 +80,15 @@ fn keys_are_matched_across_cards() {
 #[test]
 fn pasted_text_is_an_input() {
     let text = String::from_utf8_lossy(CSR).into_owned();
-    let s = State::new(NOW).reduce(Action::Paste {
+    let s = State::new(NOW).apply(Action::Paste {
         text: text.clone(),
         now: NOW,
     });
     assert_eq!(s.cards[0].name, "pasted text 1");
     assert_eq!(s.item_count(), 1);
-    let s = s.reduce(Action::Paste { text, now: NOW });
+    let s = s.apply(Action::Paste { text, now: NOW });
     assert_eq!(s.cards[1].name, "pasted text 2");
-    let empty = s.reduce(Action::Paste {
+    let empty = s.apply(Action::Paste {
         text: "  \n".to_string(),
         now: NOW,
     });
@@ -107,17 +107,17 @@ fn selecting_a_byte_selects_the_deepest_field_and_back() {
     assert!(!item.tree.is_empty(), "the CSR has a field tree");
     // A byte in the middle lands on some field; selecting that field gives the same path.
     let offset = item.bytes.len() / 2;
-    let s = s.reduce(Action::SelectByte(key, offset));
+    let s = s.apply(Action::SelectByte(key, offset));
     let path = s.selected.get(&key).cloned().unwrap_or_default();
     assert!(!path.is_empty());
     let node = Node::at_path(&item.tree, &path).map(|n| n.span);
     assert!(node.is_some_and(|span| span.contains(offset)));
-    let again = s.reduce(Action::Select(key, path.clone()));
+    let again = s.apply(Action::Select(key, path.clone()));
     assert_eq!(again.selected.get(&key), Some(&path));
     // A path that does not exist clears the selection; so does an unknown item.
-    let cleared = again.reduce(Action::Select(key, vec![999]));
+    let cleared = again.apply(Action::Select(key, vec![999]));
     assert_eq!(cleared.selected.get(&key), None);
-    let unknown = again.reduce(Action::SelectByte((999, 0), 0));
+    let unknown = again.apply(Action::SelectByte((999, 0), 0));
     assert_eq!(unknown.selected.len(), 1);
 }
 
@@ -126,9 +126,9 @@ fn toggling_opens_and_closes_items() {
     let s = add(&State::new(NOW), &[("client.key", KEY)]);
     let key = (s.cards[0].id, 0);
     assert!(s.open.contains(&key));
-    let s = s.reduce(Action::Toggle(key));
+    let s = s.apply(Action::Toggle(key));
     assert!(!s.open.contains(&key));
-    let s = s.reduce(Action::Toggle(key));
+    let s = s.apply(Action::Toggle(key));
     assert!(s.open.contains(&key));
 }
 
@@ -136,13 +136,13 @@ fn toggling_opens_and_closes_items() {
 fn a_fixed_moment_stays_and_now_follows_the_clock() {
     let s = State::new(NOW);
     let later = Timestamp(NOW.0 + 86_400);
-    let s = s.reduce(Action::Add {
+    let s = s.apply(Action::Add {
         files: vec![("k".to_string(), KEY.to_vec())],
         now: later,
     });
     assert_eq!(s.moment, Moment::Now(later));
     let fixed = Timestamp(4_102_444_800);
-    let s = s.reduce(Action::SetMoment(Moment::At(fixed)));
+    let s = s.apply(Action::SetMoment(Moment::At(fixed)));
     let s = add(&s, &[("k2", KEY)]);
     assert_eq!(s.moment, Moment::At(fixed));
 }
@@ -178,8 +178,8 @@ fn nothing_panics_on_any_prefix_of_the_inputs() {
         for cut in (0..input.len()).step_by(37) {
             s = add(&s, &[("cut", &input[..cut])]);
             let last = s.cards.last().map(|c| c.id).unwrap_or_default();
-            s = s.reduce(Action::SelectByte((last, 0), cut));
-            s = s.reduce(Action::Remove(last));
+            s = s.apply(Action::SelectByte((last, 0), cut));
+            s = s.apply(Action::Remove(last));
         }
     }
     assert!(s.cards.is_empty());

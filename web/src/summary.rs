@@ -187,6 +187,46 @@ pub fn validity(not_before: i64, not_after: i64, now: Timestamp) -> Validity {
     }
 }
 
+/// The item's report fields as (name, text) pairs, by name: scalars as they are,
+/// lists of scalars joined, objects one level deep ("public_key.curve"), and lists of objects
+/// counted (their detail is in the tree). Works for every kind, present and future.
+pub fn facts(body: &ItemBody) -> Vec<(String, String)> {
+    let value = serde_json::to_value(body).unwrap_or_default();
+    let mut out = Vec::new();
+    if let serde_json::Value::Object(map) = value {
+        for (name, v) in map.iter().filter(|(k, _)| k.as_str() != "kind") {
+            push_fact(&mut out, name, v, true);
+        }
+    }
+    out
+}
+
+fn push_fact(out: &mut Vec<(String, String)>, name: &str, value: &serde_json::Value, nest: bool) {
+    use serde_json::Value;
+    let text = match value {
+        Value::Null => "none".to_string(),
+        Value::Bool(b) => if *b { "yes" } else { "no" }.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) if s.is_empty() => "(empty)".to_string(),
+        Value::String(s) => s.clone(),
+        Value::Array(list) if list.is_empty() => "none".to_string(),
+        Value::Array(list) if list.iter().all(|v| !v.is_object() && !v.is_array()) => list
+            .iter()
+            .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+            .collect::<Vec<_>>()
+            .join(", "),
+        Value::Array(list) => format!("{} (in the tree below)", list.len()),
+        Value::Object(map) if nest => {
+            for (k, v) in map {
+                push_fact(out, &format!("{name}.{k}"), v, false);
+            }
+            return;
+        }
+        Value::Object(map) => format!("{} fields (in the tree below)", map.len()),
+    };
+    out.push((name.to_string(), text));
+}
+
 /// The CSS class of a severity (and of "no findings").
 pub const fn severity_class(worst: Option<Severity>) -> &'static str {
     match worst {
@@ -232,6 +272,25 @@ mod tests {
         assert_eq!(key_text(&key("EC", Some(256), Some("P-256"))), "EC P-256");
         assert_eq!(key_text(&key("RSA", Some(2048), None)), "RSA 2048");
         assert_eq!(key_text(&key("Ed25519", Some(256), None)), "Ed25519");
+    }
+
+    #[test]
+    fn facts_flatten_any_body() {
+        let body = ItemBody::PrivateKey(mtlskit_inspect::report::Key {
+            algorithm: "EC".to_string(),
+            bits: Some(256),
+            curve: Some("P-256".to_string()),
+            spki_sha256: None,
+            format: "SEC1".to_string(),
+            matches: Vec::new(),
+        });
+        let facts = facts(&body);
+        let get = |k: &str| facts.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        assert_eq!(get("algorithm"), Some("EC"));
+        assert_eq!(get("bits"), Some("256"));
+        assert_eq!(get("spki_sha256"), Some("none"));
+        assert_eq!(get("matches"), Some("none"));
+        assert_eq!(get("kind"), None);
     }
 
     #[test]

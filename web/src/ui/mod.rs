@@ -1,1 +1,20 @@
 //! The Yew components of the page (wasm32 only).
+//!
+//! `app` owns the state (`use_reducer`) and hands its dispatcher down through a context, so
+//! components send actions up without callbacks in their props (props stay comparable, and a
+//! selection in one item does not re-render the 140 rows of a CA bundle). Each module is one
+//! part of the page; `browser` is the only one that talks to browser APIs beyond rendering.
+
+pub mod app;
+mod browser;
+mod card;
+mod hex;
+mod item;
+mod panic;
+mod shared;
+mod toolbar;
+mod tree;
+mod verdict;
+
+pub use app::App;
+pub use panic::install_panic_hook;

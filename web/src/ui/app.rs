@@ -1,0 +1,117 @@
+//! The page: the state, drop anywhere, the toolbar, the cards, links and the verdict panel.
+
+use std::rc::Rc;
+
+use yew::prelude::*;
+
+use super::browser;
+use super::card::CardView;
+use super::shared::{Dispatch, Shared};
+use super::toolbar::Toolbar;
+use super::verdict::Verdict;
+use crate::links;
+use crate::state::{Action, State};
+
+#[function_component(App)]
+pub fn app() -> Html {
+    let state = use_reducer(|| State::new(browser::now()));
+    let dispatch: Dispatch = state.dispatcher();
+    let dragging = use_state(|| false);
+
+    let ondragover = {
+        let dragging = dragging.clone();
+        Callback::from(move |e: DragEvent| {
+            e.prevent_default();
+            if !*dragging {
+                dragging.set(true);
+            }
+        })
+    };
+    let ondragleave = {
+        let dragging = dragging.clone();
+        Callback::from(move |e: DragEvent| {
+            // Leaving for a child element is not leaving the page.
+            if e.related_target().is_none() {
+                dragging.set(false);
+            }
+        })
+    };
+    let ondrop = {
+        let dragging = dragging.clone();
+        let dispatch = dispatch.clone();
+        Callback::from(move |e: DragEvent| {
+            e.prevent_default();
+            dragging.set(false);
+            let Some(files) = e.data_transfer().and_then(|dt| dt.files()) else {
+                return;
+            };
+            read_and_add(files, dispatch.clone());
+        })
+    };
+
+    let report = Shared(Rc::clone(&state.report));
+    let all_links = Shared(Rc::new(links::links(&state.report)));
+    let now = state.moment.timestamp();
+    let inputs = state.cards.len();
+    let items = state.item_count();
+    let status = match (inputs, items) {
+        (0, _) => "Drop certificates, keys, CSRs or bundles anywhere on this page.".to_string(),
+        (1, 1) => "1 item from 1 input".to_string(),
+        (1, n) => format!("{n} items from 1 input"),
+        (i, n) => format!("{n} items from {i} inputs"),
+    };
+    let class = classes!("page", dragging.then_some("dragging"));
+
+    html! {
+        <ContextProvider<Dispatch> context={dispatch}>
+        <div {class} {ondragover} {ondragleave} {ondrop}>
+            <header>
+                <h1>{ "mtlskit inspector" }</h1>
+                <p class="privacy">
+                    { "Files never leave this browser: everything is decoded here, in \
+                       WebAssembly, and the page makes no network requests." }
+                </p>
+            </header>
+            <Toolbar report={report.clone()} moment={state.moment} has_inputs={inputs > 0} />
+            <p class="status" role="status" aria-live="polite" data-items={items.to_string()}
+               data-inputs={inputs.to_string()}>
+                { status }
+                if let Some(notice) = &state.notice {
+                    <span class="notice">{ " · " }{ notice }</span>
+                }
+            </p>
+            if items > 0 {
+                <Verdict report={report.clone()} links={all_links.clone()} />
+            }
+            <main class="cards">
+                { for state.cards.iter().map(|card| html! {
+                    <CardView key={card.id} card={card.clone()} report={report.clone()}
+                        links={all_links.clone()} now={now}
+                        open={state.open.iter().filter(|k| k.0 == card.id).map(|k| k.1).collect::<Vec<_>>()}
+                        selected={state.selected.iter().filter(|(k, _)| k.0 == card.id)
+                            .map(|(k, p)| (k.1, p.clone())).collect::<Vec<_>>()}
+                        hex_rows={state.hex_row.iter().filter(|(k, _)| k.0 == card.id)
+                            .map(|(k, r)| (k.1, *r)).collect::<Vec<_>>()} />
+                }) }
+            </main>
+            <div class="drop-hint" aria-hidden="true">{ "Drop to inspect" }</div>
+        </div>
+        </ContextProvider<Dispatch>>
+    }
+}
+
+/// Reads dropped or picked files in the background, then adds them in one action.
+pub fn read_and_add(files: web_sys::FileList, dispatch: Dispatch) {
+    wasm_bindgen_futures::spawn_local(async move {
+        let (files, failures) = browser::read_files(files).await;
+        if !files.is_empty() {
+            dispatch.dispatch(Action::Add {
+                files,
+                now: browser::now(),
+            });
+        }
+        if !failures.is_empty() {
+            dispatch.dispatch(Action::Notice(Some(failures.join("; "))));
+        }
+    });
+}

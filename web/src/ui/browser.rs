@@ -1,0 +1,77 @@
+//! The browser APIs the page uses: the clock, reading files, the clipboard and downloads.
+//!
+//! Everything here stays in the page: files are read with `Blob.arrayBuffer()`, downloads are
+//! `blob:` URLs made from memory. No request leaves the browser.
+
+use js_sys::{Array, Uint8Array};
+use mtlskit_inspect::Timestamp;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Blob, BlobPropertyBag, FileList, HtmlAnchorElement, Url};
+
+use crate::moment;
+
+/// The browser's clock.
+pub fn now() -> Timestamp {
+    moment::from_millis(js_sys::Date::now())
+}
+
+/// Reads every file of a list: (name, bytes) for those read, and one message per failure.
+pub async fn read_files(list: FileList) -> (Vec<(String, Vec<u8>)>, Vec<String>) {
+    let mut files = Vec::new();
+    let mut failures = Vec::new();
+    for i in 0..list.length() {
+        let Some(file) = list.get(i) else { continue };
+        match JsFuture::from(file.array_buffer()).await {
+            Ok(buffer) => files.push((file.name(), Uint8Array::new(&buffer).to_vec())),
+            Err(e) => failures.push(format!(
+                "{} could not be read: {}",
+                file.name(),
+                text_of(&e)
+            )),
+        }
+    }
+    (files, failures)
+}
+
+/// Copies text to the clipboard; the message says whether it worked.
+pub async fn copy(text: String, what: &str) -> String {
+    let Some(window) = web_sys::window() else {
+        return format!("Could not copy the {what}: no window.");
+    };
+    let promise = window.navigator().clipboard().write_text(&text);
+    match JsFuture::from(promise).await {
+        Ok(_) => format!("Copied the {what}."),
+        Err(e) => format!("Could not copy the {what}: {}", text_of(&e)),
+    }
+}
+
+/// Offers `text` as a file download named `name`.
+pub fn download(name: &str, mime: &str, text: &str) -> Result<(), String> {
+    let parts = Array::of1(&JsValue::from_str(text));
+    let options = BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob =
+        Blob::new_with_str_sequence_and_options(&parts, &options).map_err(|e| text_of(&e))?;
+    let url = Url::create_object_url_with_blob(&blob).map_err(|e| text_of(&e))?;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
+    let anchor: HtmlAnchorElement = document
+        .create_element("a")
+        .map_err(|e| text_of(&e))?
+        .dyn_into()
+        .map_err(|_| "not an anchor".to_string())?;
+    anchor.set_href(&url);
+    anchor.set_download(name);
+    anchor.click();
+    Url::revoke_object_url(&url).map_err(|e| text_of(&e))
+}
+
+/// A JavaScript error as text.
+pub fn text_of(e: &JsValue) -> String {
+    e.dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| "unknown error".to_string())
+}

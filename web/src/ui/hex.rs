@@ -1,0 +1,96 @@
+//! The hex view: offsets, bytes and ASCII, the selected field's bytes highlighted; clicking a
+//! byte selects the deepest field that contains it. Long items are shown a page at a time.
+
+use mtlskit_inspect::{Node, Report};
+use wasm_bindgen::JsCast;
+use web_sys::Element;
+use yew::prelude::*;
+
+use super::shared::{use_dispatch, Shared};
+use crate::hexview::{self, Window, ROW};
+use crate::state::Action;
+
+#[derive(Properties, PartialEq)]
+pub struct HexProps {
+    pub id: u32,
+    pub pos: usize,
+    pub report: Shared<Report>,
+    pub selected: Option<Vec<usize>>,
+    pub first_row: usize,
+}
+
+#[function_component(HexView)]
+pub fn hex_view(props: &HexProps) -> Html {
+    let dispatch = use_dispatch();
+    let Some(item) = props.report.items.get(props.pos) else {
+        return html! {};
+    };
+    let key = (props.id, item.index);
+    let bytes = &item.bytes;
+    let window = Window::new(props.first_row, bytes.len());
+    let span = props
+        .selected
+        .as_ref()
+        .and_then(|p| Node::at_path(&item.tree, p))
+        .map(|n| n.span);
+    let onclick = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |e: MouseEvent| {
+            let offset = e
+                .target()
+                .and_then(|t| t.dyn_into::<Element>().ok())
+                .and_then(|el| el.get_attribute("data-o"))
+                .and_then(|o| o.parse::<usize>().ok());
+            if let (Some(d), Some(offset)) = (&dispatch, offset) {
+                d.dispatch(Action::SelectByte(key, offset));
+            }
+        })
+    };
+    let page = |row: Option<usize>| {
+        let dispatch = dispatch.clone();
+        Callback::from(move |_: MouseEvent| {
+            if let (Some(d), Some(row)) = (&dispatch, row) {
+                d.dispatch(Action::HexRow(key, row));
+            }
+        })
+    };
+    let range = window.bytes(bytes.len());
+    let in_span = |o: usize| span.is_some_and(|s| s.contains(o));
+
+    html! {
+        <div class="hex" aria-label="Bytes">
+            if window.paged() {
+                <div class="hex-pages">
+                    <button disabled={window.previous().is_none()} onclick={page(window.previous())}>{ "◀ earlier" }</button>
+                    <span>{ format!("rows {}–{} of {}", window.first + 1, window.end, window.total) }</span>
+                    <button disabled={window.next().is_none()} onclick={page(window.next())}>{ "later ▶" }</button>
+                </div>
+            }
+            <div class="hex-rows" {onclick}>
+                { for bytes.get(range.clone()).unwrap_or_default().chunks(ROW).enumerate().map(|(r, row)| {
+                    let start = range.start + r * ROW;
+                    html! {
+                        <div class="hex-row">
+                            <span class="off">{ format!("{start:06x}") }</span>
+                            <span class="hx">
+                                { for row.iter().enumerate().map(|(i, &b)| {
+                                    let o = start + i;
+                                    let [hi, lo] = hexview::hex_byte(b);
+                                    html! { <span class={classes!("b", in_span(o).then_some("sel"))}
+                                        data-o={o.to_string()}>{ hi }{ lo }</span> }
+                                }) }
+                            </span>
+                            <span class="asc">
+                                { for row.iter().enumerate().map(|(i, &b)| {
+                                    let o = start + i;
+                                    html! { <span class={classes!(in_span(o).then_some("sel"))}
+                                        data-o={o.to_string()}>{ hexview::ascii(b) }</span> }
+                                }) }
+                            </span>
+                        </div>
+                    }
+                }) }
+            </div>
+        </div>
+    }
+}
