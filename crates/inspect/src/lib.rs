@@ -14,6 +14,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod capture;
 pub mod der;
 #[cfg(feature = "std")]
 pub mod diagnose;
