@@ -11,6 +11,7 @@ mod demo;
 mod fuzz;
 mod setup;
 mod test;
+mod web;
 
 use std::process::ExitCode;
 
@@ -36,6 +37,7 @@ fn main() -> ExitCode {
         "demo" => demo::run(rest),
         "fuzz" => setup::run(setup::Need::Test).and_then(|()| fuzz::run(rest)),
         "bench" => setup::run(setup::Need::Bench).and_then(|()| bench::run(rest)),
+        "web" => web::run(rest),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(())
