@@ -27,6 +27,7 @@ pub mod report;
 pub mod sniff;
 pub mod span;
 pub mod time;
+pub mod tls;
 #[cfg(feature = "std")]
 pub mod x509;
 

@@ -1,0 +1,68 @@
+//! TLS bytes: one direction of a connection decoded record by record and message by message.
+//!
+//! This is the packet-by-packet reading of an mTLS handshake (design.md, "The setup we
+//! replace", step 4) for any bytes a user has. [`decode`] never fails: it reports every
+//! record, every handshake message it can read (reassembled across records, several per
+//! record), alerts, certificates, fingerprints (JA3, JA3S, JA4), and findings for what is cut
+//! short or malformed. Every record, message, field and extension has a node with its byte
+//! span in the stream, for the hex view.
+//!
+//! Written by hand rather than with tls-parser: the report needs a span for every field
+//! (tls-parser's typed values drop positions, e.g. cipher lists become `Vec<u16>`), partial
+//! results from a hello cut short (a nom `Incomplete` yields nothing), and named errors; and
+//! tls-parser 0.12 pulls in nom-derive and phf for what is a few hundred lines of reading.
+//! The module is `no_std` + alloc; only certificate decoding inside Certificate messages and
+//! CA names in CertificateRequest need the `std` feature (x509-parser).
+
+use alloc::vec::Vec;
+
+use crate::finding::Finding;
+use crate::span::Node;
+use crate::time::Timestamp;
+
+mod certificate;
+pub mod codec;
+mod decoder;
+pub mod extension;
+mod handshake;
+pub mod hello;
+pub mod ja3;
+pub mod ja4;
+mod key_exchange;
+pub mod model;
+pub mod names;
+mod reassembly;
+pub mod record;
+mod suites;
+mod summary;
+
+pub use model::Tls;
+
+/// What [`decode`] returns: the report object, the field tree and the findings.
+#[derive(Clone, Debug, Default)]
+pub struct Decoded {
+    pub tls: model::Tls,
+    /// One node per record; handshake messages are children of the record they start in.
+    pub tree: Vec<Node>,
+    pub findings: Vec<Finding>,
+}
+
+/// Decodes one direction of a TLS connection. `now` adds the certificates' validity findings.
+pub fn decode(bytes: &[u8], now: Option<Timestamp>) -> Decoded {
+    let mut d = decoder::Decoder {
+        now,
+        ..decoder::Decoder::default()
+    };
+    d.run(bytes);
+    Decoded {
+        tls: d.tls,
+        tree: d.tree,
+        findings: d.findings,
+    }
+}
+
+/// `true` when the bytes start like one direction of a TLS connection (a record header with
+/// a known content type and version, or an SSLv2-compatible ClientHello).
+pub fn looks_like_tls(bytes: &[u8]) -> bool {
+    record::looks_like_tls(bytes)
+}

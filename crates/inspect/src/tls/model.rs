@@ -1,0 +1,161 @@
+//! The serialisable report of one direction of a TLS stream: design.md's `tls` object.
+//!
+//! Field names and types are the JSON contract (numbers stay numbers, versions included;
+//! hashes, randoms and ids are lowercase hex). Fields beyond the contract (`summary`,
+//! `hello_retry_request`, `server_key_exchange`, ...) are additions a reader may ignore.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use serde::Serialize;
+
+/// One direction of a TLS connection, as far as it could be read.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Tls {
+    pub records: Vec<Record>,
+    pub messages: Vec<Message>,
+    pub client_hello: Option<ClientHello>,
+    pub server_hello: Option<ServerHello>,
+    /// A ServerHello carrying the HelloRetryRequest random (RFC 8446 4.1.3).
+    pub hello_retry_request: Option<ServerHello>,
+    /// The certificates of every Certificate message, in order (decoded with std only).
+    pub certificates: Vec<crate::report::Certificate>,
+    pub certificate_request: Option<CertificateRequest>,
+    pub server_key_exchange: Option<ServerKeyExchange>,
+    pub new_session_tickets: Vec<NewSessionTicket>,
+    pub alerts: Vec<Alert>,
+    pub summary: Summary,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Record {
+    pub content_type: u8,
+    /// The record layer's version field.
+    pub version: u16,
+    /// The fragment's length (the header's length field).
+    pub length: usize,
+    /// Offset of the record header in the stream.
+    pub offset: usize,
+    /// Types of the handshake messages that start in this record.
+    pub handshake_types: Vec<u8>,
+    pub encrypted: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Message {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub type_code: u8,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ClientHello {
+    pub legacy_version: u16,
+    pub random: String,
+    pub session_id: String,
+    pub cipher_suites: Vec<u16>,
+    pub compression_methods: Vec<u8>,
+    pub extension_types: Vec<u16>,
+    pub server_name: Option<String>,
+    pub alpn: Vec<String>,
+    pub supported_versions: Vec<u16>,
+    pub supported_groups: Vec<u16>,
+    pub signature_algorithms: Vec<u16>,
+    pub signature_algorithms_cert: Vec<u16>,
+    pub ec_point_formats: Vec<u8>,
+    /// Groups of the key_share entries offered.
+    pub key_share_groups: Vec<u16>,
+    pub psk_key_exchange_modes: Vec<u8>,
+    /// The SSLv2-compatible ClientHello form (no extensions).
+    pub sslv2: bool,
+    pub ja3_full: String,
+    pub ja3: String,
+    pub ja4: String,
+    pub ja4_r: String,
+    pub ja4_o: String,
+    pub ja4_ro: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ServerHello {
+    pub version: u16,
+    pub random: String,
+    pub session_id: String,
+    pub cipher_suite: u16,
+    pub compression_method: u8,
+    pub extension_types: Vec<u16>,
+    /// From supported_versions (TLS 1.3); `None` when the extension is absent.
+    pub selected_version: Option<u16>,
+    pub alpn: Option<String>,
+    /// The key_share group (TLS 1.3 ServerHello, or the group a HelloRetryRequest asks for).
+    pub key_share_group: Option<u16>,
+    pub ja3s_full: String,
+    pub ja3s: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct CertificateRequest {
+    pub certificate_types: Vec<u8>,
+    pub signature_algorithms: Vec<u16>,
+    /// RFC 4514 strings as `openssl -nameopt RFC2253` prints them (`#` and hex without std).
+    pub certificate_authorities: Vec<String>,
+    /// The TLS 1.3 certificate_request_context, hex.
+    pub context: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ServerKeyExchange {
+    /// 3 = named_curve for ECDHE; `None` for DHE and unknown kinds.
+    pub curve_type: Option<u8>,
+    pub group: Option<u16>,
+    pub public_key: String,
+    /// TLS 1.2 carries the scheme; TLS 1.0/1.1 do not.
+    pub signature_scheme: Option<u16>,
+    pub signature: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct NewSessionTicket {
+    pub lifetime: u32,
+    /// TLS 1.3 only.
+    pub age_add: Option<u32>,
+    pub ticket_length: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Alert {
+    pub level: u8,
+    pub level_name: String,
+    pub code: u8,
+    pub description: String,
+    /// Offset of the alert's two bytes in the stream.
+    pub offset: usize,
+}
+
+/// What a person asks first about this direction.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// "client" (a ClientHello was seen), "server" (a ServerHello), or `None`.
+    pub role: Option<String>,
+    /// The negotiated version (ServerHello: supported_versions, else its version); for the
+    /// client side the highest version offered.
+    pub version: Option<u16>,
+    pub version_name: Option<String>,
+    pub cipher_suite: Option<u16>,
+    pub cipher_suite_name: Option<String>,
+    pub alpn: Option<String>,
+    pub server_name: Option<String>,
+    /// "full", "resumed" or `None` when one direction cannot tell.
+    pub handshake: Option<String>,
+    pub certificate_request_seen: bool,
+    /// Number of certificates in the (first) Certificate message; `Some(0)` for an empty one,
+    /// `None` when no plaintext Certificate message was seen.
+    pub certificates_sent: Option<usize>,
+    /// TLS 1.3: the certificate messages are encrypted and cannot be read from the bytes.
+    pub certificates_encrypted: bool,
+    pub change_cipher_spec_seen: bool,
+    pub encrypted_records: usize,
+    pub application_data_bytes: usize,
+    pub alerts: Vec<String>,
+    /// Sentences for the text view.
+    pub notes: Vec<String>,
+}
