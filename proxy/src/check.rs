@@ -1,7 +1,285 @@
-//! `mtlskit check --config FILE`: like `nginx -t`.
+//! `mtlskit check --config FILE`: what `nginx -t` does for the block it replaces, and more.
+//!
+//! Reads the config and every file it names, then checks what would make `serve` fail or
+//! clients be refused: files readable, each key matches its certificate, CA bundles hold CAs,
+//! the server certificate is for serverAuth and covers the server names, the upstream client
+//! certificate is for clientAuth, certificates are in their validity period, cipher names are
+//! offered by rustls. One line per problem on stderr; exit 1 when there is an error.
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use rustls::crypto::aws_lc_rs;
+use x509_parser::prelude::{FromDer, GeneralName, X509Certificate};
+
 use crate::cli::ConfigArgs;
+use crate::config::{files, Config, ConfigError, VerifyClient};
+use crate::serve::certinfo;
+use crate::serve::explain::{human, unix_now};
 use crate::Status;
 
-pub fn run(_args: &ConfigArgs) -> anyhow::Result<Status> {
-    Ok(Status::Ok)
+/// The problems found, errors and warnings apart.
+#[derive(Debug, Default)]
+pub struct Findings {
+    pub errors: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+impl Findings {
+    fn error(&mut self, path: &Path, msg: impl std::fmt::Display) {
+        self.errors.push(format!("{}: {msg}", path.display()));
+    }
+    fn warn(&mut self, path: &Path, msg: impl std::fmt::Display) {
+        self.warnings.push(format!("{}: {msg}", path.display()));
+    }
+}
+
+pub fn run(args: &ConfigArgs) -> anyhow::Result<Status> {
+    let config = match Config::load(&args.config) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("mtlskit: {e}");
+            return Ok(match e {
+                ConfigError::Read { .. } => Status::Usage,
+                _ => Status::Bad,
+            });
+        }
+    };
+    let f = check(&config);
+    for w in &f.warnings {
+        eprintln!("mtlskit: warning: {w}");
+    }
+    for e in &f.errors {
+        eprintln!("mtlskit: {e}");
+    }
+    if f.errors.is_empty() {
+        println!("mtlskit: {}: configuration is OK", config.path);
+        Ok(Status::Ok)
+    } else {
+        println!(
+            "mtlskit: {}: configuration check failed ({} error{})",
+            config.path,
+            f.errors.len(),
+            if f.errors.len() == 1 { "" } else { "s" }
+        );
+        Ok(Status::Bad)
+    }
+}
+
+/// Checks a loaded config and the files it names.
+pub fn check(config: &Config) -> Findings {
+    let mut f = Findings::default();
+    let s = &config.server;
+    let unsupported = config.cipher_codes().unsupported;
+    if !unsupported.is_empty() {
+        f.warn(
+            Path::new(&config.path),
+            format!(
+                "server.ciphers: not offered by rustls, left out: {}",
+                unsupported.join(", ")
+            ),
+        );
+    }
+    let cert = config.resolve(&s.certificate);
+    if let Some(leaf) = pair(&mut f, &cert, &config.resolve(&s.key)) {
+        purpose(&mut f, &cert, &leaf, "serverAuth", "server");
+        for name in &s.server_names {
+            if !covers(&leaf, name) {
+                f.error(&cert, format!("does not cover the server name {name:?}"));
+            }
+        }
+    }
+    if let (Some(ca), true) = (&s.client_ca, s.verify_client != VerifyClient::Off) {
+        ca_bundle(&mut f, &config.resolve(ca));
+    }
+    for l in &config.locations {
+        if let (Some(c), Some(k)) = (&l.client_certificate, &l.client_key) {
+            let c = config.resolve(c);
+            if let Some(leaf) = pair(&mut f, &c, &config.resolve(k)) {
+                purpose(&mut f, &c, &leaf, "clientAuth", "client");
+            }
+        }
+        match (&l.trusted_ca, l.verify, l.upstream.starts_with("https:")) {
+            (Some(ca), true, _) => ca_bundle(&mut f, &config.resolve(ca)),
+            (None, true, true) => f.error(
+                Path::new(&config.path),
+                format!(
+                    "location {}: no trusted_ca, so the upstream {} can never be verified",
+                    l.path, l.upstream
+                ),
+            ),
+            (_, false, true) => f.warn(
+                Path::new(&config.path),
+                format!(
+                    "location {}: verify = false: the upstream's certificate is not checked",
+                    l.path
+                ),
+            ),
+            _ => {}
+        }
+    }
+    f
+}
+
+/// Reads a certificate chain and its key, checks they match and the leaf's validity; returns
+/// the leaf's DER.
+fn pair(f: &mut Findings, cert: &Path, key: &Path) -> Option<Vec<u8>> {
+    let chain = match files::certificates(cert) {
+        Ok(c) => c,
+        Err(e) => {
+            f.errors.push(e.to_string());
+            return None;
+        }
+    };
+    let leaf = chain.first()?.as_ref().to_vec();
+    validity(f, cert, &leaf);
+    match files::private_key(key) {
+        Err(e) => f.errors.push(e.to_string()),
+        Ok(k) => match aws_lc_rs::default_provider()
+            .key_provider
+            .load_private_key(k)
+        {
+            Err(e) => f.error(key, format!("is not a usable private key ({e})")),
+            Ok(signing) => {
+                let spki = X509Certificate::from_der(&leaf)
+                    .ok()
+                    .map(|(_, c)| c.tbs_certificate.subject_pki.raw.to_vec());
+                let ours = signing.public_key().map(|p| p.as_ref().to_vec());
+                if spki.is_some() && ours.is_some() && spki != ours {
+                    f.error(
+                        key,
+                        format!("does not match the certificate in {}", cert.display()),
+                    );
+                }
+            }
+        },
+    }
+    Some(leaf)
+}
+
+fn validity(f: &mut Findings, path: &Path, der: &[u8]) {
+    let Some(info) = certinfo::read(der) else {
+        f.error(path, "holds a certificate that cannot be decoded");
+        return;
+    };
+    let now = unix_now();
+    if info.not_after < now {
+        f.error(
+            path,
+            format!(
+                "{} expired {} ago",
+                info.subject,
+                human(now - info.not_after)
+            ),
+        );
+    } else if info.not_before > now {
+        f.error(
+            path,
+            format!(
+                "{} is not valid yet (starts in {})",
+                info.subject,
+                human(info.not_before - now)
+            ),
+        );
+    } else if info.not_after - now < 14 * 86_400 {
+        f.warn(
+            path,
+            format!(
+                "{} expires in {}",
+                info.subject,
+                human(info.not_after - now)
+            ),
+        );
+    }
+}
+
+fn purpose(f: &mut Findings, path: &Path, der: &[u8], eku: &str, role: &str) {
+    if let Some(info) = certinfo::read(der) {
+        let ok = info.extended_key_usage.is_empty()
+            || info
+                .extended_key_usage
+                .iter()
+                .any(|e| e == eku || e == "anyExtendedKeyUsage");
+        if !ok {
+            f.error(
+                path,
+                format!(
+                    "{} is not a {role} certificate: its extended key usage is {} and lacks {eku}",
+                    info.subject,
+                    info.extended_key_usage.join(", ")
+                ),
+            );
+        }
+        if info.is_ca {
+            f.warn(
+                path,
+                format!(
+                    "{} is a CA certificate used as a {role} certificate",
+                    info.subject
+                ),
+            );
+        }
+    }
+}
+
+fn ca_bundle(f: &mut Findings, path: &PathBuf) {
+    let certs = match files::certificates(path) {
+        Ok(c) => c,
+        Err(e) => {
+            f.errors.push(e.to_string());
+            return;
+        }
+    };
+    for c in &certs {
+        match certinfo::read(c.as_ref()) {
+            Some(info) if !info.is_ca => f.error(
+                path,
+                format!(
+                    "{} is not a CA (basicConstraints CA:FALSE or absent)",
+                    info.subject
+                ),
+            ),
+            Some(_) => validity(f, path, c.as_ref()),
+            None => f.error(path, "holds a certificate that cannot be decoded"),
+        }
+    }
+}
+
+/// Whether the certificate's SANs cover a DNS name or an IP address.
+fn covers(der: &[u8], name: &str) -> bool {
+    let Ok((_, cert)) = X509Certificate::from_der(der) else {
+        return false;
+    };
+    let Ok(Some(san)) = cert.subject_alternative_name() else {
+        return false;
+    };
+    let ip: Option<IpAddr> = name.parse().ok();
+    san.value.general_names.iter().any(|g| match (g, ip) {
+        (GeneralName::IPAddress(b), Some(IpAddr::V4(v4))) => *b == v4.octets().as_slice(),
+        (GeneralName::IPAddress(b), Some(IpAddr::V6(v6))) => *b == v6.octets().as_slice(),
+        (GeneralName::DNSName(d), None) => dns_match(d, name),
+        _ => false,
+    })
+}
+
+fn dns_match(pattern: &str, name: &str) -> bool {
+    let (p, n) = (pattern.to_ascii_lowercase(), name.to_ascii_lowercase());
+    match p.strip_prefix("*.") {
+        Some(rest) => n
+            .split_once('.')
+            .is_some_and(|(label, tail)| !label.is_empty() && tail == rest),
+        None => p == n,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dns_match;
+
+    #[test]
+    fn wildcards() {
+        assert!(dns_match("*.example.com", "a.example.com"));
+        assert!(!dns_match("*.example.com", "a.b.example.com"));
+        assert!(dns_match("LocalHost", "localhost"));
+    }
 }
