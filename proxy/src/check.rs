@@ -7,7 +7,7 @@
 //! offered by rustls. One line per problem on stderr; exit 1 when there is an error.
 
 use std::net::IpAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use rustls::crypto::aws_lc_rs;
 use x509_parser::prelude::{FromDer, GeneralName, X509Certificate};
@@ -222,7 +222,7 @@ fn purpose(f: &mut Findings, path: &Path, der: &[u8], eku: &str, role: &str) {
     }
 }
 
-fn ca_bundle(f: &mut Findings, path: &PathBuf) {
+fn ca_bundle(f: &mut Findings, path: &Path) {
     let certs = match files::certificates(path) {
         Ok(c) => c,
         Err(e) => {
