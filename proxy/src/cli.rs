@@ -18,11 +18,33 @@ pub struct Args {
 pub enum Command {
     /// Decode certificates, CSRs and keys (PEM, DER, base64 or hex; '-' reads stdin).
     Inspect(InspectArgs),
+    /// Connect like a TLS client (with a client certificate), show the handshake and the response.
+    Probe(ProbeArgs),
     /// Say whether a certificate would be accepted for mTLS, and why not.
     Diagnose(DiagnoseArgs),
     /// Make keys, CSRs and certificates for an mTLS setup.
     #[command(subcommand)]
     Pki(PkiCommand),
+    /// Run the mTLS reverse proxy described by a config file (docs/config.md).
+    Serve(ConfigArgs),
+    /// Check a proxy config and every file it names, like `nginx -t`.
+    Check(ConfigArgs),
+    /// Print the proxy config equivalent to an nginx `server { ... }` block.
+    ImportNginx(ImportNginxArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ConfigArgs {
+    /// The proxy's TOML config.
+    #[arg(long, value_name = "FILE")]
+    pub config: std::path::PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImportNginxArgs {
+    /// A file holding an nginx `server { ... }` block.
+    #[arg(value_name = "FILE")]
+    pub file: std::path::PathBuf,
 }
 
 #[derive(Debug, clap::Args)]
@@ -49,6 +71,42 @@ pub struct DiagnoseArgs {
     #[arg(long, value_name = "RFC3339")]
     pub at: Option<String>,
     /// Print design.md's JSON diagnosis instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ProbeArgs {
+    /// The https:// URL to request.
+    pub url: String,
+    /// Client certificate (PEM; further certificates are sent as its chain).
+    #[arg(long, value_name = "FILE", requires = "key")]
+    pub cert: Option<std::path::PathBuf>,
+    /// The client certificate's private key (PEM).
+    #[arg(long, value_name = "FILE", requires = "cert")]
+    pub key: Option<std::path::PathBuf>,
+    /// CA bundle to verify the server with (default: the system bundle).
+    #[arg(long, value_name = "FILE")]
+    pub ca: Option<std::path::PathBuf>,
+    /// The name to send in SNI and verify the server certificate for (default: the URL's host).
+    #[arg(long, value_name = "NAME")]
+    pub servername: Option<String>,
+    /// Offer TLS 1.2 only.
+    #[arg(long = "tls1.2", conflicts_with = "tls13")]
+    pub tls12: bool,
+    /// Offer TLS 1.3 only.
+    #[arg(long = "tls1.3")]
+    pub tls13: bool,
+    /// Do not verify the server's certificate (its problems are still shown).
+    #[arg(long, short = 'k')]
+    pub insecure: bool,
+    /// Write the connection's bytes as a pcap file (for `mtlskit inspect` and the web page).
+    #[arg(long, value_name = "FILE")]
+    pub save_handshake: Option<std::path::PathBuf>,
+    /// Seconds to wait for the connection and for each answer.
+    #[arg(long, default_value_t = 10)]
+    pub timeout: u64,
+    /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
 }

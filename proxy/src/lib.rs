@@ -3,11 +3,16 @@
 //! The library holds the commands so tests and other binaries can call them; `main.rs` only
 //! parses arguments and maps the outcome to an exit status.
 
+pub mod check;
 pub mod cli;
+pub mod config;
 pub mod diagnose_cmd;
 pub mod inspect_cmd;
+pub mod nginx;
 pub mod pki_cmd;
+pub mod probe;
 pub mod render;
+pub mod serve;
 
 /// How a command ended, as the exit status tells it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,6 +40,10 @@ pub fn run(args: cli::Args) -> anyhow::Result<Status> {
     match args.command {
         cli::Command::Inspect(a) => inspect_cmd::run(&a),
         cli::Command::Pki(c) => pki_cmd::run(&c),
+        cli::Command::Serve(a) => serve::command(&a),
+        cli::Command::Check(a) => check::run(&a),
+        cli::Command::ImportNginx(a) => nginx::run(&a),
         cli::Command::Diagnose(a) => diagnose_cmd::run(&a),
+        cli::Command::Probe(a) => probe::run(&a),
     }
 }

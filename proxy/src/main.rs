@@ -17,6 +17,13 @@ fn main() -> ExitCode {
     };
     match mtlskit::run(args) {
         Ok(status) => ExitCode::from(status.code()),
+        // A reader that stopped early (`| head`) is not an error worth a message.
+        Err(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("mtlskit: {e:#}");
             ExitCode::from(2)

@@ -1,0 +1,90 @@
+//! A TCP stream that keeps a copy of every byte in each direction, so the probe can show the
+//! handshake packet by packet (decoded by the inspect crate) and save it for the web page.
+
+use std::io;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+/// The bytes each side sent, in order. Bounded: past `LIMIT` bytes a direction stops growing
+/// (the handshake is long over by then; the response body is not needed twice).
+#[derive(Clone, Debug, Default)]
+pub struct Transcript {
+    inner: Arc<Mutex<(Vec<u8>, Vec<u8>)>>,
+}
+
+const LIMIT: usize = 4 << 20;
+
+impl Transcript {
+    /// (client to server, server to client).
+    pub fn take(&self) -> (Vec<u8>, Vec<u8>) {
+        match self.inner.lock() {
+            Ok(g) => g.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    fn push(&self, sent: bool, bytes: &[u8]) {
+        let mut g = match self.inner.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let buf = if sent { &mut g.0 } else { &mut g.1 };
+        let room = LIMIT.saturating_sub(buf.len());
+        buf.extend_from_slice(&bytes[..bytes.len().min(room)]);
+    }
+}
+
+/// Wraps a stream and records what passes through it.
+#[derive(Debug)]
+pub struct Recorder<S> {
+    inner: S,
+    transcript: Transcript,
+}
+
+impl<S> Recorder<S> {
+    pub fn new(inner: S, transcript: Transcript) -> Self {
+        Self { inner, transcript }
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Recorder<S> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        let poll = Pin::new(&mut this.inner).poll_read(cx, buf);
+        if let Poll::Ready(Ok(())) = poll {
+            this.transcript.push(false, &buf.filled()[before..]);
+        }
+        poll
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Recorder<S> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let poll = Pin::new(&mut this.inner).poll_write(cx, buf);
+        if let Poll::Ready(Ok(n)) = poll {
+            this.transcript.push(true, &buf[..n]);
+        }
+        poll
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+}

@@ -1,0 +1,528 @@
+//! What the probe saw, as JSON (`--json`) and as text: the handshake decoded by the inspect
+//! crate, the server's chain, the client-certificate exchange, alerts, the response, and a
+//! verdict whose reason comes from the diagnosis engine.
+
+use std::io::{self, Write};
+use std::net::SocketAddr;
+use std::path::Path;
+
+use mtlskit_inspect::diagnose::alert::{self, Sender};
+use mtlskit_inspect::diagnose::{self, Request, Role, Source, Verdict};
+use mtlskit_inspect::report::Certificate;
+use mtlskit_inspect::time::relative_days;
+use mtlskit_inspect::tls::{self, model::Tls};
+use mtlskit_inspect::x509::{self, name::rfc4514_der};
+use mtlskit_inspect::{Finding, ItemBody, Severity, Timestamp};
+use serde::Serialize;
+
+use super::hooks::Seen;
+
+#[derive(Debug, Serialize)]
+pub struct ProbeReport {
+    pub url: String,
+    pub server_name: String,
+    pub peer: SocketAddr,
+    #[serde(skip)]
+    pub local: SocketAddr,
+    /// The request got a response below 400.
+    pub ok: bool,
+    pub verdict: &'static str,
+    pub reason: Option<String>,
+    pub negotiated: Option<Negotiated>,
+    pub server_chain: Vec<Certificate>,
+    /// `None` when the handshake never got to the server's certificate.
+    pub server_certificate_problem: Option<String>,
+    pub client_certificate_requested: bool,
+    pub acceptable_cas: Vec<String>,
+    /// The subject of the certificate the probe sent, if it sent one.
+    pub client_certificate_sent: Option<String>,
+    pub alerts: Vec<AlertSeen>,
+    pub response: Option<Response>,
+    pub findings: Vec<Finding>,
+    pub client_to_server: Option<Tls>,
+    pub server_to_client: Option<Tls>,
+    #[serde(skip)]
+    pub raw_to_server: Vec<u8>,
+    #[serde(skip)]
+    pub raw_to_client: Vec<u8>,
+    #[serde(skip)]
+    now: Timestamp,
+    #[serde(skip)]
+    client_leaf: Option<Vec<u8>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Negotiated {
+    pub version: String,
+    pub cipher_suite: String,
+    pub alpn: Option<String>,
+    pub resumed: bool,
+}
+
+impl Negotiated {
+    pub fn from_connection(conn: &rustls::ClientConnection) -> Self {
+        let version = conn
+            .protocol_version()
+            .and_then(|v| v.as_str())
+            .unwrap_or("unknown")
+            .replace("TLSv1_", "TLS 1.");
+        let cipher_suite = conn
+            .negotiated_cipher_suite()
+            .and_then(|s| s.suite().as_str())
+            .unwrap_or("unknown")
+            .to_string();
+        let alpn = conn
+            .alpn_protocol()
+            .map(|a| String::from_utf8_lossy(a).into_owned());
+        let resumed = conn
+            .handshake_kind()
+            .is_some_and(|k| k == rustls::HandshakeKind::Resumed);
+        Self {
+            version,
+            cipher_suite,
+            alpn,
+            resumed,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct AlertSeen {
+    pub from: &'static str,
+    pub level: Option<u8>,
+    pub code: u8,
+    pub description: String,
+    pub meaning: Option<&'static str>,
+    /// Read from the bytes (false: reported by the TLS library, the record being encrypted).
+    pub plaintext: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Response {
+    pub status: u16,
+    pub status_line: String,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl ProbeReport {
+    pub fn new(url: &str, server_name: &str, now: Timestamp) -> Self {
+        let unspecified = SocketAddr::from(([0, 0, 0, 0], 0));
+        Self {
+            url: url.to_string(),
+            server_name: server_name.to_string(),
+            peer: unspecified,
+            local: unspecified,
+            ok: false,
+            verdict: "failed",
+            reason: None,
+            negotiated: None,
+            server_chain: Vec::new(),
+            server_certificate_problem: None,
+            client_certificate_requested: false,
+            acceptable_cas: Vec::new(),
+            client_certificate_sent: None,
+            alerts: Vec::new(),
+            response: None,
+            findings: Vec::new(),
+            client_to_server: None,
+            server_to_client: None,
+            raw_to_server: Vec::new(),
+            raw_to_client: Vec::new(),
+            now,
+            client_leaf: None,
+        }
+    }
+
+    /// Ends the probe with a reason and nothing else to show.
+    pub fn failed(mut self, reason: String) -> Self {
+        self.reason = Some(reason);
+        self
+    }
+
+    /// Records what the hooks and the bytes tell, whatever the outcome.
+    pub fn fill(
+        &mut self,
+        ca: Option<&Path>,
+        client_chain: &[Vec<u8>],
+        seen: Seen,
+        to_server: Vec<u8>,
+        to_client: Vec<u8>,
+    ) {
+        let c2s = tls::decode(&to_server, Some(self.now));
+        let s2c = tls::decode(&to_client, Some(self.now));
+        for (decoded, from) in [(&c2s, Sender::Client), (&s2c, Sender::Server)] {
+            for a in &decoded.tls.alerts {
+                self.alerts.push(AlertSeen {
+                    from: sender_name(from),
+                    level: Some(a.level),
+                    code: a.code,
+                    description: a.description.clone(),
+                    meaning: alert::explain(a.code, from),
+                    plaintext: true,
+                });
+            }
+        }
+        self.server_chain = seen
+            .server_chain
+            .iter()
+            .filter_map(
+                |der| match x509::decode_certificate(der, Some(self.now)).map(|d| d.body) {
+                    Ok(ItemBody::Certificate(c)) => Some(c),
+                    _ => None,
+                },
+            )
+            .collect();
+        self.server_certificate_problem = seen.server_rejected.clone();
+        if seen.server_rejected.is_some() {
+            self.explain_server_chain(ca, &seen.server_chain);
+        }
+        self.client_certificate_requested =
+            seen.client_cert_requested || s2c.tls.certificate_request.is_some();
+        self.acceptable_cas = seen
+            .acceptable_cas
+            .iter()
+            .map(|d| rfc4514_der(d).unwrap_or_else(|_| "(unreadable name)".into()))
+            .collect();
+        self.client_leaf = client_chain.first().cloned();
+        if seen.client_cert_sent {
+            self.client_certificate_sent = self.client_leaf.as_deref().and_then(subject_of);
+        }
+        self.client_to_server = Some(c2s.tls);
+        self.server_to_client = Some(s2c.tls);
+        self.raw_to_server = to_server;
+        self.raw_to_client = to_client;
+    }
+
+    /// Why the server's chain was refused, in the diagnosis engine's words.
+    fn explain_server_chain(&mut self, ca: Option<&Path>, chain: &[Vec<u8>]) {
+        let bundle_path = ca.map_or_else(
+            || "/etc/ssl/certs/ca-certificates.crt".into(),
+            |p| p.display().to_string(),
+        );
+        let Ok(bundle) = std::fs::read(&bundle_path) else {
+            return;
+        };
+        let Ok(anchors) = diagnose::certificates_in(&bundle) else {
+            return;
+        };
+        let request = Request {
+            anchors: anchors
+                .iter()
+                .enumerate()
+                .map(|(i, der)| Source {
+                    der,
+                    origin: format!("{bundle_path} #{i}"),
+                })
+                .collect(),
+            chain: chain
+                .iter()
+                .enumerate()
+                .map(|(i, der)| Source {
+                    der,
+                    origin: format!("server certificate #{i}"),
+                })
+                .collect(),
+            key_spki_sha256: None,
+            role: Role::Server,
+            host: Some(self.server_name.clone()),
+            now: self.now,
+        };
+        if let Ok(d) = diagnose::diagnose(&request) {
+            if d.verdict == Verdict::Rejected {
+                self.findings.extend(d.findings);
+            }
+        }
+    }
+
+    pub fn succeeded(&mut self, negotiated: Negotiated, response: &[u8]) {
+        self.negotiated = Some(negotiated);
+        self.response = parse_response(response);
+    }
+
+    /// A TLS or I/O error during the handshake, the request or the response.
+    pub fn tls_error(&mut self, stage: &str, e: &io::Error) {
+        let inner = e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>());
+        let reason = match inner {
+            Some(rustls::Error::AlertReceived(desc)) => {
+                let code = u8::from(*desc);
+                if !self
+                    .alerts
+                    .iter()
+                    .any(|a| a.from == "server" && a.code == code)
+                {
+                    self.alerts.push(AlertSeen {
+                        from: "server",
+                        level: None,
+                        code,
+                        description: tls::names::alert(code)
+                            .map_or_else(|| format!("{desc:?}"), str::to_string),
+                        meaning: alert::explain(code, Sender::Server),
+                        plaintext: false,
+                    });
+                }
+                let meaning =
+                    alert::explain(code, Sender::Server).unwrap_or("the server sent an alert");
+                let when = if stage == "handshake" {
+                    "during the handshake"
+                } else {
+                    "after the handshake"
+                };
+                format!("{when}, {meaning}")
+            }
+            Some(rustls::Error::InvalidCertificate(err)) => {
+                format!("the server's certificate was refused: {err:?}")
+            }
+            Some(other) => format!("TLS error during the {stage}: {other}"),
+            None => format!("the connection failed during the {stage}: {e}"),
+        };
+        self.reason = Some(reason);
+    }
+
+    /// Adds what the client-certificate exchange explains, and sets the verdict.
+    pub fn conclude(&mut self) {
+        if self.client_certificate_requested && self.client_certificate_sent.is_none() {
+            self.findings.push(Finding::error(
+                "client_certificate_missing",
+                "the server asked for a client certificate and the probe sent none; pass --cert and --key",
+            ));
+        }
+        if let (Some(_), Some(leaf)) = (&self.client_certificate_sent, self.client_leaf.clone()) {
+            self.check_own_certificate(&leaf);
+        }
+        let status = self.response.as_ref().map(|r| r.status);
+        self.ok = self.reason.is_none() && status.is_some_and(|s| s < 400);
+        if let (None, Some(r)) = (&self.reason, &self.response) {
+            if r.status >= 400 {
+                let detail = if r.body.contains("No required SSL certificate was sent") {
+                    " (nginx: the server requires a client certificate and none was sent)"
+                } else if r.body.contains("The SSL certificate error") {
+                    " (nginx: the client certificate failed verification)"
+                } else {
+                    ""
+                };
+                self.reason = Some(format!("the server answered {}{detail}", r.status_line));
+            }
+        }
+        self.verdict = if self.ok { "ok" } else { "failed" };
+        self.findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    }
+
+    /// Our own certificate's problems, and whether its issuer is among the CAs the server named.
+    fn check_own_certificate(&mut self, leaf: &[u8]) {
+        if let Ok(d) = x509::decode_certificate(leaf, Some(self.now)) {
+            self.findings.extend(
+                d.findings
+                    .into_iter()
+                    .filter(|f| f.severity == Severity::Error),
+            );
+            if let ItemBody::Certificate(c) = d.body {
+                if !self.acceptable_cas.is_empty() && !self.acceptable_cas.contains(&c.issuer) {
+                    self.findings.push(Finding::warning(
+                        "client_certificate_rejected",
+                        format!(
+                            "the server accepts client certificates issued by {}; the probe's is issued by {}",
+                            self.acceptable_cas.join("; "),
+                            c.issuer
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+
+    pub fn text(&self, out: &mut impl Write) -> io::Result<()> {
+        writeln!(
+            out,
+            "Probe of {} ({}, SNI {})",
+            self.url, self.peer, self.server_name
+        )?;
+        let field =
+            |out: &mut dyn Write, name: &str, value: &str| writeln!(out, "  {name:<22} {value}");
+        if let Some(ch) = self
+            .client_to_server
+            .as_ref()
+            .and_then(|t| t.client_hello.as_ref())
+        {
+            let versions: Vec<String> = ch
+                .supported_versions
+                .iter()
+                .map(|v| version_name(*v))
+                .collect();
+            field(
+                out,
+                "Client offered",
+                &format!(
+                    "{}; {} cipher suites; ALPN {}",
+                    if versions.is_empty() {
+                        version_name(ch.legacy_version)
+                    } else {
+                        versions.join(", ")
+                    },
+                    ch.cipher_suites.len(),
+                    if ch.alpn.is_empty() {
+                        "none".to_string()
+                    } else {
+                        ch.alpn.join(", ")
+                    }
+                ),
+            )?;
+        }
+        match (
+            &self.negotiated,
+            self.server_to_client
+                .as_ref()
+                .and_then(|t| t.server_hello.as_ref()),
+        ) {
+            (Some(n), _) => field(
+                out,
+                "Negotiated",
+                &format!(
+                    "{}, {}, ALPN {}{}",
+                    n.version,
+                    n.cipher_suite,
+                    n.alpn.as_deref().unwrap_or("none"),
+                    if n.resumed { ", resumed" } else { "" }
+                ),
+            )?,
+            (None, Some(sh)) => field(
+                out,
+                "Server chose",
+                &format!(
+                    "{}, {}",
+                    version_name(sh.selected_version.unwrap_or(sh.version)),
+                    tls::names::cipher_suite_name(sh.cipher_suite)
+                        .map_or_else(|| format!("0x{:04x}", sh.cipher_suite), str::to_string)
+                ),
+            )?,
+            (None, None) => {}
+        }
+        if !self.server_chain.is_empty() {
+            writeln!(out, "  Server chain:")?;
+            for (i, c) in self.server_chain.iter().enumerate() {
+                let days = self.now.days_until(Timestamp(c.not_after_unix));
+                let word = if days < 0 { "expired" } else { "expires" };
+                writeln!(
+                    out,
+                    "    {i} {}  (issuer {}; {word} {})",
+                    c.subject,
+                    c.issuer,
+                    relative_days(days)
+                )?;
+            }
+        }
+        let server = match &self.server_certificate_problem {
+            Some(p) => format!("REFUSED: {p}"),
+            None if self.server_chain.is_empty() => "not seen".to_string(),
+            None => "verified".to_string(),
+        };
+        field(out, "Server certificate", &server)?;
+        let requested = if self.client_certificate_requested {
+            if self.acceptable_cas.is_empty() {
+                "requested (any CA)".to_string()
+            } else {
+                format!(
+                    "requested; accepted CAs: {}",
+                    self.acceptable_cas.join("; ")
+                )
+            }
+        } else {
+            "not requested".to_string()
+        };
+        field(out, "Client certificate", &requested)?;
+        if self.client_certificate_requested {
+            field(
+                out,
+                "Probe sent",
+                self.client_certificate_sent
+                    .as_deref()
+                    .unwrap_or("no certificate (empty Certificate message)"),
+            )?;
+        }
+        for a in &self.alerts {
+            field(
+                out,
+                &format!("Alert from {}", a.from),
+                &format!(
+                    "{} ({}){}",
+                    a.description,
+                    a.code,
+                    a.meaning.map(|m| format!(": {m}")).unwrap_or_default()
+                ),
+            )?;
+        }
+        for (name, tls) in [
+            ("Client sent", &self.client_to_server),
+            ("Server sent", &self.server_to_client),
+        ] {
+            if let Some(t) = tls {
+                let mut parts: Vec<String> = t.messages.iter().map(|m| m.kind.clone()).collect();
+                let encrypted = t.records.iter().filter(|r| r.encrypted).count();
+                if encrypted > 0 {
+                    parts.push(format!("{encrypted} encrypted records"));
+                }
+                field(out, name, &parts.join(", "))?;
+            }
+        }
+        if let Some(r) = &self.response {
+            writeln!(out, "Response: {}", r.status_line)?;
+            for (k, v) in &r.headers {
+                writeln!(out, "  {k}: {v}")?;
+            }
+            let body: String = r.body.chars().take(4096).collect();
+            if !body.is_empty() {
+                writeln!(out, "\n{body}")?;
+            }
+        }
+        for f in &self.findings {
+            writeln!(
+                out,
+                "  {} {}: {}",
+                f.severity.as_str().to_uppercase(),
+                f.code,
+                f.message
+            )?;
+        }
+        match &self.reason {
+            None if self.ok => writeln!(out, "Verdict: OK"),
+            None => writeln!(out, "Verdict: FAILED"),
+            Some(r) => writeln!(out, "Verdict: FAILED: {r}"),
+        }
+    }
+}
+
+fn sender_name(s: Sender) -> &'static str {
+    match s {
+        Sender::Client => "client",
+        Sender::Server => "server",
+    }
+}
+
+fn version_name(v: u16) -> String {
+    tls::names::version(v).map_or_else(|| format!("0x{v:04x}"), str::to_string)
+}
+
+fn subject_of(der: &[u8]) -> Option<String> {
+    match x509::decode_certificate(der, None).ok()?.body {
+        ItemBody::Certificate(c) => Some(c.subject),
+        _ => None,
+    }
+}
+
+fn parse_response(bytes: &[u8]) -> Option<Response> {
+    let text = String::from_utf8_lossy(bytes);
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut lines = head.lines();
+    let status_line = lines.next()?.trim().to_string();
+    let status = status_line.split_whitespace().nth(1)?.parse().ok()?;
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect();
+    Some(Response {
+        status,
+        status_line,
+        headers,
+        body: body.to_string(),
+    })
+}
