@@ -1,0 +1,242 @@
+// Browser tests of the web inspector: the release build in dist/, served on 127.0.0.1, driven in
+// Debian's headless Chromium. Each test does what a person does (drop files, click, paste) and
+// asserts what they see. Screenshots go to target/browser-artifacts/.
+//
+// Run: `cargo xtask web test` (builds dist/ first), or `npm test` here after `trunk build --release`.
+import { test, before, after, beforeEach, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { serve, browser, files, drop, screenshot, fixtures } from './lib.mjs';
+
+const WAIT = { timeout: 15_000 };
+let server, chrome, page, requests, consoleErrors;
+
+before(async () => {
+  server = await serve();
+  chrome = await browser();
+  await chrome.context.grantPermissions(['clipboard-read', 'clipboard-write'], {
+    origin: server.url.replace(/\/$/, ''),
+  });
+});
+
+after(async () => {
+  await chrome?.close();
+  await server?.close();
+});
+
+beforeEach(async () => {
+  page = await chrome.context.newPage();
+  requests = [];
+  consoleErrors = [];
+  page.on('request', (r) => requests.push(r.url()));
+  page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  await page.goto(server.url);
+  await page.locator('h1', { hasText: 'mtlskit inspector' }).waitFor(WAIT);
+});
+
+afterEach(async () => {
+  // No request leaves the page but for its own assets (blob: downloads stay in the browser).
+  const foreign = requests.filter((u) => !u.startsWith(server.url) && !u.startsWith('blob:')
+    && !u.startsWith('data:'));
+  assert.deepEqual(foreign, [], 'requests to elsewhere');
+  assert.equal(await page.locator('#panic').count(), 0, 'the panic card is not shown');
+  await page.close();
+});
+
+/** openssl's SHA-256 fingerprint of a certificate, as the report writes it. */
+function opensslSha256(file) {
+  const out = execFileSync('openssl', ['x509', '-in', join(fixtures, file), '-noout', '-fingerprint', '-sha256']);
+  return out.toString().trim().split('=')[1].replaceAll(':', '').toLowerCase();
+}
+
+const card = (name) => page.locator(`article.card[data-source="${name}"]`);
+
+test('the page says files stay in the browser and loads nothing else', async () => {
+  await page.getByText('Files never leave this browser').waitFor(WAIT);
+  assert.ok(requests.length >= 3, `page, script and wasm were loaded: ${requests}`);
+  assert.ok(requests.some((u) => u.endsWith('.wasm')));
+});
+
+test('a dropped certificate shows its subject, SHA-256 and validity', async () => {
+  await drop(page, await files('client.pem'));
+  const c = card('client.pem');
+  await c.waitFor(WAIT);
+  const item = c.locator('li.item').first();
+  assert.equal(await item.locator('.kind').innerText(), 'CERTIFICATE');
+  assert.equal(await item.locator('.summary .name').innerText(), 'client.example');
+  assert.match(await item.locator('.validity').innerText(), /^valid until \d{4}-\d\d-\d\d \(\d+ days left\)$/);
+  assert.equal(await item.locator('.key').innerText(), 'EC P-256');
+  // Opened at once (a single item): the facts show the fingerprint openssl computes.
+  const sha = item.locator('.fact[data-field="sha256"] dd');
+  assert.equal(await sha.innerText(), opensslSha256('client.pem'));
+  assert.equal(
+    await item.locator('.fact[data-field="subject"] dd').innerText(),
+    'O=mtlskit,CN=client.example',
+  );
+  await screenshot(page, 'certificate');
+});
+
+test('selecting a field highlights its bytes, and clicking a byte selects its field', async () => {
+  await drop(page, await files('client.pem'));
+  const item = card('client.pem').locator('li.item').first();
+  await item.locator('.tree').waitFor(WAIT);
+  // The serial number field: its bytes (tag, length, value) light up in the hex view.
+  const serial = item.locator('button.field', { hasText: 'serialNumber' });
+  await serial.click();
+  await item.locator('button.field.selected', { hasText: 'serialNumber' }).waitFor(WAIT);
+  const [from, to] = (await serial.getAttribute('title')).match(/\d+/g).map(Number);
+  const lit = item.locator('.hx .b.sel');
+  assert.equal(await lit.count(), to - from);
+  assert.equal(await lit.first().getAttribute('data-o'), String(from));
+  // "copy value" appears on the selected field and copies its value.
+  await item.locator('button.copy-value').click();
+  await page.getByText('Copied the value of serialNumber').waitFor(WAIT);
+  const copied = await page.evaluate(() => navigator.clipboard.readText());
+  assert.equal(copied, await serial.locator('.fvalue').innerText());
+  await screenshot(page, 'field-selected');
+
+  // Click the first byte of the signature at the end: the deepest field holding it is selected.
+  const last = item.locator('.hx .b').last();
+  const offset = Number(await last.getAttribute('data-o'));
+  await last.click();
+  const selected = item.locator('button.field.selected');
+  await selected.waitFor(WAIT);
+  const [a, b] = (await selected.getAttribute('title')).match(/\d+/g).map(Number);
+  assert.ok(a <= offset && offset < b, `byte ${offset} lies in the selected field ${a}..${b}`);
+  assert.ok(await last.evaluate((el) => el.classList.contains('sel')));
+  await screenshot(page, 'byte-selected');
+});
+
+test('a CSR, a key and a bundle: cards, key matching and issuers across cards', async () => {
+  await drop(page, await files('bundle.pem', 'client.csr', 'client.key'));
+  await card('client.key').waitFor(WAIT);
+  assert.equal(await page.locator('article.card').count(), 3);
+  assert.match(await page.locator('.status').innerText(), /^4 items from 3 inputs/);
+  // The bundle lists both certificates.
+  const bundle = card('bundle.pem');
+  assert.match(await bundle.locator('.size').innerText(), /2 items/);
+  assert.deepEqual(await bundle.locator('.summary .name').allInnerTexts(), ['mtlskit test CA', 'client.example']);
+  assert.equal(await bundle.locator('.kind').first().innerText(), 'CA CERTIFICATE');
+  // The CSR: its subject and a valid self-signature.
+  const csr = card('client.csr').locator('li.item');
+  assert.equal(await csr.locator('.summary .name').innerText(), 'client.example');
+  assert.equal(await csr.locator('.fact[data-field="signature_valid"] dd').innerText(), 'yes');
+  // The key belongs to the client certificate and to the CSR.
+  const key = card('client.key').locator('li.item');
+  assert.match(await key.locator('.summary .name').innerText(), /matches 2 certificates or CSRs/);
+  const links = await key.locator('.links li').allInnerTexts();
+  assert.ok(links.some((l) => l.includes("this key belongs to bundle.pem #1 (client.example)")), JSON.stringify(links));
+  // The client certificate was issued by the CA in the same bundle (small inputs open at once).
+  const client = bundle.locator('li.item').nth(1);
+  assert.equal(await client.locator('button.summary').getAttribute('aria-expanded'), 'true');
+  const certLinks = await client.locator('.links li').allInnerTexts();
+  assert.ok(certLinks.some((l) => l.includes('issued by bundle.pem #0 (mtlskit test CA)')), JSON.stringify(certLinks));
+  await page.getByText('1 certificates issued by a dropped CA, 0 whose issuer is missing').waitFor(WAIT);
+  await screenshot(page, 'csr-key-bundle');
+});
+
+test('garbage becomes an error card and the page keeps working', async () => {
+  await drop(page, await files('garbage.bin'));
+  const bad = card('garbage.bin');
+  await bad.waitFor(WAIT);
+  assert.ok(await bad.evaluate((el) => el.classList.contains('failed')));
+  await bad.getByText('Nothing in this input could be decoded.').waitFor(WAIT);
+  assert.ok((await bad.locator('.errors li').count()) >= 1);
+  // Truncated and empty inputs too.
+  const pem = await readFile(join(fixtures, 'client.pem'));
+  await drop(page, [
+    { name: 'cut.pem', b64: pem.subarray(0, 300).toString('base64') },
+    { name: 'empty.pem', b64: '' },
+  ]);
+  await card('empty.pem').waitFor(WAIT);
+  await drop(page, await files('client.key'));
+  await card('client.key').locator('.summary .name').waitFor(WAIT);
+  await screenshot(page, 'garbage');
+  // Remove one card, then clear all.
+  await bad.getByRole('button', { name: 'Remove garbage.bin' }).click();
+  await bad.waitFor({ state: 'detached', ...WAIT });
+  await page.getByRole('button', { name: 'Clear all' }).click();
+  await page.locator('article.card').first().waitFor({ state: 'detached', ...WAIT });
+  assert.deepEqual(consoleErrors, []);
+});
+
+test('pasted PEM is inspected like a file', async () => {
+  const csr = await readFile(join(fixtures, 'client.csr'), 'utf8');
+  await page.getByLabel('PEM, base64 or hex text').fill(csr);
+  await page.getByRole('button', { name: 'Inspect text' }).click();
+  const c = card('pasted text 1');
+  await c.waitFor(WAIT);
+  assert.equal(await c.locator('.kind').innerText(), 'CSR');
+});
+
+test('the JSON export follows the CLI contract', async () => {
+  await drop(page, await files('client.pem', 'client.key', 'garbage.bin'));
+  await card('garbage.bin').waitFor(WAIT);
+  const [download] = await Promise.all([
+    page.waitForEvent('download', WAIT),
+    page.getByRole('button', { name: 'Download JSON' }).click(),
+  ]);
+  assert.equal(download.suggestedFilename(), 'mtlskit-report.json');
+  const report = JSON.parse(await readFile(await download.path(), 'utf8'));
+  assert.deepEqual(report.items.map((i) => [i.source, i.index, i.kind]),
+    [['client.pem', 0, 'certificate'], ['client.key', 0, 'private_key']]);
+  assert.equal(report.items[0].sha256, opensslSha256('client.pem'));
+  assert.equal(report.items[0].subject, 'O=mtlskit,CN=client.example');
+  assert.deepEqual(report.items[1].matches, [{ source: 'client.pem', index: 0 }]);
+  assert.equal(report.errors.length, 1);
+  assert.equal(report.errors[0].source, 'garbage.bin');
+  for (const f of report.items.flatMap((i) => i.findings)) {
+    assert.deepEqual(Object.keys(f).sort(), ['code', 'message', 'severity']);
+  }
+  // Copy JSON puts the same report on the clipboard; copy as PEM gives the certificate back.
+  await page.getByRole('button', { name: 'Copy JSON' }).click();
+  await page.getByText('Copied the JSON report.').waitFor(WAIT);
+  const copied = JSON.parse(await page.evaluate(() => navigator.clipboard.readText()));
+  assert.deepEqual(copied, report);
+  await card('client.pem').getByRole('button', { name: 'Copy as PEM' }).click();
+  await page.getByText('Copied the certificate as PEM.').waitFor(WAIT);
+  const pem = await page.evaluate(() => navigator.clipboard.readText());
+  assert.equal(pem, await readFile(join(fixtures, 'client.pem'), 'utf8'));
+});
+
+test('the moment can be set: a certificate past its end is expired', async () => {
+  await drop(page, await files('client.pem'));
+  const item = card('client.pem').locator('li.item').first();
+  await item.locator('.validity').waitFor(WAIT);
+  await page.locator('#moment').fill('2200-01-01T00:00:00');
+  await page.locator('#moment').dispatchEvent('change');
+  await item.locator('.validity', { hasText: /^expired / }).waitFor(WAIT);
+  await item.locator('.finding.error .code', { hasText: 'expired' }).waitFor(WAIT);
+  assert.ok(await item.evaluate((el) => el.classList.contains('sev-error')));
+  await page.getByRole('button', { name: 'Use now' }).click();
+  await item.locator('.validity', { hasText: /days left/ }).waitFor(WAIT);
+});
+
+test('keyboard: Tab reaches the controls and Enter opens an item', async () => {
+  await drop(page, await files('bundle.pem'));
+  await card('bundle.pem').waitFor(WAIT);
+  const summary = card('bundle.pem').locator('button.summary').first();
+  await summary.focus();
+  const before = await summary.getAttribute('aria-expanded');
+  await page.keyboard.press('Enter');
+  await card('bundle.pem').locator(`button.summary[aria-expanded="${before === 'true' ? 'false' : 'true'}"]`)
+    .first().waitFor(WAIT);
+  await page.keyboard.press('Tab');
+  const focused = await page.evaluate(() => document.activeElement?.tagName);
+  assert.equal(focused, 'BUTTON');
+});
+
+test('narrow and dark: readable at 400 px in the dark scheme', async () => {
+  await page.setViewportSize({ width: 400, height: 900 });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await drop(page, await files('client.pem', 'client.key'));
+  await card('client.key').waitFor(WAIT);
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 400, `no horizontal scrolling at 400 px (page is ${width} px wide)`);
+  const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  assert.equal(bg, 'rgb(22, 24, 28)');
+  await screenshot(page, 'narrow-dark');
+});
