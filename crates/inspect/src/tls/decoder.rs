@@ -53,11 +53,14 @@ impl Decoder {
 
     fn record(&mut self, index: usize, rec: &RawRecord<'_>) {
         let ct = u8::from(rec.content_type);
-        let keys = self.after_ccs || self.tls13;
+        // A server's CCS after a HelloRetryRequest is the TLS 1.3 compatibility one: the
+        // ServerHello that follows is still plaintext.
+        let ccs_keys = self.after_ccs && self.tls.hello_retry_request.is_none();
+        let keys = ccs_keys || self.tls13;
         let encrypted = match rec.content_type {
             ContentType::ApplicationData => true,
             ContentType::Handshake => {
-                keys && !(self.after_ccs
+                keys && !(ccs_keys
                     && !self.tls13
                     && self.offered13
                     && plain_client_hello(rec.fragment))

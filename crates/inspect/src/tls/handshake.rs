@@ -54,7 +54,7 @@ impl Decoder {
             if let Err(e) = result {
                 self.findings.push(
                     Finding::error(
-                        e.code(),
+                        "malformed_handshake",
                         format!("The {name} message cannot be read completely: {e}."),
                     )
                     .at(node.span),
