@@ -14,8 +14,10 @@
 //! size, whatever its headers claim.
 
 mod connection;
+mod decode;
 mod ip;
 mod link;
+pub mod model;
 mod packet;
 mod pcap;
 mod pcapng;
@@ -29,8 +31,10 @@ use core::net::SocketAddr;
 
 use crate::error::Error;
 use crate::finding::Finding;
+use crate::time::Timestamp;
 
 pub use connection::{ClientBy, Stream};
+pub use decode::Decoded;
 pub use reassembly::{Chunk, Flow, Gap};
 
 /// Whether `bytes` starts like a pcap or pcapng file.
@@ -45,6 +49,16 @@ pub fn looks_like_capture(bytes: &[u8]) -> bool {
 /// gives the connections read up to the damage.
 pub fn streams(bytes: &[u8]) -> Result<Vec<Stream>, Error> {
     Ok(read(bytes)?.streams)
+}
+
+/// Decodes a capture for the report: every TCP connection that carries TLS (recognised by
+/// content, on any port) with both directions decoded, and findings about the file, the
+/// packets and each connection.
+///
+/// `Err` only when `bytes` is not a capture or its file header is unreadable; a damaged body
+/// gives partial results plus findings. `now` adds the certificates' validity findings.
+pub fn decode(bytes: &[u8], now: Option<Timestamp>) -> Result<Decoded, Error> {
+    Ok(decode::decode(read(bytes)?, now))
 }
 
 /// A capture taken apart down to its TCP streams.

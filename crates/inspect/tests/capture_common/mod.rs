@@ -169,8 +169,18 @@ impl Tshark {
     }
 }
 
-/// `openssl s_client` sending one HTTP request; `host` is "127.0.0.1" or "[::1]".
+/// `openssl s_client` sending one HTTP request; `host` is "127.0.0.1" or "[::1]". Panics
+/// unless the server answers.
 pub fn s_client(host: &str, port: u16, extra: &[&str]) {
+    let out = s_client_try(host, port, extra);
+    assert!(
+        out.contains("HTTP/1.0 200 ok"),
+        "no HTTP answer from {host}:{port} {extra:?}: {out}"
+    );
+}
+
+/// `openssl s_client` sending one HTTP request; returns what it printed, whatever happened.
+pub fn s_client_try(host: &str, port: u16, extra: &[&str]) -> String {
     let mut child = Command::new("timeout")
         .args([
             "20",
@@ -194,12 +204,82 @@ pub fn s_client(host: &str, port: u16, extra: &[&str]) {
     if let Some(mut stdout) = child.stdout.take() {
         let _ = stdout.read_to_string(&mut out);
     }
-    let status = child.wait().expect("wait s_client");
+    let _ = child.wait();
+    out
+}
+
+/// Runs openssl with `args` in `dir`; panics when it fails.
+pub fn openssl(dir: &Path, args: &[&str]) {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run openssl");
     assert!(
-        status.success(),
-        "s_client to {host}:{port} {extra:?} failed"
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
     );
-    assert!(out.contains("HTTP/1.0 200 ok"), "no HTTP answer: {out}");
+}
+
+/// A CA (`{name}.pem`, `{name}.key`) and a client certificate it signed (`{name}-client.pem`,
+/// `{name}-client.key`) in `dir`.
+pub fn ca_and_client(dir: &Path, name: &str) {
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+    ];
+    let (ca, ca_key) = (format!("{name}.pem"), format!("{name}.key"));
+    let (cl, cl_key, csr) = (
+        format!("{name}-client.pem"),
+        format!("{name}-client.key"),
+        format!("{name}-client.csr"),
+    );
+    let subj = format!("/CN={name} CA");
+    let mut args = vec!["req", "-x509"];
+    args.extend(ec);
+    args.extend([
+        "-keyout", &ca_key, "-out", &ca, "-subj", &subj, "-days", "2",
+    ]);
+    openssl(dir, &args);
+    let mut args = vec!["req"];
+    args.extend(ec);
+    args.extend(["-keyout", &cl_key, "-out", &csr, "-subj", "/CN=client"]);
+    openssl(dir, &args);
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            &csr,
+            "-CA",
+            &ca,
+            "-CAkey",
+            &ca_key,
+            "-CAcreateserial",
+            "-out",
+            &cl,
+            "-days",
+            "2",
+        ],
+    );
+}
+
+/// tshark's `-T fields` output for the packets matching `filter`, one row per packet.
+pub fn fields(path: &Path, filter: &str, fields: &[&str]) -> Vec<Vec<String>> {
+    let mut args = vec!["-Y", filter, "-T", "fields", "-E", "separator=|"];
+    for f in fields {
+        args.extend(["-e", f]);
+    }
+    tshark_read(path, &args)
+        .lines()
+        .map(|l| l.split('|').map(str::to_string).collect())
+        .collect()
 }
 
 pub fn curl(url: &str) {

@@ -1,0 +1,102 @@
+//! The report's `capture` object (design.md, "Report contract"): the TLS connections of a
+//! capture, each direction a `tls` object, with what the packets say about the connection.
+//!
+//! `connections`, `client`, `server`, `client_to_server` and `server_to_client` are the
+//! contract; the other fields say how complete the reading is (packets, bytes, gaps, times)
+//! and sum the two directions up the way a person asks about an mTLS handshake.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use serde::Serialize;
+
+use crate::finding::Finding;
+use crate::tls::model::Tls;
+
+/// A capture file.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Capture {
+    /// "pcap" or "pcapng".
+    pub format: String,
+    /// The link layers of the file's interfaces ("Ethernet", "Linux cooked (SLL)", ...).
+    pub link_types: Vec<String>,
+    /// Every packet in the file.
+    pub packets: usize,
+    /// The TCP connections that carry TLS (recognised by content, on any port).
+    pub connections: Vec<Connection>,
+    /// The other TCP connections, listed without decoding.
+    pub other_connections: Vec<OtherConnection>,
+}
+
+/// One TLS connection.
+#[derive(Clone, Debug, Serialize)]
+pub struct Connection {
+    /// "ip:port"; IPv6 as "[::1]:443".
+    pub client: String,
+    pub server: String,
+    /// How the client was told from the server: "syn", "syn_ack", "client_hello",
+    /// "well_known_port", "first_packet".
+    pub client_by: &'static str,
+    /// The number (from 1) of the connection's first packet in the file.
+    pub first_packet: usize,
+    pub packets: usize,
+    /// RFC 3339 UTC times of the first and last packets, with nanoseconds.
+    pub first_time: Option<String>,
+    pub last_time: Option<String>,
+    /// Reassembled bytes captured in each direction (gaps excluded).
+    pub bytes_client_to_server: usize,
+    pub bytes_server_to_client: usize,
+    /// Bytes missing from the capture.
+    pub gaps: Vec<GapReport>,
+    pub summary: ConnectionSummary,
+    /// The client's bytes, decoded up to the first gap.
+    pub client_to_server: Tls,
+    /// The server's bytes, decoded up to the first gap.
+    pub server_to_client: Tls,
+    /// TCP findings and the findings of both TLS directions (prefixed with the direction).
+    pub findings: Vec<Finding>,
+}
+
+/// Bytes missing from one direction of a connection.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct GapReport {
+    /// "client_to_server" or "server_to_client".
+    pub direction: &'static str,
+    /// The position in that direction's stream where the bytes are missing.
+    pub offset: usize,
+    /// How many bytes are missing, as the sequence numbers say.
+    pub len: u64,
+    /// The number of the first packet after the gap.
+    pub before_packet: usize,
+}
+
+/// Both directions of a handshake summed up.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ConnectionSummary {
+    /// The negotiated version (771 = TLS 1.2, 772 = TLS 1.3), from the ServerHello.
+    pub version: Option<u16>,
+    pub version_name: Option<String>,
+    pub cipher_suite: Option<u16>,
+    pub cipher_suite_name: Option<String>,
+    pub alpn: Option<String>,
+    pub server_name: Option<String>,
+    /// "full", "resumed", or `None` when the bytes do not tell.
+    pub handshake: Option<String>,
+    /// The server sent a CertificateRequest (readable up to TLS 1.2 only).
+    pub client_certificate_requested: bool,
+    /// "sent", "empty" (a Certificate message with no certificate), "not_sent", or
+    /// "encrypted" (TLS 1.3, where it cannot be read); `None` before the handshake got there.
+    pub client_certificate: Option<&'static str>,
+    /// Every readable alert with who sent it: "server: fatal bad_certificate".
+    pub alerts: Vec<String>,
+}
+
+/// A TCP connection that carries no TLS.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct OtherConnection {
+    pub client: String,
+    pub server: String,
+    pub first_packet: usize,
+    pub packets: usize,
+    pub bytes_client_to_server: usize,
+    pub bytes_server_to_client: usize,
+}
