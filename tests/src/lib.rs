@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test support: a failed setup should stop the test loudly
 
+pub mod peer;
 pub mod proxy;
 pub mod scenario;
 

@@ -4,34 +4,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use mtlskit_tests::mtlskit;
-use mtlskit_tests::proxy::{free_port, make_full_pki, wait_port, Daemon};
-
-/// `openssl s_server -www` on a free port, requiring a client certificate from ca.pem.
-fn s_server(dir: &Path, version: &str) -> Daemon {
-    let port = free_port();
-    let mut child = Command::new("openssl")
-        .current_dir(dir)
-        .args([
-            "s_server",
-            "-accept",
-            &format!("127.0.0.1:{port}"),
-            "-cert",
-            "server.pem",
-            "-key",
-            "server.key",
-        ])
-        .args(["-CAfile", "ca.pem", "-Verify", "1", "-verify_return_error", "-www", version])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    wait_port(port, &mut child, "openssl s_server");
-    Daemon { child, port }
-}
+use mtlskit_tests::peer::s_server;
+use mtlskit_tests::proxy::{free_port, make_full_pki};
 
 fn probe(dir: &Path, port: u16, extra: &[&str]) -> (i32, serde_json::Value) {
     let url = format!("https://localhost:{port}/");

@@ -21,9 +21,12 @@ pub fn decode(text: &[u8]) -> Option<Vec<u8>> {
         return None;
     }
     if has_offset_column(&lines) {
+        // hexdump -C ends its rows with an ASCII column in bars; decided once for the whole
+        // dump, since an xxd ASCII column may show a '|' byte too.
+        let piped = lines.first().is_some_and(|l| l.ends_with('|'));
         let mut out = Vec::new();
         for line in &lines {
-            dump_line(line, &mut out)?;
+            dump_line(line, piped, &mut out)?;
         }
         return Some(out);
     }
@@ -82,10 +85,10 @@ fn has_offset_column(lines: &[&str]) -> bool {
     true
 }
 
-fn dump_line(line: &str, out: &mut Vec<u8>) -> Option<()> {
-    let (line, piped) = match line.find('|') {
-        Some(p) => (&line[..p], true),
-        None => (line, false),
+fn dump_line(line: &str, piped: bool, out: &mut Vec<u8>) -> Option<()> {
+    let line = match line.find("  |") {
+        Some(p) if piped => &line[..p],
+        _ => line,
     };
     let line = line.trim_start();
     let start = line.find(char::is_whitespace).unwrap_or(line.len());
@@ -171,6 +174,12 @@ mod tests {
                     00000010  01 05                                             |..|\n\
                     00000012\n";
         assert_eq!(decode(text.as_bytes()), Some(BYTES.to_vec()));
+    }
+
+    #[test]
+    fn xxd_ascii_column_may_hold_bars_and_spaces() {
+        let text = "00000000: 7c20 7c41  | |A\n00000004: 2020       \n";
+        assert_eq!(decode(text.as_bytes()), Some(vec![0x7c, 0x20, 0x7c, 0x41, 0x20, 0x20]));
     }
 
     #[test]

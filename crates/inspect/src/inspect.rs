@@ -138,10 +138,15 @@ fn decode(blob: Blob, now: Option<Timestamp>) -> Result<Vec<Parts>, Error> {
             what: "a certificate revocation list",
             reason: "CRLs are not decoded yet",
         }),
-        Object::TlsStream => Err(Error::NotDecoded {
-            what: "a TLS byte stream",
-            reason: "decoding TLS records is not supported yet",
-        }),
+        Object::TlsStream => {
+            let d = crate::tls::decode(&blob.bytes, now);
+            Ok(alloc::vec![(
+                ItemBody::Tls(alloc::boxed::Box::new(d.tls)),
+                d.tree,
+                d.findings,
+                blob.bytes
+            )])
+        }
         Object::Capture => Err(Error::NotDecoded {
             what: "a packet capture",
             reason: "decoding pcap and pcapng captures is not supported yet",

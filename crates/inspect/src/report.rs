@@ -66,6 +66,8 @@ pub enum ItemBody {
     EncryptedPrivateKey(Opaque),
     /// A PKCS#12 (.p12/.pfx) file: named, not decrypted.
     Pkcs12(Opaque),
+    /// One direction of a TLS connection (raw bytes or their hex dump).
+    Tls(alloc::boxed::Box<crate::tls::model::Tls>),
 }
 
 impl ItemBody {
@@ -77,6 +79,7 @@ impl ItemBody {
             ItemBody::PublicKey(_) => "public_key",
             ItemBody::EncryptedPrivateKey(_) => "encrypted_private_key",
             ItemBody::Pkcs12(_) => "pkcs12",
+            ItemBody::Tls(_) => "tls",
         }
     }
 }

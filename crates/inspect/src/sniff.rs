@@ -146,16 +146,12 @@ pub fn sniff(input: &[u8]) -> Result<Vec<Result<Blob, Error>>, Error> {
 
 /// Binary formats recognised by their first bytes: captures and TLS records.
 fn binary_container(bytes: &[u8]) -> Option<Object> {
-    match bytes {
-        [0xd4, 0xc3, 0xb2, 0xa1, ..]
-        | [0xa1, 0xb2, 0xc3, 0xd4, ..]
-        | [0x4d, 0x3c, 0xb2, 0xa1, ..]
-        | [0xa1, 0xb2, 0x3c, 0x4d, ..]
-        | [0x0a, 0x0d, 0x0d, 0x0a, ..] => Some(Object::Capture),
-        [20..=24, 0x03, 0x00..=0x04, _, _, ..] => Some(Object::TlsStream),
-        // SSLv2-compatible ClientHello: 2-byte length with the high bit, msg type 1, version 3.x.
-        [h, _, 0x01, 0x03, 0x00..=0x04, ..] if h & 0x80 != 0 => Some(Object::TlsStream),
-        _ => None,
+    if crate::capture::looks_like_capture(bytes) {
+        Some(Object::Capture)
+    } else if crate::tls::looks_like_tls(bytes) {
+        Some(Object::TlsStream)
+    } else {
+        None
     }
 }
 

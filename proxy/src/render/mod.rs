@@ -4,6 +4,8 @@
 //! person compares (subject, issuer, validity, names, key, usages, fingerprints), then every
 //! extension.
 
+mod tls;
+
 use std::io::{self, Write};
 
 use mtlskit_inspect::report::{Certificate, Csr, Extension, Key, PublicKeyInfo};
@@ -50,15 +52,16 @@ fn render_item(item: &Item, now: Timestamp, out: &mut impl Write) -> io::Result<
         ItemBody::Csr(c) => csr(c, out),
         ItemBody::PrivateKey(k) | ItemBody::PublicKey(k) => key(k, out),
         ItemBody::EncryptedPrivateKey(o) | ItemBody::Pkcs12(o) => field(out, "Format", &o.format),
+        ItemBody::Tls(t) => tls::direction(t, out),
         _ => Ok(()),
     }
 }
 
-fn field(out: &mut impl Write, name: &str, value: &str) -> io::Result<()> {
+pub(crate) fn field(out: &mut impl Write, name: &str, value: &str) -> io::Result<()> {
     writeln!(out, "  {name:<WIDTH$} {value}")
 }
 
-fn list(out: &mut impl Write, name: &str, values: &[String]) -> io::Result<()> {
+pub(crate) fn list(out: &mut impl Write, name: &str, values: &[String]) -> io::Result<()> {
     if values.is_empty() {
         return field(out, name, "(none)");
     }

@@ -346,7 +346,14 @@ fn content_findings(
             _ => {}
         }
     }
-    if !body.is_ca && !has_san {
+    // Only certificates that may serve TLS need names; a client-only certificate is named
+    // by its subject.
+    let client_only = !body.extended_key_usage.is_empty()
+        && !body
+            .extended_key_usage
+            .iter()
+            .any(|e| e == "serverAuth" || e == "2.5.29.37.0");
+    if !body.is_ca && !has_san && !client_only {
         out.push(
             Finding::warning(
                 "no_san",

@@ -1,0 +1,235 @@
+//! The text view of one direction of a TLS connection: the summary and its notes first, then
+//! the records as a ladder, the hellos with every list named, certificates, the certificate
+//! request and alerts — what one reads in Wireshark, in one screen.
+
+use std::io::{self, Write};
+
+use mtlskit_inspect::diagnose::alert::{self, Sender};
+use mtlskit_inspect::tls::model::{ClientHello, ServerHello, Tls};
+use mtlskit_inspect::tls::names;
+
+use super::{field, list};
+
+pub fn direction(t: &Tls, out: &mut impl Write) -> io::Result<()> {
+    let s = &t.summary;
+    let mut line = Vec::new();
+    if let Some(role) = &s.role {
+        line.push(format!("{role} side"));
+    }
+    line.extend(s.version_name.clone());
+    line.extend(s.cipher_suite_name.clone());
+    if let Some(a) = &s.alpn {
+        line.push(format!("ALPN {a}"));
+    }
+    if let Some(n) = &s.server_name {
+        line.push(format!("SNI {n}"));
+    }
+    if let Some(h) = &s.handshake {
+        line.push(format!("{h} handshake"));
+    }
+    field(out, "Summary", &line.join(", "))?;
+    for note in &s.notes {
+        field(out, "", note)?;
+    }
+    writeln!(out, "  Records:")?;
+    for r in &t.records {
+        let kind = names::content_type(r.content_type)
+            .map_or_else(|| format!("type {}", r.content_type), str::to_string);
+        let what = if r.encrypted {
+            "(encrypted)".to_string()
+        } else {
+            r.handshake_types
+                .iter()
+                .map(|h| handshake(*h))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        writeln!(
+            out,
+            "    @{:<7} {kind:<18} {:<8} {:>6} bytes  {what}",
+            r.offset,
+            version(r.version),
+            r.length
+        )?;
+    }
+    if let Some(ch) = &t.client_hello {
+        client_hello(ch, out)?;
+    }
+    for (title, sh) in [
+        ("HelloRetryRequest", &t.hello_retry_request),
+        ("ServerHello", &t.server_hello),
+    ] {
+        if let Some(sh) = sh {
+            server_hello(title, sh, out)?;
+        }
+    }
+    if let Some(kx) = &t.server_key_exchange {
+        let group = kx
+            .group
+            .map_or_else(|| "?".into(), |g| names::describe16(g, names::group));
+        let scheme = kx.signature_scheme.map_or_else(
+            || "-".into(),
+            |s| names::describe16(s, names::signature_scheme),
+        );
+        writeln!(
+            out,
+            "  ServerKeyExchange: group {group}, signed with {scheme}"
+        )?;
+    }
+    if !t.certificates.is_empty() {
+        writeln!(out, "  Certificates:")?;
+        for (i, c) in t.certificates.iter().enumerate() {
+            writeln!(
+                out,
+                "    {i} {}  (issuer {}; until {})",
+                c.subject, c.issuer, c.not_after
+            )?;
+        }
+    }
+    if let Some(cr) = &t.certificate_request {
+        writeln!(out, "  CertificateRequest:")?;
+        let types: Vec<String> = cr
+            .certificate_types
+            .iter()
+            .map(|t| names::describe8(*t, names::certificate_type))
+            .collect();
+        if !types.is_empty() {
+            list(out, "  types", &types)?;
+        }
+        list(
+            out,
+            "  signature algs",
+            &named16(&cr.signature_algorithms, names::signature_scheme),
+        )?;
+        let cas = if cr.certificate_authorities.is_empty() {
+            vec!["(none named: any CA the server trusts)".to_string()]
+        } else {
+            cr.certificate_authorities.clone()
+        };
+        list(out, "  acceptable CAs", &cas)?;
+    }
+    for a in &t.alerts {
+        let from = if s.role.as_deref() == Some("server") {
+            Sender::Server
+        } else {
+            Sender::Client
+        };
+        let meaning = alert::explain(a.code, from)
+            .map(|m| format!(": {m}"))
+            .unwrap_or_default();
+        field(
+            out,
+            "Alert",
+            &format!("{} {} ({}){meaning}", a.level_name, a.description, a.code),
+        )?;
+    }
+    Ok(())
+}
+
+fn client_hello(ch: &ClientHello, out: &mut impl Write) -> io::Result<()> {
+    writeln!(out, "  ClientHello:")?;
+    field(out, "  version", &version(ch.legacy_version))?;
+    field(out, "  random", &ch.random)?;
+    field(
+        out,
+        "  session id",
+        if ch.session_id.is_empty() {
+            "(empty)"
+        } else {
+            &ch.session_id
+        },
+    )?;
+    list(
+        out,
+        "  cipher suites",
+        &named16(&ch.cipher_suites, names::cipher_suite_name),
+    )?;
+    list(
+        out,
+        "  compression",
+        &ch.compression_methods
+            .iter()
+            .map(u8::to_string)
+            .collect::<Vec<_>>(),
+    )?;
+    list(
+        out,
+        "  extensions",
+        &named16(&ch.extension_types, names::extension),
+    )?;
+    field(
+        out,
+        "  server name",
+        ch.server_name.as_deref().unwrap_or("(none)"),
+    )?;
+    list(out, "  ALPN", &ch.alpn)?;
+    list(
+        out,
+        "  versions",
+        &ch.supported_versions
+            .iter()
+            .map(|v| version(*v))
+            .collect::<Vec<_>>(),
+    )?;
+    list(
+        out,
+        "  groups",
+        &named16(&ch.supported_groups, names::group),
+    )?;
+    list(
+        out,
+        "  signature algs",
+        &named16(&ch.signature_algorithms, names::signature_scheme),
+    )?;
+    field(out, "  JA3", &format!("{} ({})", ch.ja3, ch.ja3_full))?;
+    field(out, "  JA4", &ch.ja4)
+}
+
+fn server_hello(title: &str, sh: &ServerHello, out: &mut impl Write) -> io::Result<()> {
+    writeln!(out, "  {title}:")?;
+    field(
+        out,
+        "  version",
+        &version(sh.selected_version.unwrap_or(sh.version)),
+    )?;
+    field(out, "  random", &sh.random)?;
+    field(
+        out,
+        "  session id",
+        if sh.session_id.is_empty() {
+            "(empty)"
+        } else {
+            &sh.session_id
+        },
+    )?;
+    field(
+        out,
+        "  cipher suite",
+        &names::describe16(sh.cipher_suite, names::cipher_suite_name),
+    )?;
+    field(out, "  compression", &sh.compression_method.to_string())?;
+    list(
+        out,
+        "  extensions",
+        &named16(&sh.extension_types, names::extension),
+    )?;
+    if let Some(a) = &sh.alpn {
+        field(out, "  ALPN", a)?;
+    }
+    field(out, "  JA3S", &format!("{} ({})", sh.ja3s, sh.ja3s_full))
+}
+
+fn named16(values: &[u16], lookup: fn(u16) -> Option<&'static str>) -> Vec<String> {
+    values
+        .iter()
+        .map(|v| names::describe16(*v, lookup))
+        .collect()
+}
+
+fn version(v: u16) -> String {
+    names::version(v).map_or_else(|| names::describe16(v, names::version), str::to_string)
+}
+
+fn handshake(t: u8) -> String {
+    names::describe8(t, names::handshake_type)
+}
