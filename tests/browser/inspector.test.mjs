@@ -127,6 +127,8 @@ test('a CSR, a key and a bundle: cards, key matching and issuers across cards', 
   // The key belongs to the client certificate and to the CSR.
   const key = card('client.key').locator('li.item');
   assert.match(await key.locator('.summary .name').innerText(), /matches 2 certificates or CSRs/);
+  // Its private scalar is masked in the hex view.
+  assert.ok((await key.locator('.hex-rows').innerText()).includes('••'), 'private key bytes are masked');
   const links = await key.locator('.links li').allInnerTexts();
   assert.ok(links.some((l) => l.includes("this key belongs to bundle.pem #1 (client.example)")), JSON.stringify(links));
   // The client certificate was issued by the CA in the same bundle (small inputs open at once).
@@ -134,7 +136,7 @@ test('a CSR, a key and a bundle: cards, key matching and issuers across cards', 
   assert.equal(await client.locator('button.summary').getAttribute('aria-expanded'), 'true');
   const certLinks = await client.locator('.links li').allInnerTexts();
   assert.ok(certLinks.some((l) => l.includes('issued by bundle.pem #0 (mtlskit test CA)')), JSON.stringify(certLinks));
-  await page.getByText('1 certificates issued by a dropped CA, 0 whose issuer is missing').waitFor(WAIT);
+  await page.getByText('1 certificate issued by a dropped CA, 0 whose issuer is missing').waitFor(WAIT);
   await screenshot(page, 'csr-key-bundle');
 });
 
@@ -239,4 +241,21 @@ test('narrow and dark: readable at 400 px in the dark scheme', async () => {
   const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
   assert.equal(bg, 'rgb(22, 24, 28)');
   await screenshot(page, 'narrow-dark');
+});
+
+test('the system CA bundle lists every certificate, collapsed', async () => {
+  const bundle = '/etc/ssl/certs/ca-certificates.crt';
+  const text = await readFile(bundle, 'latin1');
+  const count = text.match(/-----BEGIN CERTIFICATE-----/g).length;
+  await drop(page, await files(bundle));
+  const c = card('ca-certificates.crt');
+  await c.waitFor(WAIT);
+  assert.equal(await c.locator('li.item').count(), count);
+  assert.equal(await c.locator('.details').count(), 0, 'no item is open');
+  assert.equal(await c.locator('li.item .kind').first().innerText(), 'CA CERTIFICATE');
+  // Opening one shows its details.
+  await c.locator('button.summary').nth(5).click();
+  await c.locator('.details').waitFor(WAIT);
+  assert.equal(await c.locator('.details').count(), 1);
+  await screenshot(page, 'ca-bundle');
 });

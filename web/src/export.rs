@@ -3,6 +3,7 @@
 
 use mtlskit_inspect::pem;
 use mtlskit_inspect::report::{Item, ItemBody, Report};
+use mtlskit_inspect::x509::key::PRIVATE;
 use mtlskit_inspect::Node;
 
 use crate::hexview;
@@ -44,6 +45,9 @@ pub fn field_value(item: &Item, node: &Node) -> String {
         return node.value.clone();
     }
     let span = node.span;
+    if hexview::overlaps(span, &hexview::secret_spans(item)) {
+        return PRIVATE.to_string();
+    }
     item.bytes
         .get(span.offset..span.offset.saturating_add(span.len).min(item.bytes.len()))
         .map(hexview::hex)

@@ -3,7 +3,9 @@
 //! Long items (a capture of megabytes) are never rendered whole: the view shows one page of
 //! rows, and selecting a field moves the page so that the field's first byte is on it.
 
-use mtlskit_inspect::Span;
+use mtlskit_inspect::report::{Item, ItemBody};
+use mtlskit_inspect::x509::key::PRIVATE;
+use mtlskit_inspect::{Node, Span};
 
 /// Bytes per row.
 pub const ROW: usize = 16;
@@ -72,6 +74,35 @@ pub fn row_in_view(span: Span, first: usize, len: usize) -> usize {
     Window::new(wanted, len).first
 }
 
+/// The bytes of an item that are never shown or copied: private key material. The inspect crate
+/// marks those fields with the value [`PRIVATE`]; a private key without such marks is hidden
+/// whole.
+pub fn secret_spans(item: &Item) -> Vec<Span> {
+    fn walk(nodes: &[Node], out: &mut Vec<Span>) {
+        for node in nodes {
+            if node.value == PRIVATE {
+                out.push(node.span);
+            } else {
+                walk(&node.children, out);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&item.tree, &mut out);
+    if out.is_empty() && matches!(item.body, ItemBody::PrivateKey(_)) {
+        out.push(Span::new(0, item.bytes.len()));
+    }
+    out
+}
+
+/// Whether `span` shares a byte with any of `secrets`.
+pub fn overlaps(span: Span, secrets: &[Span]) -> bool {
+    secrets.iter().any(|s| {
+        span.offset < s.offset.saturating_add(s.len)
+            && s.offset < span.offset.saturating_add(span.len)
+    })
+}
+
 /// Two lowercase hex digits.
 pub fn hex_byte(b: u8) -> [char; 2] {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
@@ -127,6 +158,15 @@ mod tests {
         assert_eq!(row_in_view(Span::new(32, 4), 0, len), 0);
         let row = row_in_view(Span::new(5000, 4), 0, len);
         assert!(row <= 5000 / ROW && 5000 / ROW < row + PAGE);
+    }
+
+    #[test]
+    fn secrets_overlap() {
+        let secrets = [Span::new(10, 5)];
+        assert!(overlaps(Span::new(0, 11), &secrets));
+        assert!(overlaps(Span::new(14, 1), &secrets));
+        assert!(!overlaps(Span::new(0, 10), &secrets));
+        assert!(!overlaps(Span::new(15, 3), &secrets));
     }
 
     #[test]

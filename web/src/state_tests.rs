@@ -184,3 +184,17 @@ fn nothing_panics_on_any_prefix_of_the_inputs() {
     }
     assert!(s.cards.is_empty());
 }
+
+#[test]
+fn private_key_material_is_never_shown_or_copied() {
+    let s = add(&State::new(NOW), &[("client.key", KEY)]);
+    let Some(item) = s.item((s.cards[0].id, 0)) else {
+        panic!("no key item");
+    };
+    let secrets = crate::hexview::secret_spans(item);
+    assert!(!secrets.is_empty());
+    // The scalar of the EC key lies in a secret span, and copying any field holding it
+    // copies the placeholder, not the bytes.
+    let whole = Node::at_path(&item.tree, &[0]).map(|n| crate::export::field_value(item, n));
+    assert_eq!(whole.as_deref(), Some(mtlskit_inspect::x509::key::PRIVATE));
+}

@@ -227,6 +227,15 @@ fn push_fact(out: &mut Vec<(String, String)>, name: &str, value: &serde_json::Va
     out.push((name.to_string(), text));
 }
 
+/// "1 item", "3 items".
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
 /// The CSS class of a severity (and of "no findings").
 pub const fn severity_class(worst: Option<Severity>) -> &'static str {
     match worst {

@@ -11,6 +11,7 @@ use super::toolbar::Toolbar;
 use super::verdict::Verdict;
 use crate::links;
 use crate::state::{Action, State};
+use crate::summary::plural;
 
 #[function_component(App)]
 pub fn app() -> Html {
@@ -54,11 +55,14 @@ pub fn app() -> Html {
     let now = state.moment.timestamp();
     let inputs = state.cards.len();
     let items = state.item_count();
-    let status = match (inputs, items) {
-        (0, _) => "Drop certificates, keys, CSRs or bundles anywhere on this page.".to_string(),
-        (1, 1) => "1 item from 1 input".to_string(),
-        (1, n) => format!("{n} items from 1 input"),
-        (i, n) => format!("{n} items from {i} inputs"),
+    let status = if inputs == 0 {
+        "Drop certificates, keys, CSRs or bundles anywhere on this page.".to_string()
+    } else {
+        format!(
+            "{} from {}",
+            plural(items, "item", "items"),
+            plural(inputs, "input", "inputs")
+        )
     };
     let class = classes!("page", dragging.then_some("dragging"));
 

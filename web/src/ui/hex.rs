@@ -1,5 +1,6 @@
 //! The hex view: offsets, bytes and ASCII, the selected field's bytes highlighted; clicking a
 //! byte selects the deepest field that contains it. Long items are shown a page at a time.
+//! Private key material is masked (`••`): it is on the user's machine, but not on their screen.
 
 use mtlskit_inspect::{Node, Report};
 use wasm_bindgen::JsCast;
@@ -56,6 +57,8 @@ pub fn hex_view(props: &HexProps) -> Html {
     };
     let range = window.bytes(bytes.len());
     let in_span = |o: usize| span.is_some_and(|s| s.contains(o));
+    let secrets = hexview::secret_spans(item);
+    let secret = |o: usize| secrets.iter().any(|s| s.contains(o));
 
     html! {
         <div class="hex" aria-label="Bytes">
@@ -75,7 +78,7 @@ pub fn hex_view(props: &HexProps) -> Html {
                             <span class="hx">
                                 { for row.iter().enumerate().map(|(i, &b)| {
                                     let o = start + i;
-                                    let [hi, lo] = hexview::hex_byte(b);
+                                    let [hi, lo] = if secret(o) { ['•', '•'] } else { hexview::hex_byte(b) };
                                     html! { <span class={classes!("b", in_span(o).then_some("sel"))}
                                         data-o={o.to_string()}>{ hi }{ lo }</span> }
                                 }) }
@@ -84,7 +87,7 @@ pub fn hex_view(props: &HexProps) -> Html {
                                 { for row.iter().enumerate().map(|(i, &b)| {
                                     let o = start + i;
                                     html! { <span class={classes!(in_span(o).then_some("sel"))}
-                                        data-o={o.to_string()}>{ hexview::ascii(b) }</span> }
+                                        data-o={o.to_string()}>{ if secret(o) { '•' } else { hexview::ascii(b) } }</span> }
                                 }) }
                             </span>
                         </div>

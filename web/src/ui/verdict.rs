@@ -9,6 +9,7 @@ use yew::prelude::*;
 
 use super::shared::Shared;
 use crate::links::Link;
+use crate::summary::plural;
 
 #[derive(Properties, PartialEq)]
 pub struct VerdictProps {
@@ -53,15 +54,15 @@ pub fn verdict(props: &VerdictProps) -> Html {
         <section {class} aria-label="Verdict">
             <h2>{ "Across all inputs" }</h2>
             <ul>
-                { line(errors == 0, format!("{errors} errors and {warnings} warnings in the findings")) }
+                { line(errors == 0, format!("{} and {} in the findings", plural(errors, "error", "errors"), plural(warnings, "warning", "warnings"))) }
                 if undecoded > 0 {
-                    { line(false, format!("{undecoded} inputs or objects could not be decoded")) }
+                    { line(false, format!("{} could not be decoded", plural(undecoded, "input or object", "inputs or objects"))) }
                 }
                 if matched + unmatched > 0 {
-                    { line(unmatched == 0, format!("{matched} key–certificate matches, {unmatched} keys without a certificate")) }
+                    { line(unmatched == 0, format!("{}, {} without a certificate", plural(matched, "key–certificate match", "key–certificate matches"), plural(unmatched, "key", "keys"))) }
                 }
                 if issued + missing > 0 {
-                    { line(missing == 0, format!("{issued} certificates issued by a dropped CA, {missing} whose issuer is missing")) }
+                    { line(missing == 0, format!("{} issued by a dropped CA, {missing} whose issuer is missing", plural(issued, "certificate", "certificates"))) }
                 }
             </ul>
             <p class="checks">
