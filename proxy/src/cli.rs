@@ -20,6 +20,8 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Connect like a TLS client (with a client certificate), show the handshake and the response.
     Probe(ProbeArgs),
+    /// Run design.md's whole setup locally: PKI, mTLS upstream, proxy, web inspector, probe.
+    Demo(DemoArgs),
     /// Say whether a certificate would be accepted for mTLS, and why not.
     Diagnose(DiagnoseArgs),
     /// Make keys, CSRs and certificates for an mTLS setup.
@@ -109,6 +111,23 @@ pub struct ProbeArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// Keep the certificates and logs here (default: a temporary folder, removed at the end).
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<std::path::PathBuf>,
+    /// The built web inspector to serve (trunk's dist/ folder).
+    #[arg(long, value_name = "DIR")]
+    pub web: Option<std::path::PathBuf>,
+    #[arg(long, default_value_t = 8443, value_name = "PORT")]
+    pub proxy_port: u16,
+    #[arg(long, default_value_t = 8080, value_name = "PORT")]
+    pub web_port: u16,
+    /// The upstream's port (0: any free port).
+    #[arg(long, default_value_t = 0, value_name = "PORT")]
+    pub upstream_port: u16,
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]

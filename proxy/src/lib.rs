@@ -6,6 +6,7 @@
 pub mod check;
 pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod diagnose_cmd;
 pub mod inspect_cmd;
 pub mod nginx;
@@ -45,5 +46,6 @@ pub fn run(args: cli::Args) -> anyhow::Result<Status> {
         cli::Command::ImportNginx(a) => nginx::run(&a),
         cli::Command::Diagnose(a) => diagnose_cmd::run(&a),
         cli::Command::Probe(a) => probe::run(&a),
+        cli::Command::Demo(a) => demo::run(&a),
     }
 }

@@ -57,13 +57,7 @@ pub fn run(args: &ProbeArgs) -> anyhow::Result<Status> {
         .build()?;
     let report = runtime.block_on(probe(&plan));
     if let Some(path) = &args.save_handshake {
-        let bytes = pcap::write(
-            report.local,
-            report.peer,
-            &report.raw_to_server,
-            &report.raw_to_client,
-        );
-        if let Err(e) = std::fs::write(path, bytes) {
+        if let Err(e) = std::fs::write(path, report.pcap()) {
             eprintln!(
                 "mtlskit: {}: cannot write the handshake ({e})",
                 path.display()
@@ -79,6 +73,12 @@ pub fn run(args: &ProbeArgs) -> anyhow::Result<Status> {
         report.text(&mut out)?;
     }
     Ok(if report.ok { Status::Ok } else { Status::Bad })
+}
+
+/// Probes from async code (the demo); `Err` is a usage problem with the arguments.
+pub async fn report(args: &ProbeArgs) -> Result<ProbeReport, String> {
+    let plan = plan(args)?;
+    Ok(probe(&plan).await)
 }
 
 fn plan(args: &ProbeArgs) -> Result<Plan, String> {

@@ -134,6 +134,16 @@ impl ProbeReport {
         }
     }
 
+    /// The recorded connection as a pcap file.
+    pub fn pcap(&self) -> Vec<u8> {
+        super::pcap::write(
+            self.local,
+            self.peer,
+            &self.raw_to_server,
+            &self.raw_to_client,
+        )
+    }
+
     /// Ends the probe with a reason and nothing else to show.
     pub fn failed(mut self, reason: String) -> Self {
         self.reason = Some(reason);

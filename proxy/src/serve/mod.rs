@@ -50,7 +50,8 @@ pub fn run(config: &Config) -> Result<(), ServeError> {
     runtime.block_on(serve(config))
 }
 
-async fn serve(config: &Config) -> Result<(), ServeError> {
+/// Serves until SIGINT or SIGTERM, on the caller's runtime (the demo runs it beside others).
+pub async fn serve(config: &Config) -> Result<(), ServeError> {
     access_log::init(&config.log)?;
     let tls = tls_server::build(config)?;
     let routes = Arc::new(upstream::Routes::new(config)?);
