@@ -259,3 +259,25 @@ test('the system CA bundle lists every certificate, collapsed', async () => {
   assert.equal(await c.locator('.details').count(), 1);
   await screenshot(page, 'ca-bundle');
 });
+
+test('a .bin handshake: the ladder names the records and the cipher suites', async () => {
+  // A ClientHello recorded from Node's TLS client (SNI api.example, ALPN h2 and http/1.1).
+  await drop(page, await files('client_hello.bin'));
+  const c = card('client_hello.bin');
+  await c.waitFor(WAIT);
+  const item = c.locator('li.item').first();
+  assert.equal(await item.locator('.kind').innerText(), 'TLS');
+  assert.match(await item.locator('.summary .name').innerText(), /client → server.*SNI api\.example/);
+  const rung = item.locator('.rung.from-client').first();
+  assert.match(await rung.innerText(), /client_hello/i);
+  // The offered cipher suites are listed by name in the tree.
+  const tree = await item.locator('.tree').innerText();
+  assert.match(tree, /TLS_AES_128_GCM_SHA256|TLS_AES_256_GCM_SHA384/);
+  // A rung selects its record's bytes.
+  await rung.locator('button').click();
+  await item.locator('.hx .b.sel').first().waitFor(WAIT);
+  assert.equal(await item.locator('.hx .b.sel').first().getAttribute('data-o'), '0');
+  assert.equal(await item.locator('.hx .b.sel').count(), 387, 'the whole record (5 + 382 bytes)');
+  assert.match(await item.locator('button.field.selected').innerText(), /^record 0/);
+  await screenshot(page, 'handshake');
+});

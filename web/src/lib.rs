@@ -13,6 +13,7 @@
 
 pub mod export;
 pub mod hexview;
+pub mod ladder;
 pub mod links;
 pub mod moment;
 pub mod names;

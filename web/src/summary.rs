@@ -87,6 +87,12 @@ pub fn summarize(item: &Item, now: Timestamp) -> Summary {
             None,
             None,
         ),
+        ItemBody::Tls(tls) => (
+            "TLS".to_string(),
+            crate::ladder::headline(tls).text,
+            None,
+            None,
+        ),
         other => generic(other),
     };
     Summary {

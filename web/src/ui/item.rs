@@ -6,6 +6,7 @@ use yew::prelude::*;
 
 use super::browser;
 use super::hex::HexView;
+use super::ladder::Ladder;
 use super::shared::{use_dispatch, Shared};
 use super::tree::TreeView;
 use crate::export;
@@ -155,6 +156,9 @@ fn details(props: &DetailsProps) -> Html {
                 <ul class="links" aria-label="Links to other inputs">
                     { for mine.iter().map(|l| html! { <li>{ link_text(l, props.pos, &name) }</li> }) }
                 </ul>
+            }
+            if matches!(item.body, mtlskit_inspect::report::ItemBody::Tls(_)) {
+                <Ladder id={props.id} pos={props.pos} report={props.report.clone()} />
             }
             <dl class="facts">
                 { for facts.iter().map(|(k, v)| html! {

@@ -10,6 +10,7 @@ mod browser;
 mod card;
 mod hex;
 mod item;
+mod ladder;
 mod panic;
 mod shared;
 mod toolbar;

@@ -1,0 +1,145 @@
+//! The client/server ladder of a TLS item: one rung per record (handshake messages named,
+//! ChangeCipherSpec, alerts, application data), on the side of the peer that sent it, with the
+//! connection summary and the inspect crate's explanations on top.
+//!
+//! A `tls` item is one direction of a byte stream, so its rungs are all on one side (the side its
+//! ClientHello or ServerHello shows); a capture pairs two directions into one ladder when the
+//! inspect crate reports captures.
+
+use mtlskit_inspect::tls::model::{Record, Tls};
+use mtlskit_inspect::tls::names;
+
+/// Which peer sent a rung.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    Client,
+    Server,
+    /// The direction could not be told (no hello seen).
+    Unknown,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rung {
+    pub side: Side,
+    /// "Handshake: client_hello", "ChangeCipherSpec", "Alert (encrypted)", "ApplicationData".
+    pub label: String,
+    /// "TLS 1.2, 512 bytes".
+    pub detail: String,
+    /// The record's first byte in the stream (spans of the item's tree and hex view).
+    pub offset: usize,
+    pub encrypted: bool,
+}
+
+/// The headline and the explanations of one direction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Headline {
+    /// "client → server: TLS 1.3, TLS_AES_128_GCM_SHA256, SNI example.com, ALPN h2".
+    pub text: String,
+    pub notes: Vec<String>,
+}
+
+pub fn side(tls: &Tls) -> Side {
+    match tls.summary.role.as_deref() {
+        Some("client") => Side::Client,
+        Some("server") => Side::Server,
+        _ => Side::Unknown,
+    }
+}
+
+/// The rungs of one direction, in stream order.
+pub fn rungs(tls: &Tls) -> Vec<Rung> {
+    let side = side(tls);
+    tls.records.iter().map(|r| rung(r, side)).collect()
+}
+
+fn rung(record: &Record, side: Side) -> Rung {
+    let content = names::content_type(record.content_type).map_or_else(
+        || format!("content type {}", record.content_type),
+        str::to_string,
+    );
+    let label = if record.encrypted {
+        format!("{content} (encrypted)")
+    } else if record.handshake_types.is_empty() {
+        content
+    } else {
+        let messages: Vec<String> = record
+            .handshake_types
+            .iter()
+            .map(|&t| names::handshake_type(t).map_or_else(|| format!("type {t}"), str::to_string))
+            .collect();
+        format!("{content}: {}", messages.join(", "))
+    };
+    let version = names::version(record.version)
+        .map_or_else(|| format!("0x{:04x}", record.version), str::to_string);
+    Rung {
+        side,
+        label,
+        detail: format!("{version}, {} bytes", record.length),
+        offset: record.offset,
+        encrypted: record.encrypted,
+    }
+}
+
+/// The connection summary of one direction.
+pub fn headline(tls: &Tls) -> Headline {
+    let s = &tls.summary;
+    let mut parts: Vec<String> = Vec::new();
+    parts.extend(s.version_name.clone());
+    parts.extend(s.cipher_suite_name.clone());
+    parts.extend(s.server_name.as_ref().map(|n| format!("SNI {n}")));
+    parts.extend(s.alpn.as_ref().map(|a| format!("ALPN {a}")));
+    parts.extend(s.handshake.as_ref().map(|h| format!("{h} handshake")));
+    let who = match side(tls) {
+        Side::Client => "client → server",
+        Side::Server => "server → client",
+        Side::Unknown => "one direction",
+    };
+    Headline {
+        text: if parts.is_empty() {
+            who.to_string()
+        } else {
+            format!("{who}: {}", parts.join(", "))
+        },
+        notes: s.notes.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_records_and_messages() {
+        let hello = Record {
+            content_type: 22,
+            version: 0x0301,
+            length: 512,
+            offset: 0,
+            handshake_types: vec![1],
+            encrypted: false,
+        };
+        let r = rung(&hello, Side::Client);
+        assert!(
+            r.label.starts_with("Handshake") || r.label.starts_with("handshake"),
+            "{}",
+            r.label
+        );
+        assert!(
+            r.label.contains("client_hello") || r.label.contains("ClientHello"),
+            "{}",
+            r.label
+        );
+        assert!(r.detail.ends_with("512 bytes"));
+        let data = Record {
+            content_type: 23,
+            version: 0x0303,
+            length: 40,
+            offset: 517,
+            handshake_types: Vec::new(),
+            encrypted: true,
+        };
+        let r = rung(&data, Side::Server);
+        assert!(r.label.ends_with("(encrypted)"));
+        assert_eq!(r.offset, 517);
+    }
+}
