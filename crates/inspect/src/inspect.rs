@@ -147,10 +147,25 @@ fn decode(blob: Blob, now: Option<Timestamp>) -> Result<Vec<Parts>, Error> {
                 blob.bytes
             )])
         }
-        Object::Capture => Err(Error::NotDecoded {
-            what: "a packet capture",
-            reason: "decoding pcap and pcapng captures is not supported yet",
-        }),
+        Object::Capture => {
+            let mut d = crate::capture::decode(&blob.bytes, now)?;
+            // Why each handshake failed, from both directions.
+            for conn in &mut d.capture.connections {
+                let found = crate::diagnose::handshake::connection(
+                    &conn.client_to_server,
+                    &conn.server_to_client,
+                );
+                for f in &found {
+                    let mut item_finding = f.clone();
+                    item_finding.message =
+                        format!("{} -> {}: {}", conn.client, conn.server, f.message);
+                    d.findings.push(item_finding);
+                }
+                conn.findings.extend(found);
+            }
+            let body = ItemBody::Capture(alloc::boxed::Box::new(d.capture));
+            Ok(alloc::vec![(body, d.tree, d.findings, blob.bytes)])
+        }
         Object::Unknown | Object::EcParameters => Err(Error::UnknownFormat),
         object => decode_x509(object, blob.bytes, now),
     }

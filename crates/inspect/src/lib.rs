@@ -16,7 +16,6 @@ extern crate std;
 
 pub mod capture;
 pub mod der;
-#[cfg(feature = "std")]
 pub mod diagnose;
 pub mod error;
 pub mod finding;

@@ -68,6 +68,8 @@ pub enum ItemBody {
     Pkcs12(Opaque),
     /// One direction of a TLS connection (raw bytes or their hex dump).
     Tls(alloc::boxed::Box<crate::tls::model::Tls>),
+    /// A pcap or pcapng capture: its TLS connections, both directions decoded.
+    Capture(alloc::boxed::Box<crate::capture::model::Capture>),
 }
 
 impl ItemBody {
@@ -80,6 +82,7 @@ impl ItemBody {
             ItemBody::EncryptedPrivateKey(_) => "encrypted_private_key",
             ItemBody::Pkcs12(_) => "pkcs12",
             ItemBody::Tls(_) => "tls",
+            ItemBody::Capture(_) => "capture",
         }
     }
 }

@@ -4,6 +4,7 @@
 //! person compares (subject, issuer, validity, names, key, usages, fingerprints), then every
 //! extension.
 
+mod capture;
 mod tls;
 
 use std::io::{self, Write};
@@ -53,6 +54,7 @@ fn render_item(item: &Item, now: Timestamp, out: &mut impl Write) -> io::Result<
         ItemBody::PrivateKey(k) | ItemBody::PublicKey(k) => key(k, out),
         ItemBody::EncryptedPrivateKey(o) | ItemBody::Pkcs12(o) => field(out, "Format", &o.format),
         ItemBody::Tls(t) => tls::direction(t, out),
+        ItemBody::Capture(c) => capture::capture(c, out),
         _ => Ok(()),
     }
 }

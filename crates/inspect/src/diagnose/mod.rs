@@ -6,22 +6,37 @@
 //! and checks it the way a TLS verifier does. Every finding carries one of design.md's codes
 //! (documented in docs/diagnosis.md) and a sentence that says what to fix.
 
+//!
+//! Chain diagnosis needs the `std` feature (x509-parser); [`alert`] and [`handshake`] (why a
+//! captured handshake failed) do not.
+
 use alloc::string::String;
 use alloc::vec::Vec;
 use serde::Serialize;
 
+#[cfg(feature = "std")]
 use crate::error::Error;
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
+#[cfg(feature = "std")]
+use crate::finding::Severity;
 use crate::time::Timestamp;
 
 pub mod alert;
+#[cfg(feature = "std")]
 mod cert;
+#[cfg(feature = "std")]
 mod chain;
+#[cfg(feature = "std")]
 mod checks;
+#[cfg(feature = "std")]
 mod constraints;
+pub mod handshake;
+#[cfg(feature = "std")]
 mod hostname;
 
+#[cfg(feature = "std")]
 pub use cert::Cert;
+#[cfg(feature = "std")]
 pub use chain::{MAX_CHECKS, MAX_DEPTH};
 
 /// The role the certificate is used for.
@@ -76,6 +91,7 @@ pub struct Diagnosis {
 }
 
 /// Diagnoses a request; an error only when the leaf itself cannot be read.
+#[cfg(feature = "std")]
 pub fn diagnose(request: &Request<'_>) -> Result<Diagnosis, Error> {
     let leaf = request.chain.first().ok_or(Error::Malformed {
         what: "request",
@@ -131,6 +147,7 @@ pub fn diagnose(request: &Request<'_>) -> Result<Diagnosis, Error> {
 
 /// The DER certificates of a source: a PEM bundle, DER, a PKCS#7 bundle, base64 or hex.
 /// Other objects (keys, CSRs) are skipped; a source without certificates is an error.
+#[cfg(feature = "std")]
 pub fn certificates_in(bytes: &[u8]) -> Result<Vec<Vec<u8>>, Error> {
     use crate::sniff::{self, Object};
     let mut out = Vec::new();

@@ -1,0 +1,97 @@
+//! The text view of a capture: each TLS connection as client -> server with its summary,
+//! findings and gaps, then both directions through the TLS view; other TCP connections
+//! listed in one line each.
+
+use std::io::{self, Write};
+
+use mtlskit_inspect::capture::model::Capture;
+
+use super::field;
+
+pub fn capture(c: &Capture, out: &mut impl Write) -> io::Result<()> {
+    field(
+        out,
+        "Capture",
+        &format!(
+            "{}, {} packets, link types {}",
+            c.format,
+            c.packets,
+            c.link_types.join(", ")
+        ),
+    )?;
+    if c.connections.is_empty() {
+        field(out, "", "no TLS connection in this capture")?;
+    }
+    for (i, conn) in c.connections.iter().enumerate() {
+        writeln!(
+            out,
+            "\n  Connection {}: {} -> {} ({} packets, client known by {})",
+            i + 1,
+            conn.client,
+            conn.server,
+            conn.packets,
+            conn.client_by
+        )?;
+        let s = &conn.summary;
+        let mut line = Vec::new();
+        line.extend(s.version_name.clone());
+        line.extend(s.cipher_suite_name.clone());
+        if let Some(a) = &s.alpn {
+            line.push(format!("ALPN {a}"));
+        }
+        if let Some(n) = &s.server_name {
+            line.push(format!("SNI {n}"));
+        }
+        if let Some(h) = &s.handshake {
+            line.push(format!("{h} handshake"));
+        }
+        field(out, "Summary", &line.join(", "))?;
+        let client_cert = match (s.client_certificate_requested, s.client_certificate) {
+            (true, Some(sent)) => format!(
+                "requested by the server; client: {}",
+                sent.replace('_', " ")
+            ),
+            (true, None) => "requested by the server".to_string(),
+            (false, Some("encrypted")) => {
+                "not readable (TLS 1.3 encrypts the certificate messages)".to_string()
+            }
+            (false, _) => "not requested".to_string(),
+        };
+        field(out, "Client certificate", &client_cert)?;
+        for a in &s.alerts {
+            field(out, "Alert", a)?;
+        }
+        for g in &conn.gaps {
+            field(
+                out,
+                "Gap",
+                &format!(
+                    "{} bytes missing in {} at stream offset {}",
+                    g.len, g.direction, g.offset
+                ),
+            )?;
+        }
+        for f in &conn.findings {
+            field(
+                out,
+                &f.severity.as_str().to_uppercase(),
+                &format!("{}: {}", f.code, f.message),
+            )?;
+        }
+        writeln!(out, "  client -> server:")?;
+        super::tls::direction(&conn.client_to_server, out)?;
+        writeln!(out, "  server -> client:")?;
+        super::tls::direction(&conn.server_to_client, out)?;
+    }
+    for o in &c.other_connections {
+        field(
+            out,
+            "Other TCP",
+            &format!(
+                "{} -> {} ({} packets, not TLS)",
+                o.client, o.server, o.packets
+            ),
+        )?;
+    }
+    Ok(())
+}
