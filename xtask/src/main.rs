@@ -2,8 +2,8 @@
 //! toolchain needs two commands (README): `cargo xtask demo` and `cargo xtask test`.
 //!
 //! Subcommands: `setup` installs what the tests need (idempotently), `test` runs setup and every
-//! check CI runs, `demo` shows the toolkit on files it makes, `fuzz` and `bench` run the fuzz
-//! targets and the benchmarks.
+//! check CI runs, `demo` builds and runs design.md's whole setup locally, `fuzz`, `bench` and
+//! `web` run the fuzz targets, the benchmarks and the web inspector's own tasks.
 
 mod bench;
 mod cmd;
@@ -15,12 +15,14 @@ mod web;
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask <setup|test|demo|fuzz|bench> [args]
+const USAGE: &str = "usage: cargo xtask <setup|test|demo|fuzz|bench|web> [args]
   setup           install the tools and packages the tests need (idempotent)
-  test            setup, then fmt, clippy, all tests, the no_std build and a fuzz smoke run
-  demo            make sample certificates, keys and a CSR, and inspect them
+  test            setup, then fmt, clippy, the no_std build, all tests (Rust, wasm, browser)
+                  and a fuzz smoke run; --no-fuzz skips the fuzz run
+  demo            build the page and the binary in release mode and run `mtlskit demo`
   fuzz smoke|run  run the fuzz targets (cargo-fuzz, nightly)
-  bench           run the benchmarks and print the comparisons";
+  bench           run the benchmarks and print the comparisons
+  web             setup | build [--release] | serve | test | bench: the web inspector";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -11,7 +11,7 @@ use crate::cmd;
 /// What the caller is about to do, which decides what must be installed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Need {
-    /// The demo: the binary and openssl to make sample files.
+    /// The demo: the release binary and the release page.
     Demo,
     /// Every test, lint and the fuzz smoke run.
     Test,
@@ -47,6 +47,8 @@ pub fn run(need: Need) -> anyhow::Result<()> {
     apt(&packages)?;
     rustup_component("rustfmt")?;
     rustup_component("clippy")?;
+    // The web inspector's toolchain: the demo serves the page, the tests drive it.
+    crate::web::setup()?;
     if need == Need::Demo {
         return Ok(());
     }
@@ -69,7 +71,8 @@ fn python_module(name: &str) -> anyhow::Result<()> {
     cmd::run(&mut pip)
 }
 
-fn apt(packages: &[&str]) -> anyhow::Result<()> {
+/// Installs the Debian packages that are missing (none: nothing runs).
+pub(crate) fn apt(packages: &[&str]) -> anyhow::Result<()> {
     let missing: Vec<&str> = packages
         .iter()
         .copied()
@@ -113,7 +116,7 @@ fn rustup_component(name: &str) -> anyhow::Result<()> {
     cmd::run(cmd::new("rustup").args(["component", "add", name]))
 }
 
-fn rustup_target(target: &str) -> anyhow::Result<()> {
+pub(crate) fn rustup_target(target: &str) -> anyhow::Result<()> {
     let installed = cmd::output(cmd::new("rustup").args(["target", "list", "--installed"]));
     if installed.is_some_and(|s| s.lines().any(|l| l.trim() == target)) {
         return Ok(());

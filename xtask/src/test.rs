@@ -1,8 +1,9 @@
 //! `cargo xtask test`: everything CI checks, in the order that fails fastest.
 //!
 //! setup, rustfmt, clippy with -D warnings, the no_std build of the inspect crate, every test of
-//! the workspace, and a short fuzz smoke run (which also replays the saved crash inputs). Ends
-//! with one line "xtask test: N passed, N failed" counting the tests that ran.
+//! the workspace, the web inspector's wasm and browser tests, and a short fuzz smoke run (which
+//! also replays the saved crash inputs). Ends with one line "xtask test: N passed, N failed"
+//! counting the Rust tests that ran (the browser tests fail the run by their exit status).
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::Stdio;
@@ -37,6 +38,8 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     // The end-to-end tests run the binary; build it before they start.
     cmd::run(cmd::new("cargo").args(["build", "-p", "mtlskit"]))?;
     let (passed, failed) = cargo_test()?;
+    // The page: wasm-bindgen tests in Node and Chromium, the release build, browser tests.
+    crate::web::test()?;
     if !quick {
         crate::fuzz::run(&["smoke".to_string()])?;
     }

@@ -39,7 +39,7 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
 
 /// Installs what building and testing the page needs; does nothing when it is all there.
 pub fn setup() -> anyhow::Result<()> {
-    rustup_target("wasm32-unknown-unknown")?;
+    crate::setup::rustup_target("wasm32-unknown-unknown")?;
     let trunk = cmd::output(cmd::new("trunk").arg("--version"));
     if trunk.is_none_or(|v| v.split_whitespace().nth(1) != Some(TRUNK)) {
         cmd::run(cmd::new("cargo").args(["install", "--locked", "trunk", "--version", TRUNK]))?;
@@ -50,7 +50,7 @@ pub fn setup() -> anyhow::Result<()> {
         // Without --locked: the CLI's lockfile names a crate version the registry lacks.
         cmd::run(cmd::new("cargo").args(["install", "wasm-bindgen-cli", "--version", &pinned]))?;
     }
-    apt(&["chromium", "chromium-driver"])?;
+    crate::setup::apt(&["chromium", "chromium-driver"])?;
     let browser = browser_dir();
     let wasm_opt = browser.join("node_modules/.bin/wasm-opt");
     let playwright = browser.join("node_modules/playwright-core/package.json");
@@ -156,35 +156,6 @@ fn wasm_bindgen_version() -> anyhow::Result<String> {
         .filter_map(|l| l.trim().strip_prefix("wasm-bindgen = \"="))
         .find_map(|rest| rest.split('"').next().map(str::to_string))
         .context("the root Cargo.toml pins no wasm-bindgen = \"=X\"")
-}
-
-fn rustup_target(target: &str) -> anyhow::Result<()> {
-    let installed = cmd::output(cmd::new("rustup").args(["target", "list", "--installed"]));
-    if installed.is_some_and(|s| s.lines().any(|l| l.trim() == target)) {
-        return Ok(());
-    }
-    cmd::run(cmd::new("rustup").args(["target", "add", target]))
-}
-
-fn apt(packages: &[&str]) -> anyhow::Result<()> {
-    let missing: Vec<&str> = packages
-        .iter()
-        .copied()
-        .filter(|p| {
-            let status = cmd::output(cmd::new("dpkg-query").args(["-W", "-f=${Status}", p]));
-            !status.is_some_and(|s| s.contains("install ok installed"))
-        })
-        .collect();
-    if missing.is_empty() {
-        return Ok(());
-    }
-    let apt_get = |args: &[&str]| {
-        let mut c = cmd::new("apt-get");
-        c.env("DEBIAN_FRONTEND", "noninteractive").args(args);
-        c
-    };
-    cmd::run(&mut apt_get(&["update", "-q"])).context("apt-get update")?;
-    cmd::run(apt_get(&["install", "-y", "-q"]).args(&missing)).context("installing chromium")
 }
 
 #[cfg(test)]
