@@ -114,4 +114,39 @@ xxd certificate/seed-ed25519.der > hexdump/seed.xxd
 od -An -tx1 certificate/seed-ed25519.der > hexdump/seed.od
 hexdump -C certificate/seed-ed25519.der > hexdump/seed.hexdump-c
 xxd -p certificate/seed-ed25519.der > hexdump/seed.plain
+# tls and capture: a real mTLS handshake on 127.0.0.1 (TLS 1.2, then TLS 1.3) between
+# openssl s_server and s_client, recorded with dumpcap (root); each direction of the first
+# connection is extracted with tshark's "follow,tcp,raw". Skipped without dumpcap and tshark.
+if command -v dumpcap >/dev/null && command -v tshark >/dev/null; then
+  port=$((20000 + RANDOM % 20000))
+  cat "$work/ca.pem" > "$work/trust.pem"
+  dumpcap -q -i lo -f "tcp port $port" -w "$work/hs.pcapng" >/dev/null 2>&1 &
+  cap=$!
+  sleep 1
+  for version in -tls1_2 -tls1_3; do
+    openssl s_server -quiet -accept "127.0.0.1:$port" -cert "$work/server.pem" \
+      -key "$work/ec.key" -CAfile "$work/trust.pem" -Verify 1 -naccept 1 >/dev/null 2>&1 &
+    server=$!
+    sleep 0.5
+    echo | openssl s_client -quiet -connect "127.0.0.1:$port" "$version" \
+      -servername server.example -cert "$work/client.pem" -key "$work/rsa.key" \
+      -CAfile "$work/trust.pem" >/dev/null 2>&1 || true
+    wait "$server" 2>/dev/null || true
+  done
+  sleep 1
+  kill "$cap" 2>/dev/null || true
+  wait "$cap" 2>/dev/null || true
+  cp "$work/hs.pcapng" capture/seed-mtls.pcapng
+  tshark -r capture/seed-mtls.pcapng -F pcap -w capture/seed-mtls.pcap 2>/dev/null || true
+  for stream in 0 1; do
+    tshark -r "$work/hs.pcapng" -q -z "follow,tcp,raw,$stream" 2>/dev/null \
+      | awk '/^=+$/ {n++; next} n == 1 && /^[0-9a-f]+$/ {print "c " $0}
+             n == 1 && /^\t[0-9a-f]+$/ {sub(/^\t/, ""); print "s " $0}' > "$work/follow"
+    name=$([ "$stream" = 0 ] && echo tls12 || echo tls13)
+    grep '^c ' "$work/follow" | cut -c3- | xxd -r -p > "tls/seed-$name-client.bin"
+    grep '^s ' "$work/follow" | cut -c3- | xxd -r -p > "tls/seed-$name-server.bin"
+  done
+  cp tls/seed-tls12-client.bin inspect/seed-tls-client.bin
+  cp capture/seed-mtls.pcap inspect/seed-capture.pcap
+fi
 echo "seeds written under $(pwd)"

@@ -26,6 +26,8 @@ pub const TARGETS: &[&str] = &[
     "time",
     "pem",
     "hexdump",
+    "tls",
+    "capture",
 ];
 
 /// A fixed "now" (2025-01-01T00:00:00Z) for the paths that add time findings.
@@ -45,6 +47,8 @@ pub fn run(name: &str, data: &[u8]) -> bool {
         "time" => time(data),
         "pem" => pem(data),
         "hexdump" => hexdump(data),
+        "tls" => tls(data),
+        "capture" => capture(data),
         _ => return false,
     }
     true
@@ -174,6 +178,27 @@ pub fn pem(data: &[u8]) {
 /// Hex dump reading (xxd, od, hexdump -C, bare hex).
 pub fn hexdump(data: &[u8]) {
     let _ = mtlskit_inspect::hexdump::decode(data);
+}
+
+/// One direction of a TLS connection (what the proxy reads from a socket), with `now`.
+pub fn tls(data: &[u8]) {
+    let _ = mtlskit_inspect::tls::looks_like_tls(data);
+    let decoded = mtlskit_inspect::tls::decode(data, Some(NOW));
+    check_spans(&decoded.tree, data.len());
+    if let Err(e) = serde_json::to_string(&decoded.tls) {
+        panic!("the TLS object does not serialise: {e}");
+    }
+}
+
+/// A pcap or pcapng file: TCP reassembly and the TLS of every connection.
+pub fn capture(data: &[u8]) {
+    let _ = mtlskit_inspect::capture::looks_like_capture(data);
+    if let Ok(decoded) = mtlskit_inspect::capture::decode(data, Some(NOW)) {
+        check_spans(&decoded.tree, data.len());
+        if let Err(e) = serde_json::to_string(&decoded.capture) {
+            panic!("the capture does not serialise: {e}");
+        }
+    }
 }
 
 fn check_report(report: &Report) {
