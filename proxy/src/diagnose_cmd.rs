@@ -82,13 +82,14 @@ fn prepare(args: &DiagnoseArgs) -> Result<Status, String> {
         now,
     };
     let diagnosis = diagnose::diagnose(&request).map_err(|e| format!("{}: {e}", args.cert))?;
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if args.json {
         serde_json::to_writer_pretty(&mut out, &diagnosis).map_err(|e| e.to_string())?;
         writeln!(out).map_err(|e| e.to_string())?;
     } else {
         text(&diagnosis, role, &mut out).map_err(|e| e.to_string())?;
     }
+    out.flush().map_err(|e| e.to_string())?;
     Ok(match diagnosis.verdict {
         Verdict::Accepted => Status::Ok,
         Verdict::Rejected => Status::Bad,

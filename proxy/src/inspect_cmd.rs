@@ -39,7 +39,7 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<Status> {
         .map(|(source, bytes)| Input { source, bytes })
         .collect();
     let report = inspect_many(&inputs, Some(now));
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if args.json {
         serde_json::to_writer_pretty(&mut out, &report).context("writing the report")?;
         writeln!(out)?;

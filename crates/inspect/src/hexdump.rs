@@ -179,7 +179,10 @@ mod tests {
     #[test]
     fn xxd_ascii_column_may_hold_bars_and_spaces() {
         let text = "00000000: 7c20 7c41  | |A\n00000004: 2020       \n";
-        assert_eq!(decode(text.as_bytes()), Some(vec![0x7c, 0x20, 0x7c, 0x41, 0x20, 0x20]));
+        assert_eq!(
+            decode(text.as_bytes()),
+            Some(vec![0x7c, 0x20, 0x7c, 0x41, 0x20, 0x20])
+        );
     }
 
     #[test]

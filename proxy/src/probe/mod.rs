@@ -65,13 +65,14 @@ pub fn run(args: &ProbeArgs) -> anyhow::Result<Status> {
             return Ok(Status::Usage);
         }
     }
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if args.json {
         serde_json::to_writer_pretty(&mut out, &report)?;
         std::io::Write::write_all(&mut out, b"\n")?;
     } else {
         report.text(&mut out)?;
     }
+    std::io::Write::flush(&mut out)?;
     Ok(if report.ok { Status::Ok } else { Status::Bad })
 }
 
