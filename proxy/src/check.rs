@@ -199,7 +199,7 @@ fn purpose(f: &mut Findings, path: &Path, der: &[u8], eku: &str, role: &str) {
             || info
                 .extended_key_usage
                 .iter()
-                .any(|e| e == eku || e == "anyExtendedKeyUsage");
+                .any(|e| e == eku || e == certinfo::ANY_EKU);
         if !ok {
             f.error(
                 path,

@@ -53,6 +53,19 @@ fn writer(dest: &str) -> Result<Option<BoxMakeWriter>, LogError> {
     }))
 }
 
+/// One flat JSON object per event, no span context.
+fn json_lines<S>(w: BoxMakeWriter) -> impl Layer<S>
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+{
+    tracing_subscriber::fmt::layer()
+        .json()
+        .flatten_event(true)
+        .with_current_span(false)
+        .with_span_list(false)
+        .with_writer(w)
+}
+
 /// Installs the global subscriber.
 pub fn init(log: &Log) -> Result<(), LogError> {
     let level = match log.level.as_str() {
@@ -63,26 +76,14 @@ pub fn init(log: &Log) -> Result<(), LogError> {
         _ => Level::INFO,
     };
     let access = writer(&log.access)?.map(|w| {
-        tracing_subscriber::fmt::layer()
-            .json()
-            .flatten_event(true)
-            .with_current_span(false)
-            .with_span_list(false)
-            .with_writer(w)
-            .with_filter(tracing_subscriber::filter::filter_fn(|m| {
-                m.target() == ACCESS
-            }))
+        json_lines(w).with_filter(tracing_subscriber::filter::filter_fn(|m| {
+            m.target() == ACCESS
+        }))
     });
     let errors = writer(&log.error)?.map(|w| {
-        tracing_subscriber::fmt::layer()
-            .json()
-            .flatten_event(true)
-            .with_current_span(false)
-            .with_span_list(false)
-            .with_writer(w)
-            .with_filter(tracing_subscriber::filter::filter_fn(move |m| {
-                m.target() != ACCESS && *m.level() <= level && m.target().starts_with("mtlskit")
-            }))
+        json_lines(w).with_filter(tracing_subscriber::filter::filter_fn(move |m| {
+            m.target() != ACCESS && *m.level() <= level && m.target().starts_with("mtlskit")
+        }))
     });
     // A second init (tests calling serve twice in one process) keeps the first subscriber.
     let _ = tracing_subscriber::registry()

@@ -2,8 +2,8 @@
 //! the per-reason counters.
 //!
 //! rustls says *what* failed (`UnknownIssuer`, `Expired`...); the presented chain says *which*
-//! certificate and by how much, so both are combined here. The certificate facts come from the
-//! inspect crate's decoder when it can decode the certificate, else from [`certinfo`].
+//! certificate and by how much, so both are combined here. The certificate facts come from
+//! [`certinfo`] (the inspect crate's names and numbers).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -57,21 +57,6 @@ pub fn human(secs: i64) -> String {
 }
 
 fn facts(der: &[u8]) -> Option<CertInfo> {
-    let now = mtlskit_inspect::Timestamp(unix_now());
-    if let Ok(d) = mtlskit_inspect::x509::decode_certificate(der, Some(now)) {
-        if let mtlskit_inspect::ItemBody::Certificate(c) = d.body {
-            return Some(CertInfo {
-                subject: c.subject,
-                issuer: c.issuer,
-                serial: c.serial,
-                not_before: c.not_before_unix,
-                not_after: c.not_after_unix,
-                extended_key_usage: c.extended_key_usage,
-                is_ca: c.is_ca,
-                sha256: c.sha256,
-            });
-        }
-    }
     certinfo::read(der)
 }
 

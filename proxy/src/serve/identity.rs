@@ -76,15 +76,7 @@ impl Identity {
 
 /// The certificate as PEM, URL-escaped as nginx's `$ssl_client_escaped_cert`.
 pub fn pem_escaped(der: &[u8]) -> String {
-    let b64 = base64_encode(der);
-    let mut pem = String::with_capacity(b64.len() + 80);
-    pem.push_str("-----BEGIN CERTIFICATE-----\n");
-    for line in b64.as_bytes().chunks(64) {
-        pem.push_str(std::str::from_utf8(line).unwrap_or(""));
-        pem.push('\n');
-    }
-    pem.push_str("-----END CERTIFICATE-----\n");
-    escape(pem.as_bytes())
+    escape(mtlskit_inspect::pem::encode("CERTIFICATE", der).as_bytes())
 }
 
 /// Percent-escapes all but unreserved characters (RFC 3986), as nginx's component escaping.
@@ -94,29 +86,10 @@ pub fn escape(bytes: &[u8]) -> String {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
             out.push(b as char);
         } else {
+            const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
             out.push('%');
-            out.push_str(&format!("{b:02X}"));
-        }
-    }
-    out
-}
-
-fn base64_encode(bytes: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(T[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
+            out.push(char::from(DIGITS[usize::from(b >> 4)]));
+            out.push(char::from(DIGITS[usize::from(b & 15)]));
         }
     }
     out
@@ -127,13 +100,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn base64_and_escape() {
-        assert_eq!(
-            base64_encode(b"any carnal pleas"),
-            "YW55IGNhcm5hbCBwbGVhcw=="
-        );
-        assert_eq!(base64_encode(b"abc"), "YWJj");
+    fn escape_and_pem() {
         assert_eq!(escape(b"a b\n+/="), "a%20b%0A%2B%2F%3D");
+        assert_eq!(
+            pem_escaped(b"abc"),
+            "-----BEGIN%20CERTIFICATE-----%0AYWJj%0A-----END%20CERTIFICATE-----%0A"
+        );
     }
 
     #[test]
