@@ -74,20 +74,37 @@ impl Node {
 
     /// The path of child indexes to the deepest node whose span contains `offset`.
     ///
-    /// This is how "selecting bytes selects the field" works in the hex view.
+    /// This is how "selecting bytes selects the field" works in the hex view. Sibling spans may
+    /// overlap (the connections of a capture interleave in the file, and so do the two
+    /// directions of one connection): when a containing node has no child that contains the
+    /// offset, the next containing sibling is tried, and the first containing node is the
+    /// answer only when none of them leads deeper. Every node is visited at most once.
     pub fn path_at(nodes: &[Node], offset: usize) -> Vec<usize> {
-        let mut path = Vec::new();
-        let mut level = nodes;
-        'descend: loop {
-            for (i, node) in level.iter().enumerate() {
-                if node.span.contains(offset) {
-                    path.push(i);
-                    level = &node.children;
-                    continue 'descend;
-                }
+        // The best path found so far (the deepest, the first of equals), and a depth-first walk
+        // over containing nodes with an explicit stack (no recursion on deep trees).
+        let mut best: Vec<usize> = Vec::new();
+        let mut path: Vec<usize> = Vec::new();
+        let mut stack: Vec<(&[Node], usize)> = alloc::vec![(nodes, 0)];
+        while let Some((level, start)) = stack.pop() {
+            let next = level
+                .iter()
+                .enumerate()
+                .skip(start)
+                .find(|(_, n)| n.span.contains(offset));
+            let Some((i, node)) = next else {
+                // This level is done: back to the parent's next sibling.
+                path.pop();
+                continue;
+            };
+            stack.push((level, i + 1));
+            path.push(i);
+            if path.len() > best.len() {
+                best.clone_from(&path);
             }
-            return path;
+            // Its children next (an empty list just pops the node again).
+            stack.push((&node.children, 0));
         }
+        best
     }
 
     /// Follows a path of child indexes, as returned by [`Node::path_at`].
@@ -127,5 +144,42 @@ mod tests {
             Node::at_path(&tree, &[0, 1]).map(|n| n.name.as_str()),
             Some("b")
         );
+    }
+
+    #[test]
+    fn path_tries_overlapping_siblings() {
+        // Two connections interleaved in a file: each one's span covers the other's packets.
+        let conn = |name: &str, span: Span, records: Vec<Node>| {
+            Node::new(name, "", span).with_children(vec![
+                Node::new("client -> server", "", span).with_children(records)
+            ])
+        };
+        let tree =
+            vec![
+                conn(
+                    "a",
+                    Span::new(0, 100),
+                    vec![
+                        Node::new("record 0", "", Span::new(0, 10)),
+                        Node::new("record 1", "", Span::new(60, 10)),
+                    ],
+                ),
+                conn(
+                    "b",
+                    Span::new(20, 100),
+                    vec![Node::new("record 0", "", Span::new(30, 20))
+                        .with_children(vec![Node::new("version", "", Span::new(31, 2))])],
+                ),
+            ];
+        assert_eq!(Node::path_at(&tree, 5), vec![0, 0, 0]);
+        assert_eq!(Node::path_at(&tree, 65), vec![0, 0, 1]);
+        // Inside a but in none of its records: b's record holds it.
+        assert_eq!(Node::path_at(&tree, 40), vec![1, 0, 0]);
+        assert_eq!(Node::path_at(&tree, 32), vec![1, 0, 0, 0]);
+        // In both connections and no record: the first containing node, as deep as it goes.
+        assert_eq!(Node::path_at(&tree, 55), vec![0, 0]);
+        assert_eq!(Node::path_at(&tree, 110), vec![1, 0]);
+        assert_eq!(Node::path_at(&tree, 500), Vec::<usize>::new());
+        assert_eq!(Node::path_at(&[], 0), Vec::<usize>::new());
     }
 }
