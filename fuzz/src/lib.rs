@@ -28,6 +28,7 @@ pub const TARGETS: &[&str] = &[
     "hexdump",
     "tls",
     "capture",
+    "diagnose",
 ];
 
 /// A fixed "now" (2025-01-01T00:00:00Z) for the paths that add time findings.
@@ -49,6 +50,7 @@ pub fn run(name: &str, data: &[u8]) -> bool {
         "hexdump" => hexdump(data),
         "tls" => tls(data),
         "capture" => capture(data),
+        "diagnose" => diagnose(data),
         _ => return false,
     }
     true
@@ -93,6 +95,45 @@ pub fn split_sources(data: &[u8]) -> Vec<&[u8]> {
     }
     parts.push(rest);
     parts
+}
+
+/// Chain building and checks on any set of certificates: the input is split by
+/// [`split_sources`]; the first source is the CA bundle, the others the peer's chain (each a
+/// PEM/DER/PKCS#7 bundle, or raw bytes taken as one certificate). The first byte also picks
+/// the role. A verdict or a clear error, never a panic or a hang.
+pub fn diagnose(data: &[u8]) {
+    use mtlskit_inspect::diagnose::{self, Request, Role, Source};
+    let parts = split_sources(data);
+    let certs =
+        |bytes: &[u8]| diagnose::certificates_in(bytes).unwrap_or_else(|_| vec![bytes.to_vec()]);
+    let Some((anchors, chain)) = parts.split_first() else {
+        return;
+    };
+    let anchors = certs(anchors);
+    let chain: Vec<Vec<u8>> = chain.iter().flat_map(|p| certs(p)).collect();
+    fn source(der: &[u8]) -> Source<'_> {
+        Source {
+            der,
+            origin: String::from("fuzz"),
+        }
+    }
+    let role = if data.first().is_some_and(|b| b & 0x80 != 0) {
+        Role::Server
+    } else {
+        Role::Client
+    };
+    let request = Request {
+        anchors: anchors.iter().map(|d| source(d)).collect(),
+        chain: chain.iter().map(|d| source(d)).collect(),
+        key_spki_sha256: None,
+        role,
+        host: Some(String::from("localhost")),
+        now: NOW,
+    };
+    if let Ok(d) = diagnose::diagnose(&request) {
+        assert!(d.chain.len() <= diagnose::MAX_DEPTH);
+        assert!(serde_json::to_string(&d).is_ok());
+    }
 }
 
 /// The generic DER tree of arbitrary bytes.
