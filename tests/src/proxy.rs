@@ -443,3 +443,67 @@ pub fn nginx_upstream(dir: &Path, http2: bool) -> Daemon {
     wait_port(port, &mut child, "nginx");
     Daemon { child, port }
 }
+
+/// Polls `ready` every 20 ms for up to `limit`; whether it became true.
+pub fn poll(limit: Duration, mut ready: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + limit;
+    loop {
+        if ready() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::park_timeout(Duration::from_millis(20));
+    }
+}
+
+/// A dumpcap capture of `tcp port PORT` on `lo` into `capture.pcapng` (stopped when dropped).
+#[derive(Debug)]
+pub struct Capture {
+    _daemon: Daemon,
+    pub path: PathBuf,
+}
+
+impl Capture {
+    /// Starts dumpcap and returns once a probe connection to `port` shows in the file.
+    pub fn start(dir: &Path, port: u16) -> Capture {
+        let path = dir.join("capture.pcapng");
+        let err = dir.join("dumpcap.stderr");
+        let mut child = Command::new("dumpcap")
+            .args(["-i", "lo", "-f", &format!("tcp port {port}"), "-w"])
+            .arg(&path)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&err).expect("dumpcap.stderr"))
+            .spawn()
+            .expect("start dumpcap (apt-get install tshark)");
+        let started = poll(Duration::from_secs(20), || {
+            std::fs::read_to_string(&err)
+                .unwrap_or_default()
+                .contains("Capturing on")
+        });
+        let _ = child.try_wait();
+        let daemon = Daemon { child, port };
+        assert!(
+            started,
+            "dumpcap did not start: {}",
+            std::fs::read_to_string(&err).unwrap_or_default()
+        );
+        let size = || std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        let empty = size();
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let seen = poll(Duration::from_secs(20), || {
+            drop(TcpStream::connect_timeout(
+                &addr,
+                Duration::from_millis(200),
+            ));
+            size() > empty
+        });
+        assert!(seen, "dumpcap never wrote the probe connection");
+        Capture {
+            _daemon: daemon,
+            path,
+        }
+    }
+}

@@ -1,7 +1,8 @@
 //! Accepting connections: bind every listen address (IPv6 sockets v6-only, so `0.0.0.0:p` and
 //! `[::]:p` coexist as in nginx), cap concurrent connections, bound the handshake in time,
-//! log an explained reason when it fails, then hand the TLS stream to hyper (HTTP/1.1 or h2
-//! by ALPN) with a header read timeout and a header size limit.
+//! keep the ClientHello for JA4 ([`hello`]), log an explained reason when it fails, then hand
+//! the TLS stream to hyper (HTTP/1.1 or h2 by ALPN) with a header read timeout and a header
+//! size limit.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -19,6 +20,7 @@ use tokio_rustls::TlsAcceptor;
 
 use super::access_log::ConnInfo;
 use super::explain::{self, Explained};
+use super::hello::{self, Hello, Recorder};
 use super::identity::Identity;
 use super::upstream::Routes;
 use super::verifier::REJECTION;
@@ -85,7 +87,7 @@ pub async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
     }
 }
 
-fn log_failure(shared: &Shared, peer: SocketAddr, e: &Explained) {
+fn log_failure(shared: &Shared, peer: SocketAddr, e: &Explained, hello: Option<&Hello>) {
     let count = match shared.failures.lock() {
         Ok(mut m) => {
             let n = m.entry(e.code).or_insert(0);
@@ -94,9 +96,11 @@ fn log_failure(shared: &Shared, peer: SocketAddr, e: &Explained) {
         }
         Err(_) => 0,
     };
+    let ja4 = hello.and_then(|h| h.ja4.as_deref());
+    let offered = hello.map(|h| h.versions.join(","));
     if e.code == "client_closed" {
         // Port probes and health checks: nginx logs these at info, below its default level.
-        tracing::debug!(target: "mtlskit::handshake", client = %peer, code = e.code, reason = %e.reason);
+        tracing::debug!(target: "mtlskit::handshake", client = %peer, code = e.code, reason = %e.reason, ja4, offered_versions = offered);
         return;
     }
     tracing::warn!(
@@ -105,6 +109,8 @@ fn log_failure(shared: &Shared, peer: SocketAddr, e: &Explained) {
         code = e.code,
         count,
         reason = %e.reason,
+        ja4,
+        offered_versions = offered,
         "handshake failed from {peer}: {}", e.reason
     );
 }
@@ -123,12 +129,16 @@ async fn connection(
     shared: Arc<Shared>,
     _permit: OwnedSemaphorePermit,
 ) {
+    let accept = TlsAcceptor::from(shared.tls.clone()).accept(Recorder::new(tcp));
     let handshake = REJECTION.scope(RefCell::new(None), async {
-        let result = TlsAcceptor::from(shared.tls.clone()).accept(tcp).await;
+        let result = tokio::time::timeout(shared.handshake_timeout, accept).await;
         let explained = REJECTION.with(|c| c.borrow_mut().take());
         (result, explained)
     });
-    let stream = match tokio::time::timeout(shared.handshake_timeout, handshake).await {
+    let ((result, explained), bytes) = hello::record(handshake).await;
+    let hello = Hello::decode(&bytes);
+    drop(bytes);
+    let stream = match result {
         Err(_) => {
             let e = Explained {
                 code: "handshake_timeout",
@@ -137,15 +147,15 @@ async fn connection(
                     shared.handshake_timeout.as_secs_f64()
                 ),
             };
-            log_failure(&shared, peer, &e);
+            log_failure(&shared, peer, &e, hello.as_ref());
             return;
         }
-        Ok((Err(err), explained)) => {
+        Ok(Err(err)) => {
             let e = explained.unwrap_or_else(|| explain::handshake_error(&err));
-            log_failure(&shared, peer, &e);
+            log_failure(&shared, peer, &e, hello.as_ref());
             return;
         }
-        Ok((Ok(stream), _)) => stream,
+        Ok(Ok(stream)) => stream,
     };
     let info = {
         let (_, tls) = stream.get_ref();
@@ -158,7 +168,7 @@ async fn connection(
                 .and_then(|s| s.suite().as_str())
                 .unwrap_or("unknown"),
             resumed: matches!(tls.handshake_kind(), Some(rustls::HandshakeKind::Resumed)),
-            ja4: None,
+            ja4: hello.and_then(|h| h.ja4),
             identity: Identity::new(tls.peer_certificates()),
         })
     };

@@ -3,9 +3,10 @@
 //! Everything shared (the rustls server config, the upstream clients and their pools, the
 //! hyper settings) is built once here before the first accept; a connection only clones
 //! `Arc`s. Modules, one concept each: [`tls_server`] and [`verifier`] (client verification),
-//! [`resumption`] (the resumption policy), [`explain`] (why a handshake failed),
-//! [`identity`] (headers upstream), [`upstream`] (pooled rustls clients), [`handler`] (one
-//! request), [`listener`] (accept loop and limits), [`access_log`] (logs).
+//! [`resumption`] (the resumption policy), [`explain`] (why a handshake failed), [`hello`]
+//! (the ClientHello kept for JA4), [`identity`] (headers upstream), [`upstream`] (pooled
+//! rustls clients), [`handler`] (one request), [`listener`] (accept loop and limits),
+//! [`access_log`] (logs).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -18,6 +19,7 @@ pub mod access_log;
 pub mod certinfo;
 pub mod explain;
 pub mod handler;
+pub mod hello;
 pub mod identity;
 pub mod listener;
 pub mod resumption;
