@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { serve, browser, files, drop, screenshot, fixtures } from './lib.mjs';
+import { pki, captures, tempDir } from './scenario.mjs';
 
 const WAIT = { timeout: 15_000 };
 let server, chrome, page, requests, consoleErrors;
@@ -280,4 +281,50 @@ test('a .bin handshake: the ladder names the records and the cipher suites', asy
   assert.equal(await item.locator('.hx .b.sel').count(), 387, 'the whole record (5 + 382 bytes)');
   assert.match(await item.locator('button.field.selected').innerText(), /^record 0/);
   await screenshot(page, 'handshake');
+});
+
+test('captures: a refused handshake is explained, both sides laddered, bytes select records', async () => {
+  // Real TLS 1.2 handshakes against openssl s_server requiring a client certificate.
+  const caps = await captures(await pki(await tempDir()));
+  await drop(page, await files(caps.nocert, caps.ok));
+  const bad = card('nocert.pcap').locator('li.item').first();
+  await bad.waitFor(WAIT);
+  assert.equal(await bad.locator('.kind').innerText(), 'CAPTURE');
+  assert.match(await bad.locator('.summary .name').innerText(), /→ 127\.0\.0\.1:\d+: TLS 1\.2, TLS_ECDHE_/);
+  const conn = bad.locator('.connection').first();
+  // The diagnosis comes first, with the CA names the server asked for.
+  const finding = conn.locator('.finding.error').first();
+  assert.equal(await finding.locator('.code').innerText(), 'client_certificate_missing');
+  assert.match(await finding.locator('.message').innerText(), /issued by CN=mtlskit CA/);
+  assert.match(await conn.locator('.accepted-cas').innerText(), /CN=mtlskit CA/);
+  assert.match(await conn.locator('.client-cert.cert-missing').innerText(), /sent none/);
+  assert.match(await conn.locator('.alerts').innerText(),
+    /server: fatal handshake_failure \(40\): .*no client certificate/);
+  // The ladder: the client's hello, the server's flight, the client's answer, the alert.
+  const rungs = conn.locator('.rung');
+  assert.match(await rungs.nth(0).innerText(), /client_hello/);
+  assert.ok(await rungs.nth(0).evaluate((el) => el.classList.contains('from-client')));
+  assert.match(await rungs.nth(1).innerText(), /server_hello/);
+  assert.ok(await rungs.nth(1).evaluate((el) => el.classList.contains('from-server')));
+  assert.match(await rungs.last().innerText(), /alert/i);
+
+  const good = card('ok.pcap').locator('li.item').first();
+  const ok = good.locator('.connection').first();
+  assert.match(await ok.locator('.client-cert.cert-sent').innerText(), /CN=mtlskit client/);
+  assert.equal(await ok.locator('.finding.error').count(), 0);
+  // A server rung selects its record (file offsets) in the tree and the hex view...
+  await ok.locator('.rung.from-server', { hasText: 'server_hello' }).first().locator('button').click();
+  const selected = good.locator('button.field.selected');
+  await selected.waitFor(WAIT);
+  assert.match(await selected.innerText(), /^record 0/);
+  const sel = good.locator('.hx .b.sel');
+  await sel.first().waitFor(WAIT);
+  const first = Number(await sel.first().getAttribute('data-o'));
+  assert.ok(first > 24, 'the record lies after the pcap headers');
+  // ...and a byte of it, though the client direction's span covers it too, selects back into it.
+  await sel.nth(10).click();
+  await good.locator('button.field.selected').waitFor(WAIT);
+  const path = await good.locator('button.field.selected').getAttribute('data-path');
+  assert.match(path, /^0\.1\.0(\.|$)/, `a field of the server's first record (${path})`);
+  await screenshot(page, 'capture');
 });

@@ -52,7 +52,7 @@ pub fn rungs(tls: &Tls) -> Vec<Rung> {
     tls.records.iter().map(|r| rung(r, side)).collect()
 }
 
-fn rung(record: &Record, side: Side) -> Rung {
+pub fn rung(record: &Record, side: Side) -> Rung {
     let content = names::content_type(record.content_type).map_or_else(
         || format!("content type {}", record.content_type),
         str::to_string,

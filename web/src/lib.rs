@@ -11,6 +11,7 @@
 //! re-runs `mtlskit_inspect::inspect_many` over all inputs, so keys are matched to certificates
 //! across cards.
 
+pub mod capture;
 pub mod export;
 pub mod hexview;
 pub mod ladder;

@@ -93,6 +93,12 @@ pub fn summarize(item: &Item, now: Timestamp) -> Summary {
             None,
             None,
         ),
+        ItemBody::Capture(cap) => (
+            "capture".to_string(),
+            crate::capture::headline(cap),
+            None,
+            None,
+        ),
         other => generic(other),
     };
     Summary {

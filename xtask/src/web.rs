@@ -96,6 +96,7 @@ pub fn test() -> anyhow::Result<()> {
         cmd::run(&mut c).with_context(|| format!("wasm-bindgen tests ({test})"))?;
     }
     build(true)?;
+    build_mtlskit()?;
     let mut node = tool("node")?;
     node.current_dir(browser_dir())
         .args(["--test", "--test-concurrency=1", "inspector.test.mjs"]);
@@ -106,10 +107,19 @@ pub fn test() -> anyhow::Result<()> {
 /// The page's benchmark (bench/web.mjs): gzip size of the release build, drop-to-rendered time.
 pub fn bench() -> anyhow::Result<()> {
     build(true)?;
+    build_mtlskit()?;
     let mut node = tool("node")?;
     node.arg(cmd::root().join("bench/web.mjs"));
     browser_env(&mut node);
     cmd::run(&mut node)
+}
+
+/// The debug `mtlskit` binary: the browser tests and the benchmark make their certificates and
+/// captures with it (`pki init`, `probe --save-handshake`); MTLSKIT_BIN points them to it.
+fn build_mtlskit() -> anyhow::Result<()> {
+    let mut c = cmd::new("cargo");
+    c.args(["build", "-p", "mtlskit", "--bin", "mtlskit"]);
+    cmd::run(&mut c).context("building the mtlskit binary for the browser tests")
 }
 
 /// A command with the project's tools first on the PATH: tests/browser/node_modules/.bin (the
@@ -140,6 +150,7 @@ fn browser_env(c: &mut Command) {
             browser_dir().join("webdriver.json"),
         )
         .env("MTLSKIT_DIST", root.join("dist"))
+        .env("MTLSKIT_BIN", root.join("target/debug/mtlskit"))
         .env("MTLSKIT_ARTIFACTS", root.join("target/browser-artifacts"));
 }
 

@@ -1,10 +1,12 @@
 //! One item of a card: its summary line (a button that opens it) and, when open, its facts,
 //! findings (first), links to other cards, the field tree and the hex view.
 
+use mtlskit_inspect::report::ItemBody;
 use mtlskit_inspect::{Report, Timestamp};
 use yew::prelude::*;
 
 use super::browser;
+use super::capture::CaptureView;
 use super::hex::HexView;
 use super::ladder::Ladder;
 use super::shared::{use_dispatch, Shared};
@@ -123,6 +125,11 @@ fn details(props: &DetailsProps) -> Html {
         })
     };
     let mine = links::of_item(&props.links, props.pos);
+    // A capture's connections show their own findings; the item lists the file's.
+    let findings: Vec<&mtlskit_inspect::Finding> = match &item.body {
+        ItemBody::Capture(cap) => crate::capture::file_findings(item, cap),
+        _ => item.findings.iter().collect(),
+    };
     let name = |pos: usize| {
         props.report.items.get(pos).map_or_else(String::new, |i| {
             let s = summary::summarize(i, Timestamp(0));
@@ -138,9 +145,9 @@ fn details(props: &DetailsProps) -> Html {
                 }
                 <span class="encoding">{ format!("found as {}", item.encoding) }</span>
             </div>
-            if !item.findings.is_empty() {
+            if !findings.is_empty() {
                 <ul class="findings" aria-label="Findings">
-                    { for item.findings.iter().map(|f| html! {
+                    { for findings.iter().map(|f| html! {
                         <li class={classes!("finding", f.severity.as_str())}>
                             <span class="severity">{ f.severity.as_str() }</span>
                             <code class="code">{ f.code }</code>
@@ -157,8 +164,11 @@ fn details(props: &DetailsProps) -> Html {
                     { for mine.iter().map(|l| html! { <li>{ link_text(l, props.pos, &name) }</li> }) }
                 </ul>
             }
-            if matches!(item.body, mtlskit_inspect::report::ItemBody::Tls(_)) {
+            if matches!(item.body, ItemBody::Tls(_)) {
                 <Ladder id={props.id} pos={props.pos} report={props.report.clone()} />
+            }
+            if matches!(item.body, ItemBody::Capture(_)) {
+                <CaptureView id={props.id} pos={props.pos} report={props.report.clone()} />
             }
             <dl class="facts">
                 { for facts.iter().map(|(k, v)| html! {

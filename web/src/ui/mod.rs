@@ -7,6 +7,7 @@
 
 pub mod app;
 mod browser;
+mod capture;
 mod card;
 mod hex;
 mod item;

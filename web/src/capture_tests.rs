@@ -1,0 +1,155 @@
+//! Tests of the capture view on real captures: `mtlskit probe --save-handshake` against
+//! `openssl s_server -Verify 1 -tls1_2`, with and without a client certificate.
+
+use mtlskit_inspect::report::ItemBody;
+use mtlskit_inspect::{inspect, Node, Timestamp};
+
+use super::*;
+
+const OK: &[u8] = include_bytes!("../tests/fixtures/mtls_ok.pcap");
+const NO_CERT: &[u8] = include_bytes!("../tests/fixtures/no_client_cert.pcap");
+
+fn capture_item(bytes: &[u8]) -> Item {
+    let report = inspect(
+        "x.pcap",
+        bytes,
+        Some(Timestamp::from_parts(2026, 12, 1, 0, 0, 0)),
+    );
+    let Some(item) = report.items.into_iter().next() else {
+        panic!("no item in the capture");
+    };
+    item
+}
+
+fn capture(item: &Item) -> &Capture {
+    match &item.body {
+        ItemBody::Capture(c) => c,
+        other => panic!("not a capture: {}", other.kind()),
+    }
+}
+
+#[test]
+fn a_missing_client_certificate_is_told_with_the_cas_and_the_alert() {
+    let item = capture_item(NO_CERT);
+    let cap = capture(&item);
+    let conn = &cap.connections[0];
+    let h = header(conn);
+    assert!(h.title.ends_with(" → 127.0.0.1:18443"), "{}", h.title);
+    assert!(h
+        .summary
+        .starts_with("TLS 1.2, TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"));
+    assert_eq!(h.status, CertStatus::Missing);
+    assert!(h.certificate.contains("sent none"), "{}", h.certificate);
+    assert_eq!(h.accepted_cas, vec!["CN=mtlskit CA".to_string()]);
+    let alert = &h.alerts[0];
+    assert_eq!(alert.text, "server: fatal handshake_failure (40)");
+    assert!(alert
+        .meaning
+        .as_deref()
+        .is_some_and(|m| m.contains("no client certificate")));
+    let f = findings(conn);
+    assert_eq!(f[0].code, "client_certificate_missing");
+    // The connection's findings are not repeated as the file's.
+    assert!(file_findings(&item, cap).is_empty());
+    assert!(headline(cap).contains("TLS 1.2"));
+}
+
+#[test]
+fn the_ladder_alternates_the_two_directions() {
+    let item = capture_item(NO_CERT);
+    let cap = capture(&item);
+    let rungs = rungs(&cap.connections[0], 0, &item.tree);
+    let sides: Vec<Side> = rungs.iter().map(|r| r.rung.side).collect();
+    assert_eq!(sides.first(), Some(&Side::Client));
+    assert!(rungs[0].rung.label.contains("client_hello"));
+    assert_eq!(sides.get(1), Some(&Side::Server), "{rungs:#?}");
+    assert!(rungs[1].rung.label.contains("server_hello"));
+    // The server's alert is its last word, after the client's records.
+    let Some(last) = rungs.last() else {
+        panic!("no rungs");
+    };
+    assert_eq!(last.rung.side, Side::Server);
+    assert!(last.rung.label.starts_with("Alert") || last.rung.label.starts_with("alert"));
+    // Every rung's path leads to its record node, whose span is where it lies in the file.
+    for r in &rungs {
+        let Some(node) = Node::at_path(&item.tree, &r.path) else {
+            panic!("no node at {:?}", r.path);
+        };
+        assert!(node.name.starts_with("record"), "{}", node.name);
+        assert!(node.span.offset > 24 && node.span.end() <= NO_CERT.len());
+    }
+    let client = cap.connections[0].client_to_server.records.len();
+    let server = cap.connections[0].server_to_client.records.len();
+    assert_eq!(rungs.len(), client + server);
+}
+
+#[test]
+fn a_sent_certificate_names_its_subject_and_bytes_select_records_of_either_direction() {
+    let item = capture_item(OK);
+    let cap = capture(&item);
+    let conn = &cap.connections[0];
+    let h = header(conn);
+    assert_eq!(h.status, CertStatus::Sent);
+    assert!(
+        h.certificate.contains("CN=mtlskit client"),
+        "{}",
+        h.certificate
+    );
+    assert!(h.alerts.iter().any(|a| a.text.contains("encrypted alert")));
+    assert!(findings(conn)
+        .iter()
+        .all(|f| f.severity != mtlskit_inspect::Severity::Error));
+    // Clicking any byte of a server record selects that record, though the client direction's
+    // node (first in the tree) spans it too.
+    for r in rungs(conn, 0, &item.tree) {
+        let Some(node) = Node::at_path(&item.tree, &r.path) else {
+            panic!("no node at {:?}", r.path);
+        };
+        let path = Node::path_at(&item.tree, node.span.offset);
+        assert_eq!(path.get(..3), Some(r.path.as_slice()), "{}", r.rung.label);
+    }
+}
+
+#[test]
+fn flights_alternate_like_a_tls_1_2_handshake() {
+    let item = capture_item(OK);
+    let cap = capture(&item);
+    let labels: Vec<String> = rungs(&cap.connections[0], 0, &item.tree)
+        .iter()
+        .map(|r| format!("{:?} {}", r.rung.side, r.rung.label))
+        .collect();
+    let at = |text: &str| {
+        labels
+            .iter()
+            .position(|l| l.contains(text))
+            .unwrap_or_else(|| panic!("{text} in {labels:#?}"))
+    };
+    assert!(at("client_hello") < at("server_hello"));
+    assert!(at("server_hello_done") < at("Client handshake: certificate"));
+    assert!(at("certificate_verify") < at("Server change_cipher_spec"));
+    assert!(at("Server change_cipher_spec") < at("Client application_data"));
+}
+
+#[test]
+fn merge_keeps_each_list_in_order() {
+    let a = vec![(1, 'a'), (5, 'b'), (usize::MAX, 'c')];
+    let b = vec![(3, 'x'), (4, 'y'), (9, 'z')];
+    assert_eq!(merge(a, b), vec!['a', 'x', 'y', 'b', 'z', 'c']);
+    assert_eq!(merge::<char>(Vec::new(), Vec::new()), Vec::<char>::new());
+}
+
+#[test]
+fn cut_captures_never_panic() {
+    for cut in (0..NO_CERT.len()).step_by(7) {
+        let report = inspect("x.pcap", &NO_CERT[..cut], None);
+        for item in &report.items {
+            if let ItemBody::Capture(cap) = &item.body {
+                let _ = headline(cap);
+                let _ = file_findings(item, cap);
+                for (i, c) in cap.connections.iter().enumerate() {
+                    let _ = (header(c), findings(c), rungs(c, i, &item.tree));
+                }
+            }
+        }
+    }
+}
