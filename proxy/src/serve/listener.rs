@@ -10,9 +10,9 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use hyper::server::conn::{http1, http2};
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto;
 use socket2::{Domain, Socket, Type};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -30,28 +30,36 @@ use super::verifier::REJECTION;
 pub struct Shared {
     pub tls: Arc<rustls::ServerConfig>,
     pub routes: Arc<Routes>,
-    pub http: auto::Builder<TokioExecutor>,
+    pub http: Http,
     pub handshake_timeout: Duration,
     pub limit: Arc<Semaphore>,
     /// Handshake failures so far, per reason code.
     pub failures: Mutex<HashMap<&'static str, u64>>,
 }
 
-/// The hyper server settings: header timeout and size limit on HTTP/1.1, header list limit on h2.
-pub fn http_builder(
-    header_timeout: Duration,
-    max_header_size: usize,
-) -> auto::Builder<TokioExecutor> {
-    let mut b = auto::Builder::new(TokioExecutor::new());
-    b.http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(header_timeout)
-        .max_buf_size(max_header_size)
-        .keep_alive(true);
-    b.http2()
-        .timer(TokioTimer::new())
-        .max_header_list_size(u32::try_from(max_header_size).unwrap_or(u32::MAX));
-    b
+/// The hyper server settings, built once: HTTP/1.1 with a header read timeout (which also
+/// closes a connection that sends no request, or no next request, in time) and a head size
+/// limit; h2 with a header list limit.
+#[derive(Clone, Debug)]
+pub struct Http {
+    pub http1: http1::Builder,
+    pub http2: http2::Builder<TokioExecutor>,
+}
+
+impl Http {
+    pub fn new(header_timeout: Duration, max_header_size: usize) -> Http {
+        let mut http1 = http1::Builder::new();
+        http1
+            .timer(TokioTimer::new())
+            .header_read_timeout(header_timeout)
+            .max_buf_size(max_header_size)
+            .keep_alive(true);
+        let mut http2 = http2::Builder::new(TokioExecutor::new());
+        http2
+            .timer(TokioTimer::new())
+            .max_header_list_size(u32::try_from(max_header_size).unwrap_or(u32::MAX));
+        Http { http1, http2 }
+    }
 }
 
 /// Binds one address.
@@ -174,11 +182,21 @@ async fn connection(
     };
     let routes = shared.routes.clone();
     let service = service_fn(move |req| super::handler::handle(req, info.clone(), routes.clone()));
-    if let Err(e) = shared
-        .http
-        .serve_connection(TokioIo::new(stream), service)
-        .await
-    {
+    // h2 only when ALPN chose it (RFC 9113 3.2: h2 over TLS is negotiated by ALPN), so no
+    // bytes are read to sniff the protocol, and the HTTP/1.1 header timer starts at once.
+    let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
+    let io = TokioIo::new(stream);
+    let ended = if h2 {
+        shared.http.http2.serve_connection(io, service).await
+    } else {
+        shared
+            .http
+            .http1
+            .serve_connection(io, service)
+            .with_upgrades()
+            .await
+    };
+    if let Err(e) = ended {
         tracing::debug!(target: "mtlskit::connection", client = %peer, "connection ended: {e}");
     }
 }

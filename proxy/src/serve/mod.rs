@@ -61,7 +61,7 @@ pub async fn serve(config: &Config) -> Result<(), ServeError> {
     let shared = Arc::new(listener::Shared {
         tls,
         routes,
-        http: listener::http_builder(s.header_timeout.0, s.max_header_size),
+        http: listener::Http::new(s.header_timeout.0, s.max_header_size),
         handshake_timeout: s.handshake_timeout.0,
         limit: Arc::new(Semaphore::new(s.max_connections)),
         failures: Mutex::new(HashMap::new()),
