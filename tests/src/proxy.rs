@@ -507,3 +507,76 @@ impl Capture {
         }
     }
 }
+
+const BULK: &str = r#"
+import json, sys
+from http.server import ThreadingHTTPServer, BaseHTTPRequestHandler
+ZEROS = bytes(1 << 20)
+class H(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_PUT(self):
+        total = 0
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            while True:
+                size = int(self.rfile.readline().split(b";")[0], 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    break
+                left = size
+                while left > 0:
+                    chunk = self.rfile.read(min(left, 1 << 16))
+                    if not chunk: return
+                    total += len(chunk); left -= len(chunk)
+                self.rfile.readline()
+        else:
+            left = int(self.headers.get("Content-Length") or 0)
+            while left > 0:
+                chunk = self.rfile.read(min(left, 1 << 16))
+                if not chunk: return
+                total += len(chunk); left -= len(chunk)
+        out = json.dumps({"body_len": total}).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(out)))
+        self.end_headers()
+        self.wfile.write(out)
+    do_POST = do_PUT
+    def do_GET(self):
+        n = int(self.path.rsplit("/", 1)[-1])
+        self.send_response(200)
+        self.send_header("Content-Length", str(n))
+        self.end_headers()
+        while n > 0:
+            k = min(n, len(ZEROS))
+            self.wfile.write(ZEROS[:k] if k < len(ZEROS) else ZEROS)
+            n -= k
+    def log_message(self, *a): pass
+ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+"#;
+
+/// A plain HTTP upstream for large bodies: `PUT`/`POST` counts the body (chunked or not) and
+/// answers `{"body_len": N}`; `GET /.../N` sends N zero bytes with a Content-Length.
+pub fn bulk_upstream(dir: &Path) -> Daemon {
+    std::fs::write(dir.join("bulk.py"), BULK).expect("write bulk.py");
+    let port = free_port();
+    let mut child = Command::new("python3")
+        .current_dir(dir)
+        .args(["bulk.py", &port.to_string()])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start python3");
+    wait_port(port, &mut child, "bulk upstream");
+    Daemon { child, port }
+}
+
+/// Peak resident memory of a process in KiB (`VmHWM` in /proc/PID/status).
+pub fn peak_rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .expect("read /proc/PID/status")
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM in /proc/PID/status")
+}
