@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { serve, browser, files, drop, screenshot, fixtures } from './lib.mjs';
-import { pki, captures, tempDir } from './scenario.mjs';
+import { pki, captures, foreignClient, tempDir } from './scenario.mjs';
 
 const WAIT = { timeout: 15_000 };
 let server, chrome, page, requests, consoleErrors;
@@ -327,4 +327,48 @@ test('captures: a refused handshake is explained, both sides laddered, bytes sel
   const path = await good.locator('button.field.selected').getAttribute('data-path');
   assert.match(path, /^0\.1\.0(\.|$)/, `a field of the server's first record (${path})`);
   await screenshot(page, 'capture');
+});
+
+test('verdict: the diagnosis engine accepts, rejects an untrusted or expired client, checks servers', async () => {
+  const mine = await pki(await tempDir());
+  const other = await foreignClient(await tempDir());
+  const panel = page.locator('section.verdict .diagnosis');
+  const codes = () => panel.locator('.finding .code').allInnerTexts();
+  // The CA, a client certificate it issued and its key: accepted, with the chain built.
+  await drop(page, await files(join(mine, 'ca.pem'), join(mine, 'client.pem'), join(mine, 'client.key')));
+  await page.locator('section.verdict .diagnosis[data-verdict="accepted"]').waitFor(WAIT);
+  assert.deepEqual(await panel.locator('.chain .subject').allInnerTexts(), ['CN=mtlskit client', 'CN=mtlskit CA']);
+  assert.match(await panel.locator('.verdict-line').innerText(),
+    /client\.pem #0 \(mtlskit client\) checked as a client certificate against 1 trusted CA at .*, with the private key client\.key/);
+  assert.deepEqual(await codes(), []);
+  // At a moment in 2200 it has expired.
+  await page.locator('#moment').fill('2200-01-01T00:00:00');
+  await page.locator('#moment').dispatchEvent('change');
+  await page.locator('section.verdict .diagnosis[data-verdict="rejected"]').waitFor(WAIT);
+  assert.ok((await codes()).includes('expired'), await codes());
+  await screenshot(page, 'verdict-expired');
+  await page.getByRole('button', { name: 'Use now' }).click();
+  await page.locator('section.verdict .diagnosis[data-verdict="accepted"]').waitFor(WAIT);
+
+  // A client certificate of another CA: untrusted.
+  await page.getByRole('button', { name: 'Clear all' }).click();
+  await drop(page, await files(join(mine, 'ca.pem'), join(other, 'client.pem')));
+  await page.locator('section.verdict .diagnosis[data-verdict="rejected"]').waitFor(WAIT);
+  assert.ok((await codes()).includes('untrusted_issuer'), await codes());
+  assert.match(await panel.locator('.finding.error .message').first().innerText(), /Other CA|not issued|trust/i);
+  await screenshot(page, 'verdict-untrusted');
+
+  // The server certificate, as a server, for its name and for another one.
+  await page.getByRole('button', { name: 'Clear all' }).click();
+  await drop(page, await files(join(mine, 'ca.pem'), join(mine, 'server.pem')));
+  await panel.locator('.verdict-line').waitFor(WAIT);
+  await panel.getByRole('button', { name: 'server' }).click();
+  await page.locator('#verdict-host').fill('localhost');
+  await page.locator('#verdict-host').dispatchEvent('change');
+  await page.locator('section.verdict .diagnosis[data-verdict="accepted"]').waitFor(WAIT);
+  assert.match(await panel.locator('.verdict-line').innerText(), /as a server certificate for localhost/);
+  await page.locator('#verdict-host').fill('api.example');
+  await page.locator('#verdict-host').dispatchEvent('change');
+  await page.locator('section.verdict .diagnosis[data-verdict="rejected"]').waitFor(WAIT);
+  assert.ok((await codes()).includes('hostname_mismatch'), await codes());
 });

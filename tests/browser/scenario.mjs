@@ -4,7 +4,7 @@
 // client certificate and one without.
 import { execFile, spawn } from 'node:child_process';
 import { createServer, connect } from 'node:net';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,6 +72,25 @@ export async function captures(dir) {
     if (!existsSync(join(dir, f))) throw new Error(`mtlskit probe wrote no ${f}`);
   }
   return { ok: join(dir, 'ok.pcap'), nocert: join(dir, 'nocert.pcap') };
+}
+
+/**
+ * A client certificate from a CA of another name ("CN=Other CA"), made with openssl in `dir`:
+ * ca.pem, client.pem (clientAuth), client.key. Resolves to `dir`.
+ */
+export async function foreignClient(dir) {
+  const o = { cwd: dir };
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+  await run('openssl', ['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem',
+    '-subj', '/CN=Other CA', '-days', '3650', '-addext', 'basicConstraints=critical,CA:TRUE',
+    '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], o);
+  await run('openssl', ['req', '-new', ...ec, '-keyout', 'client.key', '-out', 'client.csr',
+    '-subj', '/CN=other client'], o);
+  await writeFile(join(dir, 'client.ext'), 'basicConstraints=critical,CA:FALSE\n'
+    + 'keyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n');
+  await run('openssl', ['x509', '-req', '-in', 'client.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key',
+    '-days', '365', '-extfile', 'client.ext', '-out', 'client.pem'], o);
+  return dir;
 }
 
 /** A fresh temporary directory. */

@@ -22,3 +22,4 @@ pub mod state;
 pub mod summary;
 #[cfg(target_arch = "wasm32")]
 pub mod ui;
+pub mod verdict;

@@ -8,10 +8,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
+use mtlskit_inspect::diagnose::Role;
 use mtlskit_inspect::{inspect_many, Input, Node, Report, Timestamp};
 
 use crate::hexview;
 use crate::moment::Moment;
+use crate::verdict::{self, Choice, Outcome};
 
 /// An input: one dropped or picked file, or one pasted block.
 #[derive(Clone, Debug)]
@@ -65,6 +67,11 @@ pub struct State {
     pub hex_row: BTreeMap<ItemKey, usize>,
     /// A short message for the status line ("Copied the JSON report").
     pub notice: Option<String>,
+    /// The verdict panel's choices (role, host name, certificate to check).
+    pub verdict: verdict::Options,
+    /// The items given to the diagnosis engine, and its answer at the moment.
+    pub choice: Rc<Choice>,
+    pub outcome: Rc<Outcome>,
 }
 
 #[derive(Clone, Debug)]
@@ -91,6 +98,12 @@ pub enum Action {
     /// Show the hex page that starts at this row.
     HexRow(ItemKey, usize),
     Notice(Option<String>),
+    /// Check the certificate as a client (mTLS) or as a server certificate.
+    SetRole(Role),
+    /// The host name a server certificate is checked for.
+    SetHost(String),
+    /// The certificate the verdict panel checks, by source name and index.
+    ChooseLeaf(Option<(String, usize)>),
 }
 
 impl State {
@@ -106,6 +119,9 @@ impl State {
             selected: BTreeMap::new(),
             hex_row: BTreeMap::new(),
             notice: None,
+            verdict: verdict::Options::default(),
+            choice: Rc::new(Choice::default()),
+            outcome: Rc::new(Outcome::NoLeaf),
         }
     }
 
@@ -165,6 +181,18 @@ impl State {
                 next.hex_row.insert(key, row);
             }
             Action::Notice(notice) => next.notice = notice,
+            Action::SetRole(role) => {
+                next.verdict.role = role;
+                next.diagnose();
+            }
+            Action::SetHost(host) => {
+                next.verdict.host = host;
+                next.diagnose();
+            }
+            Action::ChooseLeaf(leaf) => {
+                next.verdict.leaf = leaf;
+                next.diagnose();
+            }
         }
         next
     }
@@ -252,6 +280,7 @@ impl State {
             .flat_map(|c| c.items.iter().map(move |&pos| (c.id, pos)))
             .filter_map(|(id, pos)| Some(((id, self.report.items.get(pos)?.index), pos)))
             .collect();
+        self.diagnose();
         let report = Rc::clone(&self.report);
         self.open.retain(|k| items.contains_key(k));
         self.hex_row.retain(|k, _| items.contains_key(k));
@@ -261,6 +290,19 @@ impl State {
                 .and_then(|&pos| report.items.get(pos))
                 .is_some_and(|item| Node::at_path(&item.tree, path).is_some())
         });
+    }
+
+    /// Re-runs the diagnosis engine on the report with the panel's choices, at the moment.
+    fn diagnose(&mut self) {
+        let choice = verdict::choose(&self.report, &self.verdict);
+        let outcome = verdict::run(
+            &self.report,
+            &choice,
+            &self.verdict,
+            self.moment.timestamp(),
+        );
+        self.choice = Rc::new(choice);
+        self.outcome = Rc::new(outcome);
     }
 
     /// Opens every item of the new inputs that have only a few.

@@ -85,7 +85,9 @@ pub fn app() -> Html {
                 }
             </p>
             if items > 0 {
-                <Verdict report={report.clone()} links={all_links.clone()} />
+                <Verdict report={report.clone()} links={all_links.clone()}
+                    choice={Shared(Rc::clone(&state.choice))} outcome={Shared(Rc::clone(&state.outcome))}
+                    options={state.verdict.clone()} now={now} />
             }
             <main class="cards">
                 { for state.cards.iter().map(|card| html! {

@@ -1,0 +1,153 @@
+//! Tests of the verdict panel: which dropped items the engine gets, and its verdict through the
+//! reducer (role, host name, chosen certificate, moment). The PKI is `mtlskit pki init`'s; the
+//! other CA and its client were made with openssl.
+
+use mtlskit_inspect::diagnose::{Role, Verdict};
+use mtlskit_inspect::Timestamp;
+
+use super::{Choice, Outcome};
+use crate::moment::Moment;
+use crate::state::{Action, State};
+
+const CA: &[u8] = include_bytes!("../tests/fixtures/pki/ca.pem");
+const CLIENT: &[u8] = include_bytes!("../tests/fixtures/pki/client.pem");
+const KEY: &[u8] = include_bytes!("../tests/fixtures/pki/client.key");
+const SERVER: &[u8] = include_bytes!("../tests/fixtures/pki/server.pem");
+const OTHER_CA: &[u8] = include_bytes!("../tests/fixtures/other/ca.pem");
+const OTHER_CLIENT: &[u8] = include_bytes!("../tests/fixtures/other/client.pem");
+
+/// Inside every fixture's validity.
+const NOW: Timestamp = Timestamp(1_800_000_000);
+
+fn add(state: &State, files: &[(&str, &[u8])]) -> State {
+    state.apply(Action::Add {
+        files: files
+            .iter()
+            .map(|(n, b)| (n.to_string(), b.to_vec()))
+            .collect(),
+        now: NOW,
+    })
+}
+
+fn names(s: &State, positions: &[usize]) -> Vec<String> {
+    positions
+        .iter()
+        .filter_map(|&p| s.report.items.get(p))
+        .map(|i| i.source.clone())
+        .collect()
+}
+
+/// The verdict and the finding codes, or a description of why there is none.
+fn verdict(s: &State) -> Result<(Verdict, Vec<&'static str>), String> {
+    match &*s.outcome {
+        Outcome::Done(d) => Ok((d.verdict, d.findings.iter().map(|f| f.code).collect())),
+        Outcome::NoLeaf => Err("no leaf".to_string()),
+        Outcome::Failed(e) => Err(e.clone()),
+    }
+}
+
+#[test]
+fn the_ca_is_the_anchor_the_client_the_leaf_and_its_key_goes_with_it() {
+    let s = add(
+        &State::new(NOW),
+        &[
+            ("client.key", KEY),
+            ("ca.pem", CA),
+            ("server.pem", SERVER),
+            ("client.pem", CLIENT),
+        ],
+    );
+    let c: &Choice = &s.choice;
+    assert_eq!(names(&s, &c.anchors), ["ca.pem"]);
+    assert_eq!(names(&s, &c.candidates), ["server.pem", "client.pem"]);
+    // The certificate whose key was dropped is checked first.
+    assert_eq!(
+        names(&s, &c.leaf.into_iter().collect::<Vec<_>>()),
+        ["client.pem"]
+    );
+    assert_eq!(
+        names(&s, &c.key.into_iter().collect::<Vec<_>>()),
+        ["client.key"]
+    );
+    assert!(c.intermediates.is_empty());
+    assert_eq!(verdict(&s), Ok((Verdict::Accepted, Vec::new())));
+}
+
+#[test]
+fn a_client_of_another_ca_is_rejected_as_untrusted() {
+    let s = add(
+        &State::new(NOW),
+        &[("ca.pem", CA), ("other.pem", OTHER_CLIENT)],
+    );
+    let (v, codes) = verdict(&s).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(v, Verdict::Rejected);
+    assert!(codes.contains(&"untrusted_issuer"), "{codes:?}");
+    // Dropping its CA too makes it trusted: every self-issued CA is an anchor.
+    let s = add(&s, &[("other-ca.pem", OTHER_CA)]);
+    assert_eq!(s.choice.anchors.len(), 2);
+    assert_eq!(verdict(&s).map(|v| v.0), Ok(Verdict::Accepted));
+}
+
+#[test]
+fn the_moment_decides_expiry() {
+    let s = add(&State::new(NOW), &[("ca.pem", CA), ("client.pem", CLIENT)]);
+    assert_eq!(verdict(&s).map(|v| v.0), Ok(Verdict::Accepted));
+    let later = Timestamp::from_parts(2200, 1, 1, 0, 0, 0);
+    let s = s.apply(Action::SetMoment(Moment::At(later)));
+    let (v, codes) = verdict(&s).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(v, Verdict::Rejected);
+    assert!(codes.contains(&"expired"), "{codes:?}");
+}
+
+#[test]
+fn role_host_and_the_chosen_certificate() {
+    let s = add(
+        &State::new(NOW),
+        &[
+            ("ca.pem", CA),
+            ("client.pem", CLIENT),
+            ("server.pem", SERVER),
+        ],
+    );
+    // A client certificate used as a server's lacks serverAuth.
+    let s = s.apply(Action::SetRole(Role::Server));
+    let (_, codes) = verdict(&s).unwrap_or_else(|e| panic!("{e}"));
+    assert!(codes.contains(&"missing_server_auth_eku"), "{codes:?}");
+    // The server certificate, for its own name and for another.
+    let s = s.apply(Action::ChooseLeaf(Some(("server.pem".to_string(), 0))));
+    let s = s.apply(Action::SetHost("localhost".to_string()));
+    assert_eq!(verdict(&s), Ok((Verdict::Accepted, Vec::new())));
+    let s = s.apply(Action::SetHost("api.example".to_string()));
+    let (v, codes) = verdict(&s).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(v, Verdict::Rejected);
+    assert!(codes.contains(&"hostname_mismatch"), "{codes:?}");
+    // A choice that is gone falls back to the first certificate.
+    let gone = s.apply(Action::ChooseLeaf(Some(("nothing.pem".to_string(), 3))));
+    assert_eq!(
+        names(&gone, &gone.choice.leaf.into_iter().collect::<Vec<_>>()),
+        ["client.pem"]
+    );
+}
+
+#[test]
+fn without_a_leaf_there_is_nothing_to_check() {
+    let s = add(&State::new(NOW), &[("ca.pem", CA), ("client.key", KEY)]);
+    assert_eq!(verdict(&s), Err("no leaf".to_string()));
+    assert_eq!(s.choice.key, None);
+    let s = s.apply(Action::Clear);
+    assert!(matches!(*s.outcome, Outcome::NoLeaf));
+}
+
+#[test]
+fn a_key_of_another_certificate_is_reported() {
+    // The only key dropped is not the leaf's: the engine says so.
+    let s = add(
+        &State::new(NOW),
+        &[("ca.pem", CA), ("server.pem", SERVER), ("client.key", KEY)],
+    );
+    let s = s.apply(Action::ChooseLeaf(Some(("server.pem".to_string(), 0))));
+    let s = s.apply(Action::SetRole(Role::Server));
+    let (v, codes) = verdict(&s).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(v, Verdict::Rejected);
+    assert!(codes.contains(&"key_mismatch"), "{codes:?}");
+}
