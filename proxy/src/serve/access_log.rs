@@ -103,6 +103,9 @@ pub struct ConnInfo {
     pub resumed: bool,
     pub ja4: Option<String>,
     pub identity: Identity,
+    /// The connection's place under `max_connections`: held while anything of the connection
+    /// lives (requests in flight, an upgraded tunnel), released with the last reference.
+    pub slot: tokio::sync::OwnedSemaphorePermit,
 }
 
 /// One request in flight.

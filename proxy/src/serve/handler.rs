@@ -1,6 +1,11 @@
 //! One proxied request: route by path prefix, strip hop-by-hop and client-supplied identity
 //! headers, add the verified identity and X-Forwarded-*, send upstream, stream the answer back.
 //! Bodies are passed through as streams in both directions, never collected.
+//!
+//! An HTTP/1.1 Upgrade request (WebSocket) keeps its `Upgrade` and `Connection: upgrade`, goes
+//! to the upstream over HTTP/1.1, and when the upstream answers 101 both connections are taken
+//! over from hyper (`hyper::upgrade::on` on each side) and bytes are copied both ways until
+//! either side closes.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -11,6 +16,8 @@ use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::{Request, Response, StatusCode, Version};
 use http_body_util::{Either, Full};
 use hyper::body::Incoming;
+use hyper::upgrade::OnUpgrade;
+use hyper_util::rt::TokioIo;
 
 use super::access_log::{self, ConnInfo, LoggedBody};
 use super::upstream::{classify, Routes};
@@ -71,9 +78,47 @@ fn plain(status: StatusCode, record: access_log::Request) -> Response<ProxyBody>
     r
 }
 
+/// The `Upgrade` value of an HTTP/1.1 request that asks to switch protocols.
+fn upgrade_of(req: &Request<Incoming>) -> Option<HeaderValue> {
+    if req.version() != Version::HTTP_11 {
+        return None;
+    }
+    let asks = req
+        .headers()
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| t.trim().eq_ignore_ascii_case("upgrade"));
+    asks.then(|| req.headers().get(header::UPGRADE).cloned())
+        .flatten()
+}
+
+/// Copies bytes both ways between the upgraded client and upstream connections.
+async fn tunnel(client: OnUpgrade, upstream: OnUpgrade, conn: Arc<ConnInfo>) {
+    let (client, upstream) = tokio::join!(client, upstream);
+    let (Ok(client), Ok(upstream)) = (client, upstream) else {
+        tracing::debug!(target: "mtlskit::upgrade", client = %conn.peer, "upgrade did not complete");
+        return;
+    };
+    let (mut c, mut u) = (TokioIo::new(client), TokioIo::new(upstream));
+    match tokio::io::copy_bidirectional(&mut c, &mut u).await {
+        Ok((up, down)) => tracing::debug!(
+            target: "mtlskit::upgrade",
+            client = %conn.peer,
+            "upgraded connection closed: {up} bytes up, {down} down"
+        ),
+        Err(e) => tracing::debug!(
+            target: "mtlskit::upgrade",
+            client = %conn.peer,
+            "upgraded connection ended: {e}"
+        ),
+    }
+}
+
 /// Proxies one request.
 pub async fn handle(
-    req: Request<Incoming>,
+    mut req: Request<Incoming>,
     conn: Arc<ConnInfo>,
     routes: Arc<Routes>,
 ) -> Result<Response<ProxyBody>, Infallible> {
@@ -90,6 +135,7 @@ pub async fn handle(
     };
     record.upstream = Some(Arc::from(up.name.as_str()));
 
+    let upgrade = upgrade_of(&req).map(|proto| (proto, hyper::upgrade::on(&mut req)));
     let (mut parts, body) = req.into_parts();
     let host = parts.headers.get(header::HOST).cloned().or_else(|| {
         parts
@@ -99,6 +145,12 @@ pub async fn handle(
     });
     strip_hop_by_hop(&mut parts.headers);
     parts.headers.remove(header::HOST);
+    if let Some((proto, _)) = &upgrade {
+        parts.headers.insert(header::UPGRADE, proto.clone());
+        parts
+            .headers
+            .insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+    }
     conn.identity.apply(&mut parts.headers);
     let ip = conn.peer.ip().to_string();
     let xff = match parts
@@ -145,11 +197,31 @@ pub async fn handle(
     // The upstream connection's own protocol (ALPN) decides; HTTP/1.1 is the neutral ask.
     parts.version = Version::HTTP_11;
 
-    let sent = up.client.request(Request::from_parts(parts, body));
+    let client = if upgrade.is_some() {
+        &up.upgrade_client
+    } else {
+        &up.client
+    };
+    let sent = client.request(Request::from_parts(parts, body));
     match tokio::time::timeout(up.read_timeout, sent).await {
-        Ok(Ok(resp)) => {
+        Ok(Ok(mut resp)) => {
+            let switched = match upgrade {
+                Some((_, client_side)) if resp.status() == StatusCode::SWITCHING_PROTOCOLS => {
+                    let upstream_side = hyper::upgrade::on(&mut resp);
+                    tokio::spawn(tunnel(client_side, upstream_side, conn.clone()));
+                    true
+                }
+                _ => false,
+            };
             let (mut parts, body) = resp.into_parts();
+            let proto = parts.headers.get(header::UPGRADE).cloned();
             strip_hop_by_hop(&mut parts.headers);
+            if let (true, Some(proto)) = (switched, proto) {
+                parts.headers.insert(header::UPGRADE, proto);
+                parts
+                    .headers
+                    .insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+            }
             record.status = parts.status.as_u16();
             Ok(Response::from_parts(
                 parts,

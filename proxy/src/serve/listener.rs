@@ -135,7 +135,7 @@ async fn connection(
     tcp: TcpStream,
     peer: SocketAddr,
     shared: Arc<Shared>,
-    _permit: OwnedSemaphorePermit,
+    slot: OwnedSemaphorePermit,
 ) {
     let accept = TlsAcceptor::from(shared.tls.clone()).accept(Recorder::new(tcp));
     let handshake = REJECTION.scope(RefCell::new(None), async {
@@ -178,6 +178,7 @@ async fn connection(
             resumed: matches!(tls.handshake_kind(), Some(rustls::HandshakeKind::Resumed)),
             ja4: hello.and_then(|h| h.ja4),
             identity: Identity::new(tls.peer_certificates()),
+            slot,
         })
     };
     let routes = shared.routes.clone();

@@ -32,6 +32,8 @@ pub struct Upstream {
     /// A path the upstream URL puts in front (without a trailing '/').
     pub base_path: String,
     pub client: Client<HttpsConnector<HttpConnector>, Incoming>,
+    /// For Upgrade (WebSocket) requests: HTTP/1.1 only, since h2 has no Upgrade; its own pool.
+    pub upgrade_client: Client<HttpsConnector<HttpConnector>, Incoming>,
     pub read_timeout: Duration,
     /// What the log names the upstream by.
     pub name: String,
@@ -141,25 +143,41 @@ impl Upstream {
         http.enforce_http(false);
         http.set_nodelay(true);
         http.set_connect_timeout(Some(l.connect_timeout.0));
-        let https = HttpsConnectorBuilder::new()
-            .with_tls_config(tls_config(config, l)?)
-            .https_or_http()
-            .with_server_name_resolver(FixedServerNameResolver::new(name))
-            .enable_http1()
-            .enable_http2()
-            .wrap_connector(http);
+        let tls = tls_config(config, l)?;
         let client = Client::builder(TokioExecutor::new())
             .pool_timer(TokioTimer::new())
             .timer(TokioTimer::new())
             .pool_max_idle_per_host(l.keepalive)
             .pool_idle_timeout(Duration::from_secs(60))
-            .build(https);
+            .build(
+                HttpsConnectorBuilder::new()
+                    .with_tls_config(tls.clone())
+                    .https_or_http()
+                    .with_server_name_resolver(FixedServerNameResolver::new(name.clone()))
+                    .enable_http1()
+                    .enable_http2()
+                    .wrap_connector(http.clone()),
+            );
+        // Upgraded connections leave the pool, so there is nothing to keep idle.
+        let upgrade_client = Client::builder(TokioExecutor::new())
+            .pool_timer(TokioTimer::new())
+            .timer(TokioTimer::new())
+            .pool_max_idle_per_host(0)
+            .build(
+                HttpsConnectorBuilder::new()
+                    .with_tls_config(tls)
+                    .https_or_http()
+                    .with_server_name_resolver(FixedServerNameResolver::new(name))
+                    .enable_http1()
+                    .wrap_connector(http),
+            );
         Ok(Upstream {
             prefix: l.path.clone(),
             scheme,
             authority,
             base_path: uri.path().trim_end_matches('/').to_string(),
             client,
+            upgrade_client,
             read_timeout: l.read_timeout.0,
             name: l.upstream.clone(),
             server_name,
