@@ -250,6 +250,9 @@ fn ca_conf(dir: &Path, ca: &str) -> PathBuf {
              extendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n\
              [client]\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n\
              extendedKeyUsage=clientAuth\n\
+             [spiffe]\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n\
+             extendedKeyUsage=clientAuth\n\
+             subjectAltName=URI:spiffe://example.org/ns/web,DNS:web.example.org\n\
              [intermediate]\nbasicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n",
             index = index.display(),
             db = db.display(),
@@ -260,7 +263,7 @@ fn ca_conf(dir: &Path, ca: &str) -> PathBuf {
 }
 
 /// Issues `NAME.pem`/`NAME.key` (CN = `cn`) from CA `ca` (files `ca.pem`, `ca.key`) with
-/// extensions `ext` (server, client, intermediate), valid from `start` to `end`
+/// extensions `ext` (server, client, spiffe: a client with a URI and a DNS SAN, intermediate), valid from `start` to `end`
 /// (`YYYYMMDDHHMMSSZ`).
 pub fn issue(dir: &Path, ca: &str, name: &str, cn: &str, ext: &str, start: &str, end: &str) {
     let conf = ca_conf(dir, ca);

@@ -6,7 +6,7 @@
 use std::process::Command;
 
 use mtlskit_tests::make_pki;
-use mtlskit_tests::proxy::{curl_as, echo_upstream, start_proxy};
+use mtlskit_tests::proxy::{curl_as, date, echo_upstream, issue, start_proxy};
 
 fn seen(run: &mtlskit_tests::Run) -> serde_json::Value {
     assert_eq!(run.code, 0, "curl failed: {}", run.stderr);
@@ -185,4 +185,48 @@ print(json.dumps({{"status": resp.status, "body": json.loads(content)}}))
     assert_eq!(v["body"]["path"], "/test_url");
     assert_eq!(v["body"]["headers"]["x-ssl-client-s-dn"], "CN=client");
     assert_eq!(v["body"]["headers"]["content-type"], "application/json");
+}
+
+#[test]
+fn envoy_forwarded_client_cert_when_asked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    make_pki(dir);
+    issue(
+        dir,
+        "ca",
+        "web",
+        "web \"frontend\"",
+        "spiffe",
+        &date(-1),
+        &date(10),
+    );
+    let up = echo_upstream(dir, None);
+    let proxy = start_proxy(
+        dir,
+        &format!("http://127.0.0.1:{}", up.port),
+        "forward_client_cert = true",
+        "",
+    );
+    let body = seen(&curl_as(
+        dir,
+        Some("web"),
+        &[
+            "-H",
+            "X-Forwarded-Client-Cert: Hash=00;Subject=\"CN=admin\"",
+        ],
+        &proxy.url("/"),
+    ));
+    let h = &body["headers"];
+    let xfcc = h["x-forwarded-client-cert"].as_str().unwrap();
+    let fp = h["x-ssl-client-fingerprint"].as_str().unwrap();
+    let pem = h["x-ssl-client-cert"].as_str().unwrap();
+    assert_eq!(
+        xfcc,
+        format!(
+            "Hash={fp};Cert=\"{pem}\";Subject=\"CN=web \\\\\\\"frontend\\\\\\\"\";\
+             URI=spiffe://example.org/ns/web;DNS=web.example.org"
+        )
+    );
+    assert_eq!(h["x-ssl-client-s-dn"], "CN=web \\\"frontend\\\"");
 }

@@ -112,6 +112,9 @@ pub struct Server {
     pub max_header_size: usize,
     #[serde(default = "default_max_connections")]
     pub max_connections: usize,
+    /// Also send Envoy's `X-Forwarded-Client-Cert` upstream.
+    #[serde(default)]
+    pub forward_client_cert: bool,
 }
 
 /// Where logs go.

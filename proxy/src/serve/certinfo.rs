@@ -1,6 +1,6 @@
 //! The few facts about a peer certificate the proxy needs on its hot path and in its logs:
 //! subject and issuer (what nginx's `$ssl_client_s_dn` gives), serial, validity, extended key
-//! usage, CA flag and SHA-256. Decoded once per connection, never per request.
+//! usage, CA flag, SHA-256 and SANs. Decoded once per connection, never per request.
 //!
 //! Every text is the inspect crate's, so the proxy's headers and logs read exactly like
 //! `mtlskit inspect` and openssl: DNs from [`name::rfc4514`], the serial from
@@ -32,6 +32,8 @@ pub struct CertInfo {
     pub extended_key_usage: Vec<String>,
     pub is_ca: bool,
     pub sha256: String,
+    /// Subject alternative names as the report has them (`DNS:x`, `URI:x`, `IP:x`, ...).
+    pub san: Vec<String>,
 }
 
 /// Decodes the facts above; `None` when the bytes are not a certificate.
@@ -40,8 +42,16 @@ pub fn read(der: &[u8]) -> Option<CertInfo> {
     let tbs = &cert.tbs_certificate;
     let mut extended_key_usage = Vec::new();
     let mut is_ca = false;
+    let mut san = Vec::new();
     for ext in tbs.extensions() {
         match ext.parsed_extension() {
+            ParsedExtension::SubjectAlternativeName(names) => {
+                san = names
+                    .general_names
+                    .iter()
+                    .map(extension::general_name)
+                    .collect();
+            }
             ParsedExtension::ExtendedKeyUsage(_) => {
                 extended_key_usage = extension::eku_names(ext);
             }
@@ -58,6 +68,7 @@ pub fn read(der: &[u8]) -> Option<CertInfo> {
         extended_key_usage,
         is_ca,
         sha256: der::hex(&Sha256::digest(cert.as_raw())),
+        san,
     })
 }
 

@@ -1,5 +1,9 @@
 //! The client's identity as forwarded upstream (design.md, "Identity forwarded upstream").
 //!
+//! Envoy's `X-Forwarded-Client-Cert` is added when `forward_client_cert` is on:
+//! `Hash=<sha256>;Cert="<URL-escaped PEM>";Subject="<DN>"` then `URI=` and `DNS=` for each
+//! such SAN, as Envoy writes it for a client certificate.
+//!
 //! Built once per connection after the handshake; each request then only removes whatever the
 //! client sent under these names and inserts the prepared values (cheap `HeaderValue` clones).
 
@@ -30,7 +34,7 @@ pub struct Identity {
 
 impl Identity {
     /// The identity of a connection whose client presented `chain` (already verified) or none.
-    pub fn new(chain: Option<&[CertificateDer<'static>]>) -> Identity {
+    pub fn new(chain: Option<&[CertificateDer<'static>]>, xfcc: bool) -> Identity {
         let leaf = chain.and_then(|c| c.first());
         let info = leaf.and_then(|c| certinfo::read(c.as_ref()));
         let verify = if info.is_some() { "SUCCESS" } else { "NONE" };
@@ -50,6 +54,11 @@ impl Identity {
                         .unwrap_or(HeaderValue::from_static(""))
                 });
                 headers.push((name, v));
+            }
+            if xfcc {
+                if let Ok(v) = HeaderValue::from_str(&envoy_xfcc(info, &pem)) {
+                    headers.push((XFCC, v));
+                }
             }
         }
         Identity {
@@ -71,6 +80,45 @@ impl Identity {
 
     pub fn subject(&self) -> Option<&str> {
         self.info.as_ref().map(|i| i.subject.as_str())
+    }
+}
+
+/// Envoy's `X-Forwarded-Client-Cert` element for the client certificate; `pem` is already
+/// URL-escaped. Non-ASCII in the subject is percent-escaped, as in the other headers.
+pub fn envoy_xfcc(info: &CertInfo, pem: &str) -> String {
+    let mut subject = String::with_capacity(info.subject.len() + 2);
+    for c in info.subject.chars() {
+        match c {
+            '"' | '\\' => {
+                subject.push('\\');
+                subject.push(c);
+            }
+            c if c.is_ascii() && !c.is_ascii_control() => subject.push(c),
+            c => subject.push_str(&escape(c.to_string().as_bytes())),
+        }
+    }
+    let mut out = format!("Hash={};Cert=\"{pem}\";Subject=\"{subject}\"", info.sha256);
+    for san in &info.san {
+        for (prefix, key) in [("URI:", "URI"), ("DNS:", "DNS")] {
+            if let Some(v) = san.strip_prefix(prefix) {
+                out.push(';');
+                out.push_str(key);
+                out.push('=');
+                out.push_str(&escape_xfcc_value(v));
+            }
+        }
+    }
+    out
+}
+
+/// A bare XFCC value may not hold `,` `;` `=` `"` or non-ASCII: those are percent-escaped.
+fn escape_xfcc_value(v: &str) -> String {
+    if v.bytes()
+        .all(|b| b.is_ascii_graphic() && !matches!(b, b',' | b';' | b'=' | b'"'))
+    {
+        v.to_string()
+    } else {
+        escape(v.as_bytes())
     }
 }
 
@@ -110,7 +158,7 @@ mod tests {
 
     #[test]
     fn spoofed_headers_are_replaced() {
-        let id = Identity::new(None);
+        let id = Identity::new(None, true);
         let mut h = HeaderMap::new();
         h.insert(VERIFY, HeaderValue::from_static("SUCCESS"));
         h.insert(S_DN, HeaderValue::from_static("CN=admin"));

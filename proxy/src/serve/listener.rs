@@ -32,6 +32,8 @@ pub struct Shared {
     pub routes: Arc<Routes>,
     pub http: Http,
     pub handshake_timeout: Duration,
+    /// Add Envoy's `X-Forwarded-Client-Cert` upstream.
+    pub forward_client_cert: bool,
     pub limit: Arc<Semaphore>,
     /// Handshake failures so far, per reason code.
     pub failures: Mutex<HashMap<&'static str, u64>>,
@@ -177,7 +179,7 @@ async fn connection(
                 .unwrap_or("unknown"),
             resumed: matches!(tls.handshake_kind(), Some(rustls::HandshakeKind::Resumed)),
             ja4: hello.and_then(|h| h.ja4),
-            identity: Identity::new(tls.peer_certificates()),
+            identity: Identity::new(tls.peer_certificates(), shared.forward_client_cert),
             slot,
         })
     };

@@ -63,6 +63,7 @@ pub async fn serve(config: &Config) -> Result<(), ServeError> {
         routes,
         http: listener::Http::new(s.header_timeout.0, s.max_header_size),
         handshake_timeout: s.handshake_timeout.0,
+        forward_client_cert: s.forward_client_cert,
         limit: Arc::new(Semaphore::new(s.max_connections)),
         failures: Mutex::new(HashMap::new()),
     });
