@@ -95,3 +95,45 @@ export async function foreignClient(dir) {
 
 /** A fresh temporary directory. */
 export const tempDir = () => mkdtemp(join(tmpdir(), 'mtlskit-browser-'));
+
+/**
+ * A pcap of about `target` bytes: the connections of `pcap` (a little-endian pcap with Ethernet,
+ * IPv4 and TCP, as `mtlskit probe --save-handshake` writes it) copied again and again, each copy
+ * with its own client port and a later time. TCP checksums are left as they are (readers of
+ * captures do not check them).
+ */
+export function manyConnections(pcap, target) {
+  if (pcap.length < 24 || pcap.readUInt32LE(0) !== 0xa1b2c3d4) throw new Error('not a little-endian pcap');
+  if (pcap.readUInt32LE(20) !== 1) throw new Error('not an Ethernet pcap');
+  const packets = [];
+  for (let at = 24; at + 16 <= pcap.length;) {
+    const len = pcap.readUInt32LE(at + 8);
+    packets.push(pcap.subarray(at, at + 16 + len));
+    at += 16 + len;
+  }
+  // The TCP header of a packet: Ethernet (14 bytes), IPv4 (its IHL), protocol 6.
+  const tcp = (p) => {
+    if (p.length < 16 + 14 + 20 || p.readUInt16BE(16 + 12) !== 0x0800 || p[16 + 14 + 9] !== 6) return -1;
+    return 16 + 14 + (p[16 + 14] & 15) * 4;
+  };
+  const first = packets.find((p) => tcp(p) > 0);
+  if (!first) throw new Error('no TCP packet');
+  const client = first.readUInt16BE(tcp(first));
+  const out = [pcap.subarray(0, 24)];
+  let size = 24;
+  for (let copy = 0; size < target; copy++) {
+    const port = 1024 + (copy % 60000);
+    for (const p of packets) {
+      const q = Buffer.from(p);
+      q.writeUInt32LE(q.readUInt32LE(0) + copy, 0); // one second later per copy
+      const t = tcp(q);
+      if (t > 0) {
+        if (q.readUInt16BE(t) === client) q.writeUInt16BE(port, t);
+        if (q.readUInt16BE(t + 2) === client) q.writeUInt16BE(port, t + 2);
+      }
+      out.push(q);
+      size += q.length;
+    }
+  }
+  return Buffer.concat(out);
+}

@@ -203,6 +203,22 @@ pub fn validity(not_before: i64, not_after: i64, now: Timestamp) -> Validity {
 /// lists of scalars joined, objects one level deep ("public_key.curve"), and lists of objects
 /// counted (their detail is in the tree). Works for every kind, present and future.
 pub fn facts(body: &ItemBody) -> Vec<(String, String)> {
+    // A capture of megabytes would be serialised whole for a few counts: say them directly.
+    if let ItemBody::Capture(cap) = body {
+        return vec![
+            ("format".to_string(), cap.format.clone()),
+            ("link_types".to_string(), cap.link_types.join(", ")),
+            ("packets".to_string(), cap.packets.to_string()),
+            (
+                "connections".to_string(),
+                format!("{} (above, and in the tree below)", cap.connections.len()),
+            ),
+            (
+                "other_connections".to_string(),
+                cap.other_connections.len().to_string(),
+            ),
+        ];
+    }
     let value = serde_json::to_value(body).unwrap_or_default();
     let mut out = Vec::new();
     if let serde_json::Value::Object(map) = value {
