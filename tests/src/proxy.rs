@@ -182,6 +182,20 @@ pub fn start_proxy(dir: &Path, upstream: &str, server_extra: &str, location_extr
     Proxy::start(dir, port)
 }
 
+/// The standard PKI, the echo upstream over plain HTTP and the proxy in front of it with
+/// `server_extra` in `[server]`; keep the upstream alive as long as the proxy.
+pub fn echo_proxy(dir: &Path, server_extra: &str) -> (Daemon, Proxy) {
+    make_pki(dir);
+    let up = echo_upstream(dir, None);
+    let proxy = start_proxy(
+        dir,
+        &format!("http://127.0.0.1:{}", up.port),
+        server_extra,
+        "",
+    );
+    (up, proxy)
+}
+
 /// Runs curl in `dir` (certificate options are the caller's) and returns what it printed.
 pub fn curl(dir: &Path, args: &[&str]) -> Run {
     Command::new("curl")

@@ -8,8 +8,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use mtlskit_tests::make_pki;
-use mtlskit_tests::proxy::{curl_as, echo_upstream, start_proxy, Proxy};
+use mtlskit_tests::proxy::{curl_as, echo_proxy};
 
 /// The client side of each case; prints one JSON object.
 const CLIENT: &str = r#"
@@ -104,23 +103,11 @@ fn client(dir: &Path, mode: &str, port: u16) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-fn proxy(dir: &Path, server_extra: &str) -> (mtlskit_tests::proxy::Daemon, Proxy) {
-    make_pki(dir);
-    let up = echo_upstream(dir, None);
-    let p = start_proxy(
-        dir,
-        &format!("http://127.0.0.1:{}", up.port),
-        server_extra,
-        "",
-    );
-    (up, p)
-}
-
 #[test]
 fn slowloris_and_idle_connections_are_cut_at_header_timeout() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    let (_up, proxy) = proxy(dir, "header_timeout = \"2s\"");
+    let (_up, proxy) = echo_proxy(dir, "header_timeout = \"2s\"");
     let port = proxy.daemon.port;
     for mode in ["slowloris", "idle", "keepalive-idle"] {
         let v = client(dir, mode, port);
@@ -141,7 +128,7 @@ fn slowloris_and_idle_connections_are_cut_at_header_timeout() {
 fn unfinished_handshake_is_dropped_at_handshake_timeout_and_logged() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    let (_up, proxy) = proxy(dir, "handshake_timeout = \"1s\"");
+    let (_up, proxy) = echo_proxy(dir, "handshake_timeout = \"1s\"");
     let v = client(dir, "no-handshake", proxy.daemon.port);
     let after = v["closed_after"].as_f64().unwrap();
     assert!((0.8..3.0).contains(&after), "closed after {after}s: {v}");
@@ -161,7 +148,7 @@ fn unfinished_handshake_is_dropped_at_handshake_timeout_and_logged() {
 fn request_head_over_max_header_size_gets_431() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    let (_up, proxy) = proxy(dir, "max_header_size = 16384");
+    let (_up, proxy) = echo_proxy(dir, "max_header_size = 16384");
     let big = format!("X-Big: {}", "a".repeat(20_000));
     let small = format!("X-Big: {}", "a".repeat(8_000));
     for flag in ["--http1.1", "--http2"] {
@@ -186,7 +173,7 @@ fn request_head_over_max_header_size_gets_431() {
 fn connection_over_max_connections_waits_for_a_free_slot() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    let (_up, proxy) = proxy(dir, "max_connections = 1");
+    let (_up, proxy) = echo_proxy(dir, "max_connections = 1");
     let v = client(dir, "limit", proxy.daemon.port);
     assert_eq!(v["a"], "HTTP/1.1 200 OK", "{v}");
     assert_eq!(v["b_done_while_a_open"], false, "{v}");

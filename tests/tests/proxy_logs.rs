@@ -6,8 +6,8 @@
 
 use std::time::Duration;
 
-use mtlskit_tests::proxy::{curl_as, echo_upstream, poll, s_client, start_proxy, Capture};
-use mtlskit_tests::{inspect_json, make_pki};
+use mtlskit_tests::inspect_json;
+use mtlskit_tests::proxy::{curl_as, echo_proxy, poll, s_client, Capture};
 
 /// `t13d1516h2_8daaf6152771_e5627efa2ab1`: protocol, version, SNI, counts, ALPN, two hashes.
 fn is_ja4(s: &str) -> bool {
@@ -40,9 +40,7 @@ fn captured_ja4(dir: &std::path::Path, capture: &std::path::Path) -> Vec<(String
 fn access_log_ja4_matches_the_capture_and_tells_clients_apart() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    make_pki(dir);
-    let up = echo_upstream(dir, None);
-    let proxy = start_proxy(dir, &format!("http://127.0.0.1:{}", up.port), "", "");
+    let (_up, proxy) = echo_proxy(dir, "");
     let capture = Capture::start(dir, proxy.daemon.port);
 
     let run = curl_as(dir, Some("client"), &[], &proxy.url("/by-curl"));
@@ -81,14 +79,7 @@ fn access_log_ja4_matches_the_capture_and_tells_clients_apart() {
 fn refused_handshake_names_the_offered_versions() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    make_pki(dir);
-    let up = echo_upstream(dir, None);
-    let proxy = start_proxy(
-        dir,
-        &format!("http://127.0.0.1:{}", up.port),
-        "protocols = [\"TLSv1.2\"]",
-        "",
-    );
+    let (_up, proxy) = echo_proxy(dir, "protocols = [\"TLSv1.2\"]");
     let run = s_client(
         dir,
         proxy.daemon.port,
