@@ -203,10 +203,13 @@ pub fn oid_to_string(content: &[u8]) -> Option<String> {
                 } else {
                     (2, value - 80)
                 };
-                let _ = write!(out, "{a}.{b}");
+                push_decimal(&mut out, a);
+                out.push('.');
+                push_decimal(&mut out, b);
                 first = false;
             } else {
-                let _ = write!(out, ".{value}");
+                out.push('.');
+                push_decimal(&mut out, value);
             }
             value = 0;
         }
@@ -214,11 +217,33 @@ pub fn oid_to_string(content: &[u8]) -> Option<String> {
     Some(out)
 }
 
+/// Appends a number in decimal without the formatting machinery (OIDs are printed for every
+/// algorithm, name attribute and extension).
+fn push_decimal(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for d in &digits[i..] {
+        out.push(char::from(*d));
+    }
+}
+
 /// Lowercase hex of bytes, for values a person may compare with other tools.
 pub fn hex(bytes: &[u8]) -> String {
+    // By table rather than `write!` per byte: fingerprints and field values are hexed for
+    // every certificate, and the formatting machinery was a tenth of the CLI's time.
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {
-        let _ = write!(s, "{b:02x}");
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 0x0f)]));
     }
     s
 }

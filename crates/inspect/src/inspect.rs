@@ -28,15 +28,39 @@ pub fn inspect(source: &str, bytes: &[u8], now: Option<Timestamp>) -> Report {
 
 /// Inspects several sources together, so keys can be matched to certificates across them.
 pub fn inspect_many(inputs: &[Input<'_>], now: Option<Timestamp>) -> Report {
+    inspect_with(inputs, now, Options::default())
+}
+
+/// What to build beyond the report fields.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// Keep each item's bytes and field tree (the hex view needs them; a CLI printing the
+    /// report does not, and a large capture's tree costs more than its report).
+    pub trees: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self { trees: true }
+    }
+}
+
+/// [`inspect_many`] with [`Options`].
+pub fn inspect_with(inputs: &[Input<'_>], now: Option<Timestamp>, options: Options) -> Report {
     let mut report = Report::default();
     for input in inputs {
-        inspect_source(input, now, &mut report);
+        inspect_source(input, now, options, &mut report);
     }
     link_keys(&mut report.items);
     report
 }
 
-fn inspect_source(input: &Input<'_>, now: Option<Timestamp>, report: &mut Report) {
+fn inspect_source(
+    input: &Input<'_>,
+    now: Option<Timestamp>,
+    options: Options,
+    report: &mut Report,
+) {
     let error = |message: String| SourceError {
         source: input.source.to_string(),
         message,
@@ -62,9 +86,13 @@ fn inspect_source(input: &Input<'_>, now: Option<Timestamp>, report: &mut Report
             continue; // openssl ecparam -genkey writes these before the key; nothing to show.
         }
         let encoding = blob.encoding.clone();
-        match decode(blob, now) {
+        match decode(blob, now, options) {
             Ok(decoded) => {
-                for (body, tree, findings, bytes) in decoded {
+                for (body, mut tree, findings, mut bytes) in decoded {
+                    if !options.trees {
+                        tree = Vec::new();
+                        bytes = Vec::new();
+                    }
                     report.items.push(Item {
                         source: input.source.to_string(),
                         index,
@@ -94,7 +122,7 @@ fn inspect_source(input: &Input<'_>, now: Option<Timestamp>, report: &mut Report
 type Parts = (ItemBody, Vec<crate::span::Node>, Vec<Finding>, Vec<u8>);
 
 /// Decodes one blob into items (a PKCS#7 bundle gives several).
-fn decode(blob: Blob, now: Option<Timestamp>) -> Result<Vec<Parts>, Error> {
+fn decode(blob: Blob, now: Option<Timestamp>, options: Options) -> Result<Vec<Parts>, Error> {
     let opaque = |format: &str, reason: &str| {
         let finding = Finding::info("not_decoded", reason);
         (
@@ -148,7 +176,7 @@ fn decode(blob: Blob, now: Option<Timestamp>) -> Result<Vec<Parts>, Error> {
             )])
         }
         Object::Capture => {
-            let mut d = crate::capture::decode(&blob.bytes, now)?;
+            let mut d = crate::capture::decode_with(&blob.bytes, now, options.trees)?;
             // Why each handshake failed, from both directions.
             for conn in &mut d.capture.connections {
                 let found = crate::diagnose::handshake::connection(

@@ -28,7 +28,7 @@ pub struct Decoded {
     pub tree: Vec<Node>,
 }
 
-pub(crate) fn decode(read: Read, now: Option<Timestamp>) -> Decoded {
+pub(crate) fn decode(read: Read, now: Option<Timestamp>, trees: bool) -> Decoded {
     let mut capture = Capture {
         format: read.format.to_string(),
         link_types: read.link_types.iter().map(|l| l.to_string()).collect(),
@@ -60,7 +60,9 @@ pub(crate) fn decode(read: Read, now: Option<Timestamp>) -> Decoded {
                 ..f
             });
         }
-        tree.push(node);
+        if trees {
+            tree.push(node);
+        }
         capture.connections.push(connection);
     }
     if !capture.other_connections.is_empty() {

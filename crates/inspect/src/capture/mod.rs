@@ -58,7 +58,13 @@ pub fn streams(bytes: &[u8]) -> Result<Vec<Stream>, Error> {
 /// `Err` only when `bytes` is not a capture or its file header is unreadable; a damaged body
 /// gives partial results plus findings. `now` adds the certificates' validity findings.
 pub fn decode(bytes: &[u8], now: Option<Timestamp>) -> Result<Decoded, Error> {
-    Ok(decode::decode(read(bytes)?, now))
+    decode_with(bytes, now, true)
+}
+
+/// [`decode`], with the field tree only when `trees` is set: front ends that never show it
+/// (the CLI) save most of the memory of a large capture.
+pub fn decode_with(bytes: &[u8], now: Option<Timestamp>, trees: bool) -> Result<Decoded, Error> {
+    Ok(decode::decode(read(bytes)?, now, trees))
 }
 
 /// A capture taken apart down to its TCP streams.
