@@ -6,11 +6,10 @@
 //! certificate is for clientAuth, certificates are in their validity period, cipher names are
 //! offered by rustls. One line per problem on stderr; exit 1 when there is an error.
 
-use std::net::IpAddr;
 use std::path::Path;
 
 use rustls::crypto::aws_lc_rs;
-use x509_parser::prelude::{FromDer, GeneralName, X509Certificate};
+use x509_parser::prelude::{FromDer, X509Certificate};
 
 use crate::cli::ConfigArgs;
 use crate::config::{files, Config, ConfigError, VerifyClient};
@@ -84,7 +83,7 @@ pub fn check(config: &Config) -> Findings {
     if let Some(leaf) = pair(&mut f, &cert, &config.resolve(&s.key)) {
         purpose(&mut f, &cert, &leaf, "serverAuth", "server");
         for name in &s.server_names {
-            if !covers(&leaf, name) {
+            if !mtlskit_inspect::diagnose::hostname::certificate_covers(&leaf, name) {
                 f.error(&cert, format!("does not cover the server name {name:?}"));
             }
         }
@@ -242,44 +241,5 @@ fn ca_bundle(f: &mut Findings, path: &Path) {
             Some(_) => validity(f, path, c.as_ref()),
             None => f.error(path, "holds a certificate that cannot be decoded"),
         }
-    }
-}
-
-/// Whether the certificate's SANs cover a DNS name or an IP address.
-fn covers(der: &[u8], name: &str) -> bool {
-    let Ok((_, cert)) = X509Certificate::from_der(der) else {
-        return false;
-    };
-    let Ok(Some(san)) = cert.subject_alternative_name() else {
-        return false;
-    };
-    let ip: Option<IpAddr> = name.parse().ok();
-    san.value.general_names.iter().any(|g| match (g, ip) {
-        (GeneralName::IPAddress(b), Some(IpAddr::V4(v4))) => *b == v4.octets().as_slice(),
-        (GeneralName::IPAddress(b), Some(IpAddr::V6(v6))) => *b == v6.octets().as_slice(),
-        (GeneralName::DNSName(d), None) => dns_match(d, name),
-        _ => false,
-    })
-}
-
-fn dns_match(pattern: &str, name: &str) -> bool {
-    let (p, n) = (pattern.to_ascii_lowercase(), name.to_ascii_lowercase());
-    match p.strip_prefix("*.") {
-        Some(rest) => n
-            .split_once('.')
-            .is_some_and(|(label, tail)| !label.is_empty() && tail == rest),
-        None => p == n,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::dns_match;
-
-    #[test]
-    fn wildcards() {
-        assert!(dns_match("*.example.com", "a.example.com"));
-        assert!(!dns_match("*.example.com", "a.b.example.com"));
-        assert!(dns_match("LocalHost", "localhost"));
     }
 }

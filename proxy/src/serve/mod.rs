@@ -54,7 +54,17 @@ pub fn run(config: &Config) -> Result<(), ServeError> {
 
 /// Serves until SIGINT or SIGTERM, on the caller's runtime (the demo runs it beside others).
 pub async fn serve(config: &Config) -> Result<(), ServeError> {
-    access_log::init(&config.log)?;
+    // Log files, like every path of the config, are relative to the config's folder.
+    let mut log = config.log.clone();
+    for target in [&mut log.access, &mut log.error] {
+        if !matches!(target.as_str(), "stdout" | "stderr" | "off") {
+            *target = config
+                .resolve(std::path::Path::new(target.as_str()))
+                .display()
+                .to_string();
+        }
+    }
+    access_log::init(&log)?;
     let tls = tls_server::build(config)?;
     let routes = Arc::new(upstream::Routes::new(config)?);
     let s = &config.server;

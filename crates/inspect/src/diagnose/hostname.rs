@@ -22,6 +22,19 @@ pub fn covers(sans: &[&GeneralName<'_>], host: &str) -> bool {
     })
 }
 
+/// Whether the certificate (DER) covers `host` by its SAN; `false` for unreadable DER.
+pub fn certificate_covers(der: &[u8], host: &str) -> bool {
+    use x509_parser::prelude::FromDer;
+    let Ok((_, cert)) = x509_parser::certificate::X509Certificate::from_der(der) else {
+        return false;
+    };
+    let Ok(Some(san)) = cert.subject_alternative_name() else {
+        return false;
+    };
+    let names: alloc::vec::Vec<&GeneralName<'_>> = san.value.general_names.iter().collect();
+    covers(&names, host)
+}
+
 fn parse_ip(host: &str) -> Option<IpAddr> {
     host.trim_start_matches('[')
         .trim_end_matches(']')

@@ -32,7 +32,7 @@ mod checks;
 mod constraints;
 pub mod handshake;
 #[cfg(feature = "std")]
-mod hostname;
+pub mod hostname;
 
 #[cfg(feature = "std")]
 pub use cert::Cert;
