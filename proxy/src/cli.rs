@@ -167,6 +167,9 @@ pub struct PkiInitArgs {
     /// Put an intermediate CA between the root and the leaves.
     #[arg(long)]
     pub intermediate: bool,
+    /// The CA's common name (give each PKI its own, so certificates are easy to tell apart).
+    #[arg(long, default_value = "mtlskit CA", value_name = "NAME")]
+    pub ca_name: String,
     /// Names of the server certificate (DNS:x,IP:y,...).
     #[arg(
         long,

@@ -57,6 +57,7 @@ fn init(a: &PkiInitArgs) -> Result<(), Failure> {
         options: options(&a.key)?,
         intermediate: a.intermediate,
         server_sans: pki::parse_sans(&a.server_san)?,
+        ca_cn: a.ca_name.clone(),
         force: a.key.force,
         ..InitOptions::default()
     };

@@ -141,7 +141,12 @@ fn demo_runs_the_printed_commands_and_stops_on_sigint() {
 
     // The proxy's access log is in the demo folder (paths are relative to the config).
     let access = std::fs::read_to_string(dir.join("access.log")).unwrap();
-    assert!(access.lines().any(|l| l.contains("\"/test_url\"") && l.contains("CN=mtlskit client")), "{access}");
+    assert!(
+        access
+            .lines()
+            .any(|l| l.contains("\"/test_url\"") && l.contains("CN=mtlskit client")),
+        "{access}"
+    );
 
     // Ctrl-C.
     assert!(Command::new("kill")

@@ -464,3 +464,27 @@ fn unreadable_inputs_are_usage_errors() {
         run.stderr
     );
 }
+
+#[test]
+fn another_ca_with_the_same_name_is_an_untrusted_issuer() {
+    // Two `mtlskit pki init` runs make two CAs both called "CN=mtlskit CA".
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    assert_eq!(mtlskit(dir, &["pki", "init", "a"], None).code, 0);
+    assert_eq!(mtlskit(dir, &["pki", "init", "b"], None).code, 0);
+    let (verdict, codes) = check(dir, "a/ca.pem", "b/client.pem", None, "sslclient", &[], &[]);
+    assert_eq!(
+        (verdict.as_str(), codes),
+        ("rejected", vec!["untrusted_issuer".to_string()])
+    );
+    let run = mtlskit(
+        dir,
+        &["diagnose", "--ca", "a/ca.pem", "--cert", "b/client.pem"],
+        None,
+    );
+    assert!(
+        run.stdout.contains("another CA with the same name"),
+        "{}",
+        run.stdout
+    );
+}

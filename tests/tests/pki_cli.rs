@@ -194,6 +194,6 @@ fn intermediate_layout_chains_through_the_intermediate() {
         .collect();
     assert_eq!(
         subjects,
-        ["CN=mtlskit client", "CN=mtlskit intermediate CA"]
+        ["CN=mtlskit client", "CN=mtlskit CA intermediate"]
     );
 }

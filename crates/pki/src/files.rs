@@ -18,6 +18,8 @@ pub struct InitOptions {
     pub intermediate: bool,
     /// Names of the server certificate.
     pub server_sans: Vec<San>,
+    /// The root CA's common name (the intermediate's adds " intermediate").
+    pub ca_cn: String,
     pub server_cn: String,
     pub client_cn: String,
     pub force: bool,
@@ -33,6 +35,7 @@ impl Default for InitOptions {
                 San::Ip([127, 0, 0, 1].into()),
                 San::Ip(std::net::Ipv6Addr::LOCALHOST.into()),
             ],
+            ca_cn: "mtlskit CA".into(),
             server_cn: "localhost".into(),
             client_cn: "mtlskit client".into(),
             force: false,
@@ -80,12 +83,15 @@ pub fn init(dir: &Path, opts: &InitOptions) -> Result<Written, Error> {
         days: opts.options.days.max(3650),
         ..opts.options
     };
-    let root = new_ca("mtlskit CA", None, ca_options)?;
+    let root = new_ca(&opts.ca_cn, None, ca_options)?;
     save("ca", &root.cert_pem, &root.key_pem)?;
     let root_signer = Ca::from_pem(&root.cert_pem, &root.key_pem)?;
     let (signer, chain_tail) = if opts.intermediate {
-        let (inter, signer) =
-            new_intermediate(&root_signer, "mtlskit intermediate CA", ca_options)?;
+        let (inter, signer) = new_intermediate(
+            &root_signer,
+            &format!("{} intermediate", opts.ca_cn),
+            ca_options,
+        )?;
         save("intermediate", &inter.cert_pem, &inter.key_pem)?;
         (signer, inter.cert_pem)
     } else {

@@ -69,9 +69,19 @@ fn trust(
     }
     if let Some((child, issuer)) = out.bad_signatures.first() {
         let (c, i) = (&certs[*child], &certs[*issuer]);
-        findings.push(Finding::error("bad_signature", format!(
-            "the signature on {} does not verify with the key of {}: it was not issued by that certificate, or it was altered",
-            c.label(), i.label())));
+        // Key identifiers that differ mean another CA that carries the same name (two
+        // `pki init` runs, a re-keyed CA): an untrusted issuer, not a damaged certificate.
+        let other_key =
+            matches!((c.authority_key_id(), i.subject_key_id()), (Some(a), Some(s)) if a != s);
+        if other_key {
+            findings.push(Finding::error("untrusted_issuer", format!(
+                "{} was issued by a CA named {}, but not by the one in the CA bundle ({}): the key identifiers differ, so it is another CA with the same name",
+                c.label(), c.issuer, i.label())));
+        } else {
+            findings.push(Finding::error("bad_signature", format!(
+                "the signature on {} does not verify with the key of {}: it was not issued by that certificate, or it was altered",
+                c.label(), i.label())));
+        }
         return;
     }
     let Some(top) = path.last() else { return };
