@@ -73,6 +73,11 @@ fn bad_client_certificates_are_refused_with_a_reason_in_tls12_and_tls13() {
         }
         let lines = wait_failures(&proxy, reason, 2);
         assert_eq!(lines[0]["code"], code);
+        if client.is_some() {
+            // The diagnosis engine (mtlskit diagnose's) agrees, in the same line.
+            let diagnosis = lines[0]["diagnosis"].as_str().unwrap_or_default();
+            assert!(diagnosis.starts_with(code), "{code}: {diagnosis}");
+        }
         assert!(lines[0]["client"]
             .as_str()
             .unwrap()

@@ -3,7 +3,9 @@
 //!
 //! rustls says *what* failed (`UnknownIssuer`, `Expired`...); the presented chain says *which*
 //! certificate and by how much, so both are combined here. The certificate facts come from
-//! [`certinfo`] (the inspect crate's names and numbers).
+//! [`certinfo`] (the inspect crate's names and numbers), and a rejected chain is also run
+//! through the inspect crate's diagnosis engine (the one behind `mtlskit diagnose`, the probe
+//! and the web page), whose findings go into the log line. Only failures pay for this.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -18,14 +20,62 @@ pub struct Explained {
     /// Stable code, as in docs/ (`client_certificate_missing`, `untrusted_issuer`, ...).
     pub code: &'static str,
     pub reason: String,
+    /// The diagnosis engine's findings on the chain ("code: message"), for rejected chains.
+    pub diagnosis: Vec<String>,
 }
 
 impl Explained {
-    fn new(code: &'static str, reason: impl Into<String>) -> Self {
+    pub fn new(code: &'static str, reason: impl Into<String>) -> Self {
         Explained {
             code,
             reason: reason.into(),
+            diagnosis: Vec::new(),
         }
+    }
+}
+
+/// The diagnosis engine's error findings on a client chain against the client CA bundle.
+fn diagnose_chain(
+    end_entity: &CertificateDer<'_>,
+    intermediates: &[CertificateDer<'_>],
+    anchors: &[CertificateDer<'static>],
+) -> Vec<mtlskit_inspect::Finding> {
+    use mtlskit_inspect::diagnose::{self, Request, Role, Source};
+    let chain = std::iter::once(end_entity)
+        .chain(intermediates)
+        .enumerate()
+        .map(|(i, c)| Source {
+            der: c.as_ref(),
+            origin: if i == 0 {
+                "the client certificate".into()
+            } else {
+                format!("client chain #{i}")
+            },
+        })
+        .collect();
+    let anchors = anchors
+        .iter()
+        .enumerate()
+        .map(|(i, c)| Source {
+            der: c.as_ref(),
+            origin: format!("client CA bundle #{i}"),
+        })
+        .collect();
+    let request = Request {
+        anchors,
+        chain,
+        key_spki_sha256: None,
+        role: Role::Client,
+        host: None,
+        now: mtlskit_inspect::Timestamp(unix_now()),
+    };
+    match diagnose::diagnose(&request) {
+        Ok(d) => d
+            .findings
+            .into_iter()
+            .filter(|f| f.severity == mtlskit_inspect::Severity::Error)
+            .collect(),
+        Err(_) => Vec::new(),
     }
 }
 
@@ -60,8 +110,30 @@ fn facts(der: &[u8]) -> Option<CertInfo> {
     certinfo::read(der)
 }
 
-/// Explains a rejected client certificate chain.
+/// Explains a rejected client certificate chain: rustls's error made concrete, plus the
+/// diagnosis engine's findings (which also name the problem when rustls's error is generic).
 pub fn rejected_chain(
+    err: &Error,
+    end_entity: &CertificateDer<'_>,
+    intermediates: &[CertificateDer<'_>],
+    anchors: &[CertificateDer<'static>],
+) -> Explained {
+    let mut explained = classify(err, end_entity, intermediates);
+    let findings = diagnose_chain(end_entity, intermediates, anchors);
+    if explained.code == "client_certificate_rejected" {
+        if let Some(f) = findings.first() {
+            explained.code = f.code;
+            explained.reason = f.message.clone();
+        }
+    }
+    explained.diagnosis = findings
+        .iter()
+        .map(|f| format!("{}: {}", f.code, f.message))
+        .collect();
+    explained
+}
+
+fn classify(
     err: &Error,
     end_entity: &CertificateDer<'_>,
     intermediates: &[CertificateDer<'_>],

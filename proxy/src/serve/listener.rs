@@ -108,6 +108,7 @@ fn log_failure(shared: &Shared, peer: SocketAddr, e: &Explained, hello: Option<&
     };
     let ja4 = hello.and_then(|h| h.ja4.as_deref());
     let offered = hello.map(|h| h.versions.join(","));
+    let diagnosis = (!e.diagnosis.is_empty()).then(|| e.diagnosis.join("; "));
     if e.code == "client_closed" {
         // Port probes and health checks: nginx logs these at info, below its default level.
         tracing::debug!(target: "mtlskit::handshake", client = %peer, code = e.code, reason = %e.reason, ja4, offered_versions = offered);
@@ -119,6 +120,7 @@ fn log_failure(shared: &Shared, peer: SocketAddr, e: &Explained, hello: Option<&
         code = e.code,
         count,
         reason = %e.reason,
+        diagnosis,
         ja4,
         offered_versions = offered,
         "handshake failed from {peer}: {}", e.reason
@@ -150,13 +152,13 @@ async fn connection(
     drop(bytes);
     let stream = match result {
         Err(_) => {
-            let e = Explained {
-                code: "handshake_timeout",
-                reason: format!(
+            let e = Explained::new(
+                "handshake_timeout",
+                format!(
                     "client did not complete the handshake within {}s",
                     shared.handshake_timeout.as_secs_f64()
                 ),
-            };
+            );
             log_failure(&shared, peer, &e, hello.as_ref());
             return;
         }

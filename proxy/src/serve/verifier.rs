@@ -78,13 +78,13 @@ impl ClientCertVerifier for ExplainingVerifier {
                     .filter(|c| !self.anchors.iter().any(|a| a.as_ref() == c.as_ref()))
                     .count();
                 if cas > self.depth as usize {
-                    record(Explained {
-                        code: "path_len_exceeded",
-                        reason: format!(
+                    record(Explained::new(
+                        "path_len_exceeded",
+                        format!(
                             "client certificate chain is {cas} CAs deep, verify_depth allows {}",
                             self.depth
                         ),
-                    });
+                    ));
                     return Err(Error::InvalidCertificate(
                         CertificateError::ApplicationVerificationFailure,
                     ));
@@ -92,7 +92,12 @@ impl ClientCertVerifier for ExplainingVerifier {
                 Ok(v)
             }
             Err(e) => {
-                record(explain::rejected_chain(&e, end_entity, intermediates));
+                record(explain::rejected_chain(
+                    &e,
+                    end_entity,
+                    intermediates,
+                    &self.anchors,
+                ));
                 Err(e)
             }
         }
