@@ -130,6 +130,52 @@ impl Scenario {
         );
     }
 
+    /// `NAME.pem` for the existing key `KEY.key` (a cross-signed twin of `KEY.pem`, say),
+    /// signed by `issuer`.
+    pub fn issue_for_key(&self, name: &str, key: &str, subj: &str, issuer: &str, ext: &str) {
+        let csr = format!("{name}.csr");
+        openssl(
+            &self.dir,
+            &[
+                "req",
+                "-new",
+                "-key",
+                &format!("{key}.key"),
+                "-subj",
+                subj,
+                "-out",
+                &csr,
+            ],
+        );
+        let ext = self.ext_file(name, ext);
+        let serial = self.serial.get() + 1;
+        self.serial.set(serial);
+        openssl(
+            &self.dir,
+            &[
+                "x509",
+                "-req",
+                "-in",
+                &csr,
+                "-CA",
+                &format!("{issuer}.pem"),
+                "-CAkey",
+                &format!("{issuer}.key"),
+                "-set_serial",
+                &serial.to_string(),
+                "-days",
+                "365",
+                "-sha256",
+                "-extfile",
+                &ext,
+                "-extensions",
+                "ext",
+                "-out",
+                &format!("{name}.pem"),
+            ],
+        );
+    }
+
     /// Concatenates PEM files into `out`.
     pub fn cat(&self, out: &str, files: &[&str]) {
         let text: String = files

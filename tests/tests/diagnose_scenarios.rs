@@ -488,3 +488,73 @@ fn another_ca_with_the_same_name_is_an_untrusted_issuer() {
         run.stdout
     );
 }
+
+#[test]
+fn cross_signed_intermediate_chains_to_whichever_root_is_trusted() {
+    // One intermediate key, two certificates: signed by the old root and cross-signed by the
+    // new one. The client sends both; each verifier trusts one root.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let s = Scenario::new(dir);
+    s.root("old", "/O=Acme/CN=Acme Old Root", "");
+    s.root("new", "/O=Acme/CN=Acme New Root", "");
+    s.issue(
+        "inter",
+        "/O=Acme/CN=Acme Issuing CA",
+        "old",
+        CA_EXT,
+        "ec",
+        "sha256",
+    );
+    s.issue_for_key(
+        "inter-x",
+        "inter",
+        "/O=Acme/CN=Acme Issuing CA",
+        "new",
+        CA_EXT,
+    );
+    s.issue(
+        "leaf",
+        "/O=Acme/CN=leaf",
+        "inter",
+        CLIENT_EXT,
+        "ec",
+        "sha256",
+    );
+    s.cat("old-first.pem", &["inter.pem", "inter-x.pem"]);
+    s.cat("new-first.pem", &["inter-x.pem", "inter.pem"]);
+    // openssl agrees when the matching intermediate comes first: it takes the first untrusted
+    // certificate with the right name and does not backtrack.
+    for (root, chain) in [("old.pem", "old-first.pem"), ("new.pem", "new-first.pem")] {
+        let (verdict, codes) = check(dir, root, "leaf.pem", Some(chain), "sslclient", &[], &[]);
+        assert_eq!(
+            (verdict.as_str(), codes.len()),
+            ("accepted", 0),
+            "{root}: {codes:?}"
+        );
+    }
+    // mtlskit searches (as rustls/webpki, Go and browsers do): any order works, and the chain
+    // built ends at the trusted root.
+    for (root, name) in [
+        ("new.pem", "CN=Acme New Root,O=Acme"),
+        ("old.pem", "CN=Acme Old Root,O=Acme"),
+    ] {
+        let run = mtlskit(
+            dir,
+            &[
+                "diagnose",
+                "--json",
+                "--ca",
+                root,
+                "--cert",
+                "leaf.pem",
+                "--chain",
+                "old-first.pem",
+            ],
+            None,
+        );
+        let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        assert_eq!(report["verdict"], "accepted", "{root}: {report:#}");
+        assert_eq!(report["chain_subjects"][2], name);
+    }
+}

@@ -60,6 +60,9 @@ pub fn connection(client: &Tls, server: &Tls) -> Vec<Finding> {
                     "the server asked for a client certificate issued by {cas}, and the client sent an empty Certificate message: it has no certificate configured, or none issued by those CAs{then}")));
             }
             Some(_) => {
+                if let Some(f) = signature_mismatch(client, &req.signature_algorithms) {
+                    out.push(f);
+                }
                 if let Some(a) = server_alerts
                     .iter()
                     .find(|a| (42..=49).contains(&a.code) || a.code == 51)
@@ -119,6 +122,45 @@ pub fn connection(client: &Tls, server: &Tls) -> Vec<Finding> {
         }
     }
     out
+}
+
+/// TLS 1.2: can the client's certificate key sign with any scheme the CertificateRequest lists?
+/// (In TLS 1.2 an ECDSA scheme names the hash, not the curve.)
+fn signature_mismatch(client: &Tls, requested: &[u16]) -> Option<Finding> {
+    let cert = client.certificates.first()?;
+    if requested.is_empty() {
+        return None;
+    }
+    let usable: &[u16] = match cert.public_key.algorithm.as_str() {
+        "EC" => &[0x0203, 0x0303, 0x0403, 0x0503, 0x0603],
+        "RSA" => &[
+            0x0201, 0x0301, 0x0401, 0x0501, 0x0601, 0x0804, 0x0805, 0x0806,
+        ],
+        "RSA-PSS" => &[0x0809, 0x080a, 0x080b],
+        "Ed25519" => &[0x0807],
+        "Ed448" => &[0x0808],
+        _ => return None,
+    };
+    if requested.iter().any(|r| usable.contains(r)) {
+        return None;
+    }
+    let named: Vec<String> = requested
+        .iter()
+        .filter(|r| !names::is_grease(**r))
+        .map(|r| names::signature_scheme(*r).map_or_else(|| format!("0x{r:04x}"), String::from))
+        .collect();
+    let key = match &cert.public_key.curve {
+        Some(curve) => format!("{} {curve}", cert.public_key.algorithm),
+        None => cert.public_key.algorithm.clone(),
+    };
+    Some(Finding::error(
+        "signature_algorithm_mismatch",
+        format!(
+            "the server accepts client signatures made with {}; the client certificate {} has a {key} key, which can sign with none of them",
+            named.join(", "),
+            cert.subject
+        ),
+    ))
 }
 
 fn fatal(alerts: &[Alert]) -> Vec<&Alert> {
@@ -192,4 +234,82 @@ fn offered_versions(client: &Tls) -> String {
         .map(|v| names::version(*v).map_or_else(|| format!("0x{v:04x}"), String::from))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{Certificate, PublicKeyInfo};
+    use crate::tls::model::{CertificateRequest, ClientHello, ServerHello};
+
+    fn cert(algorithm: &str, curve: Option<&str>) -> Certificate {
+        Certificate {
+            version: 3,
+            serial: String::from("1"),
+            subject: String::from("CN=client"),
+            issuer: String::from("CN=CA"),
+            not_before: String::new(),
+            not_after: String::new(),
+            sha256: String::new(),
+            sha1: String::new(),
+            spki_sha256: String::new(),
+            san: Vec::new(),
+            public_key: PublicKeyInfo {
+                algorithm: algorithm.into(),
+                bits: Some(256),
+                curve: curve.map(String::from),
+            },
+            signature_algorithm: String::new(),
+            signature_algorithm_oid: String::new(),
+            is_ca: false,
+            path_len: None,
+            key_usage: Vec::new(),
+            extended_key_usage: Vec::new(),
+            extensions: Vec::new(),
+            not_before_unix: 0,
+            not_after_unix: 0,
+        }
+    }
+
+    /// A TLS 1.2 exchange where the server asked for a certificate signed with `requested`
+    /// and the client sent one with the given key.
+    fn exchange(requested: &[u16], algorithm: &str, curve: Option<&str>) -> Vec<Finding> {
+        let mut client = Tls {
+            client_hello: Some(ClientHello::default()),
+            ..Tls::default()
+        };
+        client.summary.certificates_sent = Some(1);
+        client.certificates.push(cert(algorithm, curve));
+        let server = Tls {
+            server_hello: Some(ServerHello {
+                version: 0x0303,
+                ..ServerHello::default()
+            }),
+            certificate_request: Some(CertificateRequest {
+                signature_algorithms: requested.to_vec(),
+                ..CertificateRequest::default()
+            }),
+            ..Tls::default()
+        };
+        connection(&client, &server)
+    }
+
+    #[test]
+    fn a_key_that_cannot_sign_any_requested_scheme_is_reported() {
+        let f = exchange(&[0x0401, 0x0804], "EC", Some("P-256"));
+        assert_eq!(
+            f.iter().map(|f| f.code).collect::<Vec<_>>(),
+            ["signature_algorithm_mismatch"]
+        );
+        assert!(
+            f[0].message.contains("rsa_pkcs1_sha256") && f[0].message.contains("EC P-256"),
+            "{}",
+            f[0].message
+        );
+        assert!(exchange(&[0x0401, 0x0403], "EC", Some("P-256")).is_empty());
+        assert!(exchange(&[0x0804], "RSA", None).is_empty());
+        assert!(exchange(&[0x0403], "Ed25519", None)
+            .iter()
+            .any(|f| f.code == "signature_algorithm_mismatch"));
+    }
 }
