@@ -34,6 +34,10 @@ pub struct Finding {
     /// The bytes of the item that prove the finding, when there are such bytes.
     #[serde(skip)]
     pub span: Option<Span>,
+    /// For findings about one certificate among several (diagnosis): its SHA-256, to which
+    /// `span` then refers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<String>,
 }
 
 impl Finding {
@@ -43,6 +47,7 @@ impl Finding {
             code,
             message: message.into(),
             span: None,
+            certificate: None,
         }
     }
 
@@ -60,6 +65,13 @@ impl Finding {
 
     pub fn at(mut self, span: Span) -> Self {
         self.span = Some(span);
+        self
+    }
+
+    /// Points at `span` in the certificate with this SHA-256 (when the span is known).
+    pub fn in_certificate(mut self, sha256: &str, span: Option<Span>) -> Self {
+        self.certificate = Some(String::from(sha256));
+        self.span = span;
         self
     }
 }

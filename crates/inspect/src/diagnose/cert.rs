@@ -189,6 +189,30 @@ impl<'a> Cert<'a> {
     }
 }
 
+impl Cert<'_> {
+    /// The span of a named field (`notAfter`, `extKeyUsage`, `signatureValue`, ...) in this
+    /// certificate's DER, from the certificate decoder's field tree: the bytes a finding about
+    /// that field points at. Only findings pay for building the tree.
+    pub fn span_of(&self, field: &str) -> Option<crate::span::Span> {
+        fn find(nodes: &[crate::span::Node], field: &str) -> Option<crate::span::Span> {
+            nodes.iter().find_map(|n| {
+                if n.name == field {
+                    Some(n.span)
+                } else {
+                    find(&n.children, field)
+                }
+            })
+        }
+        let tree = crate::x509::decode_certificate(self.der, None).ok()?.tree;
+        find(&tree, field)
+    }
+
+    /// `finding`, pointing at `field` of this certificate.
+    pub fn proves(&self, finding: crate::finding::Finding, field: &str) -> crate::finding::Finding {
+        finding.in_certificate(&self.sha256, self.span_of(field))
+    }
+}
+
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
     hex(&sha2::Sha256::digest(bytes))

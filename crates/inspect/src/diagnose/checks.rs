@@ -32,17 +32,20 @@ pub fn run(
         }
         if depth + 1 < path.len() || !out.trusted {
             if let Some(hash) = cert.weak_hash() {
-                findings.push(Finding::warning("sha1_signature", format!(
-                    "{} is signed with {hash}, which verifiers are dropping; reissue it with SHA-256", cert.label())));
+                findings.push(cert.proves(Finding::warning("sha1_signature", format!(
+                    "{} is signed with {hash}, which verifiers are dropping; reissue it with SHA-256", cert.label())), "signatureAlgorithm"));
             }
         }
         if let Some(bits) = cert.rsa_bits().filter(|b| *b < 2048) {
-            findings.push(Finding::warning(
-                "weak_key",
-                format!(
-                    "{} has a {bits}-bit RSA key; use at least 2048 bits (or ECDSA P-256)",
-                    cert.label()
+            findings.push(cert.proves(
+                Finding::warning(
+                    "weak_key",
+                    format!(
+                        "{} has a {bits}-bit RSA key; use at least 2048 bits (or ECDSA P-256)",
+                        cert.label()
+                    ),
                 ),
+                "subjectPublicKeyInfo",
             ));
         }
     }
@@ -74,13 +77,13 @@ fn trust(
         let other_key =
             matches!((c.authority_key_id(), i.subject_key_id()), (Some(a), Some(s)) if a != s);
         if other_key {
-            findings.push(Finding::error("untrusted_issuer", format!(
+            findings.push(c.proves(Finding::error("untrusted_issuer", format!(
                 "{} was issued by a CA named {}, but not by the one in the CA bundle ({}): the key identifiers differ, so it is another CA with the same name",
-                c.label(), c.issuer, i.label())));
+                c.label(), c.issuer, i.label())), "issuer"));
         } else {
-            findings.push(Finding::error("bad_signature", format!(
+            findings.push(c.proves(Finding::error("bad_signature", format!(
                 "the signature on {} does not verify with the key of {}: it was not issued by that certificate, or it was altered",
-                c.label(), i.label())));
+                c.label(), i.label())), "signatureValue"));
         }
         return;
     }
@@ -92,9 +95,9 @@ fn trust(
         .map(|(c, _)| c)
         .collect();
     if top.self_issued() {
-        findings.push(Finding::error("untrusted_issuer", format!(
+        findings.push(top.proves(Finding::error("untrusted_issuer", format!(
             "the chain ends at {}, a self-signed CA that is not in the CA bundle; add it to the bundle if you trust it",
-            top.label())));
+            top.label())), "issuer"));
         return;
     }
     // The top's issuer was not given at all. An issuer of the same organisation as a trusted
@@ -110,25 +113,31 @@ fn trust(
         let fetch = url
             .map(|u| format!(" (its certificate is published at {u})"))
             .unwrap_or_default();
-        findings.push(Finding::error(
-            "missing_intermediate",
-            format!(
+        findings.push(top.proves(
+            Finding::error(
+                "missing_intermediate",
+                format!(
             "{} was issued by {}, which is not in the CA bundle and was not sent with it{fetch}; \
              if that is an intermediate CA, the peer must send it after its own certificate",
             top.label(), top.issuer),
+            ),
+            "issuer",
         ));
     } else {
         let known: Vec<&str> = anchors.iter().map(|a| a.subject.as_str()).take(3).collect();
-        findings.push(Finding::error(
-            "untrusted_issuer",
-            format!(
-                "{} was issued by {}, which is not in the CA bundle (it holds {}{}); \
+        findings.push(top.proves(
+            Finding::error(
+                "untrusted_issuer",
+                format!(
+                    "{} was issued by {}, which is not in the CA bundle (it holds {}{}); \
              if that is an intermediate CA, the peer must send it too",
-                top.label(),
-                top.issuer,
-                known.join("; "),
-                if anchors.len() > 3 { "; ..." } else { "" }
+                    top.label(),
+                    top.issuer,
+                    known.join("; "),
+                    if anchors.len() > 3 { "; ..." } else { "" }
+                ),
             ),
+            "issuer",
         ));
     }
 }
@@ -136,24 +145,30 @@ fn trust(
 fn validity(cert: &Cert<'_>, now: Timestamp, findings: &mut Vec<Finding>) {
     let (from, until) = (cert.not_before(), cert.not_after());
     if now.0 > until {
-        findings.push(Finding::error(
-            "expired",
-            format!(
-                "{} expired {} ({})",
-                cert.label(),
-                relative_days(now.days_until(Timestamp(until))),
-                Timestamp(until)
+        findings.push(cert.proves(
+            Finding::error(
+                "expired",
+                format!(
+                    "{} expired {} ({})",
+                    cert.label(),
+                    relative_days(now.days_until(Timestamp(until))),
+                    Timestamp(until)
+                ),
             ),
+            "notAfter",
         ));
     } else if now.0 < from {
-        findings.push(Finding::error(
-            "not_yet_valid",
-            format!(
-                "{} is not valid until {} ({}); check the clocks of the machines involved",
-                cert.label(),
-                Timestamp(from),
-                relative_days(now.days_until(Timestamp(from)))
+        findings.push(cert.proves(
+            Finding::error(
+                "not_yet_valid",
+                format!(
+                    "{} is not valid until {} ({}); check the clocks of the machines involved",
+                    cert.label(),
+                    Timestamp(from),
+                    relative_days(now.days_until(Timestamp(from)))
+                ),
             ),
+            "notBefore",
         ));
     }
 }
@@ -170,38 +185,44 @@ fn issuer_checks(
     // X.509 v1 roots predate basicConstraints; verifiers accept them as anchors.
     let v1_root = cert.x509.version().0 == 0 && cert.self_issued();
     if !is_ca && !v1_root {
-        findings.push(Finding::error("not_a_ca", format!(
+        findings.push(cert.proves(Finding::error("not_a_ca", format!(
             "{} signed {} but is not a CA (basicConstraints CA:TRUE is missing); only CA certificates may issue others",
-            cert.label(), path[depth - 1].label())));
+            cert.label(), path[depth - 1].label())), "basicConstraints"));
     }
     if cert
         .key_usage()
         .is_some_and(|ku| ku & KU_KEY_CERT_SIGN == 0)
     {
-        findings.push(Finding::error(
-            "key_usage",
-            format!(
-                "{} signs certificates but its key usage lacks keyCertSign",
-                cert.label()
+        findings.push(cert.proves(
+            Finding::error(
+                "key_usage",
+                format!(
+                    "{} signs certificates but its key usage lacks keyCertSign",
+                    cert.label()
+                ),
             ),
+            "keyUsage",
         ));
     }
     // Intermediates between this CA and the leaf.
     let below = depth.saturating_sub(1);
     if let Some(max) = path_len.filter(|max| below > *max as usize) {
-        findings.push(Finding::error("path_len_exceeded", format!(
-            "{} allows {max} intermediate CA(s) below it (pathlen:{max}) but the chain has {below}", cert.label())));
+        findings.push(cert.proves(Finding::error("path_len_exceeded", format!(
+            "{} allows {max} intermediate CA(s) below it (pathlen:{max}) but the chain has {below}", cert.label())), "basicConstraints"));
     }
     if let Some(nc) = cert.name_constraints() {
         for subject in path.iter().take(depth) {
             if let Some(v) = constraints::violation(nc, subject) {
-                findings.push(Finding::error(
-                    "name_constraints",
-                    format!(
-                        "{} may only issue for names its nameConstraints allow: in {}, {v}",
-                        cert.label(),
-                        subject.label()
+                findings.push(cert.proves(
+                    Finding::error(
+                        "name_constraints",
+                        format!(
+                            "{} may only issue for names its nameConstraints allow: in {}, {v}",
+                            cert.label(),
+                            subject.label()
+                        ),
                     ),
+                    "nameConstraints",
                 ));
             }
         }
@@ -209,9 +230,9 @@ fn issuer_checks(
     // A CA's EKU, when present, limits what it may issue for (openssl and Windows enforce it).
     if !allows(cert, role) {
         let (code, purpose) = purpose(role);
-        findings.push(Finding::error(code, format!(
+        findings.push(cert.proves(Finding::error(code, format!(
             "{} limits its extended key usage and {purpose} is not in it, so certificates it issues cannot be used as a TLS {}",
-            cert.label(), role_name(role))));
+            cert.label(), role_name(role))), "extKeyUsage"));
     }
 }
 
@@ -233,21 +254,24 @@ const fn purpose(role: Role) -> (&'static str, &'static str) {
 fn leaf_checks(req: &Request<'_>, leaf: &Cert<'_>, findings: &mut Vec<Finding>) {
     let (is_ca, _) = leaf.ca();
     if is_ca {
-        findings.push(Finding::error("ca_used_as_leaf", format!(
+        findings.push(leaf.proves(Finding::error("ca_used_as_leaf", format!(
             "{} is a CA certificate (CA:TRUE) used as a {}; issue a separate end-entity certificate",
-            leaf.label(), role_name(req.role))));
+            leaf.label(), role_name(req.role))), "basicConstraints"));
     }
     if leaf
         .key_usage()
         .is_some_and(|ku| ku & KU_DIGITAL_SIGNATURE == 0)
     {
-        findings.push(Finding::error(
-            "key_usage",
-            format!(
+        findings.push(leaf.proves(
+            Finding::error(
+                "key_usage",
+                format!(
                 "{}'s key usage lacks digitalSignature, which a TLS {} needs to sign the handshake",
                 leaf.label(),
                 role_name(req.role)
             ),
+            ),
+            "keyUsage",
         ));
     }
     let (code, purpose) = purpose(req.role);
@@ -263,31 +287,37 @@ fn leaf_checks(req: &Request<'_>, leaf: &Cert<'_>, findings: &mut Vec<Finding>) 
             } else {
                 has.join(" and ")
             };
-            findings.push(Finding::error(code, format!(
+            findings.push(leaf.proves(Finding::error(code, format!(
                 "{}'s extended key usage allows {has}, not {purpose}: it cannot be used as a TLS {}",
-                leaf.label(), role_name(req.role))));
+                leaf.label(), role_name(req.role))), "extKeyUsage"));
         }
     }
     if let (Role::Server, Some(host)) = (req.role, req.host.as_deref()) {
         let sans = leaf.sans();
         if !hostname::covers(&sans, host) {
-            findings.push(Finding::error(
-                "hostname_mismatch",
-                format!(
+            findings.push(leaf.proves(
+                Finding::error(
+                    "hostname_mismatch",
+                    format!(
                 "{} does not cover \"{host}\": its names are {} (the subject CN is not checked)",
                 leaf.label(), hostname::describe(&sans)),
+                ),
+                "subjectAltName",
             ));
         }
     }
     if let Some(fp) = &req.key_spki_sha256 {
         let leaf_fp = super::cert::sha256_hex(leaf.spki());
         if *fp != leaf_fp {
-            findings.push(Finding::error(
-                "key_mismatch",
-                format!(
-                    "the private key does not belong to {}: their public keys differ",
-                    leaf.label()
+            findings.push(leaf.proves(
+                Finding::error(
+                    "key_mismatch",
+                    format!(
+                        "the private key does not belong to {}: their public keys differ",
+                        leaf.label()
+                    ),
                 ),
+                "subjectPublicKeyInfo",
             ));
         }
     }
