@@ -287,7 +287,7 @@ test('captures: a refused handshake is explained, both sides laddered, bytes sel
   // Real TLS 1.2 handshakes against openssl s_server requiring a client certificate.
   const caps = await captures(await pki(await tempDir()));
   await drop(page, await files(caps.nocert, caps.ok));
-  const bad = card('nocert.pcap').locator('li.item').first();
+  const bad = card('nocert.pcapng').locator('li.item').first();
   await bad.waitFor(WAIT);
   assert.equal(await bad.locator('.kind').innerText(), 'CAPTURE');
   assert.match(await bad.locator('.summary .name').innerText(), /→ 127\.0\.0\.1:\d+: TLS 1\.2, TLS_ECDHE_/);

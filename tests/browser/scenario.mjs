@@ -49,8 +49,8 @@ async function waitPort(port, child) {
 
 /**
  * Records two TLS 1.2 handshakes against `openssl s_server` requiring a client certificate from
- * the PKI in `dir`: `ok.pcap` (client certificate sent, accepted) and `nocert.pcap` (none sent,
- * refused). Resolves to their paths.
+ * the PKI in `dir`: `ok.pcap` (client certificate sent, accepted) and `nocert.pcapng` (none
+ * sent, refused; converted to pcapng). Resolves to their paths.
  */
 export async function captures(dir) {
   const port = await freePort();
@@ -71,7 +71,9 @@ export async function captures(dir) {
   for (const f of ['ok.pcap', 'nocert.pcap']) {
     if (!existsSync(join(dir, f))) throw new Error(`mtlskit probe wrote no ${f}`);
   }
-  return { ok: join(dir, 'ok.pcap'), nocert: join(dir, 'nocert.pcap') };
+  // The refused one as pcapng (what Wireshark and dumpcap write), converted by tshark's editcap.
+  await run('editcap', ['-F', 'pcapng', 'nocert.pcap', 'nocert.pcapng'], { cwd: dir });
+  return { ok: join(dir, 'ok.pcap'), nocert: join(dir, 'nocert.pcapng') };
 }
 
 /**

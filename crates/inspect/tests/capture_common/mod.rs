@@ -5,46 +5,20 @@
 //! Every process started here is killed by its own pid when its guard drops.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "../common/process.rs"]
+mod process;
+#[allow(unused_imports)]
+pub use process::{free_port, poll, tshark_read, unhex, Guard};
+
 use std::collections::BTreeSet;
 use std::fs;
 use std::io::Read;
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use mtlskit_inspect::capture::{self, Stream};
-
-/// Polls `ready` every 50 ms until it holds or `limit` passes; returns whether it held.
-pub fn poll(limit: Duration, mut ready: impl FnMut() -> bool) -> bool {
-    let start = Instant::now();
-    loop {
-        if ready() {
-            return true;
-        }
-        if start.elapsed() > limit {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
-}
-
-/// A child process killed (by its pid) when dropped.
-pub struct Guard(pub Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// `openssl s_server -www` on `port` (all addresses, IPv4 and IPv6) with a fresh self-signed
 /// P-256 certificate for localhost.
@@ -299,21 +273,6 @@ pub fn curl(url: &str) {
     assert_eq!(String::from_utf8_lossy(&out.stdout), "200", "curl {url}");
 }
 
-fn tshark_read(path: &Path, args: &[&str]) -> String {
-    let out = Command::new("tshark")
-        .arg("-r")
-        .arg(path)
-        .args(args)
-        .output()
-        .expect("run tshark -r");
-    assert!(
-        out.status.success(),
-        "tshark -r {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 /// tshark's follow of one TCP stream: node 0, node 1, bytes 0->1, bytes 1->0.
 pub fn follow(path: &Path, stream: usize) -> (String, String, Vec<u8>, Vec<u8>) {
     let text = tshark_read(path, &["-q", "-z", &format!("follow,tcp,raw,{stream}")]);
@@ -330,12 +289,6 @@ pub fn follow(path: &Path, stream: usize) -> (String, String, Vec<u8>, Vec<u8>) 
         }
     }
     (n0, n1, a, b)
-}
-
-fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len() / 2)
-        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).expect("hex"))
-        .collect()
 }
 
 /// How many TCP streams tshark numbers in the file.

@@ -5,45 +5,19 @@
 //! Every process started here is killed by its own pid when its guard drops.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "../common/process.rs"]
+mod process;
+#[allow(unused_imports)]
+pub use process::{free_port, poll, tshark_read, unhex, Guard};
+
 pub mod build;
 
 use std::fs;
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-/// Polls `ready` every 50 ms until it holds or `limit` passes; returns whether it held.
-pub fn poll(limit: Duration, mut ready: impl FnMut() -> bool) -> bool {
-    let start = Instant::now();
-    loop {
-        if ready() {
-            return true;
-        }
-        if start.elapsed() > limit {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
-}
-
-/// A child process killed (by its pid) when dropped.
-pub struct Guard(pub Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 fn openssl(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("openssl")
@@ -332,21 +306,6 @@ pub fn python(dir: &Path, port: u16) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-pub fn tshark_read(path: &Path, args: &[&str]) -> String {
-    let out = Command::new("tshark")
-        .arg("-r")
-        .arg(path)
-        .args(args)
-        .output()
-        .expect("run tshark -r");
-    assert!(
-        out.status.success(),
-        "tshark -r {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 /// The bytes of one TCP stream: (client to server, server to client), from tshark's follow.
 pub fn follow(path: &Path, stream: usize) -> (Vec<u8>, Vec<u8>) {
     let text = tshark_read(path, &["-q", "-z", &format!("follow,tcp,raw,{stream}")]);
@@ -359,12 +318,6 @@ pub fn follow(path: &Path, stream: usize) -> (Vec<u8>, Vec<u8>) {
         }
     }
     (a, b)
-}
-
-pub fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len() / 2)
-        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).expect("hex"))
-        .collect()
 }
 
 /// For one direction of one stream, per frame, every occurrence of each field.
