@@ -23,6 +23,7 @@ pub mod hello;
 pub mod identity;
 pub mod listener;
 pub mod resumption;
+pub mod send_timeout;
 pub mod tls_server;
 pub mod upstream;
 pub mod verifier;

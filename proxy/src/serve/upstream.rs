@@ -18,6 +18,7 @@ use rustls::crypto::{aws_lc_rs, CryptoProvider};
 use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, SignatureScheme};
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 
+use super::send_timeout::{SendTimedOut, TimedConnector};
 use super::tls_server::TlsSetupError;
 use crate::config::{files, Config, Location};
 
@@ -31,9 +32,9 @@ pub struct Upstream {
     pub authority: http::uri::Authority,
     /// A path the upstream URL puts in front (without a trailing '/').
     pub base_path: String,
-    pub client: Client<HttpsConnector<HttpConnector>, Incoming>,
+    pub client: Client<HttpsConnector<TimedConnector>, Incoming>,
     /// For Upgrade (WebSocket) requests: HTTP/1.1 only, since h2 has no Upgrade; its own pool.
-    pub upgrade_client: Client<HttpsConnector<HttpConnector>, Incoming>,
+    pub upgrade_client: Client<HttpsConnector<TimedConnector>, Incoming>,
     pub read_timeout: Duration,
     /// What the log names the upstream by.
     pub name: String,
@@ -143,6 +144,7 @@ impl Upstream {
         http.enforce_http(false);
         http.set_nodelay(true);
         http.set_connect_timeout(Some(l.connect_timeout.0));
+        let http = TimedConnector::new(http, l.send_timeout.0);
         let tls = tls_config(config, l)?;
         let client = Client::builder(TokioExecutor::new())
             .pool_timer(TokioTimer::new())
@@ -213,7 +215,13 @@ pub fn classify(err: &(dyn std::error::Error + 'static), up: &Upstream) -> Strin
         if let Some(tls) = e.downcast_ref::<rustls::Error>() {
             return tls_reason(tls, up);
         }
+        if let Some(stalled) = e.downcast_ref::<SendTimedOut>() {
+            return format!("upstream {}: {stalled}", up.name);
+        }
         if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            if let Some(stalled) = io.get_ref().and_then(|i| i.downcast_ref::<SendTimedOut>()) {
+                return format!("upstream {}: {stalled}", up.name);
+            }
             match io.kind() {
                 std::io::ErrorKind::ConnectionRefused => {
                     return format!("upstream {} is down (connection refused)", up.name)

@@ -1,0 +1,157 @@
+//! nginx's `proxy_send_timeout` for the upstream connections: a write to the upstream that
+//! makes no progress for `send_timeout` fails the request.
+//!
+//! The timer sits under TLS, on the TCP stream the connector makes, so it measures what nginx
+//! measures: the time between two successive writes that the upstream accepts (an upstream
+//! that stops reading fills the socket buffer, and the next write waits). hyper's client has no
+//! such setting, hence this small wrapper around hyper-util's `HttpConnector`.
+
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use hyper::rt::{Read, ReadBufCursor, Write};
+use hyper_util::client::legacy::connect::{Connected, Connection, HttpConnector};
+use tokio::time::Sleep;
+
+/// A connector whose streams fail a write that stalls for longer than the limit.
+#[derive(Clone, Debug)]
+pub struct TimedConnector {
+    inner: HttpConnector,
+    limit: Duration,
+}
+
+impl TimedConnector {
+    pub fn new(inner: HttpConnector, limit: Duration) -> Self {
+        Self { inner, limit }
+    }
+}
+
+impl tower_service::Service<http::Uri> for TimedConnector {
+    type Response = SendTimeout<<HttpConnector as tower_service::Service<http::Uri>>::Response>;
+    type Error = <HttpConnector as tower_service::Service<http::Uri>>::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, uri: http::Uri) -> Self::Future {
+        let connecting = self.inner.call(uri);
+        let limit = self.limit;
+        Box::pin(async move {
+            Ok(SendTimeout {
+                inner: connecting.await?,
+                limit,
+                stalled: None,
+            })
+        })
+    }
+}
+
+/// A stream whose writes time out when they make no progress.
+#[derive(Debug)]
+pub struct SendTimeout<T> {
+    inner: T,
+    limit: Duration,
+    /// Running while a write (or flush) waits for the upstream.
+    stalled: Option<Pin<Box<Sleep>>>,
+}
+
+impl<T> SendTimeout<T> {
+    /// Wraps the result of a write: progress resets the timer, waiting runs it.
+    fn timed<R>(&mut self, cx: &mut Context<'_>, poll: Poll<io::Result<R>>) -> Poll<io::Result<R>> {
+        match poll {
+            Poll::Ready(r) => {
+                self.stalled = None;
+                Poll::Ready(r)
+            }
+            Poll::Pending => {
+                let limit = self.limit;
+                let timer = self
+                    .stalled
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
+                match timer.as_mut().poll(cx) {
+                    Poll::Ready(()) => {
+                        self.stalled = None;
+                        Poll::Ready(Err(io::Error::new(
+                            io::ErrorKind::TimedOut,
+                            SendTimedOut(limit),
+                        )))
+                    }
+                    Poll::Pending => Poll::Pending,
+                }
+            }
+        }
+    }
+}
+
+/// The error a stalled write ends with; `upstream::classify` names it.
+#[derive(Debug)]
+pub struct SendTimedOut(pub Duration);
+
+impl std::fmt::Display for SendTimedOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the upstream accepted no request bytes for {:?} (send_timeout)",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for SendTimedOut {}
+
+impl<T: Read + Unpin> Read for SendTimeout<T> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: ReadBufCursor<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_read(cx, buf)
+    }
+}
+
+impl<T: Write + Unpin> Write for SendTimeout<T> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let poll = Pin::new(&mut this.inner).poll_write(cx, buf);
+        this.timed(cx, poll)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let poll = Pin::new(&mut this.inner).poll_flush(cx);
+        this.timed(cx, poll)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let poll = Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
+        this.timed(cx, poll)
+    }
+}
+
+impl<T: Connection> Connection for SendTimeout<T> {
+    fn connected(&self) -> Connected {
+        self.inner.connected()
+    }
+}
