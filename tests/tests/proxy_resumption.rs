@@ -129,3 +129,33 @@ fn resumed_by_session_id_and_by_ticket_and_not_after_a_ca_change() {
         drop(proxy);
     }
 }
+
+#[test]
+fn tickets_expire_with_their_key_rotation() {
+    // ticket_key_rotation = 1s: a ticket is accepted while its key is current or previous
+    // (at most 2 s), then the client gets a full handshake. Waiting here is the behaviour
+    // under test (time passing), not synchronisation.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    make_pki(dir);
+    let up = echo_upstream(dir, None);
+    let port = mtlskit_tests::proxy::free_port();
+    let _proxy = start(
+        dir,
+        port,
+        up.port,
+        "session_cache = 0\nticket_key_rotation = \"1s\"",
+        "ca.pem",
+    );
+    let first = request(dir, port, "-tls1_2", "/a", ("-sess_out", "t.sess"));
+    assert!(!reused(&first));
+    let soon = request(dir, port, "-tls1_2", "/b", ("-sess_in", "t.sess"));
+    assert!(reused(&soon), "a fresh ticket resumes: {}", soon.stdout);
+    std::thread::sleep(std::time::Duration::from_millis(3_500));
+    let late = request(dir, port, "-tls1_2", "/c", ("-sess_in", "t.sess"));
+    assert!(
+        !reused(&late),
+        "a ticket two rotations old does not: {}",
+        late.stdout
+    );
+}

@@ -102,6 +102,10 @@ pub struct Server {
     pub session_timeout: Span,
     #[serde(default = "default_true")]
     pub session_tickets: bool,
+    /// How long one ticket key encrypts new tickets before a fresh random key takes over
+    /// (tickets stay valid for at most twice this, and never past `session_timeout`).
+    #[serde(default = "default_ticket_rotation")]
+    pub ticket_key_rotation: Span,
     #[serde(default = "default_handshake_timeout")]
     pub handshake_timeout: Span,
     /// Time allowed to send the request head (nginx `client_header_timeout`).
@@ -185,6 +189,9 @@ fn default_session_cache() -> usize {
 }
 fn default_session_timeout() -> Span {
     Span::secs(300)
+}
+fn default_ticket_rotation() -> Span {
+    Span::secs(6 * 3600)
 }
 fn default_true() -> bool {
     true

@@ -121,9 +121,52 @@ pub fn build(config: &Config) -> Result<Arc<ServerConfig>, TlsSetupError> {
         Arc::new(NoServerSessionStorage {})
     };
     if s.session_tickets {
-        tls.ticketer = BoundTicketer::new(binding, aws_lc_rs::Ticketer::new()?);
+        // A ticket outlives neither the session timeout nor two key rotations (rustls's
+        // rotator keeps the previous key until the next roll, however late that comes).
+        let rotation = i64::try_from(s.ticket_key_rotation.0.as_secs()).unwrap_or(i64::MAX);
+        let ticket_binding = Binding {
+            timeout: binding.timeout.min(rotation.saturating_mul(2)),
+            ..binding
+        };
+        tls.ticketer =
+            BoundTicketer::new(ticket_binding, rotating_ticketer(s.ticket_key_rotation.0)?);
     } else if s.session_cache == 0 {
         tls.send_tls13_tickets = 0;
     }
     Ok(Arc::new(tls))
+}
+
+/// Ticket keys that rotate every `rotation`: rustls's `TicketRotator` over fresh aws-lc
+/// ticketers, each with its own random key (aws-lc's own `Ticketer` rotates at a fixed 6 h).
+fn rotating_ticketer(
+    rotation: std::time::Duration,
+) -> Result<Arc<dyn rustls::server::ProducesTickets>, rustls::Error> {
+    fn fresh() -> Result<Box<dyn rustls::server::ProducesTickets>, rustls::crypto::GetRandomFailed>
+    {
+        match aws_lc_rs::Ticketer::new() {
+            Ok(t) => Ok(Box::new(Fresh(t))),
+            Err(_) => Err(rustls::crypto::GetRandomFailed),
+        }
+    }
+    let secs = u32::try_from(rotation.as_secs()).unwrap_or(u32::MAX).max(1);
+    Ok(Arc::new(rustls::ticketer::TicketRotator::new(secs, fresh)?))
+}
+
+/// One generation of ticket keys inside the rotator.
+#[derive(Debug)]
+struct Fresh(Arc<dyn rustls::server::ProducesTickets>);
+
+impl rustls::server::ProducesTickets for Fresh {
+    fn enabled(&self) -> bool {
+        self.0.enabled()
+    }
+    fn lifetime(&self) -> u32 {
+        self.0.lifetime()
+    }
+    fn encrypt(&self, plain: &[u8]) -> Option<Vec<u8>> {
+        self.0.encrypt(plain)
+    }
+    fn decrypt(&self, cipher: &[u8]) -> Option<Vec<u8>> {
+        self.0.decrypt(cipher)
+    }
 }
