@@ -11,7 +11,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const root = resolve(here, '../..');
 export const dist = process.env.MTLSKIT_DIST ?? join(root, 'dist');
 export const artifacts = process.env.MTLSKIT_ARTIFACTS ?? join(root, 'target/browser-artifacts');
-export const fixtures = join(here, 'fixtures');
+export const fixtures = join(here, '..', '..', 'testdata', 'browser');
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8',

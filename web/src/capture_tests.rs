@@ -6,8 +6,8 @@ use mtlskit_inspect::{inspect, Node, Timestamp};
 
 use super::*;
 
-const OK: &[u8] = include_bytes!("../tests/fixtures/mtls_ok.pcap");
-const NO_CERT: &[u8] = include_bytes!("../tests/fixtures/no_client_cert.pcap");
+const OK: &[u8] = include_bytes!("../../testdata/web/mtls_ok.pcap");
+const NO_CERT: &[u8] = include_bytes!("../../testdata/web/no_client_cert.pcap");
 
 fn capture_item(bytes: &[u8]) -> Item {
     let report = inspect(

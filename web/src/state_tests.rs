@@ -4,12 +4,12 @@
 use super::*;
 use mtlskit_inspect::report::ItemBody;
 
-const CA: &[u8] = include_bytes!("../../tests/browser/fixtures/ca.pem");
-const CLIENT: &[u8] = include_bytes!("../../tests/browser/fixtures/client.pem");
-const KEY: &[u8] = include_bytes!("../../tests/browser/fixtures/client.key");
-const CSR: &[u8] = include_bytes!("../../tests/browser/fixtures/client.csr");
-const BUNDLE: &[u8] = include_bytes!("../../tests/browser/fixtures/bundle.pem");
-const GARBAGE: &[u8] = include_bytes!("../../tests/browser/fixtures/garbage.bin");
+const CA: &[u8] = include_bytes!("../../testdata/browser/ca.pem");
+const CLIENT: &[u8] = include_bytes!("../../testdata/browser/client.pem");
+const KEY: &[u8] = include_bytes!("../../testdata/browser/client.key");
+const CSR: &[u8] = include_bytes!("../../testdata/browser/client.csr");
+const BUNDLE: &[u8] = include_bytes!("../../testdata/browser/bundle.pem");
+const GARBAGE: &[u8] = include_bytes!("../../testdata/browser/garbage.bin");
 
 const NOW: Timestamp = Timestamp(1_750_000_000);
 

@@ -9,12 +9,12 @@ use super::{Choice, Outcome};
 use crate::moment::Moment;
 use crate::state::{Action, State};
 
-const CA: &[u8] = include_bytes!("../tests/fixtures/pki/ca.pem");
-const CLIENT: &[u8] = include_bytes!("../tests/fixtures/pki/client.pem");
-const KEY: &[u8] = include_bytes!("../tests/fixtures/pki/client.key");
-const SERVER: &[u8] = include_bytes!("../tests/fixtures/pki/server.pem");
-const OTHER_CA: &[u8] = include_bytes!("../tests/fixtures/other/ca.pem");
-const OTHER_CLIENT: &[u8] = include_bytes!("../tests/fixtures/other/client.pem");
+const CA: &[u8] = include_bytes!("../../testdata/web/pki/ca.pem");
+const CLIENT: &[u8] = include_bytes!("../../testdata/web/pki/client.pem");
+const KEY: &[u8] = include_bytes!("../../testdata/web/pki/client.key");
+const SERVER: &[u8] = include_bytes!("../../testdata/web/pki/server.pem");
+const OTHER_CA: &[u8] = include_bytes!("../../testdata/web/other/ca.pem");
+const OTHER_CLIENT: &[u8] = include_bytes!("../../testdata/web/other/client.pem");
 
 /// Inside every fixture's validity.
 const NOW: Timestamp = Timestamp(1_800_000_000);

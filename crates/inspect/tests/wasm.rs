@@ -11,12 +11,12 @@ use mtlskit_inspect::report::ItemBody;
 use mtlskit_inspect::{inspect, inspect_many, Input, Node, Timestamp};
 use wasm_bindgen_test::wasm_bindgen_test;
 
-const CA: &[u8] = include_bytes!("../../../tests/browser/fixtures/ca.pem");
-const CLIENT: &[u8] = include_bytes!("../../../tests/browser/fixtures/client.pem");
-const KEY: &[u8] = include_bytes!("../../../tests/browser/fixtures/client.key");
-const CSR: &[u8] = include_bytes!("../../../tests/browser/fixtures/client.csr");
-const BUNDLE: &[u8] = include_bytes!("../../../tests/browser/fixtures/bundle.pem");
-const GARBAGE: &[u8] = include_bytes!("../../../tests/browser/fixtures/garbage.bin");
+const CA: &[u8] = include_bytes!("../../../testdata/browser/ca.pem");
+const CLIENT: &[u8] = include_bytes!("../../../testdata/browser/client.pem");
+const KEY: &[u8] = include_bytes!("../../../testdata/browser/client.key");
+const CSR: &[u8] = include_bytes!("../../../testdata/browser/client.csr");
+const BUNDLE: &[u8] = include_bytes!("../../../testdata/browser/bundle.pem");
+const GARBAGE: &[u8] = include_bytes!("../../../testdata/browser/garbage.bin");
 /// `openssl x509 -in client.pem -noout -fingerprint -sha256`, lowercased without colons.
 /// (The subject is in RFC 2253 order, as `openssl x509 -nameopt RFC2253` prints it.)
 const CLIENT_SHA256: &str = "352561479deb54b86103dfa92f0ea4b41d45634074009583b2c1718e57aa0dc9";
