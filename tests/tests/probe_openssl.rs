@@ -213,6 +213,16 @@ fn saved_handshake_reads_in_tshark() {
             "handshake type {t} missing from tshark's view: {all:?}"
         );
     }
+    // The packets follow the handshake's turns: the ServerHello (2) comes before the client's
+    // key exchange (16), as on the wire.
+    let frames = Command::new("tshark")
+        .current_dir(dir)
+        .args(["-r", "hs.pcap", "-T", "fields", "-e", "tls.handshake.type"])
+        .output()
+        .unwrap();
+    let frames = String::from_utf8_lossy(&frames.stdout).to_string();
+    let position = |t: &str| frames.lines().position(|l| l.split(',').any(|x| x == t));
+    assert!(position("2") < position("16"), "frame order: {frames:?}");
 }
 
 #[test]

@@ -208,18 +208,12 @@ async fn probe(plan: &Plan) -> ProbeReport {
         Ok::<_, (&str, std::io::Error)>((negotiated, response))
     };
     let result = tokio::time::timeout(plan.timeout, exchange).await;
-    let (to_server, to_client) = transcript.take();
+    let recording = transcript.take();
     let seen = match seen.lock() {
         Ok(g) => g.clone(),
         Err(p) => p.into_inner().clone(),
     };
-    report.fill(
-        plan.ca_path.as_deref(),
-        &plan.client_chain,
-        seen,
-        to_server,
-        to_client,
-    );
+    report.fill(plan.ca_path.as_deref(), &plan.client_chain, seen, recording);
     match result {
         Ok(Ok((negotiated, response))) => report.succeeded(negotiated, &response),
         Ok(Err((stage, e))) => report.tls_error(stage, &e),

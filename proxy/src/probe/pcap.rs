@@ -9,14 +9,15 @@ use std::net::{IpAddr, SocketAddr};
 
 const MSS: usize = 1400;
 
-/// pcap bytes of a connection from `client` to `server` that carried these two streams, the
-/// client's bytes first, then the server's (the order a TLS handshake alternates in is not
-/// kept; every dissector reassembles each direction on its own).
+/// pcap bytes of a connection from `client` to `server` that carried these two streams, in
+/// the order of `turns` (who sent how many bytes next), so the file shows the handshake as
+/// it alternated. Bytes no turn accounts for follow at the end.
 pub fn write(
     client: SocketAddr,
     server: SocketAddr,
     to_server: &[u8],
     to_client: &[u8],
+    turns: &[(bool, usize)],
 ) -> Vec<u8> {
     let mut out = Vec::with_capacity(to_server.len() + to_client.len() + 4096);
     // Global header: magic, v2.4, no zone, no sigfigs, snaplen 262144, LINKTYPE_ETHERNET.
@@ -52,13 +53,26 @@ pub fn write(
     cseq += 1;
     sseq += 1;
     packet(&mut out, true, cseq, sseq, ACK, &[]);
-    for chunk in to_server.chunks(MSS) {
-        packet(&mut out, true, cseq, sseq, PSH | ACK, chunk);
-        cseq = cseq.wrapping_add(chunk.len() as u32);
-    }
-    for chunk in to_client.chunks(MSS) {
-        packet(&mut out, false, sseq, cseq, PSH | ACK, chunk);
-        sseq = sseq.wrapping_add(chunk.len() as u32);
+    // Positions reached in each direction; the leftovers make two final turns.
+    let (mut sent, mut received) = (0usize, 0usize);
+    let rest = [(true, usize::MAX), (false, usize::MAX)];
+    for &(from_client, len) in turns.iter().chain(rest.iter()) {
+        let (data, done) = if from_client {
+            (to_server, &mut sent)
+        } else {
+            (to_client, &mut received)
+        };
+        let end = done.saturating_add(len).min(data.len());
+        for chunk in data.get(*done..end).unwrap_or(&[]).chunks(MSS) {
+            if from_client {
+                packet(&mut out, true, cseq, sseq, PSH | ACK, chunk);
+                cseq = cseq.wrapping_add(chunk.len() as u32);
+            } else {
+                packet(&mut out, false, sseq, cseq, PSH | ACK, chunk);
+                sseq = sseq.wrapping_add(chunk.len() as u32);
+            }
+        }
+        *done = end;
     }
     packet(&mut out, true, cseq, sseq, FIN | ACK, &[]);
     packet(&mut out, false, sseq, cseq + 1, FIN | ACK, &[]);

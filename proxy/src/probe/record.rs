@@ -8,18 +8,27 @@ use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
-/// The bytes each side sent, in order. Bounded: past `LIMIT` bytes a direction stops growing
-/// (the handshake is long over by then; the response body is not needed twice).
+/// The bytes each side sent, and the order of the turns. Bounded: past `LIMIT` bytes a
+/// direction stops growing (the handshake is long over by then; the response body is not
+/// needed twice).
 #[derive(Clone, Debug, Default)]
 pub struct Transcript {
-    inner: Arc<Mutex<(Vec<u8>, Vec<u8>)>>,
+    inner: Arc<Mutex<Recording>>,
+}
+
+/// What a [`Transcript`] holds.
+#[derive(Clone, Debug, Default)]
+pub struct Recording {
+    pub to_server: Vec<u8>,
+    pub to_client: Vec<u8>,
+    /// Each read or write in the order it happened: (sent by the probe, bytes kept).
+    pub turns: Vec<(bool, usize)>,
 }
 
 const LIMIT: usize = 4 << 20;
 
 impl Transcript {
-    /// (client to server, server to client).
-    pub fn take(&self) -> (Vec<u8>, Vec<u8>) {
+    pub fn take(&self) -> Recording {
         match self.inner.lock() {
             Ok(g) => g.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
@@ -31,9 +40,19 @@ impl Transcript {
             Ok(g) => g,
             Err(poisoned) => poisoned.into_inner(),
         };
-        let buf = if sent { &mut g.0 } else { &mut g.1 };
-        let room = LIMIT.saturating_sub(buf.len());
-        buf.extend_from_slice(&bytes[..bytes.len().min(room)]);
+        let buf = if sent {
+            &mut g.to_server
+        } else {
+            &mut g.to_client
+        };
+        let kept = bytes.len().min(LIMIT.saturating_sub(buf.len()));
+        buf.extend_from_slice(&bytes[..kept]);
+        if kept > 0 {
+            match g.turns.last_mut() {
+                Some((dir, n)) if *dir == sent => *n += kept,
+                _ => g.turns.push((sent, kept)),
+            }
+        }
     }
 }
 

@@ -45,6 +45,9 @@ pub struct ProbeReport {
     pub raw_to_server: Vec<u8>,
     #[serde(skip)]
     pub raw_to_client: Vec<u8>,
+    /// The order of the turns (sent by the probe, bytes), for the pcap.
+    #[serde(skip)]
+    pub turns: Vec<(bool, usize)>,
     #[serde(skip)]
     now: Timestamp,
     #[serde(skip)]
@@ -129,6 +132,7 @@ impl ProbeReport {
             server_to_client: None,
             raw_to_server: Vec::new(),
             raw_to_client: Vec::new(),
+            turns: Vec::new(),
             now,
             client_leaf: None,
         }
@@ -141,6 +145,7 @@ impl ProbeReport {
             self.peer,
             &self.raw_to_server,
             &self.raw_to_client,
+            &self.turns,
         )
     }
 
@@ -156,11 +161,10 @@ impl ProbeReport {
         ca: Option<&Path>,
         client_chain: &[Vec<u8>],
         seen: Seen,
-        to_server: Vec<u8>,
-        to_client: Vec<u8>,
+        recording: super::record::Recording,
     ) {
-        let c2s = tls::decode(&to_server, Some(self.now));
-        let s2c = tls::decode(&to_client, Some(self.now));
+        let c2s = tls::decode(&recording.to_server, Some(self.now));
+        let s2c = tls::decode(&recording.to_client, Some(self.now));
         for (decoded, from) in [(&c2s, Sender::Client), (&s2c, Sender::Server)] {
             for a in &decoded.tls.alerts {
                 self.alerts.push(AlertSeen {
@@ -200,8 +204,9 @@ impl ProbeReport {
         }
         self.client_to_server = Some(c2s.tls);
         self.server_to_client = Some(s2c.tls);
-        self.raw_to_server = to_server;
-        self.raw_to_client = to_client;
+        self.raw_to_server = recording.to_server;
+        self.raw_to_client = recording.to_client;
+        self.turns = recording.turns;
     }
 
     /// Why the server's chain was refused, in the diagnosis engine's words.
