@@ -7,8 +7,8 @@ use std::io::Write;
 use mtlskit_inspect::diagnose::{self, Diagnosis, Request, Role, Source, Verdict};
 use mtlskit_inspect::{inspect, ItemBody, Severity, Timestamp};
 
-use crate::cli::{DiagnoseArgs, RoleArg};
-use crate::inspect_cmd::system_now;
+use super::describe_io;
+use crate::args::{DiagnoseArgs, RoleArg};
 use crate::Status;
 
 pub fn run(args: &DiagnoseArgs) -> anyhow::Result<Status> {
@@ -25,11 +25,9 @@ pub fn run(args: &DiagnoseArgs) -> anyhow::Result<Status> {
 fn prepare(args: &DiagnoseArgs) -> Result<Status, String> {
     let now = match &args.at {
         Some(at) => Timestamp::parse_rfc3339(at).map_err(|e| format!("--at: {e}"))?,
-        None => system_now(),
+        None => Timestamp::now(),
     };
-    let read = |path: &str| {
-        std::fs::read(path).map_err(|e| format!("{path}: {}", crate::inspect_cmd::describe_io(&e)))
-    };
+    let read = |path: &str| std::fs::read(path).map_err(|e| format!("{path}: {}", describe_io(&e)));
     let certs = |path: &str| -> Result<Vec<Vec<u8>>, String> {
         diagnose::certificates_in(&read(path)?).map_err(|e| format!("{path}: {e}"))
     };

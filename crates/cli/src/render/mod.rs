@@ -5,7 +5,10 @@
 //! extension.
 
 mod capture;
+mod probe;
 mod tls;
+
+pub use probe::probe;
 
 use std::io::{self, Write};
 

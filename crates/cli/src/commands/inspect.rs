@@ -8,7 +8,8 @@ use std::io::{Read, Write};
 use anyhow::Context;
 use mtlskit_inspect::{inspect_with, Input, Options, Timestamp};
 
-use crate::cli::InspectArgs;
+use super::describe_io;
+use crate::args::InspectArgs;
 use crate::render;
 use crate::Status;
 
@@ -21,7 +22,7 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<Status> {
                 return Ok(Status::Usage);
             }
         },
-        None => system_now(),
+        None => Timestamp::now(),
     };
     let mut status = Status::Ok;
     let mut sources: Vec<(String, Vec<u8>)> = Vec::new();
@@ -68,22 +69,4 @@ fn read(path: &str) -> std::io::Result<Vec<u8>> {
         bytes = std::fs::read(path)?;
     }
     Ok(bytes)
-}
-
-pub fn describe_io(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file".to_string(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        std::io::ErrorKind::IsADirectory => "is a directory, not a file".to_string(),
-        _ => format!("cannot be read ({e})"),
-    }
-}
-
-/// The system clock, the one place the native front end reads time for inspect.
-pub fn system_now() -> Timestamp {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    Timestamp(secs)
 }

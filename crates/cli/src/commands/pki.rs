@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use mtlskit_pki::{self as pki, Ca, InitOptions, KeyAlgorithm, Options, Role};
 
-use crate::cli::{KeyOptions, PkiCommand, PkiCsrArgs, PkiInitArgs, PkiSignArgs};
+use crate::args::{KeyOptions, PkiCommand, PkiCsrArgs, PkiInitArgs, PkiSignArgs};
 use crate::Status;
 
 pub fn run(command: &PkiCommand) -> anyhow::Result<Status> {

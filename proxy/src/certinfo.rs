@@ -24,7 +24,7 @@ pub struct CertInfo {
     /// RFC 4514, as `openssl -nameopt RFC2253,-esc_msb` prints it.
     pub subject: String,
     pub issuer: String,
-    /// Lowercase hex, no leading zeros ("0" for 0), as design.md's report has it.
+    /// Lowercase hex, no leading zeros ("0" for 0), as the JSON report has it (docs/report-format.md).
     pub serial: String,
     pub not_before: i64,
     pub not_after: i64,
@@ -70,6 +70,25 @@ pub fn read(der: &[u8]) -> Option<CertInfo> {
         sha256: der::hex(&Sha256::digest(cert.as_raw())),
         san,
     })
+}
+
+/// "3 days", "5 hours", "1 minute", "12 seconds".
+pub fn human(secs: i64) -> String {
+    let s = secs.unsigned_abs();
+    let (n, unit) = if s >= 2 * 86_400 {
+        (s / 86_400, "day")
+    } else if s >= 2 * 3600 {
+        (s / 3600, "hour")
+    } else if s >= 120 {
+        (s / 60, "minute")
+    } else {
+        (s, "second")
+    };
+    if n == 1 {
+        format!("1 {unit}")
+    } else {
+        format!("{n} {unit}s")
+    }
 }
 
 #[cfg(test)]

@@ -1,8 +1,8 @@
-//! `mtlskit demo`: design.md's whole setup on one machine, in one command.
+//! `mtlskit demo`: the whole mTLS setup of docs/architecture.md on one machine, in one command.
 //!
 //! In a temporary folder (or `--dir`): a PKI (`pki init`); an upstream that requires the
 //! proxy's client certificate and answers with the headers it received; the proxy in front
-//! of it with design.md's nginx settings (TLS 1.2, its cipher list, client certificates
+//! of it with the classic nginx block's settings (TLS 1.2, its cipher list, client certificates
 //! required); the web inspector on plain HTTP; one probe through the proxy. Then it prints
 //! the URLs, where the certificates are and ready-to-paste curl and Python commands, and runs
 //! until Ctrl-C.
@@ -13,11 +13,13 @@ mod web;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use crate::cli::{DemoArgs, ProbeArgs};
-use crate::config::Config;
+use mtlskit_inspect::Timestamp;
+use mtlskit_proxy::Config;
+
+use crate::args::DemoArgs;
 use crate::Status;
 
-/// design.md's `ssl_ciphers`, verbatim (rustls leaves out the four CBC suites; the proxy's
+/// The nginx block's `ssl_ciphers` (docs/architecture.md), verbatim (rustls leaves out the four CBC suites; the proxy's
 /// error log says so).
 const CIPHERS: [&str; 10] = [
     "ECDHE-ECDSA-AES256-GCM-SHA384",
@@ -85,35 +87,26 @@ async fn demo(args: &DemoArgs, dir: &Path) -> Result<(), String> {
     // Bind first so a busy port is reported here, not from a background task.
     std::net::TcpListener::bind(proxy_addr)
         .map_err(|e| format!("cannot listen on {proxy_addr}: {e}; pass --proxy-port"))?;
-    let proxy = tokio::spawn(async move { crate::serve::serve(&config).await });
+    let proxy = tokio::spawn(async move {
+        mtlskit_proxy::serve(&config, mtlskit_proxy::shutdown_signal()).await
+    });
     let web = match web_root(args) {
         Some(root) => Some(web::start(root, localhost(args.web_port)).await?),
         None => None,
     };
     wait_listening(proxy_addr).await?;
     let url = format!("https://localhost:{}/test_url", proxy_addr.port());
-    let probe = ProbeArgs {
-        url: url.clone(),
-        cert: Some(dir.join("client.pem")),
-        key: Some(dir.join("client.key")),
-        ca: Some(dir.join("ca.pem")),
-        servername: None,
-        tls12: false,
-        tls13: false,
-        insecure: false,
-        save_handshake: None,
-        timeout: 10,
-        json: false,
-    };
+    let mut probe = mtlskit_probe::Options::new(url.clone());
+    probe.cert = Some(dir.join("client.pem"));
+    probe.key = Some(dir.join("client.key"));
+    probe.ca = Some(dir.join("ca.pem"));
     println!("=== One request through the proxy, as `mtlskit probe` sees it\n");
-    match crate::probe::report(&probe).await {
-        Ok(report) => {
-            let _ = std::fs::write(dir.join("handshake.pcap"), report.pcap());
-            let mut out = std::io::stdout().lock();
-            report.text(&mut out).map_err(|e| e.to_string())?;
-        }
-        Err(e) => return Err(e),
-    }
+    let report = mtlskit_probe::probe(&probe, Timestamp::now())
+        .await
+        .map_err(|e| e.to_string())?;
+    let _ = std::fs::write(dir.join("handshake.pcap"), report.pcap());
+    let mut out = std::io::stdout().lock();
+    crate::render::probe(&report, &mut out).map_err(|e| e.to_string())?;
     print_guide(dir, proxy_addr, upstream, web, &url);
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}
@@ -129,11 +122,11 @@ async fn demo(args: &DemoArgs, dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// The proxy config: design.md's nginx block, pointed at the demo's files and upstream.
+/// The proxy config: the classic nginx block (docs/architecture.md), pointed at the demo's files and upstream.
 fn proxy_config(listen: SocketAddr, upstream: SocketAddr) -> String {
     let ciphers: Vec<String> = CIPHERS.iter().map(|c| format!("\"{c}\"")).collect();
     format!(
-        r#"# design.md's nginx server block, as mtlskit serve runs it (see docs/config.md)
+        r#"# the classic nginx server block, as mtlskit serve runs it (see docs/config.md)
 [server]
 listen = ["{listen}"]
 certificate = "server.pem"
@@ -194,7 +187,7 @@ fn print_guide(
 ) {
     let d = dir.display();
     println!("\n=== mtlskit demo is running (Ctrl-C stops it)\n");
-    println!("  proxy      https://localhost:{}/  (client certificate required, TLS 1.2, design.md's ciphers)", proxy.port());
+    println!("  proxy      https://localhost:{}/  (client certificate required, TLS 1.2, the nginx block's ciphers)", proxy.port());
     println!("  upstream   https://127.0.0.1:{}/  (requires the proxy's client certificate; echoes what it receives)", upstream.port());
     match web {
         Some(w) => {

@@ -1,4 +1,4 @@
-//! `mtlskit probe URL`: design.md's test client done better.
+//! mtlskit-probe: the mTLS test client behind `mtlskit probe URL`.
 //!
 //! Connects like curl (client certificate, key and CA options alike), sends `GET`, and prints
 //! the response together with the handshake as the inspect crate decodes it from the recorded
@@ -6,6 +6,9 @@
 //! the server asked for a client certificate and which CAs it accepts, what the probe sent,
 //! alerts — and when it fails, a verdict with the reason (the diagnosis engine's words).
 
+#![deny(missing_docs)]
+
+mod error;
 mod hooks;
 mod pcap;
 mod record;
@@ -20,12 +23,60 @@ use rustls::pki_types::ServerName;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::cli::ProbeArgs;
-use crate::config::files;
-use crate::inspect_cmd::system_now;
-use crate::Status;
+use mtlskit_inspect::Timestamp;
+use mtlskit_pki::load;
 
-pub use report::ProbeReport;
+pub use error::Error;
+pub use report::{AlertSeen, Negotiated, Outcome, ProbeReport, Response};
+
+/// What to probe and how: the options of `mtlskit probe`, as curl names them.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Options {
+    /// The https:// URL to request.
+    pub url: String,
+    /// Client certificate (PEM; further certificates are sent as its chain).
+    pub cert: Option<PathBuf>,
+    /// The client certificate's private key (PEM).
+    pub key: Option<PathBuf>,
+    /// CA bundle to verify the server with (`None`: the system bundle).
+    pub ca: Option<PathBuf>,
+    /// The name to send in SNI and verify the server certificate for (`None`: the URL's host).
+    pub server_name: Option<String>,
+    /// Which TLS versions to offer.
+    pub versions: Versions,
+    /// Do not verify the server's certificate (its problems are still reported).
+    pub insecure: bool,
+    /// How long to wait for the connection and for each answer.
+    pub timeout: Duration,
+}
+
+impl Options {
+    /// Options for `url` with everything else at curl's defaults (10 s timeout).
+    pub fn new(url: impl Into<String>) -> Self {
+        Options {
+            url: url.into(),
+            cert: None,
+            key: None,
+            ca: None,
+            server_name: None,
+            versions: Versions::Both,
+            insecure: false,
+            timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// The TLS versions the probe offers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Versions {
+    /// TLS 1.3 and TLS 1.2.
+    Both,
+    /// TLS 1.2 only.
+    Tls12,
+    /// TLS 1.3 only.
+    Tls13,
+}
 
 /// The probe's arguments after the second stage of checking.
 struct Plan {
@@ -44,55 +95,24 @@ struct Plan {
     provider: Arc<rustls::crypto::CryptoProvider>,
 }
 
-pub fn run(args: &ProbeArgs) -> anyhow::Result<Status> {
-    let plan = match plan(args) {
-        Ok(plan) => plan,
-        Err(message) => {
-            eprintln!("mtlskit: {message}");
-            return Ok(Status::Usage);
-        }
-    };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let report = runtime.block_on(probe(&plan));
-    if let Some(path) = &args.save_handshake {
-        if let Err(e) = std::fs::write(path, report.pcap()) {
-            eprintln!(
-                "mtlskit: {}: cannot write the handshake ({e})",
-                path.display()
-            );
-            return Ok(Status::Usage);
-        }
-    }
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    if args.json {
-        serde_json::to_writer_pretty(&mut out, &report)?;
-        std::io::Write::write_all(&mut out, b"\n")?;
-    } else {
-        report.text(&mut out)?;
-    }
-    std::io::Write::flush(&mut out)?;
-    Ok(if report.ok { Status::Ok } else { Status::Bad })
+/// Probes once at the moment `now`: connects, sends `GET`, reads the response and decodes
+/// what was sent and received. `Err` is a problem with the options (a bad URL, an unreadable
+/// file, a key that does not go with its certificate); a failed connection or handshake is a
+/// report whose verdict says why.
+pub async fn probe(options: &Options, now: Timestamp) -> Result<ProbeReport, Error> {
+    let plan = plan(options)?;
+    Ok(run(&plan, now).await)
 }
 
-/// Probes from async code (the demo); `Err` is a usage problem with the arguments.
-pub async fn report(args: &ProbeArgs) -> Result<ProbeReport, String> {
-    let plan = plan(args)?;
-    Ok(probe(&plan).await)
-}
-
-fn plan(args: &ProbeArgs) -> Result<Plan, String> {
-    let uri: hyper::Uri = args
-        .url
-        .parse()
-        .map_err(|e| format!("{}: not a URL ({e})", args.url))?;
+fn plan(args: &Options) -> Result<Plan, Error> {
+    let uri: hyper::Uri = args.url.parse().map_err(|source| Error::BadUrl {
+        url: args.url.clone(),
+        source,
+    })?;
     if uri.scheme_str() != Some("https") {
-        return Err(format!("{}: only https:// URLs can be probed", args.url));
+        return Err(Error::NotHttps(args.url.clone()));
     }
-    let host = uri
-        .host()
-        .ok_or_else(|| format!("{}: the URL names no host", args.url))?;
+    let host = uri.host().ok_or_else(|| Error::NoHost(args.url.clone()))?;
     let host = host
         .trim_start_matches('[')
         .trim_end_matches(']')
@@ -100,36 +120,35 @@ fn plan(args: &ProbeArgs) -> Result<Plan, String> {
     let path = uri.path_and_query().map_or("/", |p| p.as_str()).to_string();
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let roots = match &args.ca {
-        Some(p) => Some(files::root_store(p).map_err(|e| e.to_string())?),
+        Some(p) => Some(load::root_store(p)?),
         None => None,
     };
-    let (key, client_chain) = match (&args.cert, &args.key) {
-        (Some(c), Some(k)) => {
-            let chain = files::certificates(c).map_err(|e| e.to_string())?;
-            let der = files::private_key(k).map_err(|e| e.to_string())?;
-            let ders = chain.iter().map(|c| c.to_vec()).collect();
-            let certified =
-                rustls::sign::CertifiedKey::from_der(chain, der, &provider).map_err(|e| {
-                    format!(
-                        "{}: the key does not go with {} ({e})",
-                        k.display(),
-                        c.display()
-                    )
-                })?;
-            (Some(Arc::new(certified)), ders)
-        }
-        (None, None) => (None, Vec::new()),
-        _ => return Err("--cert and --key go together".to_string()),
-    };
-    let versions = match (args.tls12, args.tls13) {
-        (true, false) => vec![&rustls::version::TLS12],
-        (false, true) => vec![&rustls::version::TLS13],
-        _ => vec![&rustls::version::TLS13, &rustls::version::TLS12],
+    let (key, client_chain) =
+        match (&args.cert, &args.key) {
+            (Some(c), Some(k)) => {
+                let chain = load::certificates(c)?;
+                let der = load::private_key(k)?;
+                let ders = chain.iter().map(|c| c.to_vec()).collect();
+                let certified = rustls::sign::CertifiedKey::from_der(chain, der, &provider)
+                    .map_err(|source| Error::KeyMismatch {
+                        key: k.clone(),
+                        cert: c.clone(),
+                        source,
+                    })?;
+                (Some(Arc::new(certified)), ders)
+            }
+            (None, None) => (None, Vec::new()),
+            _ => return Err(Error::CertWithoutKey),
+        };
+    let versions = match args.versions {
+        Versions::Tls12 => vec![&rustls::version::TLS12],
+        Versions::Tls13 => vec![&rustls::version::TLS13],
+        Versions::Both => vec![&rustls::version::TLS13, &rustls::version::TLS12],
     };
     Ok(Plan {
         url: args.url.clone(),
         port: uri.port_u16().unwrap_or(443),
-        server_name: args.servername.clone().unwrap_or_else(|| host.clone()),
+        server_name: args.server_name.clone().unwrap_or_else(|| host.clone()),
         host,
         path,
         roots,
@@ -138,13 +157,12 @@ fn plan(args: &ProbeArgs) -> Result<Plan, String> {
         client_chain,
         versions,
         insecure: args.insecure,
-        timeout: Duration::from_secs(args.timeout.max(1)),
+        timeout: args.timeout.max(Duration::from_secs(1)),
         provider,
     })
 }
 
-async fn probe(plan: &Plan) -> ProbeReport {
-    let now = system_now();
+async fn run(plan: &Plan, now: Timestamp) -> ProbeReport {
     let mut report = ProbeReport::new(&plan.url, &plan.server_name, now);
     let seen = hooks::Shared::default();
     let config = match client_config(plan, &seen) {
@@ -265,7 +283,7 @@ fn client_config(plan: &Plan, seen: &hooks::Shared) -> Result<rustls::ClientConf
 fn system_roots() -> rustls::RootCertStore {
     let mut store = rustls::RootCertStore::empty();
     if let Ok(certs) =
-        files::certificates(std::path::Path::new("/etc/ssl/certs/ca-certificates.crt"))
+        load::certificates(std::path::Path::new("/etc/ssl/certs/ca-certificates.crt"))
     {
         store.add_parsable_certificates(certs);
     }

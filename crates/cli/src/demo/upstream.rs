@@ -1,4 +1,4 @@
-//! The demo's upstream: an HTTPS service that, like design.md's backend on 127.0.0.1:8080,
+//! The demo's upstream: an HTTPS service that, like the nginx block's backend on 127.0.0.1:8080,
 //! requires a client certificate (the proxy's) and answers with what it received as JSON, so
 //! the identity headers the proxy adds are there to see.
 
@@ -13,11 +13,11 @@ use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
-use crate::config::files;
+use mtlskit_pki::load;
 
 /// Binds the upstream and returns its address; it serves until the process ends.
 pub async fn start(dir: &Path, addr: SocketAddr) -> Result<SocketAddr, String> {
-    let roots = files::root_store(&dir.join("ca.pem")).map_err(|e| e.to_string())?;
+    let roots = load::root_store(&dir.join("ca.pem")).map_err(|e| e.to_string())?;
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
         Arc::new(roots),
@@ -25,8 +25,8 @@ pub async fn start(dir: &Path, addr: SocketAddr) -> Result<SocketAddr, String> {
     )
     .build()
     .map_err(|e| e.to_string())?;
-    let chain = files::certificates(&dir.join("server.pem")).map_err(|e| e.to_string())?;
-    let key = files::private_key(&dir.join("server.key")).map_err(|e| e.to_string())?;
+    let chain = load::certificates(&dir.join("server.pem")).map_err(|e| e.to_string())?;
+    let key = load::private_key(&dir.join("server.key")).map_err(|e| e.to_string())?;
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| e.to_string())?

@@ -1,7 +1,9 @@
-//! Reading the PEM files a config names: certificate chains, private keys, CA bundles.
+//! Reading the PEM files of an mTLS setup for rustls: certificate chains, private keys, CA
+//! bundles.
 //!
-//! `serve` and `check` read them the same way, so a file `check` accepts is one `serve` can
-//! use, and both say which file is wrong in one sentence. Key bytes never reach an error.
+//! The proxy (`serve` and `check`), the probe and the demo read them the same way, so a file
+//! `check` accepts is one `serve` can use, and all say which file is wrong in one sentence.
+//! Key bytes never reach an error.
 
 use std::path::Path;
 
@@ -12,7 +14,9 @@ use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 #[derive(Debug, thiserror::Error)]
 #[error("{path}: {problem}")]
 pub struct FileError {
+    /// The file, as the caller named it.
     pub path: String,
+    /// What is wrong with it, as a phrase ("no such file").
     pub problem: String,
 }
 

@@ -2,68 +2,103 @@
 //! crate, the server's chain, the client-certificate exchange, alerts, the response, and a
 //! verdict whose reason comes from the diagnosis engine.
 
-use std::io::{self, Write};
+use std::io;
 use std::net::SocketAddr;
 use std::path::Path;
 
 use mtlskit_inspect::diagnose::alert::{self, Sender};
 use mtlskit_inspect::diagnose::{self, Request, Role, Source, Verdict};
 use mtlskit_inspect::report::Certificate;
-use mtlskit_inspect::time::relative_days;
 use mtlskit_inspect::tls::{self, model::Tls};
 use mtlskit_inspect::x509::{self, name::rfc4514_der};
 use mtlskit_inspect::{Finding, ItemBody, Severity, Timestamp};
 use serde::Serialize;
 
-use super::hooks::Seen;
+use crate::hooks::Seen;
 
+/// Everything one probe saw; serialised as `mtlskit probe --json` prints it.
 #[derive(Debug, Serialize)]
+#[non_exhaustive]
 pub struct ProbeReport {
+    /// The URL as given.
     pub url: String,
+    /// The name sent in SNI and verified.
     pub server_name: String,
+    /// The server's address (unspecified when no connection was made).
     pub peer: SocketAddr,
+    /// The probe's own address.
     #[serde(skip)]
     pub local: SocketAddr,
     /// The request got a response below 400.
     pub ok: bool,
-    pub verdict: &'static str,
+    /// The outcome in one word.
+    pub verdict: Outcome,
+    /// Why it failed, in one sentence (the diagnosis engine's words where it has some).
     pub reason: Option<String>,
+    /// What the handshake agreed on, when it finished.
     pub negotiated: Option<Negotiated>,
+    /// The server's certificates, decoded.
     pub server_chain: Vec<Certificate>,
     /// `None` when the handshake never got to the server's certificate.
     pub server_certificate_problem: Option<String>,
+    /// The server sent a CertificateRequest.
     pub client_certificate_requested: bool,
+    /// The CA names of that CertificateRequest (RFC 4514).
     pub acceptable_cas: Vec<String>,
     /// The subject of the certificate the probe sent, if it sent one.
     pub client_certificate_sent: Option<String>,
+    /// Alerts, from either side.
     pub alerts: Vec<AlertSeen>,
+    /// The HTTP response, when one came.
     pub response: Option<Response>,
+    /// What the diagnosis engine found about either chain.
     pub findings: Vec<Finding>,
+    /// The bytes the probe sent, decoded.
     pub client_to_server: Option<Tls>,
+    /// The bytes the server sent, decoded.
     pub server_to_client: Option<Tls>,
+    /// The bytes the probe sent.
     #[serde(skip)]
     pub raw_to_server: Vec<u8>,
+    /// The bytes the server sent.
     #[serde(skip)]
     pub raw_to_client: Vec<u8>,
     /// The order of the turns (sent by the probe, bytes), for the pcap.
     #[serde(skip)]
     pub turns: Vec<(bool, usize)>,
+    /// The moment the probe evaluated certificates at.
     #[serde(skip)]
-    now: Timestamp,
+    pub now: Timestamp,
     #[serde(skip)]
     client_leaf: Option<Vec<u8>>,
 }
 
+/// The outcome of a probe.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// A response below 400 came.
+    Ok,
+    /// Anything else; the report's `reason` says why.
+    Failed,
+}
+
+/// What the handshake agreed on, as rustls reports it.
 #[derive(Debug, Serialize)]
+#[non_exhaustive]
 pub struct Negotiated {
+    /// "TLS 1.3" or "TLS 1.2".
     pub version: String,
+    /// The IANA name of the suite.
     pub cipher_suite: String,
+    /// The ALPN protocol, if one was agreed.
     pub alpn: Option<String>,
+    /// The session was resumed.
     pub resumed: bool,
 }
 
 impl Negotiated {
-    pub fn from_connection(conn: &rustls::ClientConnection) -> Self {
+    pub(crate) fn from_connection(conn: &rustls::ClientConnection) -> Self {
         let version = conn
             .protocol_version()
             .and_then(|v| v.as_str())
@@ -89,27 +124,40 @@ impl Negotiated {
     }
 }
 
+/// An alert either side sent.
 #[derive(Debug, Serialize)]
+#[non_exhaustive]
 pub struct AlertSeen {
+    /// "client" or "server".
     pub from: &'static str,
+    /// 1 warning, 2 fatal; `None` when only the TLS library reported it.
     pub level: Option<u8>,
+    /// The alert's number.
     pub code: u8,
+    /// Its name.
     pub description: String,
+    /// What it means in an mTLS handshake, from the diagnosis engine.
     pub meaning: Option<&'static str>,
     /// Read from the bytes (false: reported by the TLS library, the record being encrypted).
     pub plaintext: bool,
 }
 
+/// The HTTP response, as read.
 #[derive(Debug, Serialize)]
+#[non_exhaustive]
 pub struct Response {
+    /// The status code.
     pub status: u16,
+    /// The whole first line.
     pub status_line: String,
+    /// Header names and values, in order.
     pub headers: Vec<(String, String)>,
+    /// The body as text (lossy UTF-8), at most 1 MiB.
     pub body: String,
 }
 
 impl ProbeReport {
-    pub fn new(url: &str, server_name: &str, now: Timestamp) -> Self {
+    pub(crate) fn new(url: &str, server_name: &str, now: Timestamp) -> Self {
         let unspecified = SocketAddr::from(([0, 0, 0, 0], 0));
         Self {
             url: url.to_string(),
@@ -117,7 +165,7 @@ impl ProbeReport {
             peer: unspecified,
             local: unspecified,
             ok: false,
-            verdict: "failed",
+            verdict: Outcome::Failed,
             reason: None,
             negotiated: None,
             server_chain: Vec::new(),
@@ -140,7 +188,7 @@ impl ProbeReport {
 
     /// The recorded connection as a pcap file.
     pub fn pcap(&self) -> Vec<u8> {
-        super::pcap::write(
+        crate::pcap::write(
             self.local,
             self.peer,
             &self.raw_to_server,
@@ -150,18 +198,18 @@ impl ProbeReport {
     }
 
     /// Ends the probe with a reason and nothing else to show.
-    pub fn failed(mut self, reason: String) -> Self {
+    pub(crate) fn failed(mut self, reason: String) -> Self {
         self.reason = Some(reason);
         self
     }
 
     /// Records what the hooks and the bytes tell, whatever the outcome.
-    pub fn fill(
+    pub(crate) fn fill(
         &mut self,
         ca: Option<&Path>,
         client_chain: &[Vec<u8>],
         seen: Seen,
-        recording: super::record::Recording,
+        recording: crate::record::Recording,
     ) {
         let c2s = tls::decode(&recording.to_server, Some(self.now));
         let s2c = tls::decode(&recording.to_client, Some(self.now));
@@ -250,13 +298,13 @@ impl ProbeReport {
         }
     }
 
-    pub fn succeeded(&mut self, negotiated: Negotiated, response: &[u8]) {
+    pub(crate) fn succeeded(&mut self, negotiated: Negotiated, response: &[u8]) {
         self.negotiated = Some(negotiated);
         self.response = parse_response(response);
     }
 
     /// A TLS or I/O error during the handshake, the request or the response.
-    pub fn tls_error(&mut self, stage: &str, e: &io::Error) {
+    pub(crate) fn tls_error(&mut self, stage: &str, e: &io::Error) {
         let inner = e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>());
         let reason = match inner {
             Some(rustls::Error::AlertReceived(desc)) => {
@@ -295,7 +343,7 @@ impl ProbeReport {
     }
 
     /// Adds what the client-certificate exchange explains, and sets the verdict.
-    pub fn conclude(&mut self) {
+    pub(crate) fn conclude(&mut self) {
         if self.client_certificate_requested && self.client_certificate_sent.is_none() {
             self.findings.push(Finding::error(
                 "client_certificate_missing",
@@ -319,7 +367,11 @@ impl ProbeReport {
                 self.reason = Some(format!("the server answered {}{detail}", r.status_line));
             }
         }
-        self.verdict = if self.ok { "ok" } else { "failed" };
+        self.verdict = if self.ok {
+            Outcome::Ok
+        } else {
+            Outcome::Failed
+        };
         self.findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     }
 
@@ -345,165 +397,6 @@ impl ProbeReport {
             }
         }
     }
-
-    pub fn text(&self, out: &mut impl Write) -> io::Result<()> {
-        writeln!(
-            out,
-            "Probe of {} ({}, SNI {})",
-            self.url, self.peer, self.server_name
-        )?;
-        let field =
-            |out: &mut dyn Write, name: &str, value: &str| writeln!(out, "  {name:<22} {value}");
-        if let Some(ch) = self
-            .client_to_server
-            .as_ref()
-            .and_then(|t| t.client_hello.as_ref())
-        {
-            let versions: Vec<String> = ch
-                .supported_versions
-                .iter()
-                .map(|v| version_name(*v))
-                .collect();
-            field(
-                out,
-                "Client offered",
-                &format!(
-                    "{}; {} cipher suites; ALPN {}",
-                    if versions.is_empty() {
-                        version_name(ch.legacy_version)
-                    } else {
-                        versions.join(", ")
-                    },
-                    ch.cipher_suites.len(),
-                    if ch.alpn.is_empty() {
-                        "none".to_string()
-                    } else {
-                        ch.alpn.join(", ")
-                    }
-                ),
-            )?;
-        }
-        match (
-            &self.negotiated,
-            self.server_to_client
-                .as_ref()
-                .and_then(|t| t.server_hello.as_ref()),
-        ) {
-            (Some(n), _) => field(
-                out,
-                "Negotiated",
-                &format!(
-                    "{}, {}, ALPN {}{}",
-                    n.version,
-                    n.cipher_suite,
-                    n.alpn.as_deref().unwrap_or("none"),
-                    if n.resumed { ", resumed" } else { "" }
-                ),
-            )?,
-            (None, Some(sh)) => field(
-                out,
-                "Server chose",
-                &format!(
-                    "{}, {}",
-                    version_name(sh.selected_version.unwrap_or(sh.version)),
-                    tls::names::cipher_suite_name(sh.cipher_suite)
-                        .map_or_else(|| format!("0x{:04x}", sh.cipher_suite), str::to_string)
-                ),
-            )?,
-            (None, None) => {}
-        }
-        if !self.server_chain.is_empty() {
-            writeln!(out, "  Server chain:")?;
-            for (i, c) in self.server_chain.iter().enumerate() {
-                let days = self.now.days_until(Timestamp(c.not_after_unix));
-                let word = if days < 0 { "expired" } else { "expires" };
-                writeln!(
-                    out,
-                    "    {i} {}  (issuer {}; {word} {})",
-                    c.subject,
-                    c.issuer,
-                    relative_days(days)
-                )?;
-            }
-        }
-        let server = match &self.server_certificate_problem {
-            Some(p) => format!("REFUSED: {p}"),
-            None if self.server_chain.is_empty() => "not seen".to_string(),
-            None => "verified".to_string(),
-        };
-        field(out, "Server certificate", &server)?;
-        let requested = if self.client_certificate_requested {
-            if self.acceptable_cas.is_empty() {
-                "requested (any CA)".to_string()
-            } else {
-                format!(
-                    "requested; accepted CAs: {}",
-                    self.acceptable_cas.join("; ")
-                )
-            }
-        } else {
-            "not requested".to_string()
-        };
-        field(out, "Client certificate", &requested)?;
-        if self.client_certificate_requested {
-            field(
-                out,
-                "Probe sent",
-                self.client_certificate_sent
-                    .as_deref()
-                    .unwrap_or("no certificate (empty Certificate message)"),
-            )?;
-        }
-        for a in &self.alerts {
-            field(
-                out,
-                &format!("Alert from {}", a.from),
-                &format!(
-                    "{} ({}){}",
-                    a.description,
-                    a.code,
-                    a.meaning.map(|m| format!(": {m}")).unwrap_or_default()
-                ),
-            )?;
-        }
-        for (name, tls) in [
-            ("Client sent", &self.client_to_server),
-            ("Server sent", &self.server_to_client),
-        ] {
-            if let Some(t) = tls {
-                let mut parts: Vec<String> = t.messages.iter().map(|m| m.kind.clone()).collect();
-                let encrypted = t.records.iter().filter(|r| r.encrypted).count();
-                if encrypted > 0 {
-                    parts.push(format!("{encrypted} encrypted records"));
-                }
-                field(out, name, &parts.join(", "))?;
-            }
-        }
-        if let Some(r) = &self.response {
-            writeln!(out, "Response: {}", r.status_line)?;
-            for (k, v) in &r.headers {
-                writeln!(out, "  {k}: {v}")?;
-            }
-            let body: String = r.body.chars().take(4096).collect();
-            if !body.is_empty() {
-                writeln!(out, "\n{body}")?;
-            }
-        }
-        for f in &self.findings {
-            writeln!(
-                out,
-                "  {} {}: {}",
-                f.severity.as_str().to_uppercase(),
-                f.code,
-                f.message
-            )?;
-        }
-        match &self.reason {
-            None if self.ok => writeln!(out, "Verdict: OK"),
-            None => writeln!(out, "Verdict: FAILED"),
-            Some(r) => writeln!(out, "Verdict: FAILED: {r}"),
-        }
-    }
 }
 
 fn sender_name(s: Sender) -> &'static str {
@@ -511,10 +404,6 @@ fn sender_name(s: Sender) -> &'static str {
         Sender::Client => "client",
         Sender::Server => "server",
     }
-}
-
-fn version_name(v: u16) -> String {
-    tls::names::version(v).map_or_else(|| format!("0x{v:04x}"), str::to_string)
 }
 
 fn subject_of(der: &[u8]) -> Option<String> {

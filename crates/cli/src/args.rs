@@ -1,4 +1,4 @@
-//! The command line, as design.md fixes it: clap parses, then each command validates what
+//! The command line, as docs/architecture.md fixes it: clap parses, then each command validates what
 //! clap cannot (times, paths) before any work starts.
 
 use clap::{Parser, Subcommand};
@@ -20,7 +20,7 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Connect like a TLS client (with a client certificate), show the handshake and the response.
     Probe(ProbeArgs),
-    /// Run design.md's whole setup locally: PKI, mTLS upstream, proxy, web inspector, probe.
+    /// Run the whole mTLS setup locally: PKI, mTLS upstream, proxy, web inspector, probe.
     Demo(DemoArgs),
     /// Say whether a certificate would be accepted for mTLS, and why not.
     Diagnose(DiagnoseArgs),
@@ -72,7 +72,7 @@ pub struct DiagnoseArgs {
     /// Evaluate at this moment (RFC 3339) instead of now.
     #[arg(long, value_name = "RFC3339")]
     pub at: Option<String>,
-    /// Print design.md's JSON diagnosis instead of text.
+    /// Print the JSON diagnosis (docs/diagnosis.md) instead of text.
     #[arg(long)]
     pub json: bool,
 }
