@@ -8,7 +8,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use mtlskit_tests::mtlskit_path;
-use mtlskit_tests::proxy::free_port;
+use mtlskit_tests::process::free_port;
 
 #[test]
 fn demo_runs_the_printed_commands_and_stops_on_sigint() {
