@@ -105,12 +105,7 @@ pub fn openssl(dir: &Path, args: &[&str]) -> String {
 /// Runs openssl in `dir` and returns its standard output as bytes (DER, say); panics with its
 /// stderr on failure.
 pub fn openssl_bytes(dir: &Path, args: &[&str]) -> Vec<u8> {
-    let out = Command::new("openssl")
-        .current_dir(dir)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("start openssl");
+    let out = openssl_output(dir, args);
     assert!(
         out.status.success(),
         "openssl {} failed: {}",
@@ -120,15 +115,20 @@ pub fn openssl_bytes(dir: &Path, args: &[&str]) -> Vec<u8> {
     out.stdout
 }
 
-/// Runs openssl in `dir` where failing is an answer (`verify`, say): whether it succeeded, and
-/// what it printed on stdout then stderr.
-pub fn openssl_try(dir: &Path, args: &[&str]) -> (bool, String) {
-    let out = Command::new("openssl")
+/// Runs openssl in `dir` with no input; how it ended and what it printed.
+fn openssl_output(dir: &Path, args: &[&str]) -> Output {
+    Command::new("openssl")
         .current_dir(dir)
         .args(args)
         .stdin(Stdio::null())
         .output()
-        .expect("start openssl");
+        .expect("start openssl")
+}
+
+/// Runs openssl in `dir` where failing is an answer (`verify`, say): whether it succeeded, and
+/// what it printed on stdout then stderr.
+pub fn openssl_try(dir: &Path, args: &[&str]) -> (bool, String) {
+    let out = openssl_output(dir, args);
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),

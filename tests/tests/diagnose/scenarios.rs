@@ -441,21 +441,21 @@ scenarios! {
 // Checks openssl has no opinion on: what diagnose prints, the chain it builds, keys, warnings
 // and usage errors.
 
-#[test]
-fn untrusted_issuer_names_the_issuer() {
+/// What `mtlskit diagnose --ca CA --cert CERT` prints (text) in a scenario made by `made`.
+fn diagnose_text(made: fn(&Scenario), ca: &str, cert: &str) -> String {
     let tmp = tempfile::tempdir().unwrap();
     let s = Scenario::new(tmp.path());
-    stranger(&s);
-    let run = mtlskit(
-        &s.dir,
-        &["diagnose", "--ca", "root.pem", "--cert", "stranger.pem"],
-        None,
-    );
+    made(&s);
+    mtlskit(&s.dir, &["diagnose", "--ca", ca, "--cert", cert], None).stdout
+}
+
+#[test]
+fn untrusted_issuer_names_the_issuer() {
+    let out = diagnose_text(stranger, "root.pem", "stranger.pem");
     assert!(
-        run.stdout.contains("issued by O=Elsewhere,CN=Other CA")
-            || run.stdout.contains("issued by CN=Other CA,O=Elsewhere"),
-        "{}",
-        run.stdout
+        out.contains("issued by O=Elsewhere,CN=Other CA")
+            || out.contains("issued by CN=Other CA,O=Elsewhere"),
+        "{out}"
     );
 }
 
@@ -510,19 +510,8 @@ fn key_mismatch() {
 
 #[test]
 fn another_ca_with_the_same_name_is_said() {
-    let tmp = tempfile::tempdir().unwrap();
-    let s = Scenario::new(tmp.path());
-    two_inits(&s);
-    let run = mtlskit(
-        &s.dir,
-        &["diagnose", "--ca", "a/ca.pem", "--cert", "b/client.pem"],
-        None,
-    );
-    assert!(
-        run.stdout.contains("another CA with the same name"),
-        "{}",
-        run.stdout
-    );
+    let out = diagnose_text(two_inits, "a/ca.pem", "b/client.pem");
+    assert!(out.contains("another CA with the same name"), "{out}");
 }
 
 #[test]
