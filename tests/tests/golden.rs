@@ -4,7 +4,6 @@
 //! The recordings were made by the layout before the restructure (issue 10), so a refactoring
 //! that changes what users see fails here. `MTLSKIT_BLESS=1` records anew: only for a change of
 //! output that is intended, and the commit says so.
-#![allow(clippy::expect_used)] // test code: a broken recording should stop the test loudly
 
 #![allow(clippy::expect_used)] // test code: a broken setup should stop the test loudly
 
