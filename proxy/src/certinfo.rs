@@ -91,6 +91,18 @@ pub fn human(secs: i64) -> String {
     }
 }
 
+/// The most characters of a client-chosen text (a DN, an SNI) that a log line carries.
+pub const CLIP: usize = 256;
+
+/// `text` cut to [`CLIP`] characters, with `...(N more)` when it was longer: a client cannot
+/// make a log line as long as it likes.
+pub fn clip(text: &str) -> String {
+    match text.char_indices().nth(CLIP) {
+        Some((at, _)) => format!("{}...({} more)", &text[..at], text[at..].chars().count()),
+        None => text.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

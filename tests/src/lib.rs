@@ -9,12 +9,13 @@
 //! - [`peer`]: the TLS peers and nginx; [`proxy`]: `mtlskit serve` and its upstreams.
 //! - [`tshark`]: captures on `lo`/`any` and tshark's dissection; [`capture`]: the capture reader
 //!   compared with tshark, and pcap files rewritten.
-//! - [`tls_build`]: TLS bytes built by hand.
+//! - [`tls_build`]: TLS bytes built by hand; [`hostile`]: hostile certificate chains in DER.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test support: a failed setup should stop the test loudly
 
 pub mod capture;
 pub mod certtext;
+pub mod hostile;
 pub mod peer;
 pub mod pki;
 pub mod process;

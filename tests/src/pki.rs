@@ -223,11 +223,16 @@ pub fn make_ca(dir: &Path, name: &str, cn: &str) {
 
 /// Dates as `openssl ca` wants them, `days` from now.
 pub fn date(days: i64) -> String {
+    date_in_secs(days * 86_400)
+}
+
+/// Dates as `openssl ca` wants them, `offset` seconds from now.
+pub fn date_in_secs(offset: i64) -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0)
-        + days * 86_400;
+        + offset;
     let (d, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     // Howard Hinnant's civil_from_days.
     let z = d + 719_468;

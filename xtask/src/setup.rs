@@ -4,7 +4,6 @@
 //! nothing the second time. Only package registries are reachable: apt, crates.io, rustup's
 //! components and toolchains, npm.
 
-
 use crate::cmd;
 use crate::install::{apt, rustup_component, rustup_target};
 
@@ -56,6 +55,7 @@ pub fn run(need: Need) -> anyhow::Result<()> {
     nightly()?;
     cargo_fuzz()?;
     python_module("httplib2")?; // the classic client script (docs/architecture.md), ported to Python 3
+    python_module("h2")?; // the proxy's h2 tests drive frames by hand (tests/tests/proxy)
     Ok(())
 }
 

@@ -137,6 +137,17 @@ pub struct Server {
     /// Time allowed to send the request head (nginx `client_header_timeout`).
     #[serde(default = "default_header_timeout")]
     pub header_timeout: Span,
+    /// With no request in flight (after the first), a connection is closed after this long
+    /// (HTTP/1.1 and h2; nginx `keepalive_timeout`, `http2_idle_timeout`).
+    #[serde(default = "default_idle_timeout")]
+    pub idle_timeout: Span,
+    /// A connection is closed gracefully this long after its handshake, and never serves a
+    /// request past its client certificate's notAfter (nginx `keepalive_time`).
+    #[serde(default = "default_max_connection_age")]
+    pub max_connection_age: Span,
+    /// Concurrent streams one h2 connection may open (nginx `http2_max_concurrent_streams`).
+    #[serde(default = "default_h2_streams")]
+    pub h2_max_concurrent_streams: u32,
     /// Largest request head in bytes; more is refused with 431.
     #[serde(default = "default_max_header_size")]
     pub max_header_size: usize,
@@ -146,6 +157,26 @@ pub struct Server {
     /// Also send Envoy's `X-Forwarded-Client-Cert` upstream.
     #[serde(default)]
     pub forward_client_cert: bool,
+    /// Most certificates a client may send in its chain, its own included; more is refused
+    /// before any of them is verified. Default: `verify_depth + 2` (see
+    /// [`Server::client_chain_limit`]).
+    #[serde(default)]
+    pub max_client_chain: Option<usize>,
+    /// Most bytes of certificates a client may send in its chain.
+    #[serde(default = "default_max_client_chain_bytes")]
+    pub max_client_chain_bytes: usize,
+}
+
+impl Server {
+    /// `max_client_chain`, or its default: the leaf, `verify_depth` CAs above it, and one more
+    /// (some clients also send the root).
+    pub fn client_chain_limit(&self) -> usize {
+        self.max_client_chain.unwrap_or_else(|| {
+            usize::try_from(self.verify_depth)
+                .unwrap_or(usize::MAX)
+                .saturating_add(2)
+        })
+    }
 }
 
 /// Where logs go.
@@ -243,6 +274,18 @@ fn default_max_header_size() -> usize {
 fn default_max_connections() -> usize {
     1024
 }
+fn default_idle_timeout() -> Span {
+    Span::secs(75)
+}
+fn default_max_connection_age() -> Span {
+    Span::secs(3600)
+}
+fn default_h2_streams() -> u32 {
+    128
+}
+fn default_max_client_chain_bytes() -> usize {
+    32 * 1024
+}
 fn default_level() -> String {
     "info".into()
 }
@@ -326,6 +369,19 @@ impl Config {
         }
         if s.verify_depth == 0 {
             return Err(bad("server.verify_depth must be at least 1".into()));
+        }
+        if s.h2_max_concurrent_streams == 0 || s.h2_max_concurrent_streams > 10_000 {
+            return Err(bad(
+                "server.h2_max_concurrent_streams must be from 1 to 10000".into(),
+            ));
+        }
+        if !(1..=16).contains(&s.client_chain_limit()) {
+            return Err(bad("server.max_client_chain must be from 1 to 16".into()));
+        }
+        if !(1024..=1 << 20).contains(&s.max_client_chain_bytes) {
+            return Err(bad(
+                "server.max_client_chain_bytes must be from 1024 to 1048576".into(),
+            ));
         }
         let r = ciphers::resolve(&s.ciphers);
         if let Some(name) = r.unknown.first() {

@@ -8,6 +8,7 @@
 use std::fs::OpenOptions;
 use std::net::SocketAddr;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Instant;
@@ -106,6 +107,64 @@ pub struct ConnInfo {
     /// The connection's place under `max_connections`: held while anything of the connection
     /// lives (requests in flight, an upgraded tunnel), released with the last reference.
     pub _slot: tokio::sync::OwnedSemaphorePermit,
+    /// Requests in flight and since when the connection is idle, for its timers.
+    pub activity: Arc<Activity>,
+}
+
+/// What a connection is doing: its timers (`listener::supervise`) read this.
+#[derive(Debug)]
+pub struct Activity {
+    in_flight: AtomicUsize,
+    requests: AtomicU64,
+    idle_since: Mutex<Instant>,
+    /// Woken when a request begins or ends.
+    pub changed: tokio::sync::Notify,
+}
+
+impl Activity {
+    pub fn new() -> Arc<Activity> {
+        Arc::new(Activity {
+            in_flight: AtomicUsize::new(0),
+            requests: AtomicU64::new(0),
+            idle_since: Mutex::new(Instant::now()),
+            changed: tokio::sync::Notify::new(),
+        })
+    }
+
+    /// A request starts; it ends when the guard is dropped (with its response body).
+    pub fn begin(self: &Arc<Self>) -> InFlight {
+        self.in_flight.fetch_add(1, Ordering::SeqCst);
+        self.requests.fetch_add(1, Ordering::SeqCst);
+        self.changed.notify_one();
+        InFlight(self.clone())
+    }
+
+    /// Since when no request is in flight; `None` while one is.
+    pub fn idle_since(&self) -> Option<Instant> {
+        if self.in_flight.load(Ordering::SeqCst) > 0 {
+            return None;
+        }
+        self.idle_since.lock().ok().map(|t| *t)
+    }
+
+    /// Requests begun so far.
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Ordering::SeqCst)
+    }
+}
+
+/// One request in flight on a connection's [`Activity`].
+#[derive(Debug)]
+pub struct InFlight(Arc<Activity>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        if let Ok(mut t) = self.0.idle_since.lock() {
+            *t = Instant::now();
+        }
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+        self.0.changed.notify_one();
+    }
 }
 
 /// One request in flight.
@@ -117,6 +176,8 @@ pub struct Request {
     pub status: u16,
     pub start: Instant,
     pub upstream: Option<Arc<str>>,
+    /// Ends the request on its connection's activity when the log line is written.
+    pub _in_flight: InFlight,
 }
 
 /// A response body that counts what it sends and logs the request when it ends.

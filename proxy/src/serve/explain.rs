@@ -5,7 +5,10 @@
 //! certificate and by how much, so both are combined here. The certificate facts come from
 //! [`certinfo`] (the inspect crate's names and numbers), and a rejected chain is also run
 //! through the inspect crate's diagnosis engine (the one behind `mtlskit diagnose`, the probe
-//! and the web page), whose findings go into the log line. Only failures pay for this.
+//! and the web page), whose findings go into the log line. Only failures pay for this, after
+//! the handshake has failed, on the blocking pool (`listener::explain_rejection`), within a
+//! budget: at most [`MAX_CHECKS`] signature checks, each bounded by the inspect crate (no RSA
+//! above 8192 bits or with an exponent above 32 bits).
 
 use rustls::{CertificateError, Error, PeerIncompatible};
 use rustls_pki_types::CertificateDer;
@@ -32,15 +35,18 @@ impl Explained {
     }
 }
 
+/// The most signature checks one explanation makes (`mtlskit diagnose` allows 256): a chain
+/// a legitimate client sends needs one per certificate.
+pub const MAX_CHECKS: usize = 16;
+
 /// The diagnosis engine's error findings on a client chain against the client CA bundle.
 fn diagnose_chain(
-    end_entity: &CertificateDer<'_>,
-    intermediates: &[CertificateDer<'_>],
+    chain: &[CertificateDer<'_>],
     anchors: &[CertificateDer<'static>],
 ) -> Vec<mtlskit_inspect::Finding> {
     use mtlskit_inspect::diagnose::{self, Request, Role, Source};
-    let chain = std::iter::once(end_entity)
-        .chain(intermediates)
+    let chain = chain
+        .iter()
         .enumerate()
         .map(|(i, c)| Source {
             der: c.as_ref(),
@@ -67,7 +73,7 @@ fn diagnose_chain(
         host: None,
         now: mtlskit_inspect::Timestamp::now(),
     };
-    match diagnose::diagnose(&request) {
+    match diagnose::diagnose_bounded(&request, MAX_CHECKS) {
         Ok(d) => d
             .findings
             .into_iter()
@@ -83,14 +89,17 @@ fn facts(der: &[u8]) -> Option<CertInfo> {
 
 /// Explains a rejected client certificate chain: rustls's error made concrete, plus the
 /// diagnosis engine's findings (which also name the problem when rustls's error is generic).
+/// `chain` is the leaf, then what the client sent with it.
 pub fn rejected_chain(
     err: &Error,
-    end_entity: &CertificateDer<'_>,
-    intermediates: &[CertificateDer<'_>],
+    chain: &[CertificateDer<'_>],
     anchors: &[CertificateDer<'static>],
 ) -> Explained {
+    let Some((end_entity, intermediates)) = chain.split_first() else {
+        return tls_error(err);
+    };
     let mut explained = classify(err, end_entity, intermediates);
-    let findings = diagnose_chain(end_entity, intermediates, anchors);
+    let findings = diagnose_chain(chain, anchors);
     if explained.code == "client_certificate_rejected" {
         if let Some(f) = findings.first() {
             explained.code = f.code;
@@ -183,6 +192,31 @@ fn classify(
             format!("{who} rejected: {other:?}"),
         ),
     }
+}
+
+/// A rejected chain that is not explained (the explainers were busy): rustls's error alone,
+/// with the code it implies, nothing read from the chain.
+pub fn unexplained(err: &Error) -> Explained {
+    let code = match err {
+        Error::InvalidCertificate(c) => match c {
+            CertificateError::UnknownIssuer => "untrusted_issuer",
+            CertificateError::Expired | CertificateError::ExpiredContext { .. } => "expired",
+            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+                "not_yet_valid"
+            }
+            CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
+                "missing_client_auth_eku"
+            }
+            CertificateError::BadSignature => "bad_signature",
+            CertificateError::Revoked => "revoked",
+            _ => "client_certificate_rejected",
+        },
+        _ => return tls_error(err),
+    };
+    Explained::new(
+        code,
+        format!("client certificate rejected ({err}); not explained: the explainers were busy"),
+    )
 }
 
 /// Explains a handshake error that the verifier did not (no certificate, versions, ciphers,

@@ -129,6 +129,7 @@ pub async fn handle(
         status: 0,
         start: Instant::now(),
         upstream: None,
+        _in_flight: conn.activity.begin(),
     };
     let Some(up) = routes.find(req.uri().path()) else {
         return Ok(plain(StatusCode::NOT_FOUND, record));

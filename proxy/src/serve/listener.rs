@@ -7,6 +7,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -18,12 +19,17 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_rustls::TlsAcceptor;
 
-use super::access_log::ConnInfo;
+use super::access_log::{Activity, ConnInfo};
 use super::explain::{self, Explained};
 use super::hello::{self, Hello, Recorder};
 use super::identity::Identity;
+use super::tls_server::Anchors;
 use super::upstream::Routes;
-use super::verifier::REJECTION;
+use super::verifier::{Rejection, REJECTION};
+
+/// Rejected chains explained at once, on tokio's blocking pool; a rejection that finds them all
+/// busy is logged with rustls's reason alone.
+pub const EXPLAINERS: usize = 1;
 
 /// Everything connections share, built once.
 #[derive(Debug)]
@@ -32,11 +38,17 @@ pub struct Shared {
     pub routes: Arc<Routes>,
     pub http: Http,
     pub handshake_timeout: Duration,
+    /// The timers of an established connection.
+    pub timers: Timers,
     /// Add Envoy's `X-Forwarded-Client-Cert` upstream.
     pub forward_client_cert: bool,
     pub limit: Arc<Semaphore>,
     /// Handshake failures so far, per reason code.
     pub failures: Mutex<HashMap<&'static str, u64>>,
+    /// The client CA bundle, for explanations.
+    pub anchors: Anchors,
+    /// [`EXPLAINERS`] permits.
+    pub explainers: Arc<Semaphore>,
 }
 
 /// The hyper server settings, built once: HTTP/1.1 with a header read timeout (which also
@@ -48,8 +60,28 @@ pub struct Http {
     pub http2: http2::Builder<TokioExecutor>,
 }
 
+/// The timers of an established connection, for both protocols ([`supervise`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Timers {
+    /// Until the first request (for h2: the preface, SETTINGS and the first HEADERS).
+    pub header_timeout: Duration,
+    /// With no request in flight, after the first.
+    pub idle_timeout: Duration,
+    /// From the end of the handshake; never past the client certificate's notAfter.
+    pub max_connection_age: Duration,
+}
+
+/// h2 PINGs the client this often and closes the connection when one is not answered within
+/// [`PING_TIMEOUT`]: a vanished client does not keep its slot until its streams time out.
+pub const PING_INTERVAL: Duration = Duration::from_secs(30);
+/// See [`PING_INTERVAL`].
+pub const PING_TIMEOUT: Duration = Duration::from_secs(20);
+/// After a graceful close (GOAWAY, or `Connection: close` on the next response), how long a
+/// connection with nothing in flight may stay before it is dropped.
+const CLOSE_GRACE: Duration = Duration::from_secs(1);
+
 impl Http {
-    pub fn new(header_timeout: Duration, max_header_size: usize) -> Http {
+    pub fn new(header_timeout: Duration, max_header_size: usize, max_streams: u32) -> Http {
         let mut http1 = http1::Builder::new();
         http1
             .timer(TokioTimer::new())
@@ -59,7 +91,10 @@ impl Http {
         let mut http2 = http2::Builder::new(TokioExecutor::new());
         http2
             .timer(TokioTimer::new())
-            .max_header_list_size(u32::try_from(max_header_size).unwrap_or(u32::MAX));
+            .max_header_list_size(u32::try_from(max_header_size).unwrap_or(u32::MAX))
+            .max_concurrent_streams(max_streams)
+            .keep_alive_interval(Some(PING_INTERVAL))
+            .keep_alive_timeout(PING_TIMEOUT);
         Http { http1, http2 }
     }
 }
@@ -135,6 +170,109 @@ fn version_name(v: Option<rustls::ProtocolVersion>) -> &'static str {
     }
 }
 
+/// What [`supervise`] watches: the connection's activity, its timers, the end of its age.
+#[derive(Clone, Copy, Debug)]
+struct Watch<'a> {
+    activity: &'a Activity,
+    timers: &'a Timers,
+    until: tokio::time::Instant,
+    peer: SocketAddr,
+}
+
+/// Runs an established connection under its timers: the first request within
+/// `header_timeout` (h2's preface included), no request for `idle_timeout` after that, and the
+/// connection's age (`until`). When one runs out the connection is closed gracefully (h2:
+/// GOAWAY; HTTP/1.1: closed when idle, or after the response in flight); a connection still
+/// open [`CLOSE_GRACE`] after that with nothing in flight is dropped. A request in flight is
+/// never cut here: its own timeouts (upstream, `client_send_timeout`) bound it.
+async fn supervise<F, E>(
+    mut conn: Pin<&mut F>,
+    graceful: impl Fn(Pin<&mut F>),
+    watch: &Watch<'_>,
+) -> Result<(), E>
+where
+    F: std::future::Future<Output = Result<(), E>>,
+{
+    use tokio::time::Instant;
+    let Watch {
+        activity,
+        timers,
+        until,
+        peer,
+    } = *watch;
+    let mut closing: Option<Instant> = None;
+    loop {
+        let now = Instant::now();
+        let idle_limit = if activity.requests() == 0 {
+            timers.header_timeout
+        } else {
+            timers.idle_timeout
+        };
+        let idle_at = activity
+            .idle_since()
+            .map(|t| Instant::from_std(t) + idle_limit);
+        let wake = match closing {
+            Some(_) => now + CLOSE_GRACE,
+            // While a request is in flight, look again after an idle period.
+            None => until.min(idle_at.unwrap_or(now + idle_limit)),
+        };
+        tokio::select! {
+            ended = conn.as_mut() => return ended,
+            () = tokio::time::sleep_until(wake) => {}
+            () = activity.changed.notified() => continue,
+        }
+        let now = Instant::now();
+        let idle = activity.idle_since().map(Instant::from_std);
+        match closing {
+            Some(since) => {
+                if idle.is_some_and(|t| now.duration_since(since.max(t)) >= CLOSE_GRACE) {
+                    tracing::debug!(target: "mtlskit::connection", client = %peer, "closed after a graceful close");
+                    return Ok(());
+                }
+            }
+            None => {
+                let why = if now >= until {
+                    Some("max_connection_age (or the client certificate's notAfter)")
+                } else if idle.is_some_and(|t| now >= t + idle_limit) {
+                    Some(if activity.requests() == 0 {
+                        "no request within header_timeout"
+                    } else {
+                        "idle_timeout"
+                    })
+                } else {
+                    None
+                };
+                if let Some(why) = why {
+                    tracing::debug!(target: "mtlskit::connection", client = %peer, "closing: {why}");
+                    graceful(conn.as_mut());
+                    closing = Some(now);
+                }
+            }
+        }
+    }
+}
+
+/// Explains a rejected chain after the handshake has failed, on the blocking pool so no
+/// runtime worker computes on a client's certificates; when the [`EXPLAINERS`] are busy, the
+/// explanation is skipped and says so.
+async fn explain_rejection(
+    shared: &Shared,
+    error: rustls::Error,
+    chain: Vec<rustls_pki_types::CertificateDer<'static>>,
+) -> Explained {
+    let skipped = explain::unexplained(&error);
+    let Ok(permit) = shared.explainers.clone().try_acquire_owned() else {
+        return skipped;
+    };
+    let anchors = shared.anchors.clone();
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        explain::rejected_chain(&error, &chain, &anchors)
+    })
+    .await
+    .unwrap_or(skipped)
+}
+
 async fn connection(
     tcp: TcpStream,
     peer: SocketAddr,
@@ -144,10 +282,10 @@ async fn connection(
     let accept = TlsAcceptor::from(shared.tls.clone()).accept(Recorder::new(tcp));
     let handshake = REJECTION.scope(RefCell::new(None), async {
         let result = tokio::time::timeout(shared.handshake_timeout, accept).await;
-        let explained = REJECTION.with(|c| c.borrow_mut().take());
-        (result, explained)
+        let rejection = REJECTION.with(|c| c.borrow_mut().take());
+        (result, rejection)
     });
-    let ((result, explained), bytes) = hello::record(handshake).await;
+    let ((result, rejection), bytes) = hello::record(handshake).await;
     let hello = Hello::decode(&bytes);
     drop(bytes);
     let stream = match result {
@@ -163,7 +301,15 @@ async fn connection(
             return;
         }
         Ok(Err(err)) => {
-            let e = explained.unwrap_or_else(|| explain::handshake_error(&err));
+            // The connection is gone; its slot is free while the failure is explained.
+            drop(slot);
+            let e = match rejection {
+                Some(Rejection::Explained(e)) => e,
+                Some(Rejection::Chain { error, chain }) => {
+                    explain_rejection(&shared, error, chain).await
+                }
+                None => explain::handshake_error(&err),
+            };
             log_failure(&shared, peer, &e, hello.as_ref());
             return;
         }
@@ -183,23 +329,39 @@ async fn connection(
             ja4: hello.and_then(|h| h.ja4),
             identity: Identity::new(tls.peer_certificates(), shared.forward_client_cert),
             _slot: slot,
+            activity: Activity::new(),
         })
     };
+    let activity = info.activity.clone();
+    // The connection ends at max_connection_age, and never serves a request once the client
+    // certificate has expired (rustls checked it at the handshake only).
+    let mut age = shared.timers.max_connection_age;
+    if let Some(cert) = &info.identity.info {
+        let left = cert.not_after - mtlskit_inspect::Timestamp::now().0;
+        age = age.min(Duration::from_secs(u64::try_from(left).unwrap_or(0)));
+    }
+    let until = tokio::time::Instant::now() + age;
     let routes = shared.routes.clone();
     let service = service_fn(move |req| super::handler::handle(req, info.clone(), routes.clone()));
     // h2 only when ALPN chose it (RFC 9113 3.2: h2 over TLS is negotiated by ALPN), so no
     // bytes are read to sniff the protocol, and the HTTP/1.1 header timer starts at once.
     let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
     let io = TokioIo::new(stream);
+    let watch = Watch {
+        activity: &activity,
+        timers: &shared.timers,
+        until,
+        peer,
+    };
     let ended = if h2 {
-        shared.http.http2.serve_connection(io, service).await
+        let conn = shared.http.http2.serve_connection(io, service);
+        tokio::pin!(conn);
+        supervise(conn, |c| c.graceful_shutdown(), &watch).await
     } else {
-        shared
-            .http
-            .http1
-            .serve_connection(io, service)
-            .with_upgrades()
-            .await
+        let http1 = &shared.http.http1;
+        let conn = http1.serve_connection(io, service).with_upgrades();
+        tokio::pin!(conn);
+        supervise(conn, |c| c.graceful_shutdown(), &watch).await
     };
     if let Err(e) = ended {
         tracing::debug!(target: "mtlskit::connection", client = %peer, "connection ended: {e}");

@@ -55,17 +55,28 @@ pub async fn serve(config: &Config, shutdown: impl Future<Output = ()>) -> Resul
         }
     }
     access_log::init(&log)?;
-    let tls = tls_server::build(config)?;
+    let (tls, anchors) = tls_server::build(config)?;
     let routes = Arc::new(upstream::Routes::new(config)?);
     let s = &config.server;
     let shared = Arc::new(listener::Shared {
         tls,
         routes,
-        http: listener::Http::new(s.header_timeout.0, s.max_header_size),
+        http: listener::Http::new(
+            s.header_timeout.0,
+            s.max_header_size,
+            s.h2_max_concurrent_streams,
+        ),
         handshake_timeout: s.handshake_timeout.0,
+        timers: listener::Timers {
+            header_timeout: s.header_timeout.0,
+            idle_timeout: s.idle_timeout.0,
+            max_connection_age: s.max_connection_age.0,
+        },
         forward_client_cert: s.forward_client_cert,
         limit: Arc::new(Semaphore::new(s.max_connections)),
         failures: Mutex::new(HashMap::new()),
+        anchors,
+        explainers: Arc::new(Semaphore::new(listener::EXPLAINERS)),
     });
     let unsupported = config.cipher_codes().unsupported;
     if !unsupported.is_empty() {

@@ -73,14 +73,19 @@ pub fn versions(protocols: &[Protocol]) -> Vec<&'static rustls::SupportedProtoco
     v
 }
 
-/// Builds the shared server config.
-pub fn build(config: &Config) -> Result<Arc<ServerConfig>, TlsSetupError> {
+/// The client CA bundle's certificates (empty when clients are not verified).
+pub type Anchors = Arc<Vec<rustls_pki_types::CertificateDer<'static>>>;
+
+/// Builds the shared server config; also returns the client CA bundle, which explanations of
+/// rejected chains diagnose against.
+pub fn build(config: &Config) -> Result<(Arc<ServerConfig>, Anchors), TlsSetupError> {
     let s = &config.server;
     let provider = Arc::new(provider(config));
     let chain = load::certificates(&config.resolve(&s.certificate))?;
     let key_path = config.resolve(&s.key);
     let key = load::private_key(&key_path)?;
 
+    let mut bundle: Anchors = Arc::new(Vec::new());
     let mut binding_hash = Sha256::new();
     binding_hash.update(format!("{:?}/{}", s.verify_client, s.verify_depth));
     let verifier: Arc<dyn rustls::server::danger::ClientCertVerifier> =
@@ -102,7 +107,14 @@ pub fn build(config: &Config) -> Result<Arc<ServerConfig>, TlsSetupError> {
                     path: ca_path.display().to_string(),
                     problem: format!("cannot verify clients with this bundle ({e})"),
                 })?;
-                Arc::new(ExplainingVerifier::new(inner, s.verify_depth, anchors))
+                bundle = Arc::new(anchors);
+                Arc::new(ExplainingVerifier::new(
+                    inner,
+                    s.verify_depth,
+                    bundle.clone(),
+                    s.client_chain_limit(),
+                    s.max_client_chain_bytes,
+                ))
             }
             _ => WebPkiClientVerifier::no_client_auth(),
         };
@@ -143,7 +155,7 @@ pub fn build(config: &Config) -> Result<Arc<ServerConfig>, TlsSetupError> {
     } else if s.session_cache == 0 {
         tls.send_tls13_tickets = 0;
     }
-    Ok(Arc::new(tls))
+    Ok((Arc::new(tls), bundle))
 }
 
 /// Ticket keys that rotate every `rotation`: rustls's `TicketRotator` over fresh aws-lc

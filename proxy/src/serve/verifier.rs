@@ -1,9 +1,13 @@
 //! The client certificate verifier: rustls's `WebPkiClientVerifier`, wrapped to enforce
-//! `verify_depth` and to explain a rejection.
+//! `verify_depth` and the size of what a client may send (`max_client_chain`,
+//! `max_client_chain_bytes`), and to keep a rejected chain for its explanation.
 //!
-//! rustls calls the verifier inside the poll of the handshake future, so the explanation is
-//! handed to the connection that owns that future through a tokio task-local: no lock, no map
-//! keyed by connection, and nothing to clean up when the connection goes away.
+//! rustls calls the verifier inside the poll of the handshake future, on a runtime worker, on
+//! input no one has authenticated yet: so nothing here is more than a count or a copy. A
+//! rejected chain is handed to the connection that owns that future through a tokio
+//! task-local (no lock, no map keyed by connection, nothing to clean up when the connection
+//! goes away), and explained after the handshake has failed, off the workers
+//! (`listener::explain_rejection`).
 
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -13,11 +17,24 @@ use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 use rustls::{CertificateError, DigitallySignedStruct, DistinguishedName, Error, SignatureScheme};
 use rustls_pki_types::{CertificateDer, UnixTime};
 
-use super::explain::{self, Explained};
+use super::explain::Explained;
 
 tokio::task_local! {
-    /// The explanation of the last rejected chain of the handshake running in this task.
-    pub static REJECTION: RefCell<Option<Explained>>;
+    /// The last rejection of the handshake running in this task.
+    pub static REJECTION: RefCell<Option<Rejection>>;
+}
+
+/// What the verifier refused.
+#[derive(Debug)]
+pub enum Rejection {
+    /// Explained already (a count: depth, size).
+    Explained(Explained),
+    /// A chain webpki refused, to be explained later: rustls's error and the chain, leaf
+    /// first (its size is bounded by `max_client_chain_bytes`).
+    Chain {
+        error: Error,
+        chain: Vec<CertificateDer<'static>>,
+    },
 }
 
 /// Wraps a verifier; see the module documentation.
@@ -27,25 +44,62 @@ pub struct ExplainingVerifier {
     /// The most CA certificates allowed above the client's own.
     depth: u32,
     /// The bundle's certificates, to not count an anchor the client also sent.
-    anchors: Vec<CertificateDer<'static>>,
+    anchors: Arc<Vec<CertificateDer<'static>>>,
+    /// Most certificates a client may send, its own included.
+    max_chain: usize,
+    /// Most bytes of certificates a client may send.
+    max_chain_bytes: usize,
 }
 
 impl ExplainingVerifier {
     pub fn new(
         inner: Arc<dyn ClientCertVerifier>,
         depth: u32,
-        anchors: Vec<CertificateDer<'static>>,
+        anchors: Arc<Vec<CertificateDer<'static>>>,
+        max_chain: usize,
+        max_chain_bytes: usize,
     ) -> Self {
         ExplainingVerifier {
             inner,
             depth,
             anchors,
+            max_chain,
+            max_chain_bytes,
         }
     }
 }
 
-fn record(e: Explained) {
-    let _ = REJECTION.try_with(|cell| *cell.borrow_mut() = Some(e));
+/// Most certificates of a client's chain that may share one subject.
+const MAX_SAME_SUBJECT: usize = 2;
+
+/// The subject (as text) that more than [`MAX_SAME_SUBJECT`] of `certs` carry, if any. An
+/// unreadable certificate is left to webpki, which refuses it.
+fn crowded_subject(certs: &[CertificateDer<'_>]) -> Option<String> {
+    use x509_parser::prelude::{FromDer, X509Certificate};
+    if certs.len() <= MAX_SAME_SUBJECT {
+        return None;
+    }
+    let subjects: Vec<&[u8]> = certs
+        .iter()
+        .filter_map(|c| X509Certificate::from_der(c.as_ref()).ok())
+        .map(|(_, x)| x.tbs_certificate.subject.as_raw())
+        .collect();
+    subjects.iter().find_map(|s| {
+        (subjects.iter().filter(|t| *t == s).count() > MAX_SAME_SUBJECT).then(|| {
+            x509_parser::x509::X509Name::from_der(s)
+                .map(|(_, n)| n.to_string())
+                .unwrap_or_default()
+        })
+    })
+}
+
+fn record(r: Rejection) {
+    let _ = REJECTION.try_with(|cell| *cell.borrow_mut() = Some(r));
+}
+
+fn refused(e: Explained) -> Error {
+    record(Rejection::Explained(e));
+    Error::InvalidCertificate(CertificateError::ApplicationVerificationFailure)
 }
 
 impl ClientCertVerifier for ExplainingVerifier {
@@ -67,6 +121,30 @@ impl ClientCertVerifier for ExplainingVerifier {
         intermediates: &[CertificateDer<'_>],
         now: UnixTime,
     ) -> Result<ClientCertVerified, Error> {
+        // Counted before webpki looks at a byte: a chain over the limits is refused unread.
+        let count = 1 + intermediates.len();
+        let bytes = end_entity.len() + intermediates.iter().map(|c| c.len()).sum::<usize>();
+        if count > self.max_chain || bytes > self.max_chain_bytes {
+            return Err(refused(Explained::new(
+                "client_chain_too_large",
+                format!(
+                    "client sent {count} certificates ({bytes} bytes); max_client_chain allows {} and max_client_chain_bytes {}",
+                    self.max_chain, self.max_chain_bytes
+                ),
+            )));
+        }
+        // webpki's path search tries every order of same-named CAs (factorial in their number,
+        // up to its budget of 200,000 steps): a chain with more than two certificates of one
+        // subject (two: a cross-signed CA) is refused before it starts.
+        if let Some(name) = crowded_subject(intermediates) {
+            return Err(refused(Explained::new(
+                "client_chain_too_large",
+                format!(
+                    "client sent more than {MAX_SAME_SUBJECT} CA certificates named {}",
+                    crate::certinfo::clip(&name)
+                ),
+            )));
+        }
         match self
             .inner
             .verify_client_cert(end_entity, intermediates, now)
@@ -78,26 +156,24 @@ impl ClientCertVerifier for ExplainingVerifier {
                     .filter(|c| !self.anchors.iter().any(|a| a.as_ref() == c.as_ref()))
                     .count();
                 if cas > self.depth as usize {
-                    record(Explained::new(
+                    return Err(refused(Explained::new(
                         "path_len_exceeded",
                         format!(
                             "client certificate chain is {cas} CAs deep, verify_depth allows {}",
                             self.depth
                         ),
-                    ));
-                    return Err(Error::InvalidCertificate(
-                        CertificateError::ApplicationVerificationFailure,
-                    ));
+                    )));
                 }
                 Ok(v)
             }
             Err(e) => {
-                record(explain::rejected_chain(
-                    &e,
-                    end_entity,
-                    intermediates,
-                    &self.anchors,
-                ));
+                record(Rejection::Chain {
+                    error: e.clone(),
+                    chain: std::iter::once(end_entity)
+                        .chain(intermediates)
+                        .map(|c| c.clone().into_owned())
+                        .collect(),
+                });
                 Err(e)
             }
         }

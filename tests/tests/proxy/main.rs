@@ -6,11 +6,13 @@
 
 mod bodies;
 mod config;
+mod hostile;
 mod identity;
 mod limits;
 mod logs;
 mod refusals;
 mod resumption;
 mod send_timeout;
+mod timers;
 mod upgrade;
 mod upstream;

@@ -14,7 +14,8 @@ use crate::x509::signature::{self, Verification};
 
 /// The longest chain accepted (leaf, intermediates, anchor).
 pub const MAX_DEPTH: usize = 8;
-/// The most signature checks one search makes.
+/// The most signature checks one search makes (the default budget; [`super::diagnose_bounded`]
+/// takes a smaller one).
 pub const MAX_CHECKS: usize = 256;
 
 /// The result of a search.
@@ -30,15 +31,21 @@ pub struct Outcome {
     pub unchecked: Vec<(usize, usize)>,
     /// The search stopped at its bound before finding a trusted chain.
     pub exhausted: bool,
+    /// The signature checks the search was allowed.
+    pub budget: usize,
 }
 
-/// Searches for a chain from `certs[leaf]` to any `certs[i]` with `anchor[i]`.
-pub fn build(certs: &[Cert<'_>], anchor: &[bool], leaf: usize) -> Outcome {
+/// Searches for a chain from `certs[leaf]` to any `certs[i]` with `anchor[i]`, making at most
+/// `budget` signature checks.
+pub fn build(certs: &[Cert<'_>], anchor: &[bool], leaf: usize, budget: usize) -> Outcome {
     let mut search = Search {
         certs,
         anchor,
         checks: 0,
-        out: Outcome::default(),
+        out: Outcome {
+            budget,
+            ..Outcome::default()
+        },
     };
     let mut path = vec![leaf];
     if search.dfs(&mut path) {
@@ -73,7 +80,7 @@ impl Search<'_, '_> {
             return false;
         }
         for issuer in self.candidates(child, path) {
-            if self.checks >= MAX_CHECKS {
+            if self.checks >= self.out.budget {
                 self.out.exhausted = true;
                 return false;
             }

@@ -67,7 +67,7 @@ fn trust(
     if out.exhausted {
         findings.push(Finding::error("untrusted_issuer", format!(
             "no chain to the CA bundle was found within {} signature checks; too many candidate certificates",
-            super::MAX_CHECKS)));
+            out.budget)));
         return;
     }
     if let Some((child, issuer)) = out.bad_signatures.first() {

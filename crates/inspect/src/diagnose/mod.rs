@@ -93,6 +93,15 @@ pub struct Diagnosis {
 /// Diagnoses a request; an error only when the leaf itself cannot be read.
 #[cfg(feature = "std")]
 pub fn diagnose(request: &Request<'_>) -> Result<Diagnosis, Error> {
+    diagnose_bounded(request, MAX_CHECKS)
+}
+
+/// [`diagnose`] with at most `max_checks` signature checks in the path search, for callers
+/// that diagnose untrusted input on a CPU budget (the proxy explaining a rejected client
+/// chain). Each check is also bounded: RSA keys above 8192 bits or with an exponent above 32
+/// bits are not computed with (`x509::signature`).
+#[cfg(feature = "std")]
+pub fn diagnose_bounded(request: &Request<'_>, max_checks: usize) -> Result<Diagnosis, Error> {
     let leaf = request.chain.first().ok_or(Error::Malformed {
         what: "request",
         reason: String::from("there is no certificate to diagnose"),
@@ -127,7 +136,7 @@ pub fn diagnose(request: &Request<'_>) -> Result<Diagnosis, Error> {
             "the CA bundle is empty, so nothing can be trusted",
         ));
     }
-    let outcome = chain::build(&certs, &anchor, 0);
+    let outcome = chain::build(&certs, &anchor, 0, max_checks);
     checks::run(request, &certs, &anchor, &outcome, &mut findings);
     findings.sort_by_key(|f| core::cmp::Reverse(f.severity));
     let verdict = if findings.iter().any(|f| f.severity == Severity::Error) {

@@ -44,8 +44,13 @@ pub const ED25519: &str = "1.3.101.112";
 pub const ED448: &str = "1.3.101.113";
 const MGF1: &str = "1.2.840.113549.1.1.8";
 
-/// The largest RSA modulus checked, in bits (RustCrypto's default stops at 4096).
-const MAX_RSA_BITS: usize = 16384;
+/// The largest RSA modulus checked, in bits (RustCrypto's default stops at 4096). aws-lc, which
+/// rustls verifies with, refuses RSA above 8192 bits too; a larger key costs a pure-Rust
+/// verification tens of milliseconds, which a hostile chain multiplies.
+pub const MAX_RSA_BITS: usize = 8192;
+/// The largest RSA public exponent checked, in bits (65537 has 17): the cost of a verification
+/// grows with it, and real keys use 3 or 65537.
+pub const MAX_RSA_EXPONENT_BITS: usize = 32;
 
 /// The hash functions signatures here are made with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -204,18 +209,36 @@ pub fn verify(
 /// with here.
 type Checked = Result<bool, &'static str>;
 
-fn rsa_public(spki: &Spki<'_>) -> Option<rsa::RsaPublicKey> {
+/// Bits of a big-endian unsigned integer.
+fn bit_len(be: &[u8]) -> usize {
+    let be = &be[be.iter().take_while(|b| **b == 0).count()..];
+    be.first().map_or(0, |top| {
+        (be.len() - 1) * 8 + (8 - top.leading_zeros() as usize)
+    })
+}
+
+/// The RSA key of `spki`: `Ok(None)` when it is not one (or cannot be read), `Err` when it is
+/// too large to be checked here (the sizes are looked at before any arithmetic).
+fn rsa_public(spki: &Spki<'_>) -> Result<Option<rsa::RsaPublicKey>, &'static str> {
     if spki.algorithm != key::RSA_ENCRYPTION && spki.algorithm != key::RSASSA_PSS_KEY {
-        return None;
+        return Ok(None);
     }
-    let (n, e) = key::rsa_public_numbers(spki.key).ok()?;
+    let Ok((n, e)) = key::rsa_public_numbers(spki.key) else {
+        return Ok(None);
+    };
+    if bit_len(n) > MAX_RSA_BITS {
+        return Err("RSA keys above 8192 bits are not checked");
+    }
+    if bit_len(e) > MAX_RSA_EXPONENT_BITS {
+        return Err("RSA public exponents above 32 bits are not checked");
+    }
     let n = rsa::BigUint::from_bytes_be(n);
     let e = rsa::BigUint::from_bytes_be(e);
-    rsa::RsaPublicKey::new_with_max_size(n, e, MAX_RSA_BITS).ok()
+    Ok(rsa::RsaPublicKey::new_with_max_size(n, e, MAX_RSA_BITS).ok())
 }
 
 fn rsa_pkcs1(spki: &Spki<'_>, hash: Hash, message: &[u8], signature: &[u8]) -> Checked {
-    let Some(public) = rsa_public(spki) else {
+    let Some(public) = rsa_public(spki)? else {
         return Ok(false);
     };
     let scheme = rsa::Pkcs1v15Sign {
@@ -228,7 +251,7 @@ fn rsa_pkcs1(spki: &Spki<'_>, hash: Hash, message: &[u8], signature: &[u8]) -> C
 }
 
 fn rsa_pss(spki: &Spki<'_>, params: PssParams, message: &[u8], signature: &[u8]) -> Checked {
-    let Some(public) = rsa_public(spki) else {
+    let Some(public) = rsa_public(spki)? else {
         return Ok(false);
     };
     let salt = params.salt_len;
@@ -380,4 +403,53 @@ fn small_uint(content: &[u8]) -> Option<usize> {
     }
     let v = content.iter().fold(0usize, |a, b| (a << 8) | *b as usize);
     (v < 1 << 24).then_some(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An rsaEncryption SPKI with modulus `n` and exponent `e` (big-endian magnitudes).
+    fn rsa_spki(n: &[u8], e: &[u8]) -> Vec<u8> {
+        let int = |v: &[u8]| {
+            let mut c = vec![0u8];
+            c.extend_from_slice(v);
+            key::encode(TAG_INTEGER, &c)
+        };
+        let mut numbers = int(n);
+        numbers.extend(int(e));
+        let alg = [
+            0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05,
+            0x00,
+        ];
+        key::rsa_spki(&alg, &key::encode(TAG_SEQUENCE, &numbers))
+    }
+
+    #[test]
+    fn oversized_rsa_keys_are_not_computed_with() {
+        let big = vec![0xffu8; 1025]; // 8200 bits
+        let v = verify(
+            SHA256_WITH_RSA,
+            None,
+            &rsa_spki(&big, &[1, 0, 1]),
+            b"m",
+            &big,
+        );
+        assert_eq!(
+            v,
+            Verification::Unsupported("RSA keys above 8192 bits are not checked")
+        );
+        let n = vec![0xffu8; 256];
+        let e = [1, 0xff, 0xff, 0xff, 0xff]; // 2^33 - 1
+        let v = verify(SHA256_WITH_RSA, None, &rsa_spki(&n, &e), b"m", &n);
+        assert_eq!(
+            v,
+            Verification::Unsupported("RSA public exponents above 32 bits are not checked")
+        );
+        // At the limits the key is used (and this signature simply does not verify).
+        let n = vec![0xffu8; 1024];
+        let v = verify(SHA256_WITH_RSA, None, &rsa_spki(&n, &[1, 0, 1]), b"m", &n);
+        assert_eq!(v, Verification::Invalid);
+        assert_eq!(bit_len(&[0, 0, 1, 0]), 9);
+    }
 }
