@@ -77,6 +77,17 @@ pub enum VerifyClient {
     Off,
 }
 
+/// What becomes of the `X-Forwarded-For` a client sends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ForwardedFor {
+    /// The client's address is appended (nginx's `$proxy_add_x_forwarded_for`): for a
+    /// proxy behind another proxy that the upstream trusts.
+    Append,
+    /// Only the client's address is sent: for a proxy that faces clients directly.
+    Replace,
+}
+
 /// TLS protocol versions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 pub enum Protocol {
@@ -157,6 +168,17 @@ pub struct Server {
     /// Also send Envoy's `X-Forwarded-Client-Cert` upstream.
     #[serde(default)]
     pub forward_client_cert: bool,
+    /// Pass request headers whose names have an underscore (nginx `underscores_in_headers`);
+    /// off, they are dropped.
+    #[serde(default)]
+    pub underscores_in_headers: bool,
+    /// What becomes of a client's own `X-Forwarded-For`.
+    #[serde(default = "default_forwarded_for")]
+    pub x_forwarded_for: ForwardedFor,
+    /// Answer 421 to a request whose Host or `:authority` is not the SNI of its connection,
+    /// or not one of `server_names` when there are any.
+    #[serde(default = "default_true")]
+    pub host_must_match: bool,
     /// Most certificates a client may send in its chain, its own included; more is refused
     /// before any of them is verified. Default: `verify_depth + 2` (see
     /// [`Server::client_chain_limit`]).
@@ -273,6 +295,9 @@ fn default_max_header_size() -> usize {
 }
 fn default_max_connections() -> usize {
     1024
+}
+fn default_forwarded_for() -> ForwardedFor {
+    ForwardedFor::Append
 }
 fn default_idle_timeout() -> Span {
     Span::secs(75)

@@ -28,8 +28,57 @@ pub type ProxyBody = LoggedBody<Either<Incoming, Full<Bytes>>>;
 const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
 const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
+const X_REAL_IP: HeaderName = HeaderName::from_static("x-real-ip");
 const KEEP_ALIVE: HeaderName = HeaderName::from_static("keep-alive");
 const PROXY_CONNECTION: HeaderName = HeaderName::from_static("proxy-connection");
+
+/// What the proxy does with what a client says about itself, built once from `[server]`.
+#[derive(Clone, Debug)]
+pub struct Policy {
+    /// Pass header names with `_` (nginx `underscores_in_headers`).
+    pub underscores: bool,
+    /// Append the client's address to its `X-Forwarded-For` (else replace it).
+    pub append_forwarded_for: bool,
+    /// Refuse with 421 a request whose Host (or `:authority`) disagrees with the SNI or is
+    /// not one of `server_names`.
+    pub host_must_match: bool,
+    /// `server_names`, lowercase.
+    pub server_names: Vec<String>,
+}
+
+impl Policy {
+    /// Whether the request's host may be served on this connection: the same name as the
+    /// client's SNI (when it sent one), and one of `server_names` (when there are any).
+    fn host_ok(
+        &self,
+        host: Option<&HeaderValue>,
+        authority: Option<&str>,
+        sni: Option<&str>,
+    ) -> bool {
+        if !self.host_must_match {
+            return true;
+        }
+        let name = |v: &str| {
+            let v = v.trim();
+            // "[::1]:443" -> "::1"; "host:443" -> "host".
+            let v = match v.strip_prefix('[') {
+                Some(rest) => rest.split(']').next().unwrap_or(""),
+                None => v.rsplit_once(':').map_or(v, |(h, _)| h),
+            };
+            v.trim_end_matches('.').to_ascii_lowercase()
+        };
+        let names: Vec<String> = host
+            .and_then(|h| h.to_str().ok())
+            .into_iter()
+            .chain(authority)
+            .map(name)
+            .collect();
+        names.iter().all(|n| {
+            sni.is_none_or(|s| s.eq_ignore_ascii_case(n))
+                && (self.server_names.is_empty() || self.server_names.contains(n))
+        })
+    }
+}
 
 /// Removes the headers that belong to one connection (RFC 9110 7.6.1).
 fn strip_hop_by_hop(h: &mut HeaderMap) {
@@ -61,6 +110,9 @@ fn plain(status: StatusCode, record: access_log::Request) -> Response<ProxyBody>
     let text = match status {
         StatusCode::NOT_FOUND => "404 Not Found: no location matches this path\n",
         StatusCode::GATEWAY_TIMEOUT => "504 Gateway Timeout\n",
+        StatusCode::MISDIRECTED_REQUEST => {
+            "421 Misdirected Request: this host is not served on this connection\n"
+        }
         _ => "502 Bad Gateway\n",
     };
     let mut r = Response::new(LoggedBody::new(
@@ -121,6 +173,7 @@ pub async fn handle(
     mut req: Request<Incoming>,
     conn: Arc<ConnInfo>,
     routes: Arc<Routes>,
+    policy: Arc<Policy>,
 ) -> Result<Response<ProxyBody>, Infallible> {
     let mut record = access_log::Request {
         conn: conn.clone(),
@@ -131,6 +184,14 @@ pub async fn handle(
         upstream: None,
         _in_flight: conn.activity.begin(),
     };
+    let authority = req.uri().authority().map(|a| a.as_str());
+    if !policy.host_ok(
+        req.headers().get(header::HOST),
+        authority,
+        conn.sni.as_deref(),
+    ) {
+        return Ok(plain(StatusCode::MISDIRECTED_REQUEST, record));
+    }
     let Some(up) = routes.find(req.uri().path()) else {
         return Ok(plain(StatusCode::NOT_FOUND, record));
     };
@@ -152,13 +213,20 @@ pub async fn handle(
             .headers
             .insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
     }
-    conn.identity.apply(&mut parts.headers);
+    conn.identity.apply(&mut parts.headers, policy.underscores);
     let ip = conn.peer.ip().to_string();
-    let xff = match parts
+    // What the client says about addresses is dropped (RFC 7239's Forwarded, X-Real-IP), or
+    // appended to (X-Forwarded-For, as nginx's $proxy_add_x_forwarded_for) when configured.
+    parts.headers.remove(header::FORWARDED);
+    if let Ok(v) = HeaderValue::from_str(&ip) {
+        parts.headers.insert(X_REAL_IP, v);
+    }
+    let previous = parts
         .headers
         .get(&X_FORWARDED_FOR)
         .and_then(|v| v.to_str().ok())
-    {
+        .filter(|_| policy.append_forwarded_for);
+    let xff = match previous {
         Some(prev) => format!("{prev}, {ip}"),
         None => ip,
     };

@@ -20,8 +20,19 @@ pub const FINGERPRINT: HeaderName = HeaderName::from_static("x-ssl-client-finger
 pub const CERT: HeaderName = HeaderName::from_static("x-ssl-client-cert");
 pub const XFCC: HeaderName = HeaderName::from_static("x-forwarded-client-cert");
 
-/// Every header name the proxy owns; a client's values under them never pass.
-pub const OWNED: [HeaderName; 7] = [VERIFY, S_DN, I_DN, SERIAL, FINGERPRINT, CERT, XFCC];
+/// Whether a client's header is one the proxy owns, or one an upstream could read as an
+/// identity: every `X-SSL-Client-*` (not only the names the proxy sets, so
+/// `X-SSL-Client-DN` does not pass either), `X-Forwarded-Client-Cert`, and RFC 9440's
+/// `Client-Cert` and `Client-Cert-Chain`; `_` counts as `-`, since many servers (CGI,
+/// WSGI, PHP) read both as the same name. Names come lowercase from the http crate.
+pub fn owned(name: &str) -> bool {
+    let name = name.replace('_', "-");
+    name.starts_with("x-ssl-client-")
+        || matches!(
+            name.as_str(),
+            "x-forwarded-client-cert" | "client-cert" | "client-cert-chain"
+        )
+}
 
 /// The verified client, ready to forward.
 #[derive(Debug, Clone)]
@@ -68,9 +79,16 @@ impl Identity {
         }
     }
 
-    /// Removes the client's identity headers and sets the verified ones.
-    pub fn apply(&self, headers: &mut HeaderMap) {
-        for name in &OWNED {
+    /// Removes the client's identity headers (see [`owned`]), and every header whose name
+    /// has an underscore unless `underscores` (nginx's `underscores_in_headers`), then sets
+    /// the verified ones.
+    pub fn apply(&self, headers: &mut HeaderMap, underscores: bool) {
+        let dropped: Vec<HeaderName> = headers
+            .keys()
+            .filter(|n| owned(n.as_str()) || (!underscores && n.as_str().contains('_')))
+            .cloned()
+            .collect();
+        for name in dropped {
             headers.remove(name);
         }
         for (name, value) in &self.headers {
@@ -162,8 +180,23 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert(VERIFY, HeaderValue::from_static("SUCCESS"));
         h.insert(S_DN, HeaderValue::from_static("CN=admin"));
-        id.apply(&mut h);
+        for name in [
+            "x_ssl_client_s_dn",
+            "x-ssl-client-dn",
+            "client-cert",
+            "my_header",
+        ] {
+            h.insert(
+                HeaderName::from_static(name),
+                HeaderValue::from_static("CN=admin"),
+            );
+        }
+        let mut kept = h.clone();
+        id.apply(&mut h, false);
         assert_eq!(h.get(VERIFY).map(|v| v.as_bytes()), Some(&b"NONE"[..]));
-        assert!(h.get(S_DN).is_none());
+        assert_eq!(h.len(), 1, "{h:?}");
+        id.apply(&mut kept, true);
+        assert_eq!(kept.len(), 2, "{kept:?}");
+        assert!(kept.get("my_header").is_some());
     }
 }

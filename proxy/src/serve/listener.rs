@@ -21,6 +21,7 @@ use tokio_rustls::TlsAcceptor;
 
 use super::access_log::{Activity, ConnInfo};
 use super::explain::{self, Explained};
+use super::handler::Policy;
 use super::hello::{self, Hello, Recorder};
 use super::identity::Identity;
 use super::tls_server::Anchors;
@@ -36,6 +37,8 @@ pub const EXPLAINERS: usize = 1;
 pub struct Shared {
     pub tls: Arc<rustls::ServerConfig>,
     pub routes: Arc<Routes>,
+    /// What passes of what clients say about themselves.
+    pub policy: Arc<Policy>,
     pub http: Http,
     pub handshake_timeout: Duration,
     /// The timers of an established connection.
@@ -341,8 +344,10 @@ async fn connection(
         age = age.min(Duration::from_secs(u64::try_from(left).unwrap_or(0)));
     }
     let until = tokio::time::Instant::now() + age;
-    let routes = shared.routes.clone();
-    let service = service_fn(move |req| super::handler::handle(req, info.clone(), routes.clone()));
+    let (routes, policy) = (shared.routes.clone(), shared.policy.clone());
+    let service = service_fn(move |req| {
+        super::handler::handle(req, info.clone(), routes.clone(), policy.clone())
+    });
     // h2 only when ALPN chose it (RFC 9113 3.2: h2 over TLS is negotiated by ALPN), so no
     // bytes are read to sniff the protocol, and the HTTP/1.1 header timer starts at once.
     let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");

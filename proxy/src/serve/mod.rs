@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::Semaphore;
 
-use crate::config::Config;
+use crate::config::{self, Config};
 use crate::Error;
 
 mod access_log;
@@ -61,6 +61,16 @@ pub async fn serve(config: &Config, shutdown: impl Future<Output = ()>) -> Resul
     let shared = Arc::new(listener::Shared {
         tls,
         routes,
+        policy: Arc::new(handler::Policy {
+            underscores: s.underscores_in_headers,
+            append_forwarded_for: s.x_forwarded_for == config::ForwardedFor::Append,
+            host_must_match: s.host_must_match,
+            server_names: s
+                .server_names
+                .iter()
+                .map(|n| n.to_ascii_lowercase())
+                .collect(),
+        }),
         http: listener::Http::new(
             s.header_timeout.0,
             s.max_header_size,

@@ -6,6 +6,7 @@
 
 mod bodies;
 mod config;
+mod headers;
 mod hostile;
 mod identity;
 mod limits;
