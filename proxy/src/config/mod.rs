@@ -172,6 +172,9 @@ pub struct Server {
     /// off, they are dropped.
     #[serde(default)]
     pub underscores_in_headers: bool,
+    /// Pass an encoded `/` (`%2F`) in request paths; off, such a request gets 400.
+    #[serde(default)]
+    pub allow_encoded_slashes: bool,
     /// What becomes of a client's own `X-Forwarded-For`.
     #[serde(default = "default_forwarded_for")]
     pub x_forwarded_for: ForwardedFor,

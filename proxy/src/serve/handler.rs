@@ -20,6 +20,7 @@ use hyper::upgrade::OnUpgrade;
 use hyper_util::rt::TokioIo;
 
 use super::access_log::{self, ConnInfo, LoggedBody};
+use super::path;
 use super::upstream::{classify, Routes};
 
 /// The body of every response the proxy sends.
@@ -44,6 +45,8 @@ pub struct Policy {
     pub host_must_match: bool,
     /// `server_names`, lowercase.
     pub server_names: Vec<String>,
+    /// Pass `%2F` in paths (`allow_encoded_slashes`); off, such a request gets 400.
+    pub encoded_slashes: bool,
 }
 
 impl Policy {
@@ -110,6 +113,7 @@ fn plain(status: StatusCode, record: access_log::Request) -> Response<ProxyBody>
     let text = match status {
         StatusCode::NOT_FOUND => "404 Not Found: no location matches this path\n",
         StatusCode::GATEWAY_TIMEOUT => "504 Gateway Timeout\n",
+        StatusCode::BAD_REQUEST => "400 Bad Request: the path cannot be normalised\n",
         StatusCode::MISDIRECTED_REQUEST => {
             "421 Misdirected Request: this host is not served on this connection\n"
         }
@@ -192,7 +196,15 @@ pub async fn handle(
     ) {
         return Ok(plain(StatusCode::MISDIRECTED_REQUEST, record));
     }
-    let Some(up) = routes.find(req.uri().path()) else {
+    // Routing and the upstream see the same, normalised path (docs/config.md).
+    let path = match path::normalise(req.uri().path(), policy.encoded_slashes) {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::info!(target: "mtlskit::request", client = %conn.peer, "400: {}", e.reason());
+            return Ok(plain(StatusCode::BAD_REQUEST, record));
+        }
+    };
+    let Some(up) = routes.find(&path) else {
         return Ok(plain(StatusCode::NOT_FOUND, record));
     };
     record.upstream = Some(Arc::from(up.name.as_str()));
@@ -245,20 +257,12 @@ pub async fn handle(
         }
     }
 
-    let pq = parts.uri.path_and_query().map_or("/", |p| p.as_str());
-    let target = if up.base_path.is_empty() {
-        http::Uri::builder()
-            .scheme(up.scheme.clone())
-            .authority(up.authority.clone())
-            .path_and_query(pq)
-            .build()
-    } else {
-        http::Uri::builder()
-            .scheme(up.scheme.clone())
-            .authority(up.authority.clone())
-            .path_and_query(format!("{}{pq}", up.base_path))
-            .build()
-    };
+    let pq = up.target(&path, parts.uri.query());
+    let target = http::Uri::builder()
+        .scheme(up.scheme.clone())
+        .authority(up.authority.clone())
+        .path_and_query(pq)
+        .build();
     let Ok(target) = target else {
         return Ok(plain(StatusCode::BAD_GATEWAY, record));
     };

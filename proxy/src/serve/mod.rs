@@ -24,6 +24,7 @@ mod handler;
 mod hello;
 mod identity;
 mod listener;
+mod path;
 mod resumption;
 mod send_timeout;
 mod tls_server;
@@ -70,6 +71,7 @@ pub async fn serve(config: &Config, shutdown: impl Future<Output = ()>) -> Resul
                 .iter()
                 .map(|n| n.to_ascii_lowercase())
                 .collect(),
+            encoded_slashes: s.allow_encoded_slashes,
         }),
         http: listener::Http::new(
             s.header_timeout.0,

@@ -32,8 +32,10 @@ pub struct Upstream {
     /// Scheme and authority of the upstream.
     pub scheme: http::uri::Scheme,
     pub authority: http::uri::Authority,
-    /// A path the upstream URL puts in front (without a trailing '/').
-    pub base_path: String,
+    /// The URI part of the upstream URL (`https://h/public/` -> `/public/`), which replaces
+    /// the matched `prefix` as nginx's `proxy_pass` with a URI does; `None` when the URL
+    /// has no path, and the (normalised) request path goes as it is.
+    pub uri_part: Option<String>,
     pub client: Client<HttpsConnector<TimedConnector>, Incoming>,
     /// For Upgrade (WebSocket) requests: HTTP/1.1 only, since h2 has no Upgrade; its own pool.
     pub upgrade_client: Client<HttpsConnector<TimedConnector>, Incoming>,
@@ -179,13 +181,43 @@ impl Upstream {
             prefix: l.path.clone(),
             scheme,
             authority,
-            base_path: uri.path().trim_end_matches('/').to_string(),
+            uri_part: uri_part(&l.upstream),
             client,
             upgrade_client,
             read_timeout: l.read_timeout.0,
             name: l.upstream.clone(),
             server_name,
         })
+    }
+}
+
+/// The path of an upstream URL as written (`http::Uri` reads `https://h` and `https://h/`
+/// alike, but nginx does not).
+fn uri_part(url: &str) -> Option<String> {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let at = rest.find('/')?;
+    Some(
+        rest[at..]
+            .split(['?', '#'])
+            .next()
+            .unwrap_or("/")
+            .to_string(),
+    )
+}
+
+impl Upstream {
+    /// The path and query the upstream receives for a request whose normalised path is
+    /// `path` (it starts with `self.prefix`).
+    pub fn target(&self, path: &str, query: Option<&str>) -> String {
+        let mut out = match &self.uri_part {
+            Some(u) => format!("{u}{}", path.get(self.prefix.len()..).unwrap_or("")),
+            None => path.to_string(),
+        };
+        if let Some(q) = query {
+            out.push('?');
+            out.push_str(q);
+        }
+        out
     }
 }
 

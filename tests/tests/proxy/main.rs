@@ -11,6 +11,7 @@ mod hostile;
 mod identity;
 mod limits;
 mod logs;
+mod paths;
 mod refusals;
 mod resumption;
 mod send_timeout;
