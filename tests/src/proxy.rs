@@ -229,3 +229,26 @@ pub fn peak_rss_kib(pid: u32) -> u64 {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .expect("VmHWM in /proc/PID/status")
 }
+
+/// Writes `script` to `dir/file`, runs it with python3 and `args`, and returns the JSON it
+/// printed; panics with its stderr when it fails.
+pub fn python_json(dir: &Path, file: &str, script: &str, args: &[&str]) -> serde_json::Value {
+    std::fs::write(dir.join(file), script).expect("write the Python client");
+    let out = Command::new("python3")
+        .current_dir(dir)
+        .arg(file)
+        .args(args)
+        .output()
+        .expect("start python3");
+    assert!(
+        out.status.success(),
+        "{file} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{file}: not JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}

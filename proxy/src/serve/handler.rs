@@ -20,11 +20,12 @@ use hyper::upgrade::OnUpgrade;
 use hyper_util::rt::TokioIo;
 
 use super::access_log::{self, ConnInfo, LoggedBody};
+use super::body::{ReadTimeout, Signalled};
 use super::path;
 use super::upstream::{classify, Routes};
 
 /// The body of every response the proxy sends.
-pub type ProxyBody = LoggedBody<Either<Incoming, Full<Bytes>>>;
+pub type ProxyBody = LoggedBody<Either<ReadTimeout<Incoming>, Full<Bytes>>>;
 
 const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
@@ -275,8 +276,19 @@ pub async fn handle(
     } else {
         &up.client
     };
+    // read_timeout counts from the end of the request body: an upload takes the client's time.
+    let (body, sent_all) = Signalled::new(body);
     let sent = client.request(Request::from_parts(parts, body));
-    match tokio::time::timeout(up.read_timeout, sent).await {
+    let read_timeout = up.read_timeout;
+    let head = async move {
+        tokio::pin!(sent);
+        tokio::select! {
+            r = &mut sent => return Ok(r),
+            _ = sent_all => {}
+        }
+        tokio::time::timeout(read_timeout, sent).await
+    };
+    match head.await {
         Ok(Ok(mut resp)) => {
             let switched = match upgrade {
                 Some((_, client_side)) if resp.status() == StatusCode::SWITCHING_PROTOCOLS => {
@@ -298,7 +310,7 @@ pub async fn handle(
             record.status = parts.status.as_u16();
             Ok(Response::from_parts(
                 parts,
-                LoggedBody::new(Either::Left(body), record),
+                LoggedBody::new(Either::Left(ReadTimeout::new(body, read_timeout)), record),
             ))
         }
         Ok(Err(e)) => {

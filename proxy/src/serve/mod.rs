@@ -19,6 +19,7 @@ use crate::config::{self, Config};
 use crate::Error;
 
 mod access_log;
+mod body;
 mod explain;
 mod handler;
 mod hello;

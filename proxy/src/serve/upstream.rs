@@ -18,6 +18,7 @@ use rustls::crypto::{aws_lc_rs, CryptoProvider};
 use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, SignatureScheme};
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 
+use super::body::Signalled;
 use super::send_timeout::{SendTimedOut, TimedConnector};
 use super::tls_server::TlsSetupError;
 use mtlskit_pki::load;
@@ -36,9 +37,9 @@ pub struct Upstream {
     /// the matched `prefix` as nginx's `proxy_pass` with a URI does; `None` when the URL
     /// has no path, and the (normalised) request path goes as it is.
     pub uri_part: Option<String>,
-    pub client: Client<HttpsConnector<TimedConnector>, Incoming>,
+    pub client: Client<HttpsConnector<TimedConnector>, Signalled<Incoming>>,
     /// For Upgrade (WebSocket) requests: HTTP/1.1 only, since h2 has no Upgrade; its own pool.
-    pub upgrade_client: Client<HttpsConnector<TimedConnector>, Incoming>,
+    pub upgrade_client: Client<HttpsConnector<TimedConnector>, Signalled<Incoming>>,
     pub read_timeout: Duration,
     /// What the log names the upstream by.
     pub name: String,

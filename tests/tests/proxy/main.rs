@@ -12,6 +12,7 @@ mod identity;
 mod limits;
 mod logs;
 mod paths;
+mod read_timeout;
 mod refusals;
 mod resumption;
 mod send_timeout;

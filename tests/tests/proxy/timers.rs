@@ -7,10 +7,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
-use std::process::Command;
 
 use mtlskit_tests::pki::{date, date_in_secs, issue};
-use mtlskit_tests::proxy::echo_proxy;
+use mtlskit_tests::proxy::{echo_proxy, python_json};
 
 const CLIENT: &str = r#"
 import json, socket, ssl, sys, time
@@ -125,19 +124,7 @@ print(json.dumps(out))
 "#;
 
 fn client(dir: &Path, args: &[&str]) -> serde_json::Value {
-    std::fs::write(dir.join("timers.py"), CLIENT).unwrap();
-    let out = Command::new("python3")
-        .current_dir(dir)
-        .arg("timers.py")
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    python_json(dir, "timers.py", CLIENT, args)
 }
 
 fn within(v: &serde_json::Value, field: &str, range: std::ops::Range<f64>) {
