@@ -67,6 +67,15 @@ pub fn check(config: &Config) -> Findings {
                 purpose(&mut f, &c, &leaf, "clientAuth", "client");
             }
         }
+        if l.upstream.starts_with("http:") && !loopback(&l.upstream) {
+            f.warn(
+                Path::new(&config.path),
+                format!(
+                    "location {}: upstream {} is plain http://: the client's identity headers (X-SSL-Client-*) and its requests cross the network in clear; use https:// unless that network is trusted",
+                    l.path, l.upstream
+                ),
+            );
+        }
         match (&l.trusted_ca, l.verify, l.upstream.starts_with("https:")) {
             (Some(ca), true, _) => ca_bundle(&mut f, &config.resolve(ca)),
             (None, true, true) => f.error(
@@ -101,6 +110,7 @@ fn pair(f: &mut Findings, cert: &Path, key: &Path) -> Option<Vec<u8>> {
     };
     let leaf = chain.first()?.as_ref().to_vec();
     validity(f, cert, &leaf);
+    key_mode(f, key);
     match load::private_key(key) {
         Err(e) => f.errors.push(e.to_string()),
         Ok(k) => match aws_lc_rs::default_provider()
@@ -123,6 +133,35 @@ fn pair(f: &mut Findings, cert: &Path, key: &Path) -> Option<Vec<u8>> {
         },
     }
     Some(leaf)
+}
+
+/// Whether an upstream URL's host is this machine (127.0.0.0/8, ::1, localhost).
+fn loopback(url: &str) -> bool {
+    let Ok(uri) = url.parse::<http::Uri>() else {
+        return false;
+    };
+    let host = uri.host().unwrap_or("").trim_matches(['[', ']']);
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// A private key file others can read is a warning (as sshd refuses such keys).
+fn key_mode(f: &mut Findings, key: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(key) {
+            let mode = meta.permissions().mode() & 0o777;
+            if mode & 0o044 != 0 {
+                f.warn(
+                    key,
+                    format!("is readable by group or others (mode {mode:o}); chmod 600 it"),
+                );
+            }
+        }
+    }
 }
 
 fn validity(f: &mut Findings, path: &Path, der: &[u8]) {

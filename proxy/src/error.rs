@@ -21,6 +21,13 @@ pub enum Error {
         /// Why the bind failed.
         source: std::io::Error,
     },
+    /// `check` finds errors in the config or the files it names: the proxy does not start on
+    /// a config `mtlskit check` refuses.
+    #[error("the configuration check failed: {}", errors.join("; "))]
+    Check {
+        /// One sentence per problem, as `check` words them.
+        errors: Vec<String>,
+    },
     /// The async runtime cannot start.
     #[error("cannot start the runtime: {0}")]
     Runtime(std::io::Error),

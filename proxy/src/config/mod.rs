@@ -45,6 +45,13 @@ pub enum ConfigError {
     },
 }
 
+/// The most client connections `max_connections` may allow (tokio's semaphore panics far
+/// above; a process runs out of descriptors long before).
+pub const MAX_CONNECTIONS: usize = 1_000_000;
+
+/// The longest duration any key accepts: timers far in the future overflow tokio's clock.
+pub const MAX_SPAN: std::time::Duration = std::time::Duration::from_secs(30 * 86_400);
+
 /// The whole file.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -392,8 +399,43 @@ impl Config {
         if s.max_header_size < 8192 {
             return Err(bad("server.max_header_size must be at least 8192".into()));
         }
-        if s.max_connections == 0 {
-            return Err(bad("server.max_connections must be at least 1".into()));
+        if !(1..=MAX_CONNECTIONS).contains(&s.max_connections) {
+            return Err(bad(format!(
+                "server.max_connections must be from 1 to {MAX_CONNECTIONS}"
+            )));
+        }
+        if s.max_header_size > 1 << 20 {
+            return Err(bad("server.max_header_size must be at most 1048576".into()));
+        }
+        if s.verify_depth > 16 {
+            return Err(bad("server.verify_depth must be at most 16".into()));
+        }
+        let mut spans: Vec<(String, Span)> = [
+            ("session_timeout", s.session_timeout),
+            ("ticket_key_rotation", s.ticket_key_rotation),
+            ("handshake_timeout", s.handshake_timeout),
+            ("header_timeout", s.header_timeout),
+            ("idle_timeout", s.idle_timeout),
+            ("max_connection_age", s.max_connection_age),
+        ]
+        .into_iter()
+        .map(|(k, v)| (format!("server.{k}"), v))
+        .collect();
+        for l in &self.locations {
+            for (k, v) in [
+                ("connect_timeout", l.connect_timeout),
+                ("read_timeout", l.read_timeout),
+                ("send_timeout", l.send_timeout),
+            ] {
+                spans.push((format!("location {}: {k}", l.path), v));
+            }
+        }
+        for (key, span) in spans {
+            if span.0.is_zero() || span.0 > MAX_SPAN {
+                return Err(bad(format!(
+                    "{key} = {span} cannot work: give a duration from 1ms to 30d"
+                )));
+            }
         }
         if s.verify_depth == 0 {
             return Err(bad("server.verify_depth must be at least 1".into()));
@@ -451,6 +493,15 @@ impl Config {
             }
             if uri.host().is_none() {
                 return Err(bad(format!("{at}: upstream {:?} has no host", l.upstream)));
+            }
+            if uri.scheme_str() == Some("http") && l.client_certificate.is_some() {
+                return Err(bad(format!(
+                    "{at}: client_certificate is for TLS, but upstream {:?} is plain http://",
+                    l.upstream
+                )));
+            }
+            if l.keepalive > 100_000 {
+                return Err(bad(format!("{at}: keepalive must be at most 100000")));
             }
             if l.client_certificate.is_some() != l.client_key.is_some() {
                 return Err(bad(format!(
@@ -518,6 +569,31 @@ upstream = "https://127.0.0.1:8080"
             .err()
             .map(|e| e.to_string());
         assert!(e.as_deref().unwrap_or("").contains("clinet_ca"), "{e:?}");
+    }
+
+    #[test]
+    fn absurd_values_are_refused_with_the_key() {
+        for (line, key) in [
+            ("max_connections = 10000000000", "server.max_connections"),
+            ("header_timeout = \"0s\"", "server.header_timeout = 0s"),
+            ("header_timeout = 99999999999", "server.header_timeout"),
+            ("idle_timeout = \"400d\"", "server.idle_timeout"),
+        ] {
+            let text = MINIMAL.replace("[[location]]", &format!("{line}\n[[location]]"));
+            let e = Config::parse(&text, "t.toml", PathBuf::new())
+                .err()
+                .map(|e| e.to_string());
+            assert!(e.as_deref().unwrap_or("").contains(key), "{line}: {e:?}");
+        }
+        let text = MINIMAL.replace("https://", "http://")
+            + "client_certificate = \"c.pem\"\nclient_key = \"c.key\"\n";
+        let e = Config::parse(&text, "t.toml", PathBuf::new())
+            .err()
+            .map(|e| e.to_string());
+        assert!(
+            e.as_deref().unwrap_or("").contains("plain http://"),
+            "{e:?}"
+        );
     }
 
     #[test]

@@ -28,9 +28,13 @@ use super::tls_server::Anchors;
 use super::upstream::Routes;
 use super::verifier::{Rejection, REJECTION};
 
-/// Rejected chains explained at once, on tokio's blocking pool; a rejection that finds them all
-/// busy is logged with rustls's reason alone.
-pub const EXPLAINERS: usize = 1;
+/// Rejected chains explained at once, on tokio's blocking pool.
+pub const EXPLAINERS: usize = 2;
+/// Rejections that may wait (at most [`EXPLAIN_WAIT`]) for an explainer; one that finds them
+/// all taken, or waits in vain, is logged with rustls's reason alone.
+pub const EXPLAIN_QUEUE: usize = 16;
+/// See [`EXPLAIN_QUEUE`].
+pub const EXPLAIN_WAIT: Duration = Duration::from_secs(2);
 
 /// Everything connections share, built once.
 #[derive(Debug)]
@@ -52,6 +56,8 @@ pub struct Shared {
     pub anchors: Anchors,
     /// [`EXPLAINERS`] permits.
     pub explainers: Arc<Semaphore>,
+    /// [`EXPLAIN_QUEUE`] permits.
+    pub explain_queue: Arc<Semaphore>,
 }
 
 /// The hyper server settings, built once: HTTP/1.1 with a header read timeout (which also
@@ -256,15 +262,19 @@ where
 }
 
 /// Explains a rejected chain after the handshake has failed, on the blocking pool so no
-/// runtime worker computes on a client's certificates; when the [`EXPLAINERS`] are busy, the
-/// explanation is skipped and says so.
+/// runtime worker computes on a client's certificates; when the [`EXPLAINERS`] and the
+/// queue are busy, the explanation is skipped and says so.
 async fn explain_rejection(
     shared: &Shared,
     error: rustls::Error,
     chain: Vec<rustls_pki_types::CertificateDer<'static>>,
 ) -> Explained {
     let skipped = explain::unexplained(&error);
-    let Ok(permit) = shared.explainers.clone().try_acquire_owned() else {
+    let Ok(_queued) = shared.explain_queue.try_acquire() else {
+        return skipped;
+    };
+    let waited = tokio::time::timeout(EXPLAIN_WAIT, shared.explainers.clone().acquire_owned());
+    let Ok(Ok(permit)) = waited.await else {
         return skipped;
     };
     let anchors = shared.anchors.clone();

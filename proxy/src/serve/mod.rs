@@ -57,6 +57,19 @@ pub async fn serve(config: &Config, shutdown: impl Future<Output = ()>) -> Resul
         }
     }
     access_log::init(&log)?;
+    // What `mtlskit check` calls an error stops the start; its warnings are logged.
+    let findings = crate::check::check(config);
+    for w in &findings.warnings {
+        tracing::warn!(target: "mtlskit::config", "{w}");
+    }
+    if !findings.errors.is_empty() {
+        for e in &findings.errors {
+            tracing::error!(target: "mtlskit::config", "{e}");
+        }
+        return Err(Error::Check {
+            errors: findings.errors,
+        });
+    }
     let (tls, anchors) = tls_server::build(config)?;
     let routes = Arc::new(upstream::Routes::new(config)?);
     let s = &config.server;
@@ -90,15 +103,8 @@ pub async fn serve(config: &Config, shutdown: impl Future<Output = ()>) -> Resul
         failures: Mutex::new(HashMap::new()),
         anchors,
         explainers: Arc::new(Semaphore::new(listener::EXPLAINERS)),
+        explain_queue: Arc::new(Semaphore::new(listener::EXPLAIN_QUEUE)),
     });
-    let unsupported = config.cipher_codes().unsupported;
-    if !unsupported.is_empty() {
-        tracing::warn!(
-            target: "mtlskit::config",
-            "ciphers not offered by rustls and left out: {}",
-            unsupported.join(", ")
-        );
-    }
     let mut listeners = Vec::new();
     for addr in &s.listen {
         let l = listener::bind(*addr).map_err(|source| Error::Bind {

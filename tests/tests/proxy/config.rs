@@ -178,3 +178,76 @@ fn check_reports_each_problem_on_one_line() {
     assert!(run.stderr.contains("verify_clinet"), "{}", run.stderr);
     assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
 }
+
+/// Issue 11, "config that cannot hurt": absurd values are refused with a line naming the key
+/// (they used to panic at start or on every connection), serve refuses what check calls an
+/// error, and check warns about a readable key and identity headers in clear.
+#[test]
+fn config_that_cannot_hurt() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    make_pki(dir);
+    let base = "[server]\nlisten = [\"127.0.0.1:1\"]\ncertificate = \"server.pem\"\nkey = \"server.key\"\n\
+                client_ca = \"ca.pem\"\n";
+    let location = "[[location]]\nupstream = \"http://127.0.0.1:2\"\n";
+    for (line, key) in [
+        (
+            "max_connections = 100000000000",
+            "server.max_connections must be from 1 to",
+        ),
+        ("header_timeout = 99999999999", "server.header_timeout = "),
+        (
+            "handshake_timeout = \"0s\"",
+            "server.handshake_timeout = 0s cannot work",
+        ),
+    ] {
+        std::fs::write(dir.join("bad.toml"), format!("{base}{line}\n{location}")).unwrap();
+        for command in ["serve", "check"] {
+            let run = mtlskit(dir, &[command, "--config", "bad.toml"], None);
+            assert_eq!(run.code, 1, "{command} {line}: {}", run.stderr);
+            assert!(run.stderr.contains(key), "{command} {line}: {}", run.stderr);
+            assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+        }
+    }
+    // An error of check's (a server name the certificate does not cover): serve will not
+    // start on it.
+    std::fs::write(
+        dir.join("names.toml"),
+        format!("{base}server_names = [\"api.example\"]\n{location}"),
+    )
+    .unwrap();
+    let run = mtlskit(dir, &["serve", "--config", "names.toml"], None);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("does not cover the server name \"api.example\"")
+            && run.stderr.contains("not serving"),
+        "{}",
+        run.stderr
+    );
+    // Warnings: a private key others can read, a plain-http upstream on another host.
+    std::fs::set_permissions(
+        dir.join("server.key"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o644),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("warn.toml"),
+        format!("{base}[[location]]\nupstream = \"http://192.0.2.1:80\"\n"),
+    )
+    .unwrap();
+    let run = mtlskit(dir, &["check", "--config", "warn.toml"], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("server.key: is readable by group or others (mode 644)"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("is plain http://: the client's identity headers"),
+        "{}",
+        run.stderr
+    );
+}

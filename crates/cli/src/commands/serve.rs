@@ -22,6 +22,19 @@ pub fn run(args: &ConfigArgs) -> anyhow::Result<Status> {
         Ok(c) => c,
         Err(status) => return Ok(status),
     };
-    mtlskit_proxy::run(&config)?;
-    Ok(Status::Ok)
+    match mtlskit_proxy::run(&config) {
+        Ok(()) => Ok(Status::Ok),
+        // What `mtlskit check` refuses, serve refuses too, with check's lines.
+        Err(mtlskit_proxy::Error::Check { errors }) => {
+            for e in &errors {
+                eprintln!("mtlskit: {e}");
+            }
+            eprintln!(
+                "mtlskit: {}: not serving: the configuration check failed (see mtlskit check)",
+                config.path
+            );
+            Ok(Status::Bad)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
