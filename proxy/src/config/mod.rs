@@ -179,6 +179,9 @@ pub struct Server {
     /// off, they are dropped.
     #[serde(default)]
     pub underscores_in_headers: bool,
+    /// Protocols an HTTP/1.1 client may switch to with `Upgrade` (h2c never).
+    #[serde(default = "default_upgrades")]
+    pub upgrades: Vec<String>,
     /// Pass an encoded `/` (`%2F`) in request paths; off, such a request gets 400.
     #[serde(default)]
     pub allow_encoded_slashes: bool,
@@ -306,6 +309,9 @@ fn default_max_header_size() -> usize {
 fn default_max_connections() -> usize {
     1024
 }
+fn default_upgrades() -> Vec<String> {
+    vec!["websocket".into()]
+}
 fn default_forwarded_for() -> ForwardedFor {
     ForwardedFor::Append
 }
@@ -406,6 +412,12 @@ impl Config {
         }
         if s.max_header_size > 1 << 20 {
             return Err(bad("server.max_header_size must be at most 1048576".into()));
+        }
+        if s.upgrades.iter().any(|u| u.eq_ignore_ascii_case("h2c")) {
+            return Err(bad(
+                "server.upgrades: h2c cannot be allowed (h2 is negotiated by ALPN, RFC 9113 3.2)"
+                    .into(),
+            ));
         }
         if s.verify_depth > 16 {
             return Err(bad("server.verify_depth must be at most 16".into()));

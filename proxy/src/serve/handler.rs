@@ -33,6 +33,8 @@ const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host")
 const X_REAL_IP: HeaderName = HeaderName::from_static("x-real-ip");
 const KEEP_ALIVE: HeaderName = HeaderName::from_static("keep-alive");
 const PROXY_CONNECTION: HeaderName = HeaderName::from_static("proxy-connection");
+/// RFC 7540 3.2's h2c upgrade settings: never passed, whatever `Connection` says.
+const HTTP2_SETTINGS: HeaderName = HeaderName::from_static("http2-settings");
 
 /// What the proxy does with what a client says about itself, built once from `[server]`.
 #[derive(Clone, Debug)]
@@ -48,6 +50,8 @@ pub struct Policy {
     pub server_names: Vec<String>,
     /// Pass `%2F` in paths (`allow_encoded_slashes`); off, such a request gets 400.
     pub encoded_slashes: bool,
+    /// Protocols a client may upgrade to (`upgrades`), lowercase.
+    pub upgrades: Vec<String>,
 }
 
 impl Policy {
@@ -105,6 +109,7 @@ fn strip_hop_by_hop(h: &mut HeaderMap) {
         header::TRANSFER_ENCODING,
         header::UPGRADE,
         header::PROXY_AUTHORIZATION,
+        HTTP2_SETTINGS,
     ] {
         h.remove(name);
     }
@@ -135,9 +140,25 @@ fn plain(status: StatusCode, record: access_log::Request) -> Response<ProxyBody>
     r
 }
 
-/// The `Upgrade` value of an HTTP/1.1 request that asks to switch protocols.
-fn upgrade_of(req: &Request<Incoming>) -> Option<HeaderValue> {
+/// The `Upgrade` value of an HTTP/1.1 request that asks to switch to protocols all in
+/// `allowed` (lowercase names, `upgrades` in the config; never h2c). Any other asks is an
+/// ordinary request: its `Upgrade` goes with the hop-by-hop headers.
+fn upgrade_of(req: &Request<Incoming>, allowed: &[String]) -> Option<HeaderValue> {
     if req.version() != Version::HTTP_11 {
+        return None;
+    }
+    let value = req.headers().get(header::UPGRADE)?;
+    let wanted = value.to_str().ok()?;
+    let ok = wanted.split(',').all(|p| {
+        let name = p
+            .split('/')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        name != "h2c" && allowed.contains(&name)
+    });
+    if !ok {
         return None;
     }
     let asks = req
@@ -147,8 +168,7 @@ fn upgrade_of(req: &Request<Incoming>) -> Option<HeaderValue> {
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .any(|t| t.trim().eq_ignore_ascii_case("upgrade"));
-    asks.then(|| req.headers().get(header::UPGRADE).cloned())
-        .flatten()
+    asks.then(|| value.clone())
 }
 
 /// Copies bytes both ways between the upgraded client and upstream connections.
@@ -210,7 +230,8 @@ pub async fn handle(
     };
     record.upstream = Some(Arc::from(up.name.as_str()));
 
-    let upgrade = upgrade_of(&req).map(|proto| (proto, hyper::upgrade::on(&mut req)));
+    let upgrade =
+        upgrade_of(&req, &policy.upgrades).map(|proto| (proto, hyper::upgrade::on(&mut req)));
     let (mut parts, body) = req.into_parts();
     let host = parts.headers.get(header::HOST).cloned().or_else(|| {
         parts

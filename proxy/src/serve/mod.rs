@@ -86,6 +86,7 @@ pub async fn serve(config: &Config, shutdown: impl Future<Output = ()>) -> Resul
                 .map(|n| n.to_ascii_lowercase())
                 .collect(),
             encoded_slashes: s.allow_encoded_slashes,
+            upgrades: s.upgrades.iter().map(|u| u.to_ascii_lowercase()).collect(),
         }),
         http: listener::Http::new(
             s.header_timeout.0,

@@ -154,3 +154,47 @@ fn websocket_upgrade_is_passed_through_both_ways() {
         run.stdout
     );
 }
+
+/// Issue 11: only the upgrades in `upgrades` (WebSocket by default) are passed; h2c's
+/// (`Upgrade: h2c` with `HTTP2-Settings`) and any other go upstream as ordinary requests
+/// without their Upgrade, Connection and HTTP2-Settings, and get an ordinary answer.
+#[test]
+fn h2c_and_unlisted_upgrades_never_pass() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    make_pki(dir);
+    let up = mtlskit_tests::proxy::echo_upstream(dir, None);
+    let proxy = start_proxy(dir, &format!("http://127.0.0.1:{}", up.port), "", "");
+    for (upgrade, connection) in [
+        ("h2c", "Upgrade, HTTP2-Settings"),
+        ("foo/1", "upgrade"),
+        ("websocket, h2c", "upgrade"),
+    ] {
+        let run = curl_as(
+            dir,
+            Some("client"),
+            &[
+                "--http1.1",
+                "-H",
+                &format!("Upgrade: {upgrade}"),
+                "-H",
+                &format!("Connection: {connection}"),
+                "-H",
+                "HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA",
+                "-w",
+                "\n%{http_code}",
+            ],
+            &proxy.url("/up"),
+        );
+        let (body, code) = run.stdout.rsplit_once('\n').unwrap();
+        assert_eq!(code, "200", "{upgrade}: {}", run.stderr);
+        let seen: serde_json::Value = serde_json::from_str(body).unwrap();
+        let h = seen["headers"].as_object().unwrap();
+        for name in ["upgrade", "http2-settings"] {
+            assert!(
+                h.get(name).is_none(),
+                "{upgrade}: {name} reached the upstream: {h:?}"
+            );
+        }
+    }
+}
