@@ -97,7 +97,12 @@ pub const CLIP: usize = 256;
 /// `text` cut to [`CLIP`] characters, with `...(N more)` when it was longer: a client cannot
 /// make a log line as long as it likes.
 pub fn clip(text: &str) -> String {
-    match text.char_indices().nth(CLIP) {
+    clip_to(text, CLIP)
+}
+
+/// `text` cut to `max` characters, as [`clip`].
+pub fn clip_to(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
         Some((at, _)) => format!("{}...({} more)", &text[..at], text[at..].chars().count()),
         None => text.to_string(),
     }
@@ -111,5 +116,16 @@ mod tests {
     fn not_a_certificate() {
         assert!(read(b"\x30\x03\x02\x01\x05").is_none());
         assert!(read(b"").is_none());
+    }
+
+    #[test]
+    fn attacker_chosen_text_is_clipped() {
+        assert_eq!(clip("CN=x"), "CN=x");
+        let long = "é".repeat(300);
+        let cut = clip(&long);
+        assert!(
+            cut.starts_with(&"é".repeat(256)) && cut.ends_with("...(44 more)"),
+            "{cut}"
+        );
     }
 }

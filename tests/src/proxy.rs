@@ -252,3 +252,27 @@ pub fn python_json(dir: &Path, file: &str, script: &str, args: &[&str]) -> serde
         )
     })
 }
+
+/// A Python client: N TLS handshakes (then a GET) to 127.0.0.1:PORT with CERT (and the
+/// chain in its file) and KEY, as fast as they go; prints how many were refused.
+/// Arguments: PORT CERT KEY N.
+pub const HANDSHAKES: &str = r#"
+import socket, ssl, sys
+port, cert, key, n = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx.load_verify_locations("ca.pem")
+ctx.load_cert_chain(cert, key)
+refused = 0
+for _ in range(n):
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    try:
+        t = ctx.wrap_socket(s, server_hostname="localhost")
+        t.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        if not t.recv(64).startswith(b"HTTP/1.1 200"):
+            refused += 1
+    except (ssl.SSLError, OSError):
+        refused += 1
+    finally:
+        s.close()
+print(refused)
+"#;

@@ -27,6 +27,7 @@ use super::identity::Identity;
 use super::tls_server::Anchors;
 use super::upstream::Routes;
 use super::verifier::{Rejection, REJECTION};
+use crate::certinfo::clip_to;
 
 /// Rejected chains explained at once, on tokio's blocking pool.
 pub const EXPLAINERS: usize = 2;
@@ -50,8 +51,8 @@ pub struct Shared {
     /// Add Envoy's `X-Forwarded-Client-Cert` upstream.
     pub forward_client_cert: bool,
     pub limit: Arc<Semaphore>,
-    /// Handshake failures so far, per reason code.
-    pub failures: Mutex<HashMap<&'static str, u64>>,
+    /// Handshake failures so far, per reason code, and their log budget.
+    pub failures: Mutex<HashMap<&'static str, Failures>>,
     /// The client CA bundle, for explanations.
     pub anchors: Anchors,
     /// [`EXPLAINERS`] permits.
@@ -141,21 +142,76 @@ pub async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
     }
 }
 
-fn log_failure(shared: &Shared, peer: SocketAddr, e: &Explained, hello: Option<&Hello>) {
-    let count = match shared.failures.lock() {
-        Ok(mut m) => {
-            let n = m.entry(e.code).or_insert(0);
-            *n += 1;
-            *n
+/// Handshake failure lines logged per code in one second; more are counted, and said in one
+/// line when the next second's first failure of that code is logged.
+pub const FAILURE_LINES_PER_SECOND: u32 = 20;
+
+/// One failure code's count and log budget.
+#[derive(Debug)]
+pub struct Failures {
+    count: u64,
+    window: std::time::Instant,
+    logged: u32,
+    suppressed: u64,
+}
+
+impl Default for Failures {
+    fn default() -> Self {
+        Failures {
+            count: 0,
+            window: std::time::Instant::now(),
+            logged: 0,
+            suppressed: 0,
         }
-        Err(_) => 0,
+    }
+}
+
+impl Failures {
+    /// Counts one failure: its number, whether to log it, and the failures not logged in the
+    /// window that has just ended (to say before it).
+    fn count(&mut self) -> (u64, bool, u64) {
+        self.count += 1;
+        let mut said = 0;
+        if self.window.elapsed() >= Duration::from_secs(1) {
+            said = std::mem::take(&mut self.suppressed);
+            self.window = std::time::Instant::now();
+            self.logged = 0;
+        }
+        if self.logged < FAILURE_LINES_PER_SECOND {
+            self.logged += 1;
+            (self.count, true, said)
+        } else {
+            self.suppressed += 1;
+            (self.count, false, said)
+        }
+    }
+}
+
+fn log_failure(shared: &Shared, peer: SocketAddr, e: &Explained, hello: Option<&Hello>) {
+    let (count, log, suppressed) = match shared.failures.lock() {
+        Ok(mut m) => m.entry(e.code).or_default().count(),
+        Err(_) => (0, true, 0),
     };
+    if suppressed > 0 {
+        tracing::warn!(
+            target: "mtlskit::handshake",
+            code = e.code,
+            suppressed,
+            "{suppressed} more handshake failures with code {} were not logged (over {FAILURE_LINES_PER_SECOND} a second)",
+            e.code
+        );
+    }
+    if !log {
+        return;
+    }
+    // Reasons and findings quote DNs and names the client chose: cut to a bounded length.
+    let reason = clip_to(&e.reason, 1024);
     let ja4 = hello.and_then(|h| h.ja4.as_deref());
     let offered = hello.map(|h| h.versions.join(","));
-    let diagnosis = (!e.diagnosis.is_empty()).then(|| e.diagnosis.join("; "));
+    let diagnosis = (!e.diagnosis.is_empty()).then(|| clip_to(&e.diagnosis.join("; "), 2048));
     if e.code == "client_closed" {
         // Port probes and health checks: nginx logs these at info, below its default level.
-        tracing::debug!(target: "mtlskit::handshake", client = %peer, code = e.code, reason = %e.reason, ja4, offered_versions = offered);
+        tracing::debug!(target: "mtlskit::handshake", client = %peer, code = e.code, reason = %reason, ja4, offered_versions = offered);
         return;
     }
     tracing::warn!(
@@ -163,11 +219,11 @@ fn log_failure(shared: &Shared, peer: SocketAddr, e: &Explained, hello: Option<&
         client = %peer,
         code = e.code,
         count,
-        reason = %e.reason,
+        reason = %reason,
         diagnosis,
         ja4,
         offered_versions = offered,
-        "handshake failed from {peer}: {}", e.reason
+        "handshake failed from {peer}: {reason}"
     );
 }
 

@@ -7,33 +7,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
-use std::process::Command;
 
 use mtlskit_tests::hostile::hostile_chain;
 use mtlskit_tests::pki::ca_and_client;
-use mtlskit_tests::proxy::echo_proxy;
-
-/// N handshakes with `cert` (+ chain) and `key`; prints how many were refused.
-const CLIENT: &str = r#"
-import socket, ssl, sys
-port, cert, key, n = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
-ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-ctx.load_verify_locations("ca.pem")
-ctx.load_cert_chain(cert, key)
-refused = 0
-for _ in range(n):
-    s = socket.create_connection(("127.0.0.1", port), timeout=10)
-    try:
-        t = ctx.wrap_socket(s, server_hostname="localhost")
-        t.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
-        if not t.recv(64).startswith(b"HTTP/1.1 200"):
-            refused += 1
-    except (ssl.SSLError, OSError):
-        refused += 1
-    finally:
-        s.close()
-print(refused)
-"#;
+use mtlskit_tests::proxy::{echo_proxy, python_json, HANDSHAKES};
 
 /// CPU seconds the process has used so far (utime + stime, /proc/PID/stat fields 14 and 15).
 fn cpu_ticks(pid: u32) -> u64 {
@@ -47,17 +24,13 @@ fn cpu_ticks(pid: u32) -> u64 {
 /// Proxy CPU ticks spent on `n` handshakes with `cert`; all must be refused.
 fn refusals(dir: &Path, port: u16, pid: u32, cert: &str, key: &str, n: usize) -> u64 {
     let before = cpu_ticks(pid);
-    let out = Command::new("python3")
-        .current_dir(dir)
-        .args(["hostile.py", &port.to_string(), cert, key, &n.to_string()])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let refused = python_json(
+        dir,
+        "handshakes.py",
+        HANDSHAKES,
+        &[&port.to_string(), cert, key, &n.to_string()],
     );
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), n.to_string());
+    assert_eq!(refused, n as u64);
     cpu_ticks(pid) - before
 }
 
@@ -67,7 +40,6 @@ fn hostile_chain_costs_at_most_five_plain_rejections() {
     let dir = tmp.path();
     let (_up, proxy) = echo_proxy(dir, "max_client_chain = 10");
     ca_and_client(dir, "other");
-    std::fs::write(dir.join("hostile.py"), CLIENT).unwrap();
     // The issue's chain: 20 CAs (over max_client_chain, refused unread); 9 (within it, but
     // refused before rustls's path search, which would try every order of nine same-named
     // CAs); 2, which rustls refuses and the diagnosis engine explains within its caps.
@@ -107,7 +79,7 @@ fn hostile_chain_costs_at_most_five_plain_rejections() {
     ] {
         assert!(
             lines.iter().any(|l| l["code"] == "client_chain_too_large"
-                && l["reason"].as_str().unwrap().contains(needle)),
+                && l["reason"].as_str().is_some_and(|r| r.contains(needle))),
             "no line with {needle:?} in {} lines",
             lines.len()
         );
@@ -124,7 +96,9 @@ fn hostile_chain_costs_at_most_five_plain_rejections() {
     );
     assert!(
         lines.iter().any(|l| l["code"] == "untrusted_issuer"
-            && l["reason"].as_str().unwrap().contains("CN=other CA")),
+            && l["reason"]
+                .as_str()
+                .is_some_and(|r| r.contains("CN=other CA"))),
         "no explained plain rejection in {} lines",
         lines.len()
     );

@@ -11,6 +11,7 @@ mod hostile;
 mod identity;
 mod limits;
 mod logs;
+mod logs_flood;
 mod paths;
 mod read_timeout;
 mod refusals;
