@@ -172,6 +172,9 @@ pub struct Server {
     /// Client connections served at once; more wait in the listen backlog.
     #[serde(default = "default_max_connections")]
     pub max_connections: usize,
+    /// Handshakes one client address may have in progress at once; more are closed.
+    #[serde(default = "default_handshakes_per_address")]
+    pub max_handshakes_per_address: usize,
     /// Also send Envoy's `X-Forwarded-Client-Cert` upstream.
     #[serde(default)]
     pub forward_client_cert: bool,
@@ -309,6 +312,9 @@ fn default_max_header_size() -> usize {
 fn default_max_connections() -> usize {
     1024
 }
+fn default_handshakes_per_address() -> usize {
+    64
+}
 fn default_upgrades() -> Vec<String> {
     vec!["websocket".into()]
 }
@@ -408,6 +414,11 @@ impl Config {
         if !(1..=MAX_CONNECTIONS).contains(&s.max_connections) {
             return Err(bad(format!(
                 "server.max_connections must be from 1 to {MAX_CONNECTIONS}"
+            )));
+        }
+        if !(1..=MAX_CONNECTIONS).contains(&s.max_handshakes_per_address) {
+            return Err(bad(format!(
+                "server.max_handshakes_per_address must be from 1 to {MAX_CONNECTIONS}"
             )));
         }
         if s.max_header_size > 1 << 20 {

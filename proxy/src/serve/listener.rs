@@ -51,6 +51,10 @@ pub struct Shared {
     /// Add Envoy's `X-Forwarded-Client-Cert` upstream.
     pub forward_client_cert: bool,
     pub limit: Arc<Semaphore>,
+    /// Handshakes in progress per client address.
+    pub handshakes: Mutex<HashMap<std::net::IpAddr, usize>>,
+    /// `max_handshakes_per_address`.
+    pub max_handshakes_per_address: usize,
     /// Handshake failures so far, per reason code, and their log budget.
     pub failures: Mutex<HashMap<&'static str, Failures>>,
     /// The client CA bundle, for explanations.
@@ -137,6 +141,38 @@ pub async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
                 // Out of descriptors and the like: say so, give the system a moment.
                 tracing::error!(target: "mtlskit::listener", "accept failed: {e}");
                 tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+}
+
+/// One handshake in progress from an address, counted in `Shared::handshakes` until dropped.
+struct Handshaking<'a> {
+    shared: &'a Shared,
+    ip: std::net::IpAddr,
+}
+
+impl<'a> Handshaking<'a> {
+    /// Counts a handshake from `ip`, or `None` when that address is at its limit.
+    fn begin(shared: &'a Shared, ip: std::net::IpAddr) -> Option<Self> {
+        let mut map = shared.handshakes.lock().ok()?;
+        let n = map.entry(ip).or_insert(0);
+        if *n >= shared.max_handshakes_per_address {
+            return None;
+        }
+        *n += 1;
+        Some(Handshaking { shared, ip })
+    }
+}
+
+impl Drop for Handshaking<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut map) = self.shared.handshakes.lock() {
+            if let Some(n) = map.get_mut(&self.ip) {
+                *n -= 1;
+                if *n == 0 {
+                    map.remove(&self.ip);
+                }
             }
         }
     }
@@ -348,6 +384,19 @@ async fn connection(
     shared: Arc<Shared>,
     slot: OwnedSemaphorePermit,
 ) {
+    // One address may have only so many handshakes going at once: more are closed at once.
+    let Some(_handshaking) = Handshaking::begin(&shared, peer.ip()) else {
+        let e = Explained::new(
+            "too_many_handshakes",
+            format!(
+                "{} already has {} handshakes in progress (max_handshakes_per_address)",
+                peer.ip(),
+                shared.max_handshakes_per_address
+            ),
+        );
+        log_failure(&shared, peer, &e, None);
+        return;
+    };
     let accept = TlsAcceptor::from(shared.tls.clone()).accept(Recorder::new(tcp));
     let handshake = REJECTION.scope(RefCell::new(None), async {
         let result = tokio::time::timeout(shared.handshake_timeout, accept).await;
@@ -355,6 +404,7 @@ async fn connection(
         (result, rejection)
     });
     let ((result, rejection), bytes) = hello::record(handshake).await;
+    drop(_handshaking);
     let hello = Hello::decode(&bytes);
     drop(bytes);
     let stream = match result {

@@ -102,6 +102,8 @@ pub async fn serve(config: &Config, shutdown: impl Future<Output = ()>) -> Resul
         forward_client_cert: s.forward_client_cert,
         limit: Arc::new(Semaphore::new(s.max_connections)),
         failures: Mutex::new(HashMap::new()),
+        handshakes: Mutex::new(HashMap::new()),
+        max_handshakes_per_address: s.max_handshakes_per_address,
         anchors,
         explainers: Arc::new(Semaphore::new(listener::EXPLAINERS)),
         explain_queue: Arc::new(Semaphore::new(listener::EXPLAIN_QUEUE)),

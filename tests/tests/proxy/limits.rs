@@ -181,3 +181,54 @@ fn connection_over_max_connections_waits_for_a_free_slot() {
     assert_eq!(v["b"], "HTTP/1.1 200 OK", "{v}");
     assert!(v["b_after_close"].as_f64().unwrap() < 3.0, "{v}");
 }
+
+/// Issue 11: one address may have `max_handshakes_per_address` handshakes in progress; the
+/// next connection from it is closed at once (and logged), while the others wait for their
+/// handshake_timeout. Raw sockets from Python send the start of a ClientHello and stop.
+#[test]
+fn handshakes_per_address_are_capped() {
+    const STALLED: &str = r#"
+import json, socket, sys, time
+port = int(sys.argv[1])
+def stalled():
+    s = socket.create_connection(("127.0.0.1", port), timeout=20)
+    s.sendall(bytes([22, 3, 1, 2, 0, 1, 0, 1, 252, 3, 3]))
+    return s
+def closed_within(s, limit):
+    s.settimeout(limit)
+    start = time.monotonic()
+    try:
+        data = s.recv(100)
+        return data == b"" and time.monotonic() - start < limit
+    except socket.timeout:
+        return False
+    except OSError:
+        return True
+held = [stalled() for _ in range(3)]
+extra = stalled()
+out = {"extra_closed": closed_within(extra, 1.5), "held_closed": closed_within(held[0], 1.0)}
+print(json.dumps(out))
+"#;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let (_up, proxy) = echo_proxy(
+        dir,
+        "handshake_timeout = \"10s\"\nmax_handshakes_per_address = 3",
+    );
+    let v = mtlskit_tests::proxy::python_json(
+        dir,
+        "stalled.py",
+        STALLED,
+        &[&proxy.daemon.port.to_string()],
+    );
+    assert_eq!(v["extra_closed"], true, "{v}");
+    assert_eq!(v["held_closed"], false, "{v}");
+    let line = proxy.wait_log("error.log", "code", "too_many_handshakes");
+    assert!(
+        line["reason"]
+            .as_str()
+            .unwrap()
+            .contains("already has 3 handshakes in progress"),
+        "{line}"
+    );
+}
