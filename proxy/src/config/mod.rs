@@ -166,6 +166,10 @@ pub struct Server {
     /// Concurrent streams one h2 connection may open (nginx `http2_max_concurrent_streams`).
     #[serde(default = "default_h2_streams")]
     pub h2_max_concurrent_streams: u32,
+    /// A write to a client that makes no progress for this long (the client stopped reading)
+    /// ends the connection (nginx `send_timeout`).
+    #[serde(default = "default_header_timeout")]
+    pub client_send_timeout: Span,
     /// Largest request head in bytes; more is refused with 431.
     #[serde(default = "default_max_header_size")]
     pub max_header_size: usize,
@@ -440,6 +444,7 @@ impl Config {
             ("header_timeout", s.header_timeout),
             ("idle_timeout", s.idle_timeout),
             ("max_connection_age", s.max_connection_age),
+            ("client_send_timeout", s.client_send_timeout),
         ]
         .into_iter()
         .map(|(k, v)| (format!("server.{k}"), v))

@@ -24,6 +24,7 @@ use super::explain::{self, Explained};
 use super::handler::Policy;
 use super::hello::{self, Hello, Recorder};
 use super::identity::Identity;
+use super::send_timeout::{SendTimeout, Side};
 use super::tls_server::Anchors;
 use super::upstream::Routes;
 use super::verifier::{Rejection, REJECTION};
@@ -48,6 +49,8 @@ pub struct Shared {
     pub handshake_timeout: Duration,
     /// The timers of an established connection.
     pub timers: Timers,
+    /// How long a write to a client may wait for it to read.
+    pub client_send_timeout: Duration,
     /// Add Envoy's `X-Forwarded-Client-Cert` upstream.
     pub forward_client_cert: bool,
     pub limit: Arc<Semaphore>,
@@ -467,7 +470,12 @@ async fn connection(
     // h2 only when ALPN chose it (RFC 9113 3.2: h2 over TLS is negotiated by ALPN), so no
     // bytes are read to sniff the protocol, and the HTTP/1.1 header timer starts at once.
     let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
-    let io = TokioIo::new(stream);
+    // A client that stops reading is disconnected after client_send_timeout.
+    let io = SendTimeout::new(
+        TokioIo::new(stream),
+        shared.client_send_timeout,
+        Side::Client,
+    );
     let watch = Watch {
         activity: &activity,
         timers: &shared.timers,

@@ -94,6 +94,7 @@ pub async fn serve(config: &Config, shutdown: impl Future<Output = ()>) -> Resul
             s.h2_max_concurrent_streams,
         ),
         handshake_timeout: s.handshake_timeout.0,
+        client_send_timeout: s.client_send_timeout.0,
         timers: listener::Timers {
             header_timeout: s.header_timeout.0,
             idle_timeout: s.idle_timeout.0,

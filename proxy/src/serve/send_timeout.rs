@@ -1,5 +1,6 @@
 //! nginx's `proxy_send_timeout` for the upstream connections: a write to the upstream that
-//! makes no progress for `send_timeout` fails the request.
+//! makes no progress for `send_timeout` fails the request; and nginx's `send_timeout` for the
+//! client connections (`client_send_timeout`): a client that stops reading is disconnected.
 //!
 //! The timer sits under TLS, on the TCP stream the connector makes, so it measures what nginx
 //! measures: the time between two successive writes that the upstream accepts (an upstream
@@ -41,14 +42,17 @@ impl tower_service::Service<http::Uri> for TimedConnector {
     fn call(&mut self, uri: http::Uri) -> Self::Future {
         let connecting = self.inner.call(uri);
         let limit = self.limit;
-        Box::pin(async move {
-            Ok(SendTimeout {
-                inner: connecting.await?,
-                limit,
-                stalled: None,
-            })
-        })
+        Box::pin(async move { Ok(SendTimeout::new(connecting.await?, limit, Side::Upstream)) })
     }
+}
+
+/// Which peer a stalled write waited for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    /// The upstream stopped reading the request (`send_timeout`).
+    Upstream,
+    /// The client stopped reading the response (`client_send_timeout`).
+    Client,
 }
 
 /// A stream whose writes time out when they make no progress.
@@ -56,11 +60,21 @@ impl tower_service::Service<http::Uri> for TimedConnector {
 pub struct SendTimeout<T> {
     inner: T,
     limit: Duration,
-    /// Running while a write (or flush) waits for the upstream.
+    side: Side,
+    /// Running while a write (or flush) waits for the peer.
     stalled: Option<Pin<Box<Sleep>>>,
 }
 
 impl<T> SendTimeout<T> {
+    pub fn new(inner: T, limit: Duration, side: Side) -> Self {
+        SendTimeout {
+            inner,
+            limit,
+            side,
+            stalled: None,
+        }
+    }
+
     /// Wraps the result of a write: progress resets the timer, waiting runs it.
     fn timed<R>(&mut self, cx: &mut Context<'_>, poll: Poll<io::Result<R>>) -> Poll<io::Result<R>> {
         match poll {
@@ -78,7 +92,7 @@ impl<T> SendTimeout<T> {
                         self.stalled = None;
                         Poll::Ready(Err(io::Error::new(
                             io::ErrorKind::TimedOut,
-                            SendTimedOut(limit),
+                            SendTimedOut(limit, self.side),
                         )))
                     }
                     Poll::Pending => Poll::Pending,
@@ -90,15 +104,22 @@ impl<T> SendTimeout<T> {
 
 /// The error a stalled write ends with; `upstream::classify` names it.
 #[derive(Debug)]
-pub struct SendTimedOut(pub Duration);
+pub struct SendTimedOut(pub Duration, pub Side);
 
 impl std::fmt::Display for SendTimedOut {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "the upstream accepted no request bytes for {:?} (send_timeout)",
-            self.0
-        )
+        match self.1 {
+            Side::Upstream => write!(
+                f,
+                "the upstream accepted no request bytes for {:?} (send_timeout)",
+                self.0
+            ),
+            Side::Client => write!(
+                f,
+                "the client read no response bytes for {:?} (client_send_timeout)",
+                self.0
+            ),
+        }
     }
 }
 

@@ -71,3 +71,52 @@ fn an_upstream_that_stops_reading_times_out() {
         "{line}"
     );
 }
+
+/// Issue 11: `client_send_timeout` (nginx's `send_timeout`): a client that asks for a large
+/// download and stops reading is disconnected when no write has made progress for the limit;
+/// the access line shows the bytes that went out. The client (Python's ssl) reads the response
+/// head, then blocks on its stdin until the test has seen the line.
+#[test]
+fn a_client_that_stops_reading_is_disconnected() {
+    const READER: &str = r#"
+import socket, ssl, sys
+ctx = ssl.create_default_context(cafile="ca.pem")
+ctx.load_cert_chain("client.pem", "client.key")
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1]))), server_hostname="localhost")
+s.sendall(b"GET /dl/200000000 HTTP/1.1\r\nHost: localhost\r\n\r\n")
+print(s.recv(100).split(b"\r\n")[0].decode(), flush=True)
+sys.stdin.read()
+"#;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    make_pki(dir);
+    let up = mtlskit_tests::proxy::bulk_upstream(dir);
+    let proxy = start_proxy(
+        dir,
+        &format!("http://127.0.0.1:{}", up.port),
+        "client_send_timeout = \"2s\"",
+        "",
+    );
+    std::fs::write(dir.join("reader.py"), READER).unwrap();
+    let mut reader = std::process::Command::new("python3")
+        .current_dir(dir)
+        .args(["reader.py", &proxy.daemon.port.to_string()])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(reader.stdout.take().unwrap()),
+        &mut first,
+    )
+    .unwrap();
+    assert_eq!(first.trim(), "HTTP/1.1 200 OK");
+    let line = proxy.wait_log("access.log", "path", "/dl/200000000");
+    drop(reader.stdin.take());
+    reader.wait().unwrap();
+    let bytes = line["bytes"].as_u64().unwrap();
+    assert!(bytes < 200_000_000, "{line}");
+    let ms = line["duration_ms"].as_f64().unwrap();
+    assert!((2000.0..9000.0).contains(&ms), "{line}");
+}
