@@ -278,6 +278,13 @@ pub struct Location {
     /// Time allowed for a write to the upstream to make progress.
     #[serde(default = "default_upstream_timeout")]
     pub send_timeout: Span,
+    /// Requests in flight to this location's upstream at once, so at most this many
+    /// HTTP/1.1 connections (nginx `max_conns`); 0: no limit.
+    #[serde(default)]
+    pub max_conns: usize,
+    /// How long a request waits for one of `max_conns` before it gets 503.
+    #[serde(default = "default_queue_timeout")]
+    pub queue_timeout: Span,
     /// Idle keep-alive connections kept per upstream.
     #[serde(default = "default_keepalive")]
     pub keepalive: usize,
@@ -351,6 +358,9 @@ fn default_path() -> String {
 }
 fn default_upstream_timeout() -> Span {
     Span::secs(60)
+}
+fn default_queue_timeout() -> Span {
+    Span::secs(10)
 }
 fn default_keepalive() -> usize {
     32
@@ -454,6 +464,7 @@ impl Config {
                 ("connect_timeout", l.connect_timeout),
                 ("read_timeout", l.read_timeout),
                 ("send_timeout", l.send_timeout),
+                ("queue_timeout", l.queue_timeout),
             ] {
                 spans.push((format!("location {}: {k}", l.path), v));
             }
@@ -526,6 +537,11 @@ impl Config {
                 return Err(bad(format!(
                     "{at}: client_certificate is for TLS, but upstream {:?} is plain http://",
                     l.upstream
+                )));
+            }
+            if l.max_conns > MAX_CONNECTIONS {
+                return Err(bad(format!(
+                    "{at}: max_conns must be at most {MAX_CONNECTIONS} (0: no limit)"
                 )));
             }
             if l.keepalive > 100_000 {

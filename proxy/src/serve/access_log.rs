@@ -178,6 +178,8 @@ pub struct Request {
     pub upstream: Option<Arc<str>>,
     /// Ends the request on its connection's activity when the log line is written.
     pub _in_flight: InFlight,
+    /// The request's place under its upstream's `max_conns`, held until the response ends.
+    pub upstream_slot: Option<tokio::sync::OwnedSemaphorePermit>,
 }
 
 /// A response body that counts what it sends and logs the request when it ends.

@@ -120,6 +120,7 @@ fn plain(status: StatusCode, record: access_log::Request) -> Response<ProxyBody>
         StatusCode::NOT_FOUND => "404 Not Found: no location matches this path\n",
         StatusCode::GATEWAY_TIMEOUT => "504 Gateway Timeout\n",
         StatusCode::BAD_REQUEST => "400 Bad Request: the path cannot be normalised\n",
+        StatusCode::SERVICE_UNAVAILABLE => "503 Service Unavailable: the upstream is busy\n",
         StatusCode::MISDIRECTED_REQUEST => {
             "421 Misdirected Request: this host is not served on this connection\n"
         }
@@ -208,6 +209,7 @@ pub async fn handle(
         start: Instant::now(),
         upstream: None,
         _in_flight: conn.activity.begin(),
+        upstream_slot: None,
     };
     let authority = req.uri().authority().map(|a| a.as_str());
     if !policy.host_ok(
@@ -229,6 +231,21 @@ pub async fn handle(
         return Ok(plain(StatusCode::NOT_FOUND, record));
     };
     record.upstream = Some(Arc::from(up.name.as_str()));
+    if let Some(slots) = &up.slots {
+        let waited = tokio::time::timeout(up.queue_timeout, slots.clone().acquire_owned()).await;
+        match waited {
+            Ok(Ok(permit)) => record.upstream_slot = Some(permit),
+            _ => {
+                tracing::error!(
+                    target: "mtlskit::upstream",
+                    client = %conn.peer,
+                    path = record.uri.path(),
+                    "503: upstream {} is at max_conns; no place within queue_timeout", up.name
+                );
+                return Ok(plain(StatusCode::SERVICE_UNAVAILABLE, record));
+            }
+        }
+    }
 
     let upgrade =
         upgrade_of(&req, &policy.upgrades).map(|proto| (proto, hyper::upgrade::on(&mut req)));

@@ -41,6 +41,9 @@ pub struct Upstream {
     /// For Upgrade (WebSocket) requests: HTTP/1.1 only, since h2 has no Upgrade; its own pool.
     pub upgrade_client: Client<HttpsConnector<TimedConnector>, Signalled<Incoming>>,
     pub read_timeout: Duration,
+    /// `max_conns` permits (none: no limit), and how long a request waits for one.
+    pub slots: Option<Arc<tokio::sync::Semaphore>>,
+    pub queue_timeout: Duration,
     /// What the log names the upstream by.
     pub name: String,
     pub server_name: String,
@@ -186,6 +189,8 @@ impl Upstream {
             client,
             upgrade_client,
             read_timeout: l.read_timeout.0,
+            slots: (l.max_conns > 0).then(|| Arc::new(tokio::sync::Semaphore::new(l.max_conns))),
+            queue_timeout: l.queue_timeout.0,
             name: l.upstream.clone(),
             server_name,
         })

@@ -77,3 +77,57 @@ fn an_upstream_silent_after_the_request_gets_504_at_read_timeout() {
     drop(stop);
     holder.join().unwrap();
 }
+
+/// Issue 11: a location's `max_conns` caps requests in flight to its upstream; one more waits
+/// `queue_timeout`, then gets 503. The upstream takes requests and never answers; the first
+/// request holds the one place until its read_timeout (504).
+#[test]
+fn requests_over_max_conns_wait_then_get_503() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    make_pki(dir);
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let (accepted, accepts) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in silent.incoming().flatten() {
+            held.push(s);
+            if accepted.send(()).is_err() {
+                return;
+            }
+        }
+    });
+    let proxy = start_proxy(
+        dir,
+        &format!("http://127.0.0.1:{port}"),
+        "",
+        "read_timeout = \"3s\"\nmax_conns = 1\nqueue_timeout = \"1s\"",
+    );
+    let url = proxy.url("/first");
+    let dir_path = dir.to_path_buf();
+    let first = std::thread::spawn(move || {
+        curl_as(
+            &dir_path,
+            Some("client"),
+            &["-o", "/dev/null", "-w", "%{http_code}"],
+            &url,
+        )
+        .stdout
+    });
+    accepts
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("the first request reached the upstream");
+    let start = std::time::Instant::now();
+    let run = curl_as(
+        dir,
+        Some("client"),
+        &["-o", "/dev/null", "-w", "%{http_code}"],
+        &proxy.url("/second"),
+    );
+    assert_eq!(run.stdout, "503", "{}", run.stderr);
+    let waited = start.elapsed().as_secs_f64();
+    assert!((0.9..2.9).contains(&waited), "waited {waited}s");
+    assert_eq!(first.join().unwrap(), "504");
+    proxy.wait_log("error.log", "message", "is at max_conns");
+}
