@@ -4,7 +4,6 @@
 //! nothing the second time. Only package registries are reachable: apt, crates.io, rustup's
 //! components and toolchains, npm.
 
-
 use crate::cmd;
 use crate::install::{apt, rustup_component, rustup_target};
 

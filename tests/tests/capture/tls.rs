@@ -126,9 +126,12 @@ fn mtls_handshakes_decode_like_tshark() {
             .records
             .iter()
             .all(|r| r.content_type == 21)));
+    // The cases' connections are captured whole (the readiness probes before them may have
+    // been caught mid-way while tshark installed its filter, under load).
     assert!(c
         .connections
         .iter()
+        .filter(|k| k.bytes_client_to_server > 0)
         .all(|k| k.client_by == "syn" && k.gaps.is_empty()));
 
     // tshark's dissection of the same file.
