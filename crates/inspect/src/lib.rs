@@ -20,6 +20,7 @@ pub mod diagnose;
 pub mod error;
 pub mod finding;
 pub mod hexdump;
+pub mod oid;
 mod inspect;
 pub mod pem;
 pub mod report;

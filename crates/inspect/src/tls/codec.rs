@@ -154,13 +154,7 @@ fn be(bytes: &[u8]) -> u64 {
 }
 
 /// Lowercase hex, as the report prints randoms, session ids and hashes.
-pub fn hex(bytes: &[u8]) -> String {
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
-}
+pub use crate::der::hex;
 
 /// Hex of at most `max` bytes, with "…" and the full length when cut, for tree values.
 pub fn hex_short(bytes: &[u8], max: usize) -> String {

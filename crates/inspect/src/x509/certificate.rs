@@ -19,6 +19,7 @@ use x509_parser::prelude::FromDer;
 
 use super::{extension, name, public_key, Decoded};
 use crate::der::{self, Reader, Tlv};
+use crate::oid::signature_name;
 use crate::error::Error;
 use crate::finding::Finding;
 use crate::report::{self, ItemBody};
@@ -126,39 +127,6 @@ fn negate(raw: &[u8]) -> Vec<u8> {
         }
     }
     out
-}
-
-/// OpenSSL's name of a signature algorithm, as the "Signature Algorithm:" line shows it.
-pub fn signature_name(oid: &str) -> Option<&'static str> {
-    Some(match oid {
-        "1.2.840.113549.1.1.2" => "md2WithRSAEncryption",
-        "1.2.840.113549.1.1.4" => "md5WithRSAEncryption",
-        "1.2.840.113549.1.1.5" => "sha1WithRSAEncryption",
-        "1.2.840.113549.1.1.10" => "rsassaPss",
-        "1.2.840.113549.1.1.11" => "sha256WithRSAEncryption",
-        "1.2.840.113549.1.1.12" => "sha384WithRSAEncryption",
-        "1.2.840.113549.1.1.13" => "sha512WithRSAEncryption",
-        "1.2.840.113549.1.1.14" => "sha224WithRSAEncryption",
-        "1.3.14.3.2.29" => "shaWithRSAEncryption",
-        "1.2.840.10045.4.1" => "ecdsa-with-SHA1",
-        "1.2.840.10045.4.3.1" => "ecdsa-with-SHA224",
-        "1.2.840.10045.4.3.2" => "ecdsa-with-SHA256",
-        "1.2.840.10045.4.3.3" => "ecdsa-with-SHA384",
-        "1.2.840.10045.4.3.4" => "ecdsa-with-SHA512",
-        "1.2.840.10040.4.3" => "dsaWithSHA1",
-        "2.16.840.1.101.3.4.3.1" => "dsa_with_SHA224",
-        "2.16.840.1.101.3.4.3.2" => "dsa_with_SHA256",
-        "2.16.840.1.101.3.4.3.10" => "ecdsa_with_SHA3-256",
-        "2.16.840.1.101.3.4.3.11" => "ecdsa_with_SHA3-384",
-        "2.16.840.1.101.3.4.3.12" => "ecdsa_with_SHA3-512",
-        "2.16.840.1.101.3.4.3.14" => "RSA-SHA3-256",
-        "2.16.840.1.101.3.4.3.15" => "RSA-SHA3-384",
-        "2.16.840.1.101.3.4.3.16" => "RSA-SHA3-512",
-        "1.3.101.112" => "ED25519",
-        "1.3.101.113" => "ED448",
-        "1.2.156.10197.1.501" => "SM2-with-SM3",
-        _ => return None,
-    })
 }
 
 /// Spans of the fields that findings point at.
