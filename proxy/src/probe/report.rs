@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::path::Path;
 
-use mtlskit_inspect::diagnose::alert::{self, Sender};
+use mtlskit_inspect::diagnose::alert;
 use mtlskit_inspect::diagnose::{self, Request, Role, Source, Verdict};
 use mtlskit_inspect::report::Certificate;
 use mtlskit_inspect::time::relative_days;
@@ -165,10 +165,10 @@ impl ProbeReport {
     ) {
         let c2s = tls::decode(&recording.to_server, Some(self.now));
         let s2c = tls::decode(&recording.to_client, Some(self.now));
-        for (decoded, from) in [(&c2s, Sender::Client), (&s2c, Sender::Server)] {
+        for (decoded, from) in [(&c2s, Role::Client), (&s2c, Role::Server)] {
             for a in &decoded.tls.alerts {
                 self.alerts.push(AlertSeen {
-                    from: sender_name(from),
+                    from: from.as_str(),
                     level: Some(a.level),
                     code: a.code,
                     description: a.description.clone(),
@@ -272,12 +272,12 @@ impl ProbeReport {
                         code,
                         description: tls::names::alert(code)
                             .map_or_else(|| format!("{desc:?}"), str::to_string),
-                        meaning: alert::explain(code, Sender::Server),
+                        meaning: alert::explain(code, Role::Server),
                         plaintext: false,
                     });
                 }
                 let meaning =
-                    alert::explain(code, Sender::Server).unwrap_or("the server sent an alert");
+                    alert::explain(code, Role::Server).unwrap_or("the server sent an alert");
                 let when = if stage == "handshake" {
                     "during the handshake"
                 } else {
@@ -506,15 +506,8 @@ impl ProbeReport {
     }
 }
 
-fn sender_name(s: Sender) -> &'static str {
-    match s {
-        Sender::Client => "client",
-        Sender::Server => "server",
-    }
-}
-
 fn version_name(v: u16) -> String {
-    tls::names::version(v).map_or_else(|| format!("0x{v:04x}"), str::to_string)
+    tls::names::version_name(v)
 }
 
 fn subject_of(der: &[u8]) -> Option<String> {

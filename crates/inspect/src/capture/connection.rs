@@ -16,27 +16,7 @@ use crate::finding::Finding;
 use super::reassembly::{self, Flow, Piece};
 use super::tcp::{self, Segment};
 
-/// How the client side of a connection was recognised.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ClientBy {
-    Syn,
-    SynAck,
-    ClientHello,
-    WellKnownPort,
-    FirstPacket,
-}
-
-impl ClientBy {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            ClientBy::Syn => "syn",
-            ClientBy::SynAck => "syn_ack",
-            ClientBy::ClientHello => "client_hello",
-            ClientBy::WellKnownPort => "well_known_port",
-            ClientBy::FirstPacket => "first_packet",
-        }
-    }
-}
+pub use super::model::ClientBy;
 
 /// One TCP connection with both directions reassembled.
 #[derive(Clone, Debug, PartialEq, Eq)]

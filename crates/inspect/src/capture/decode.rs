@@ -14,7 +14,12 @@ use crate::span::{Node, Span};
 use crate::time::Timestamp;
 use crate::tls;
 
-use super::model::{Capture, Connection, ConnectionSummary, GapReport, OtherConnection};
+use super::model::{
+    Capture, ClientCertificate, Connection, ConnectionSummary, Direction, GapReport,
+    OtherConnection,
+};
+use crate::tls::iana::{handshake_type, version::TLS13};
+use crate::tls::model::Role;
 use super::{Chunk, Flow, Read, Stream};
 
 /// A capture decoded for the report.
@@ -98,12 +103,12 @@ fn connection(stream: Stream, now: Option<Timestamp>) -> (Connection, Node, Vec<
     let mut children = Vec::new();
     for (direction, name, flow) in [
         (
-            "client_to_server",
+            Direction::ClientToServer,
             "client -> server",
             &stream.client_to_server,
         ),
         (
-            "server_to_client",
+            Direction::ServerToClient,
             "server -> client",
             &stream.server_to_client,
         ),
@@ -163,7 +168,7 @@ fn connection(stream: Stream, now: Option<Timestamp>) -> (Connection, Node, Vec<
         summary: summary(&client_to_server, &server_to_client),
         client,
         server,
-        client_by: stream.client_by.as_str(),
+        client_by: stream.client_by,
         first_packet: stream.first_packet,
         packets: stream.packets,
         first_time: stream.first_time_ns.map(rfc3339_ns),
@@ -185,24 +190,20 @@ fn summary(client: &tls::Tls, server: &tls::Tls) -> ConnectionSummary {
     let c = &client.summary;
     let version = server.server_hello.as_ref().and(s.version);
     let requested = s.certificate_request_seen;
-    let client_key_exchange = client.messages.iter().any(|m| m.type_code == 16);
+    let client_key_exchange = client.has_message(handshake_type::CLIENT_KEY_EXCHANGE);
     let client_certificate = match (version, c.certificates_sent) {
-        (Some(v), _) if v >= 0x0304 => Some("encrypted"),
-        (_, Some(0)) => Some("empty"),
-        (_, Some(_)) => Some("sent"),
-        (_, None) if client_key_exchange => Some("not_sent"),
+        (Some(v), _) if v >= TLS13 => Some(ClientCertificate::Encrypted),
+        (_, Some(0)) => Some(ClientCertificate::Empty),
+        (_, Some(_)) => Some(ClientCertificate::Sent),
+        (_, None) if client_key_exchange => Some(ClientCertificate::NotSent),
         _ => None,
     };
     let mut alerts = Vec::new();
-    for (who, tls) in [("client", client), ("server", server)] {
+    for (who, tls) in [(Role::Client, client), (Role::Server, server)] {
         for a in &tls.alerts {
-            alerts.push(format!("{who}: {} {}", a.level_name, a.description));
+            alerts.push(format!("{who}: {a}"));
         }
-        let encrypted = tls
-            .records
-            .iter()
-            .filter(|r| r.encrypted && r.content_type == 21)
-            .count();
+        let encrypted = tls.encrypted_alerts();
         if encrypted > 0 {
             alerts.push(format!("{who}: {encrypted} encrypted alert(s)"));
         }
@@ -214,7 +215,7 @@ fn summary(client: &tls::Tls, server: &tls::Tls) -> ConnectionSummary {
         cipher_suite_name: s.cipher_suite_name.clone(),
         alpn: s.alpn.clone(),
         server_name: c.server_name.clone(),
-        handshake: s.handshake.clone().or_else(|| c.handshake.clone()),
+        handshake: s.handshake.or(c.handshake),
         client_certificate_requested: requested,
         client_certificate,
         alerts,

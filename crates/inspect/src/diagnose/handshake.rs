@@ -10,7 +10,9 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::alert::{explain, Sender};
+use super::alert::explain;
+use crate::tls::iana::{alert, content_type};
+use crate::tls::model::Role;
 use crate::finding::Finding;
 use crate::tls::model::{Alert, Tls};
 use crate::tls::names;
@@ -65,10 +67,10 @@ pub fn connection(client: &Tls, server: &Tls) -> Vec<Finding> {
                 }
                 if let Some(a) = server_alerts
                     .iter()
-                    .find(|a| (42..=49).contains(&a.code) || a.code == 51)
+                    .find(|a| alert::CERTIFICATE_PROBLEMS.contains(&a.code) || a.code == alert::DECRYPT_ERROR)
                 {
                     let meaning =
-                        explain(a.code, Sender::Server).unwrap_or("the server refused it");
+                        explain(a.code, Role::Server).unwrap_or("the server refused it");
                     let issuer = client.certificates.first().map(|c| c.issuer.as_str());
                     let hint = match issuer {
                         Some(i)
@@ -89,11 +91,11 @@ pub fn connection(client: &Tls, server: &Tls) -> Vec<Finding> {
 
     // TLS 1.3: certificate messages and most alerts are encrypted.
     if tls13 {
-        if let Some(a) = server_alerts.iter().find(|a| a.code == 116) {
+        if let Some(a) = server_alerts.iter().find(|a| a.code == alert::CERTIFICATE_REQUIRED) {
             out.push(Finding::error("client_certificate_missing", format!(
                 "the server ended the handshake with {} ({}): it requires a client certificate and the client sent none", a.description, a.code)));
-        } else if let Some(a) = server_alerts.iter().find(|a| (42..=49).contains(&a.code)) {
-            let meaning = explain(a.code, Sender::Server).unwrap_or("the server refused it");
+        } else if let Some(a) = server_alerts.iter().find(|a| alert::CERTIFICATE_PROBLEMS.contains(&a.code)) {
+            let meaning = explain(a.code, Role::Server).unwrap_or("the server refused it");
             out.push(Finding::error(
                 "client_certificate_rejected",
                 format!("the server sent {} ({}): {meaning}", a.description, a.code),
@@ -104,14 +106,14 @@ pub fn connection(client: &Tls, server: &Tls) -> Vec<Finding> {
     }
 
     for a in &client_alerts {
-        if (42..=49).contains(&a.code) {
-            let meaning = explain(a.code, Sender::Client)
+        if alert::CERTIFICATE_PROBLEMS.contains(&a.code) {
+            let meaning = explain(a.code, Role::Client)
                 .unwrap_or("the client refused the server's certificate");
             out.push(Finding::error(
                 "server_certificate_rejected",
                 format!("the client sent {} ({}): {meaning}", a.description, a.code),
             ));
-        } else if a.code == 70 && server.server_hello.is_some() {
+        } else if a.code == alert::PROTOCOL_VERSION && server.server_hello.is_some() {
             out.push(Finding::error(
                 "protocol_version",
                 format!(
@@ -179,7 +181,7 @@ fn tls13_shape(client: &Tls, server: &Tls) -> Option<Finding> {
     let encrypted = |t: &Tls| -> Vec<usize> {
         t.records
             .iter()
-            .filter(|r| r.content_type == 23)
+            .filter(|r| r.content_type == content_type::APPLICATION_DATA)
             .map(|r| r.length)
             .collect()
     };

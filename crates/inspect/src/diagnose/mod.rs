@@ -39,16 +39,8 @@ pub use cert::Cert;
 #[cfg(feature = "std")]
 pub use chain::{MAX_CHECKS, MAX_DEPTH};
 
-/// The role the certificate is used for.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// An mTLS client certificate: needs clientAuth.
-    #[default]
-    Client,
-    /// A server certificate: needs serverAuth and the host name.
-    Server,
-}
+/// The role the certificate is used for: the TLS side it identifies.
+pub use crate::tls::model::Role;
 
 /// One DER certificate and where it came from ("client.pem #0").
 #[derive(Clone, Debug)]

@@ -338,6 +338,12 @@ pub const fn version(value: u16) -> Option<&'static str> {
     })
 }
 
+/// A protocol version as people write it ("TLS 1.2"), else its hex ("0x7f1c"): the one
+/// spelling of the CLI, the probe and the page.
+pub fn version_name(value: u16) -> String {
+    version(value).map_or_else(|| format!("0x{value:04x}"), String::from)
+}
+
 /// An EC point format (RFC 8422).
 pub const fn ec_point_format(value: u8) -> Option<&'static str> {
     Some(match value {
