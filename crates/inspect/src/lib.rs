@@ -32,7 +32,7 @@ pub mod tls;
 pub mod x509;
 
 pub use error::Error;
-pub use finding::{Finding, Severity};
+pub use finding::{Code, Finding, Severity};
 pub use inspect::{inspect, inspect_many, inspect_with, Input, Options};
 pub use report::{Item, ItemBody, Report, SourceError};
 pub use span::{Node, Span};

@@ -12,7 +12,7 @@ use mtlskit_inspect::report::Certificate;
 use mtlskit_inspect::time::relative_days;
 use mtlskit_inspect::tls::{self, model::Tls};
 use mtlskit_inspect::x509::{self, name::rfc4514_der};
-use mtlskit_inspect::{Finding, ItemBody, Severity, Timestamp};
+use mtlskit_inspect::{Code, Finding, ItemBody, Severity, Timestamp};
 use serde::Serialize;
 
 use super::hooks::Seen;
@@ -298,7 +298,7 @@ impl ProbeReport {
     pub fn conclude(&mut self) {
         if self.client_certificate_requested && self.client_certificate_sent.is_none() {
             self.findings.push(Finding::error(
-                "client_certificate_missing",
+                Code::ClientCertificateMissing,
                 "the server asked for a client certificate and the probe sent none; pass --cert and --key",
             ));
         }
@@ -334,7 +334,7 @@ impl ProbeReport {
             if let ItemBody::Certificate(c) = d.body {
                 if !self.acceptable_cas.is_empty() && !self.acceptable_cas.contains(&c.issuer) {
                     self.findings.push(Finding::warning(
-                        "client_certificate_rejected",
+                        Code::ClientCertificateRejected,
                         format!(
                             "the server accepts client certificates issued by {}; the probe's is issued by {}",
                             self.acceptable_cas.join("; "),

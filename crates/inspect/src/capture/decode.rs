@@ -9,7 +9,7 @@ use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
-use crate::finding::Finding;
+use crate::finding::{Code, Finding};
 use crate::span::{Node, Span};
 use crate::time::Timestamp;
 use crate::tls;
@@ -72,7 +72,7 @@ pub(crate) fn decode(read: Read, now: Option<Timestamp>, trees: bool) -> Decoded
     }
     if !capture.other_connections.is_empty() {
         findings.push(Finding::info(
-            "not_tls",
+            Code::NotTls,
             format!(
                 "{} TCP connections carry no TLS; they are listed, not decoded",
                 capture.other_connections.len()
@@ -81,7 +81,7 @@ pub(crate) fn decode(read: Read, now: Option<Timestamp>, trees: bool) -> Decoded
     }
     if capture.connections.is_empty() {
         findings.push(Finding::warning(
-            "no_tls",
+            Code::NoTls,
             "the capture holds no TLS connection",
         ));
     }
@@ -117,7 +117,7 @@ fn connection(stream: Stream, now: Option<Timestamp>) -> (Connection, Node, Vec<
         let d = tls::decode(flow.bytes.get(..end).unwrap_or_default(), now);
         if let Some(gap) = flow.gaps.first() {
             findings.push(Finding::info(
-                "tls_after_gap",
+                Code::TlsAfterGap,
                 format!(
                     "{name}: the bytes after stream offset {} are not decoded as TLS: {} bytes \
                      before them are missing from the capture",

@@ -16,7 +16,7 @@ use serde::Serialize;
 
 #[cfg(feature = "std")]
 use crate::error::Error;
-use crate::finding::Finding;
+use crate::finding::{Code, Finding};
 #[cfg(feature = "std")]
 use crate::finding::Severity;
 use crate::time::Timestamp;
@@ -106,7 +106,7 @@ pub fn diagnose(request: &Request<'_>) -> Result<Diagnosis, Error> {
                 anchor.push(is_anchor);
             }
             Err(e) => findings.push(Finding::warning(
-                "unreadable_certificate",
+                Code::UnreadableCertificate,
                 alloc::format!("{}: {e}; it was skipped", src.origin),
             )),
         }
@@ -115,7 +115,7 @@ pub fn diagnose(request: &Request<'_>) -> Result<Diagnosis, Error> {
     anchor[0] = request.anchors.iter().any(|a| a.der == leaf.der);
     if request.anchors.is_empty() {
         findings.push(Finding::error(
-            "untrusted_issuer",
+            Code::UntrustedIssuer,
             "the CA bundle is empty, so nothing can be trusted",
         ));
     }

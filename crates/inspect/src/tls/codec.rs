@@ -9,6 +9,7 @@
 use alloc::string::String;
 use core::fmt::{self, Write};
 
+use crate::finding::Code;
 use crate::span::Span;
 
 /// Why a TLS structure could not be read.
@@ -26,10 +27,10 @@ pub enum InvalidMessage {
 
 impl InvalidMessage {
     /// The finding code for this error.
-    pub const fn code(self) -> &'static str {
+    pub const fn code(self) -> Code {
         match self {
-            InvalidMessage::MissingData(_) => "truncated_handshake",
-            _ => "malformed_handshake",
+            InvalidMessage::MissingData(_) => Code::TruncatedHandshake,
+            _ => Code::MalformedHandshake,
         }
     }
 }

@@ -21,7 +21,7 @@ use super::{extension, name, public_key, Decoded};
 use crate::der::{self, Reader, Tlv};
 use crate::oid::signature_name;
 use crate::error::Error;
-use crate::finding::Finding;
+use crate::finding::{Code, Finding};
 use crate::report::{self, ItemBody};
 use crate::span::{Node, Span};
 use crate::time::{relative_days, Timestamp};
@@ -215,14 +215,14 @@ fn validity_findings(
     if now > not_after {
         let when = relative_days(now.days_until(not_after));
         out.push(
-            Finding::error("expired", format!("expired {when} ({})", body.not_after))
+            Finding::error(Code::Expired, format!("expired {when} ({})", body.not_after))
                 .at(fields.not_after),
         );
     } else if now < not_before {
         let when = relative_days(now.days_until(not_before));
         out.push(
             Finding::error(
-                "not_yet_valid",
+                Code::NotYetValid,
                 format!("not valid yet: becomes valid {when} ({})", body.not_before),
             )
             .at(fields.not_before),
@@ -231,7 +231,7 @@ fn validity_findings(
         let when = relative_days(now.days_until(not_after));
         out.push(
             Finding::info(
-                "expires_soon",
+                Code::ExpiresSoon,
                 format!("expires {when} ({})", body.not_after),
             )
             .at(fields.not_after),
@@ -252,7 +252,7 @@ fn content_findings(
     if serial.first().is_some_and(|b| b & 0x80 != 0) {
         out.push(
             Finding::warning(
-                "negative_serial",
+                Code::NegativeSerial,
                 format!(
                     "the serial number {} is negative; RFC 5280 requires a positive one",
                     body.serial
@@ -264,7 +264,7 @@ fn content_findings(
     if serial.len() > 20 {
         out.push(
             Finding::warning(
-                "long_serial",
+                Code::LongSerial,
                 format!(
                     "the serial number is {} octets long; RFC 5280 allows at most 20",
                     serial.len()
@@ -277,7 +277,7 @@ fn content_findings(
         if let Some(bits) = body.public_key.bits.filter(|b| *b < 2048) {
             out.push(
                 Finding::warning(
-                    "weak_key",
+                    Code::WeakKey,
                     format!("the RSA key has {bits} bits; at least 2048 are needed today"),
                 )
                 .at(fields.spki),
@@ -293,7 +293,7 @@ fn content_findings(
             | "1.2.840.10045.4.1"
             | "1.2.840.10040.4.3" => out.push(
                 Finding::warning(
-                    "sha1_signature",
+                    Code::Sha1Signature,
                     format!(
                         "the certificate is signed with SHA-1 ({}), which TLS clients reject",
                         body.signature_algorithm
@@ -303,7 +303,7 @@ fn content_findings(
             ),
             "1.2.840.113549.1.1.4" | "1.2.840.113549.1.1.2" => out.push(
                 Finding::warning(
-                    "weak_signature",
+                    Code::WeakSignature,
                     format!(
                         "the certificate is signed with a broken hash ({})",
                         body.signature_algorithm
@@ -324,7 +324,7 @@ fn content_findings(
     if !body.is_ca && !has_san && !client_only {
         out.push(
             Finding::warning(
-                "no_san",
+                Code::NoSan,
                 "the certificate has no subjectAltName; TLS clients ignore the CN and will not match any host name",
             )
             .at(fields.subject),
@@ -333,7 +333,7 @@ fn content_findings(
     if body.is_ca && has_ku && !body.key_usage.iter().any(|k| k == "keyCertSign") {
         out.push(
             Finding::warning(
-                "key_usage",
+                Code::KeyUsage,
                 "the certificate is a CA but its keyUsage lacks keyCertSign, so it cannot sign certificates",
             )
             .at(fields.extensions),
@@ -350,7 +350,7 @@ fn extension_findings(ext: &X509Extension<'_>, fields: &Fields, out: &mut Vec<Fi
     if ext.critical && (!known || ext.parsed_extension().error().is_some()) {
         out.push(
             Finding::error(
-                "unknown_critical_extension",
+                Code::UnknownCriticalExtension,
                 format!("the critical extension {oid} is not understood, so verifiers must reject the certificate"),
             )
             .at(fields.extensions),

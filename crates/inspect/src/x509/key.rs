@@ -20,7 +20,7 @@ use super::{Decoded, KeyFormat};
 use crate::der::{self, Reader, Tlv, TAG_BIT_STRING, TAG_INTEGER, TAG_OID};
 use crate::der::{TAG_NULL, TAG_SEQUENCE};
 use crate::error::Error;
-use crate::finding::Finding;
+use crate::finding::{Code, Finding};
 use crate::report::{ItemBody, Key};
 use crate::span::Node;
 
@@ -238,7 +238,7 @@ impl Parsed {
         if self.info.algorithm.starts_with("RSA") {
             if let Some(bits) = self.info.bits.filter(|b| *b < MIN_RSA_BITS) {
                 findings.push(Finding::warning(
-                    "weak_key",
+                    Code::WeakKey,
                     format!("the RSA key has {bits} bits; {MIN_RSA_BITS} is the least to use"),
                 ));
             }
