@@ -318,6 +318,70 @@ fn link_keys(items: &mut [Item]) {
     }
 }
 
+/// A certificate's issuer among the items of one report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IssuerLink {
+    /// The CA certificate at `issuer` issued the certificate at `cert` (positions in
+    /// `report.items`): its subject is the certificate's issuer and its key verifies the
+    /// certificate's signature, as the diagnosis's path builder checks it (RFC 5280 6.1.3).
+    IssuedBy {
+        /// The issued certificate.
+        cert: usize,
+        /// The CA certificate.
+        issuer: usize,
+    },
+    /// The certificate at `cert` is not self-issued and no CA certificate of the report is
+    /// named as its issuer.
+    Missing {
+        /// The certificate.
+        cert: usize,
+    },
+}
+
+/// Links each certificate of a report to the CA certificates of the same report that issued
+/// it, next to the key matching [`inspect_many`] does: only links the chain builder verifies.
+#[cfg(feature = "std")]
+pub fn link_issuers(items: &[Item]) -> Vec<IssuerLink> {
+    use crate::diagnose::Cert;
+    let certs: Vec<(usize, &crate::report::Certificate, Cert<'_>)> = items
+        .iter()
+        .enumerate()
+        .filter_map(|(pos, item)| match &item.body {
+            ItemBody::Certificate(c) => {
+                let parsed = Cert::parse(&item.bytes, format!("{} #{}", item.source, item.index));
+                parsed.ok().map(|p| (pos, c, p))
+            }
+            _ => None,
+        })
+        .collect();
+    let (positions, parsed): (Vec<(usize, &crate::report::Certificate)>, Vec<Cert<'_>>) =
+        certs.into_iter().map(|(pos, c, p)| ((pos, c), p)).unzip();
+    let mut out = Vec::new();
+    for (child, (pos, cert)) in positions.iter().enumerate() {
+        if cert.subject == cert.issuer {
+            continue;
+        }
+        let named = positions
+            .iter()
+            .any(|(other, ca)| other != pos && ca.is_ca && ca.subject == cert.issuer);
+        if !named {
+            out.push(IssuerLink::Missing { cert: *pos });
+            continue;
+        }
+        for issuer in crate::diagnose::issuers(&parsed, child) {
+            if let Some((issuer_pos, ca)) = positions.get(issuer) {
+                if ca.is_ca && issuer_pos != pos {
+                    out.push(IssuerLink::IssuedBy {
+                        cert: *pos,
+                        issuer: *issuer_pos,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -33,7 +33,9 @@ pub mod x509;
 
 pub use error::Error;
 pub use finding::{Code, Finding, Severity};
-pub use inspect::{inspect, inspect_many, inspect_with, Input, Options};
+#[cfg(feature = "std")]
+pub use inspect::link_issuers;
+pub use inspect::{inspect, inspect_many, inspect_with, Input, IssuerLink, Options};
 pub use report::{Item, ItemBody, Report, SourceError};
 pub use span::{Node, Span};
 pub use time::Timestamp;

@@ -37,6 +37,8 @@ pub mod hostname;
 #[cfg(feature = "std")]
 pub use cert::Cert;
 #[cfg(feature = "std")]
+pub(crate) use chain::issuers;
+#[cfg(feature = "std")]
 pub use chain::{MAX_CHECKS, MAX_DEPTH};
 
 /// The role the certificate is used for: the TLS side it identifies.
