@@ -16,9 +16,9 @@ use serde::Serialize;
 
 #[cfg(feature = "std")]
 use crate::error::Error;
-use crate::finding::{Code, Finding};
+use crate::finding::Finding;
 #[cfg(feature = "std")]
-use crate::finding::Severity;
+use crate::finding::{Code, Severity};
 use crate::time::Timestamp;
 
 pub mod alert;
