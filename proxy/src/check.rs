@@ -11,16 +11,17 @@ use std::path::Path;
 use rustls::crypto::aws_lc_rs;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
-use crate::cli::ConfigArgs;
-use crate::config::{files, Config, ConfigError, VerifyClient};
-use crate::serve::certinfo;
-use crate::serve::explain::{human, unix_now};
-use crate::Status;
+use mtlskit_pki::load;
+
+use crate::certinfo::{self, human};
+use crate::config::{Config, VerifyClient};
 
 /// The problems found, errors and warnings apart.
 #[derive(Debug, Default)]
 pub struct Findings {
+    /// What would make `serve` fail or clients be refused, one sentence each naming the file.
     pub errors: Vec<String>,
+    /// What works but is likely a mistake (a certificate expiring soon, a cipher left out).
     pub warnings: Vec<String>,
 }
 
@@ -30,38 +31,6 @@ impl Findings {
     }
     fn warn(&mut self, path: &Path, msg: impl std::fmt::Display) {
         self.warnings.push(format!("{}: {msg}", path.display()));
-    }
-}
-
-pub fn run(args: &ConfigArgs) -> anyhow::Result<Status> {
-    let config = match Config::load(&args.config) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("mtlskit: {e}");
-            return Ok(match e {
-                ConfigError::Read { .. } => Status::Usage,
-                _ => Status::Bad,
-            });
-        }
-    };
-    let f = check(&config);
-    for w in &f.warnings {
-        eprintln!("mtlskit: warning: {w}");
-    }
-    for e in &f.errors {
-        eprintln!("mtlskit: {e}");
-    }
-    if f.errors.is_empty() {
-        println!("mtlskit: {}: configuration is OK", config.path);
-        Ok(Status::Ok)
-    } else {
-        println!(
-            "mtlskit: {}: configuration check failed ({} error{})",
-            config.path,
-            f.errors.len(),
-            if f.errors.len() == 1 { "" } else { "s" }
-        );
-        Ok(Status::Bad)
     }
 }
 
@@ -123,7 +92,7 @@ pub fn check(config: &Config) -> Findings {
 /// Reads a certificate chain and its key, checks they match and the leaf's validity; returns
 /// the leaf's DER.
 fn pair(f: &mut Findings, cert: &Path, key: &Path) -> Option<Vec<u8>> {
-    let chain = match files::certificates(cert) {
+    let chain = match load::certificates(cert) {
         Ok(c) => c,
         Err(e) => {
             f.errors.push(e.to_string());
@@ -132,7 +101,7 @@ fn pair(f: &mut Findings, cert: &Path, key: &Path) -> Option<Vec<u8>> {
     };
     let leaf = chain.first()?.as_ref().to_vec();
     validity(f, cert, &leaf);
-    match files::private_key(key) {
+    match load::private_key(key) {
         Err(e) => f.errors.push(e.to_string()),
         Ok(k) => match aws_lc_rs::default_provider()
             .key_provider
@@ -161,7 +130,7 @@ fn validity(f: &mut Findings, path: &Path, der: &[u8]) {
         f.error(path, "holds a certificate that cannot be decoded");
         return;
     };
-    let now = unix_now();
+    let now = mtlskit_inspect::Timestamp::now().0;
     if info.not_after < now {
         f.error(
             path,
@@ -222,7 +191,7 @@ fn purpose(f: &mut Findings, path: &Path, der: &[u8], eku: &str, role: &str) {
 }
 
 fn ca_bundle(f: &mut Findings, path: &Path) {
-    let certs = match files::certificates(path) {
+    let certs = match load::certificates(path) {
         Ok(c) => c,
         Err(e) => {
             f.errors.push(e.to_string());

@@ -1,51 +1,26 @@
-//! mtlskit: the native front end of the toolkit.
+//! mtlskit-proxy: the mTLS reverse proxy behind `mtlskit serve`, as a library.
 //!
-//! The library holds the commands so tests and other binaries can call them; `main.rs` only
-//! parses arguments and maps the outcome to an exit status.
+//! A small surface: [`Config::load`] reads and validates a TOML config (docs/config.md),
+//! [`serve`] runs the proxy until a shutdown future completes (or [`run`] on a runtime of its
+//! own until SIGINT/SIGTERM), [`check`] finds what would make `serve` fail or clients be refused
+//! (as `nginx -t` does), [`import_nginx`] converts an nginx `server { ... }` block. Errors are
+//! [`Error`]. Nothing here parses a command line or prints; the `mtlskit` binary does.
+//!
+//! rustls decides every handshake; the inspect crate's diagnosis engine only explains refusals
+//! in the logs. Modules, one concept each: `config`, `serve` (the proxy), `check`, `nginx`
+//! (import), `certinfo` (the certificate facts serve and check read).
 
-pub mod check;
-pub mod cli;
+#![deny(missing_docs)]
+
+mod certinfo;
+mod check;
 pub mod config;
-pub mod demo;
-pub mod diagnose_cmd;
-pub mod inspect_cmd;
-pub mod nginx;
-pub mod pki_cmd;
-pub mod probe;
-pub mod render;
-pub mod serve;
+mod error;
+mod nginx;
+mod serve;
 
-/// How a command ended, as the exit status tells it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Status {
-    /// Everything was read and is fine.
-    Ok,
-    /// The input was read but is bad (an undecodable file).
-    Bad,
-    /// A usage problem or an unreadable file.
-    Usage,
-}
-
-impl Status {
-    pub fn code(self) -> u8 {
-        match self {
-            Status::Ok => 0,
-            Status::Bad => 1,
-            Status::Usage => 2,
-        }
-    }
-}
-
-/// Runs a parsed command line.
-pub fn run(args: cli::Args) -> anyhow::Result<Status> {
-    match args.command {
-        cli::Command::Inspect(a) => inspect_cmd::run(&a),
-        cli::Command::Pki(c) => pki_cmd::run(&c),
-        cli::Command::Serve(a) => serve::command(&a),
-        cli::Command::Check(a) => check::run(&a),
-        cli::Command::ImportNginx(a) => nginx::run(&a),
-        cli::Command::Diagnose(a) => diagnose_cmd::run(&a),
-        cli::Command::Probe(a) => probe::run(&a),
-        cli::Command::Demo(a) => demo::run(&a),
-    }
-}
+pub use check::{check, Findings};
+pub use config::{Config, ConfigError};
+pub use error::Error;
+pub use nginx::{convert as import_nginx, Converted, ParseError};
+pub use serve::{run, serve, shutdown_signal, LogError, TlsSetupError};

@@ -1,5 +1,5 @@
-//! `mtlskit import-nginx FILE`: read an nginx `server { ... }` block (design.md's, or one like
-//! it) and print the equivalent proxy config.
+//! `mtlskit import-nginx FILE`: read an nginx `server { ... }` block (the classic one of
+//! docs/architecture.md, or one like it) and give the equivalent proxy config.
 //!
 //! Every directive is either mapped or named in a warning on stderr that says why not (the CBC
 //! suites rustls does not offer, `ssl on;` being obsolete, directives with no counterpart).
@@ -7,13 +7,11 @@
 
 use std::fmt::Write as _;
 
-use crate::cli::ImportNginxArgs;
 use crate::config::ciphers;
-use crate::Status;
 
 /// One directive: its name, arguments, line, and block if it has one.
 #[derive(Debug, Clone)]
-pub struct Directive {
+pub(crate) struct Directive {
     pub name: String,
     pub args: Vec<String>,
     pub line: usize,
@@ -24,7 +22,9 @@ pub struct Directive {
 #[derive(Debug, thiserror::Error)]
 #[error("line {line}: {message}")]
 pub struct ParseError {
+    /// The line, from 1.
     pub line: usize,
+    /// What is wrong there.
     pub message: String,
 }
 
@@ -179,7 +179,7 @@ fn parse_block(
 }
 
 /// Parses nginx config text into directives.
-pub fn parse(text: &str) -> Result<Vec<Directive>, ParseError> {
+pub(crate) fn parse(text: &str) -> Result<Vec<Directive>, ParseError> {
     let toks = tokenize(text)?;
     let mut pos = 0;
     parse_block(&toks, &mut pos, false)
@@ -197,7 +197,9 @@ fn find_server(ds: &[Directive]) -> Option<&Directive> {
 /// The converted config and the warnings, each naming its line and directive.
 #[derive(Debug, Default)]
 pub struct Converted {
+    /// The proxy config (docs/config.md), with a comment for each converted directive.
     pub toml: String,
+    /// Directives with no equivalent, or converted with a difference.
     pub warnings: Vec<String>,
 }
 
@@ -233,7 +235,7 @@ fn listen_addr(a: &str) -> String {
     }
 }
 
-/// Converts the first server block of an nginx config.
+/// Converts the first `server { ... }` block of an nginx config into the proxy's TOML.
 pub fn convert(text: &str) -> Result<Converted, ParseError> {
     let ds = parse(text)?;
     let Some(server) = find_server(&ds) else {
@@ -472,30 +474,6 @@ fn location(d: &Directive, out: &mut String, warn: &mut impl FnMut(&Directive, &
         };
         if let Some((k, v)) = key {
             let _ = writeln!(out, "{k} = {v}");
-        }
-    }
-}
-
-pub fn run(args: &ImportNginxArgs) -> anyhow::Result<Status> {
-    let shown = args.file.display().to_string();
-    let text = match std::fs::read_to_string(&args.file) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("mtlskit: {shown}: cannot be read ({e})");
-            return Ok(Status::Usage);
-        }
-    };
-    match convert(&text) {
-        Ok(c) => {
-            for w in &c.warnings {
-                eprintln!("mtlskit: {shown}: warning: {w}");
-            }
-            print!("{}", c.toml);
-            Ok(Status::Ok)
-        }
-        Err(e) => {
-            eprintln!("mtlskit: {shown}: {e}");
-            Ok(Status::Bad)
         }
     }
 }

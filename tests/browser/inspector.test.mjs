@@ -1,8 +1,9 @@
 // Browser tests of the web inspector: the release build in dist/, served on 127.0.0.1, driven in
 // Debian's headless Chromium. Each test does what a person does (drop files, click, paste) and
-// asserts what they see. Screenshots go to target/browser-artifacts/.
+// asserts what they see. Screenshots go to $MTLSKIT_ARTIFACTS (browser-artifacts/ in cargo's target folder).
 //
-// Run: `cargo xtask web test` (builds dist/ first), or `npm test` here after `trunk build --release`.
+// Run: `cargo xtask web test` (builds dist/ and the binary first), or `npm test` here after
+// `trunk build --release` with MTLSKIT_BIN set to the mtlskit binary.
 import { test, before, after, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';

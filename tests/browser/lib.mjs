@@ -10,7 +10,10 @@ import { chromium } from 'playwright-core';
 const here = dirname(fileURLToPath(import.meta.url));
 export const root = resolve(here, '../..');
 export const dist = process.env.MTLSKIT_DIST ?? join(root, 'dist');
-export const artifacts = process.env.MTLSKIT_ARTIFACTS ?? join(root, 'target/browser-artifacts');
+/** Where screenshots go: MTLSKIT_ARTIFACTS, which `cargo xtask web test` sets to browser-artifacts/
+ * in cargo's target folder; without it, a folder of the system's temporary directory (never a
+ * guessed target/ path). */
+export const artifacts = process.env.MTLSKIT_ARTIFACTS ?? join(tmpdir(), 'mtlskit-browser-artifacts');
 export const fixtures = join(here, '..', '..', 'testdata', 'browser');
 
 const TYPES = {

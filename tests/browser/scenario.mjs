@@ -9,13 +9,21 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { root } from './lib.mjs';
 
 const run = promisify(execFile);
 
-/** The mtlskit binary: MTLSKIT_BIN, else the debug build (`cargo xtask web test` builds it). */
+/** The mtlskit binary: MTLSKIT_BIN, which `cargo xtask web test` sets (it builds the binary and
+ * asks cargo where its target folder is). No default: a guessed path is wrong as soon as
+ * CARGO_TARGET_DIR is set. */
 export function mtlskitBin() {
-  const bin = process.env.MTLSKIT_BIN ?? join(root, 'target/debug/mtlskit');
+  const bin = process.env.MTLSKIT_BIN;
+  if (!bin) {
+    throw new Error(
+      'MTLSKIT_BIN is not set: run the browser tests with `cargo xtask web test`, or set ' +
+        'MTLSKIT_BIN to the mtlskit binary (`cargo build -p mtlskit`; it is debug/mtlskit in ' +
+        "the target_directory of `cargo metadata --format-version 1 --no-deps`)",
+    );
+  }
   if (!existsSync(bin)) throw new Error(`${bin} is missing: run \`cargo build -p mtlskit\` first`);
   return bin;
 }

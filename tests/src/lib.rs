@@ -1,19 +1,42 @@
-//! Shared helpers of the end-to-end tests: the `mtlskit` binary, openssl, and a small PKI
-//! made fresh for each test in a temporary folder (no key is ever committed).
+//! The one support library of the tests (every area binary of tests/tests/ uses it): the
+//! `mtlskit` binary, openssl, PKIs made fresh for each test in a temporary folder (no key is
+//! ever committed), real peers (openssl s_server/s_client, curl, Python, nginx), tshark
+//! captures and readings, and processes stopped cleanly.
+//!
+//! - [`process`]: free ports, bounded waits, daemons stopped by their own signal.
+//! - [`pki`]: CAs and leaves made with the openssl CLI; [`scenario`]: chains with exactly the
+//!   extensions a diagnosis scenario needs; [`certtext`]: openssl's printouts read back.
+//! - [`peer`]: the TLS peers and nginx; [`proxy`]: `mtlskit serve` and its upstreams.
+//! - [`tshark`]: captures on `lo`/`any` and tshark's dissection; [`capture`]: the capture reader
+//!   compared with tshark, and pcap files rewritten.
+//! - [`tls_build`]: TLS bytes built by hand.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test support: a failed setup should stop the test loudly
 
+pub mod capture;
+pub mod certtext;
 pub mod peer;
+pub mod pki;
+pub mod process;
 pub mod proxy;
 pub mod scenario;
+pub mod tls_build;
+pub mod tshark;
+
+pub use pki::make_pki;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-/// The `mtlskit` binary of this build (`cargo xtask test` builds it before the tests run).
+/// The `mtlskit` binary of this build (`cargo xtask test` builds it before the tests run):
+/// `MTLSKIT_BIN` if set, else `mtlskit` in the profile folder cargo put this test binary in
+/// (`<target>/<profile>/deps/<test>`), which is in the target folder cargo chose, wherever
+/// `CARGO_TARGET_DIR` or a config put it. Never a path guessed from the source tree.
 pub fn mtlskit_path() -> PathBuf {
+    if let Some(bin) = std::env::var_os("MTLSKIT_BIN").filter(|b| !b.is_empty()) {
+        return PathBuf::from(bin);
+    }
     let exe = std::env::current_exe().expect("test binary path");
-    // target/<profile>/deps/<test> -> target/<profile>/mtlskit
     let dir = exe
         .parent()
         .and_then(Path::parent)
@@ -76,92 +99,42 @@ pub fn inspect_json(dir: &Path, args: &[&str]) -> (serde_json::Value, Run) {
 
 /// Runs openssl in `dir` and returns its standard output; panics with its stderr on failure.
 pub fn openssl(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("openssl")
-        .current_dir(dir)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("start openssl");
+    String::from_utf8_lossy(&openssl_bytes(dir, args)).into_owned()
+}
+
+/// Runs openssl in `dir` and returns its standard output as bytes (DER, say); panics with its
+/// stderr on failure.
+pub fn openssl_bytes(dir: &Path, args: &[&str]) -> Vec<u8> {
+    let out = openssl_output(dir, args);
     assert!(
         out.status.success(),
         "openssl {} failed: {}",
         args.join(" "),
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    out.stdout
 }
 
-/// A CA, a server and a client certificate with P-256 keys, and the client's CSR.
-///
-/// Files: ca.pem ca.key server.pem server.key client.pem client.key client.csr.
-pub fn make_pki(dir: &Path) {
-    std::fs::write(
-        dir.join("ext.cnf"),
-        "[server]\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n\
-         extendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n\
-         [client]\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n\
-         extendedKeyUsage=clientAuth\nsubjectAltName=email:client@example.com\n",
-    )
-    .expect("write ext.cnf");
-    let ec = [
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-    ];
-    let mut args = vec!["req", "-x509", "-new"];
-    args.extend(ec);
-    args.extend([
-        "-keyout",
-        "ca.key",
-        "-out",
-        "ca.pem",
-        "-days",
-        "30",
-        "-subj",
-        "/CN=Test CA",
-        "-addext",
-        "basicConstraints=critical,CA:TRUE",
-        "-addext",
-        "keyUsage=critical,keyCertSign,cRLSign",
-    ]);
-    openssl(dir, &args);
-    for (name, serial) in [("server", "0x51"), ("client", "0x52")] {
-        let (key, csr, pem, subj) = (
-            format!("{name}.key"),
-            format!("{name}.csr"),
-            format!("{name}.pem"),
-            format!("/CN={name}"),
-        );
-        let mut args = vec!["req", "-new"];
-        args.extend(ec);
-        args.extend(["-keyout", &key, "-out", &csr, "-subj", &subj]);
-        openssl(dir, &args);
-        openssl(
-            dir,
-            &[
-                "x509",
-                "-req",
-                "-in",
-                &csr,
-                "-CA",
-                "ca.pem",
-                "-CAkey",
-                "ca.key",
-                "-set_serial",
-                serial,
-                "-days",
-                "10",
-                "-extfile",
-                "ext.cnf",
-                "-extensions",
-                name,
-                "-out",
-                &pem,
-            ],
-        );
-    }
+/// Runs openssl in `dir` with no input; how it ended and what it printed.
+fn openssl_output(dir: &Path, args: &[&str]) -> Output {
+    Command::new("openssl")
+        .current_dir(dir)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("start openssl")
+}
+
+/// Runs openssl in `dir` where failing is an answer (`verify`, say): whether it succeeded, and
+/// what it printed on stdout then stderr.
+pub fn openssl_try(dir: &Path, args: &[&str]) -> (bool, String) {
+    let out = openssl_output(dir, args);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
 }
 
 /// The items of a JSON report.

@@ -8,7 +8,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use mtlskit_tests::mtlskit_path;
-use mtlskit_tests::proxy::free_port;
+use mtlskit_tests::process::{free_port, Daemon};
 
 #[test]
 fn demo_runs_the_printed_commands_and_stops_on_sigint() {
@@ -22,25 +22,31 @@ fn demo_runs_the_printed_commands_and_stops_on_sigint() {
     )
     .unwrap();
     let (proxy_port, web_port) = (free_port(), free_port());
-    let mut child = Command::new(mtlskit_path())
-        .args([
-            "demo",
-            "--dir",
-            dir.to_str().unwrap(),
-            "--web",
-            web.to_str().unwrap(),
-        ])
-        .args([
-            "--proxy-port",
-            &proxy_port.to_string(),
-            "--web-port",
-            &web_port.to_string(),
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    // A guard: a failed assertion stops the demo with SIGINT (as Ctrl-C) instead of orphaning it.
+    let mut demo = Daemon::stopped_by(
+        Command::new(mtlskit_path())
+            .args([
+                "demo",
+                "--dir",
+                dir.to_str().unwrap(),
+                "--web",
+                web.to_str().unwrap(),
+            ])
+            .args([
+                "--proxy-port",
+                &proxy_port.to_string(),
+                "--web-port",
+                &web_port.to_string(),
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+        proxy_port,
+        "INT",
+    );
+    let child = &mut demo.child;
     let (tx, rx) = mpsc::channel();
     let stdout = child.stdout.take().unwrap();
     std::thread::spawn(move || {

@@ -5,6 +5,8 @@
 //! that changes what users see fails here. `MTLSKIT_BLESS=1` records anew: only for a change of
 //! output that is intended, and the commit says so.
 
+#![allow(clippy::expect_used)] // test code: a broken setup should stop the test loudly
+
 use std::path::{Path, PathBuf};
 
 fn root() -> PathBuf {

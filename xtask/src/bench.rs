@@ -15,6 +15,8 @@ use std::process::Command;
 
 use anyhow::{bail, Context};
 
+use crate::cmd;
+
 const USAGE: &str = "usage: cargo xtask bench [scripts | criterion | all | NAME [ARGS...]]
   scripts (default)  build the release binary, run every bench/*.sh
   criterion          cargo bench -p mtlskit-inspect (in-process throughput)
@@ -78,7 +80,7 @@ fn run_scripts(root: &Path, scripts: &[PathBuf], args: &[String]) -> anyhow::Res
             .current_dir(root)
             .args(["build", "--release", "-p", "mtlskit"]),
     )?;
-    let binary = target_dir(root).join("release/mtlskit");
+    let binary = cmd::target_dir()?.join("release/mtlskit");
     if !binary.is_file() {
         bail!("the release build left no binary at {}", binary.display());
     }
@@ -103,34 +105,6 @@ fn criterion(root: &Path) -> anyhow::Result<()> {
     )
 }
 
-/// Cargo's target directory: `CARGO_TARGET_DIR`, else what `cargo metadata` says, else
-/// `target/` in the root.
-fn target_dir(root: &Path) -> PathBuf {
-    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR").filter(|d| !d.is_empty()) {
-        return root.join(dir);
-    }
-    let metadata = Command::new("cargo")
-        .current_dir(root)
-        .args(["metadata", "--format-version", "1", "--no-deps"])
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned());
-    metadata
-        .as_deref()
-        .and_then(target_directory)
-        .map_or_else(|| root.join("target"), PathBuf::from)
-}
-
-/// The `"target_directory"` string of `cargo metadata` JSON (a path holds no escapes here).
-fn target_directory(json: &str) -> Option<String> {
-    let key = "\"target_directory\":\"";
-    let start = json.find(key)? + key.len();
-    let len = json[start..].find('"')?;
-    let value = &json[start..start + len];
-    (!value.contains('\\')).then(|| value.to_string())
-}
-
 fn step(c: &mut Command) -> anyhow::Result<()> {
     let shown = std::iter::once(c.get_program())
         .chain(c.get_args())
@@ -150,13 +124,6 @@ fn step(c: &mut Command) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn reads_the_target_directory_of_cargo_metadata() {
-        let json = r#"{"packages":[],"target_directory":"/work/main/target","version":1}"#;
-        assert_eq!(target_directory(json).as_deref(), Some("/work/main/target"));
-        assert_eq!(target_directory("{}"), None);
-    }
 
     #[test]
     fn the_ca_bundle_script_is_found() {

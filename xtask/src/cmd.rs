@@ -54,6 +54,28 @@ pub fn have(program: &str) -> bool {
         .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
 }
 
+/// Cargo's target folder, as cargo itself resolves it (`CARGO_TARGET_DIR`, `build.target-dir`
+/// of a config file, else `target/` in the root): the `target_directory` of
+/// `cargo metadata --format-version 1 --no-deps`. Never guessed, so a target folder set by the
+/// user is the one every command and test uses.
+pub fn target_dir() -> anyhow::Result<PathBuf> {
+    let mut c = new("cargo");
+    c.args(["metadata", "--format-version", "1", "--no-deps"]);
+    let json = output(&mut c).with_context(|| format!("{} failed", show(&c)))?;
+    target_directory(&json)
+        .map(PathBuf::from)
+        .with_context(|| format!("no target_directory in the output of {}", show(&c)))
+}
+
+/// The `"target_directory"` string of `cargo metadata` JSON (a path holds no escapes here).
+fn target_directory(json: &str) -> Option<String> {
+    let key = "\"target_directory\":\"";
+    let start = json.find(key)? + key.len();
+    let len = json[start..].find('"')?;
+    let value = &json[start..start + len];
+    (!value.contains('\\')).then(|| value.to_string())
+}
+
 fn show(c: &Command) -> String {
     let mut s = c.get_program().to_string_lossy().into_owned();
     for a in c.get_args() {
@@ -61,4 +83,22 @@ fn show(c: &Command) -> String {
         s.push_str(&a.to_string_lossy());
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_target_directory_of_cargo_metadata() {
+        let json = r#"{"packages":[],"target_directory":"/work/main/target","version":1}"#;
+        assert_eq!(target_directory(json).as_deref(), Some("/work/main/target"));
+        assert_eq!(target_directory("{}"), None);
+    }
+
+    #[test]
+    fn the_target_folder_is_cargos() {
+        let dir = target_dir().unwrap_or_default();
+        assert!(dir.is_absolute(), "{}", dir.display());
+    }
 }

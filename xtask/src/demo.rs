@@ -15,7 +15,7 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     setup::run(Need::Demo)?;
     crate::web::build(true)?;
     cmd::run(cmd::new("cargo").args(["build", "--release", "-p", "mtlskit"]))?;
-    let bin = cmd::root().join("target/release/mtlskit");
+    let bin = cmd::target_dir()?.join("release").join("mtlskit");
     let dist = cmd::root().join("dist");
     eprintln!(
         "xtask: $ {} demo --web {} {}",

@@ -7,7 +7,7 @@
 //!   wasm-opt), with tests/browser/node_modules/.bin first on the PATH so trunk finds wasm-opt.
 //! - `test()` runs the inspect crate's wasm-bindgen tests in Node and headless Chromium, builds
 //!   the release page and runs the playwright-core tests against a static server they start on
-//!   127.0.0.1; screenshots go to target/browser-artifacts/.
+//!   127.0.0.1; screenshots go to browser-artifacts/ in cargo's target folder.
 //!
 //! Offline: trunk never downloads (Trunk.toml `offline = true`), the page loads nothing else.
 
@@ -92,7 +92,7 @@ pub fn test() -> anyhow::Result<()> {
             "wasm32-unknown-unknown",
         ])
         .args(["--test", test]);
-        browser_env(&mut c);
+        browser_env(&mut c)?;
         cmd::run(&mut c).with_context(|| format!("wasm-bindgen tests ({test})"))?;
     }
     build(true)?;
@@ -100,7 +100,7 @@ pub fn test() -> anyhow::Result<()> {
     let mut node = tool("node")?;
     node.current_dir(browser_dir())
         .args(["--test", "--test-concurrency=1", "inspector.test.mjs"]);
-    browser_env(&mut node);
+    browser_env(&mut node)?;
     cmd::run(&mut node).context("browser tests (tests/browser)")
 }
 
@@ -110,7 +110,7 @@ pub fn bench() -> anyhow::Result<()> {
     build_mtlskit()?;
     let mut node = tool("node")?;
     node.arg(cmd::root().join("bench/web.mjs"));
-    browser_env(&mut node);
+    browser_env(&mut node)?;
     cmd::run(&mut node)
 }
 
@@ -139,10 +139,12 @@ fn tool(program: &str) -> anyhow::Result<Command> {
     Ok(c)
 }
 
-/// Where the browser tests and the benchmark find Chromium, its driver, the page and where to
-/// put screenshots.
-fn browser_env(c: &mut Command) {
+/// Where the browser tests and the benchmark find Chromium, its driver, the page, the mtlskit
+/// binary and where to put screenshots (the last two in cargo's target folder, wherever the
+/// user put it).
+fn browser_env(c: &mut Command) -> anyhow::Result<()> {
     let root = cmd::root();
+    let target = cmd::target_dir()?;
     c.env("CHROMEDRIVER", "/usr/bin/chromedriver")
         .env("CHROMIUM", "/usr/bin/chromium")
         .env(
@@ -150,8 +152,9 @@ fn browser_env(c: &mut Command) {
             browser_dir().join("webdriver.json"),
         )
         .env("MTLSKIT_DIST", root.join("dist"))
-        .env("MTLSKIT_BIN", root.join("target/debug/mtlskit"))
-        .env("MTLSKIT_ARTIFACTS", root.join("target/browser-artifacts"));
+        .env("MTLSKIT_BIN", target.join("debug").join("mtlskit"))
+        .env("MTLSKIT_ARTIFACTS", target.join("browser-artifacts"));
+    Ok(())
 }
 
 fn browser_dir() -> PathBuf {

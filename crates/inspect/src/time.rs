@@ -42,6 +42,17 @@ pub const fn civil_from_days(days: i64) -> (i64, u32, u32) {
 }
 
 impl Timestamp {
+    /// The system clock: the one place the native front ends (CLI, probe, proxy) read "now".
+    /// Before 1970 or unreadable, 0.
+    #[cfg(feature = "std")]
+    pub fn now() -> Self {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+            .unwrap_or(0);
+        Timestamp(secs)
+    }
+
     pub fn from_parts(year: i64, month: u32, day: u32, h: u32, m: u32, s: u32) -> Self {
         Timestamp(days_from_civil(year, month, day) * DAY + (h * 3600 + m * 60 + s) as i64)
     }

@@ -7,18 +7,26 @@ use rcgen::{KeyPair, RsaKeySize};
 
 use crate::error::Error;
 
+/// The key algorithms `mtlskit pki` generates; P-256 unless asked otherwise.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum KeyAlgorithm {
+    /// ECDSA on NIST P-256 with SHA-256.
     #[default]
     P256,
+    /// ECDSA on NIST P-384 with SHA-384.
     P384,
+    /// Ed25519 (RFC 8410).
     Ed25519,
+    /// RSA 2048 bits, PKCS#1 v1.5 signatures with SHA-256.
     Rsa2048,
+    /// RSA 3072 bits.
     Rsa3072,
+    /// RSA 4096 bits.
     Rsa4096,
 }
 
 impl KeyAlgorithm {
+    /// Every algorithm, in the order the help text lists them.
     pub const ALL: [KeyAlgorithm; 6] = [
         KeyAlgorithm::P256,
         KeyAlgorithm::P384,
@@ -28,6 +36,7 @@ impl KeyAlgorithm {
         KeyAlgorithm::Rsa4096,
     ];
 
+    /// The name on the command line (`p256`, `rsa2048`, ...).
     pub const fn name(self) -> &'static str {
         match self {
             KeyAlgorithm::P256 => "p256",

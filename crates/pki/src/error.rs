@@ -3,6 +3,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
+/// Why a key, CSR or certificate could not be made or written.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
@@ -16,11 +17,18 @@ pub enum Error {
     Exists(PathBuf),
     /// Reading or writing a file failed.
     Io {
+        /// The file.
         path: PathBuf,
+        /// The I/O error.
         source: std::io::Error,
     },
     /// A CA certificate, key or CSR could not be read.
-    BadInput { what: &'static str, reason: String },
+    BadInput {
+        /// "CA certificate", "CA key" or "CSR".
+        what: &'static str,
+        /// Why it cannot be used.
+        reason: String,
+    },
     /// rcgen refused to generate or sign.
     Generate(rcgen::Error),
 }

@@ -13,6 +13,7 @@ use crate::names::San;
 /// ten years.
 #[derive(Clone, Debug)]
 pub struct InitOptions {
+    /// Algorithm and validity of every certificate.
     pub options: Options,
     /// Add an intermediate CA between the root and the leaves.
     pub intermediate: bool,
@@ -20,8 +21,11 @@ pub struct InitOptions {
     pub server_sans: Vec<San>,
     /// The root CA's common name (the intermediate's adds " intermediate").
     pub ca_cn: String,
+    /// The server certificate's common name.
     pub server_cn: String,
+    /// The client certificate's common name.
     pub client_cn: String,
+    /// Overwrite files that exist.
     pub force: bool,
 }
 
@@ -46,6 +50,7 @@ impl Default for InitOptions {
 /// The files written, in order, with whether each holds a private key.
 #[derive(Clone, Debug, Default)]
 pub struct Written {
+    /// Each file and whether it holds a private key (written 0600).
     pub files: Vec<(PathBuf, bool)>,
 }
 

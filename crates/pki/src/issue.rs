@@ -21,6 +21,7 @@ use crate::names::San;
 /// Choices shared by every issued certificate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Options {
+    /// The key algorithm.
     pub algorithm: KeyAlgorithm,
     /// Validity in days from now (backdated by one hour for clock skew).
     pub days: u32,
@@ -38,14 +39,18 @@ impl Default for Options {
 /// What a leaf certificate is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {
+    /// serverAuth, for TLS servers.
     Server,
+    /// clientAuth, for TLS clients (mTLS).
     Client,
 }
 
 /// A certificate and its private key, both PEM. `Debug` never shows the key.
 #[derive(Clone)]
 pub struct Issued {
+    /// The certificate, PEM.
     pub cert_pem: String,
+    /// Its private key, PKCS#8 PEM.
     pub key_pem: String,
 }
 

@@ -6,10 +6,13 @@
 //! provider rustls uses, which can also generate RSA keys). Key files are written 0600 and no
 //! file is ever overwritten without `force`.
 
+#![deny(missing_docs)]
+
 mod algorithm;
 mod error;
 mod files;
 mod issue;
+pub mod load;
 mod names;
 
 pub use algorithm::KeyAlgorithm;

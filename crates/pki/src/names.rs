@@ -7,11 +7,16 @@ use rcgen::SanType;
 
 use crate::error::Error;
 
+/// A subject alternative name to put in a CSR or certificate.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum San {
+    /// `DNS:name`.
     Dns(String),
+    /// `IP:address`, v4 or v6.
     Ip(IpAddr),
+    /// `URI:uri` (a SPIFFE ID, for example).
     Uri(String),
+    /// `email:address`.
     Email(String),
 }
 

@@ -11,34 +11,43 @@ use serde::de::{self, Deserializer, Visitor};
 pub struct Span(pub Duration);
 
 impl Span {
+    /// A span of whole seconds.
     pub const fn secs(s: u64) -> Self {
         Span(Duration::from_secs(s))
     }
 }
 
-/// Reads `"90"`, `"90s"`, `"500ms"`, `"5m"`, `"1h"`, `"1d"`.
-pub fn parse(text: &str) -> Result<Duration, String> {
+/// A text that is not a duration.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DurationError {
+    /// Not a number with one of the units.
+    #[error("{0:?} is not a duration (write e.g. 500ms, 10s, 5m, 1h)")]
+    Malformed(String),
+    /// More milliseconds than fit in 64 bits.
+    #[error("{0:?} is too long")]
+    TooLong(String),
+}
+
+/// Reads `"90"`, `"90s"`, `"500ms"`, `"5m"`, `"1h"`, `"1d"`. Written by hand: the duration
+/// crates (humantime) read other forms ("1h 30m", no bare seconds) than nginx does.
+pub(crate) fn parse(text: &str) -> Result<Duration, DurationError> {
     let t = text.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
     let n: u64 = num
         .parse()
-        .map_err(|_| format!("{text:?} is not a duration (write e.g. 500ms, 10s, 5m, 1h)"))?;
+        .map_err(|_| DurationError::Malformed(text.to_string()))?;
     let ms = match unit.trim() {
         "ms" => 1,
         "" | "s" => 1_000,
         "m" => 60_000,
         "h" => 3_600_000,
         "d" => 86_400_000,
-        _ => {
-            return Err(format!(
-                "{text:?} is not a duration (write e.g. 500ms, 10s, 5m, 1h)"
-            ))
-        }
+        _ => return Err(DurationError::Malformed(text.to_string())),
     };
     n.checked_mul(ms)
         .map(Duration::from_millis)
-        .ok_or_else(|| format!("{text:?} is too long"))
+        .ok_or_else(|| DurationError::TooLong(text.to_string()))
 }
 
 impl<'de> serde::Deserialize<'de> for Span {

@@ -11,33 +11,50 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-pub mod ciphers;
-pub mod duration;
-pub mod files;
+pub(crate) mod ciphers;
+mod duration;
 
-pub use duration::Span;
+pub use duration::{DurationError, Span};
 
 /// Why a config could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    /// The file cannot be read.
     #[error("{path}: cannot be read ({source})")]
     Read {
+        /// The config file as given.
         path: String,
+        /// The I/O error.
         source: std::io::Error,
     },
+    /// The file is not TOML of the config's shape (an unknown key, a wrong type).
     #[error("{path}: {message}")]
-    Parse { path: String, message: String },
+    Parse {
+        /// The config file as given.
+        path: String,
+        /// toml's message on one line, with the line number.
+        message: String,
+    },
+    /// The TOML is well formed but a value is unusable (an empty listen list, a bad URL).
     #[error("{path}: {message}")]
-    Invalid { path: String, message: String },
+    Invalid {
+        /// The config file as given.
+        path: String,
+        /// What is wrong, naming the key.
+        message: String,
+    },
 }
 
 /// The whole file.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
+    /// `[server]`: the listening side.
     pub server: Server,
+    /// `[log]`: where logs go.
     #[serde(default)]
     pub log: Log,
+    /// `[[location]]`: path prefixes and their upstreams, longest prefix first when routing.
     #[serde(rename = "location", default)]
     pub locations: Vec<Location>,
     /// The folder the config file is in; relative paths are resolved against it.
@@ -63,8 +80,10 @@ pub enum VerifyClient {
 /// TLS protocol versions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 pub enum Protocol {
+    /// `"TLSv1.2"`.
     #[serde(rename = "TLSv1.2")]
     Tls12,
+    /// `"TLSv1.3"`.
     #[serde(rename = "TLSv1.3")]
     Tls13,
 }
@@ -77,35 +96,42 @@ pub struct Server {
     pub listen: Vec<SocketAddr>,
     /// PEM: the server certificate followed by its intermediates.
     pub certificate: PathBuf,
+    /// PEM: the server certificate's private key (PKCS#8, PKCS#1 or SEC1; not encrypted).
     pub key: PathBuf,
     /// Names the server certificate must cover (checked by `mtlskit check`).
     #[serde(default)]
     pub server_names: Vec<String>,
     /// PEM bundle of the CAs that issue client certificates.
     pub client_ca: Option<PathBuf>,
+    /// Whether client certificates are required, optional or not asked for.
     #[serde(default = "default_verify_client")]
     pub verify_client: VerifyClient,
     /// Most certificates above the client's own: 1 = issued straight by a CA in the bundle.
     #[serde(default = "default_verify_depth")]
     pub verify_depth: u32,
+    /// TLS versions offered (default TLS 1.2 and 1.3).
     #[serde(default = "default_protocols")]
     pub protocols: Vec<Protocol>,
     /// OpenSSL or IANA names; empty means every suite rustls offers.
     #[serde(default)]
     pub ciphers: Vec<String>,
+    /// The server's order of `ciphers` decides, not the client's.
     #[serde(default)]
     pub prefer_server_ciphers: bool,
     /// Entries in the session-ID cache; 0 turns it off.
     #[serde(default = "default_session_cache")]
     pub session_cache: usize,
+    /// How long a session can be resumed.
     #[serde(default = "default_session_timeout")]
     pub session_timeout: Span,
+    /// Resumption by ticket (RFC 5077, TLS 1.3 PSK) besides the session-ID cache.
     #[serde(default = "default_true")]
     pub session_tickets: bool,
     /// How long one ticket key encrypts new tickets before a fresh random key takes over
     /// (tickets stay valid for at most twice this, and never past `session_timeout`).
     #[serde(default = "default_ticket_rotation")]
     pub ticket_key_rotation: Span,
+    /// Time allowed for the TLS handshake, from accept.
     #[serde(default = "default_handshake_timeout")]
     pub handshake_timeout: Span,
     /// Time allowed to send the request head (nginx `client_header_timeout`).
@@ -114,6 +140,7 @@ pub struct Server {
     /// Largest request head in bytes; more is refused with 431.
     #[serde(default = "default_max_header_size")]
     pub max_header_size: usize,
+    /// Client connections served at once; more wait in the listen backlog.
     #[serde(default = "default_max_connections")]
     pub max_connections: usize,
     /// Also send Envoy's `X-Forwarded-Client-Cert` upstream.
@@ -150,24 +177,32 @@ impl Default for Log {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Location {
+    /// The path prefix this location serves (default `/`).
     #[serde(default = "default_path")]
     pub path: String,
     /// `https://host:port` or `http://host:port` (a path prefix is kept in front).
     pub upstream: String,
+    /// PEM: the proxy's client certificate for the upstream (nginx `proxy_ssl_certificate`).
     pub client_certificate: Option<PathBuf>,
+    /// PEM: its private key.
     pub client_key: Option<PathBuf>,
     /// CAs trusted for the upstream's certificate; without it, nothing is trusted.
     pub trusted_ca: Option<PathBuf>,
+    /// Verify the upstream's certificate against `trusted_ca` (nginx `proxy_ssl_verify`).
     #[serde(default = "default_true")]
     pub verify: bool,
     /// The name sent as SNI and verified in the upstream certificate (default: the URL host).
     pub server_name: Option<String>,
+    /// Resume TLS sessions with the upstream (nginx `proxy_ssl_session_reuse`).
     #[serde(default = "default_true")]
     pub session_reuse: bool,
+    /// Time allowed to connect to the upstream, TLS included.
     #[serde(default = "default_upstream_timeout")]
     pub connect_timeout: Span,
+    /// Time allowed between two reads from the upstream.
     #[serde(default = "default_upstream_timeout")]
     pub read_timeout: Span,
+    /// Time allowed for a write to the upstream to make progress.
     #[serde(default = "default_upstream_timeout")]
     pub send_timeout: Span,
     /// Idle keep-alive connections kept per upstream.
@@ -350,7 +385,7 @@ impl Config {
     }
 
     /// Cipher suites resolved from the names (all of rustls's when none are named).
-    pub fn cipher_codes(&self) -> ciphers::Resolved {
+    pub(crate) fn cipher_codes(&self) -> ciphers::Resolved {
         ciphers::resolve(&self.server.ciphers)
     }
 }

@@ -105,7 +105,7 @@ pub struct ConnInfo {
     pub identity: Identity,
     /// The connection's place under `max_connections`: held while anything of the connection
     /// lives (requests in flight, an upgraded tunnel), released with the last reference.
-    pub slot: tokio::sync::OwnedSemaphorePermit,
+    pub _slot: tokio::sync::OwnedSemaphorePermit,
 }
 
 /// One request in flight.

@@ -7,12 +7,10 @@
 //! through the inspect crate's diagnosis engine (the one behind `mtlskit diagnose`, the probe
 //! and the web page), whose findings go into the log line. Only failures pay for this.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use rustls::{CertificateError, Error, PeerIncompatible};
 use rustls_pki_types::CertificateDer;
 
-use super::certinfo::{self, CertInfo};
+use crate::certinfo::{self, human, CertInfo};
 
 /// An explained handshake failure.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -67,7 +65,7 @@ fn diagnose_chain(
         key_spki_sha256: None,
         role: Role::Client,
         host: None,
-        now: mtlskit_inspect::Timestamp(unix_now()),
+        now: mtlskit_inspect::Timestamp::now(),
     };
     match diagnose::diagnose(&request) {
         Ok(d) => d
@@ -76,33 +74,6 @@ fn diagnose_chain(
             .filter(|f| f.severity == mtlskit_inspect::Severity::Error)
             .collect(),
         Err(_) => Vec::new(),
-    }
-}
-
-/// Now, in Unix seconds.
-pub fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
-
-/// "3 days", "5 hours", "1 minute", "12 seconds".
-pub fn human(secs: i64) -> String {
-    let s = secs.unsigned_abs();
-    let (n, unit) = if s >= 2 * 86_400 {
-        (s / 86_400, "day")
-    } else if s >= 2 * 3600 {
-        (s / 3600, "hour")
-    } else if s >= 120 {
-        (s / 60, "minute")
-    } else {
-        (s, "second")
-    };
-    if n == 1 {
-        format!("1 {unit}")
-    } else {
-        format!("{n} {unit}s")
     }
 }
 
@@ -145,7 +116,7 @@ fn classify(
         );
     };
     let who = format!("client certificate {}", leaf.subject);
-    let now = unix_now();
+    let now = mtlskit_inspect::Timestamp::now().0;
     let Error::InvalidCertificate(ce) = err else {
         return Explained::new(
             "client_certificate_rejected",

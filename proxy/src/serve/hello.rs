@@ -130,10 +130,6 @@ impl<S> Recorder<S> {
         }
     }
 
-    pub fn get_ref(&self) -> &S {
-        &self.inner
-    }
-
     /// Keeps `new` bytes; stops when the hello is whole, the limit is reached or there is no
     /// recording scope.
     fn keep(&mut self, new: &[u8]) {

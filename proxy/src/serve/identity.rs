@@ -1,4 +1,4 @@
-//! The client's identity as forwarded upstream (design.md, "Identity forwarded upstream").
+//! The client's identity as forwarded upstream (docs/architecture.md, "Identity forwarded upstream").
 //!
 //! Envoy's `X-Forwarded-Client-Cert` is added when `forward_client_cert` is on:
 //! `Hash=<sha256>;Cert="<URL-escaped PEM>";Subject="<DN>"` then `URI=` and `DNS=` for each
@@ -10,7 +10,7 @@
 use http::header::{HeaderMap, HeaderName, HeaderValue};
 use rustls_pki_types::CertificateDer;
 
-use super::certinfo::{self, CertInfo};
+use crate::certinfo::{self, CertInfo};
 
 pub const VERIFY: HeaderName = HeaderName::from_static("x-ssl-client-verify");
 pub const S_DN: HeaderName = HeaderName::from_static("x-ssl-client-s-dn");

@@ -182,7 +182,7 @@ async fn connection(
             resumed: matches!(tls.handshake_kind(), Some(rustls::HandshakeKind::Resumed)),
             ja4: hello.and_then(|h| h.ja4),
             identity: Identity::new(tls.peer_certificates(), shared.forward_client_cert),
-            slot,
+            _slot: slot,
         })
     };
     let routes = shared.routes.clone();

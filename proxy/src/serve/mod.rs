@@ -1,4 +1,5 @@
-//! `mtlskit serve`: the mTLS reverse proxy that replaces design.md's nginx server block.
+//! The mTLS reverse proxy (`mtlskit serve`) that replaces an nginx `ssl_verify_client` server
+//! block.
 //!
 //! Everything shared (the rustls server config, the upstream clients and their pools, the
 //! hyper settings) is built once here before the first accept; a connection only clones
@@ -9,52 +10,40 @@
 //! [`access_log`] (logs).
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::Semaphore;
 
 use crate::config::Config;
+use crate::Error;
 
-pub mod access_log;
-pub mod certinfo;
-pub mod explain;
-pub mod handler;
-pub mod hello;
-pub mod identity;
-pub mod listener;
-pub mod resumption;
-pub mod send_timeout;
-pub mod tls_server;
-pub mod upstream;
-pub mod verifier;
+mod access_log;
+mod explain;
+mod handler;
+mod hello;
+mod identity;
+mod listener;
+mod resumption;
+mod send_timeout;
+mod tls_server;
+mod upstream;
+mod verifier;
 
-/// Why the proxy could not start.
-#[derive(Debug, thiserror::Error)]
-pub enum ServeError {
-    #[error(transparent)]
-    Tls(#[from] tls_server::TlsSetupError),
-    #[error(transparent)]
-    Log(#[from] access_log::LogError),
-    #[error("cannot listen on {addr}: {source}")]
-    Bind {
-        addr: std::net::SocketAddr,
-        source: std::io::Error,
-    },
-    #[error("cannot start the runtime: {0}")]
-    Runtime(std::io::Error),
-}
+pub use access_log::LogError;
+pub use tls_server::TlsSetupError;
 
-/// Runs the proxy until SIGINT or SIGTERM.
-pub fn run(config: &Config) -> Result<(), ServeError> {
+/// Runs the proxy on a runtime of its own until SIGINT or SIGTERM.
+pub fn run(config: &Config) -> Result<(), Error> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(ServeError::Runtime)?;
-    runtime.block_on(serve(config))
+        .map_err(Error::Runtime)?;
+    runtime.block_on(serve(config, shutdown_signal()))
 }
 
-/// Serves until SIGINT or SIGTERM, on the caller's runtime (the demo runs it beside others).
-pub async fn serve(config: &Config) -> Result<(), ServeError> {
+/// Serves on the caller's runtime (the demo runs it beside others) until `shutdown` completes.
+pub async fn serve(config: &Config, shutdown: impl Future<Output = ()>) -> Result<(), Error> {
     // Log files, like every path of the config, are relative to the config's folder.
     let mut log = config.log.clone();
     for target in [&mut log.access, &mut log.error] {
@@ -88,7 +77,7 @@ pub async fn serve(config: &Config) -> Result<(), ServeError> {
     }
     let mut listeners = Vec::new();
     for addr in &s.listen {
-        let l = listener::bind(*addr).map_err(|source| ServeError::Bind {
+        let l = listener::bind(*addr).map_err(|source| Error::Bind {
             addr: *addr,
             source,
         })?;
@@ -100,12 +89,13 @@ pub async fn serve(config: &Config) -> Result<(), ServeError> {
         }
         tokio::spawn(listener::accept_loop(l, shared.clone()));
     }
-    shutdown_signal().await;
+    shutdown.await;
     tracing::info!(target: "mtlskit::listener", "stopping");
     Ok(())
 }
 
-async fn shutdown_signal() {
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
@@ -118,20 +108,4 @@ async fn shutdown_signal() {
         }
     }
     let _ = tokio::signal::ctrl_c().await;
-}
-
-/// `mtlskit serve --config FILE`.
-pub fn command(args: &crate::cli::ConfigArgs) -> anyhow::Result<crate::Status> {
-    let config = match Config::load(&args.config) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("mtlskit: {e}");
-            return Ok(match e {
-                crate::config::ConfigError::Read { .. } => crate::Status::Usage,
-                _ => crate::Status::Bad,
-            });
-        }
-    };
-    run(&config)?;
-    Ok(crate::Status::Ok)
 }

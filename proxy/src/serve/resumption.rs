@@ -13,8 +13,6 @@ use std::sync::{Arc, Mutex};
 
 use rustls::server::{ProducesTickets, StoresServerSessions};
 
-use super::explain::unix_now;
-
 /// 8 bytes of time and 8 of binding in front of each stored value.
 const STAMP: usize = 16;
 
@@ -29,7 +27,7 @@ pub struct Binding {
 impl Binding {
     fn stamp(&self, value: &[u8]) -> Vec<u8> {
         let mut v = Vec::with_capacity(STAMP + value.len());
-        v.extend_from_slice(&unix_now().to_be_bytes());
+        v.extend_from_slice(&mtlskit_inspect::Timestamp::now().0.to_be_bytes());
         v.extend_from_slice(&self.tag);
         v.extend_from_slice(value);
         v
@@ -38,7 +36,7 @@ impl Binding {
     fn check(&self, stored: &[u8]) -> Option<Vec<u8>> {
         let (time, rest) = stored.split_first_chunk::<8>()?;
         let (tag, value) = rest.split_first_chunk::<8>()?;
-        let age = unix_now() - i64::from_be_bytes(*time);
+        let age = mtlskit_inspect::Timestamp::now().0 - i64::from_be_bytes(*time);
         (tag == &self.tag && (0..=self.timeout).contains(&age)).then(|| value.to_vec())
     }
 }
@@ -157,7 +155,7 @@ mod tests {
         assert_eq!(a.check(&stored).as_deref(), Some(&b"session"[..]));
         assert_eq!(b.check(&stored), None);
         let mut old = stored.clone();
-        old[..8].copy_from_slice(&(unix_now() - 301).to_be_bytes());
+        old[..8].copy_from_slice(&(mtlskit_inspect::Timestamp::now().0 - 301).to_be_bytes());
         assert_eq!(a.check(&old), None);
         let cache = BoundCache::new(a, 2);
         for k in [1u8, 2, 3] {

@@ -11,15 +11,25 @@ use sha2::{Digest, Sha256};
 
 use super::resumption::{Binding, BoundCache, BoundTicketer};
 use super::verifier::ExplainingVerifier;
-use crate::config::{files, Config, Protocol, VerifyClient};
+use mtlskit_pki::load;
+
+use crate::config::{Config, Protocol, VerifyClient};
 
 /// Why the TLS side could not be set up.
 #[derive(Debug, thiserror::Error)]
 pub enum TlsSetupError {
+    /// A certificate, key or CA file cannot be used.
     #[error(transparent)]
-    File(#[from] files::FileError),
+    File(#[from] load::FileError),
+    /// A file that reads but cannot serve (a key that does not go with its certificate).
     #[error("{path}: {problem}")]
-    Material { path: String, problem: String },
+    Material {
+        /// The file.
+        path: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// rustls refused the settings.
     #[error("TLS setup: {0}")]
     Rustls(#[from] rustls::Error),
 }
@@ -67,9 +77,9 @@ pub fn versions(protocols: &[Protocol]) -> Vec<&'static rustls::SupportedProtoco
 pub fn build(config: &Config) -> Result<Arc<ServerConfig>, TlsSetupError> {
     let s = &config.server;
     let provider = Arc::new(provider(config));
-    let chain = files::certificates(&config.resolve(&s.certificate))?;
+    let chain = load::certificates(&config.resolve(&s.certificate))?;
     let key_path = config.resolve(&s.key);
-    let key = files::private_key(&key_path)?;
+    let key = load::private_key(&key_path)?;
 
     let mut binding_hash = Sha256::new();
     binding_hash.update(format!("{:?}/{}", s.verify_client, s.verify_depth));
@@ -77,11 +87,11 @@ pub fn build(config: &Config) -> Result<Arc<ServerConfig>, TlsSetupError> {
         match (&s.client_ca, s.verify_client) {
             (Some(ca), mode) if mode != VerifyClient::Off => {
                 let ca_path = config.resolve(ca);
-                let anchors = files::certificates(&ca_path)?;
+                let anchors = load::certificates(&ca_path)?;
                 for a in &anchors {
                     binding_hash.update(a.as_ref());
                 }
-                let roots = Arc::new(files::root_store(&ca_path)?);
+                let roots = Arc::new(load::root_store(&ca_path)?);
                 let builder = WebPkiClientVerifier::builder_with_provider(roots, provider.clone());
                 let builder = if mode == VerifyClient::Optional {
                     builder.allow_unauthenticated()

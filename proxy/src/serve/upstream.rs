@@ -20,7 +20,9 @@ use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 
 use super::send_timeout::{SendTimedOut, TimedConnector};
 use super::tls_server::TlsSetupError;
-use crate::config::{files, Config, Location};
+use mtlskit_pki::load;
+
+use crate::config::{Config, Location};
 
 /// One location's route to its upstream.
 #[derive(Debug)]
@@ -83,7 +85,7 @@ fn tls_config(config: &Config, l: &Location) -> Result<ClientConfig, TlsSetupErr
         .with_safe_default_protocol_versions()?;
     let builder = if l.verify {
         let roots = match &l.trusted_ca {
-            Some(ca) => files::root_store(&config.resolve(ca))?,
+            Some(ca) => load::root_store(&config.resolve(ca))?,
             None => rustls::RootCertStore::empty(),
         };
         builder.with_root_certificates(roots)
@@ -94,9 +96,9 @@ fn tls_config(config: &Config, l: &Location) -> Result<ClientConfig, TlsSetupErr
     };
     let mut tls = match (&l.client_certificate, &l.client_key) {
         (Some(cert), Some(key)) => {
-            let chain = files::certificates(&config.resolve(cert))?;
+            let chain = load::certificates(&config.resolve(cert))?;
             let key_path = config.resolve(key);
-            let key = files::private_key(&key_path)?;
+            let key = load::private_key(&key_path)?;
             builder
                 .with_client_auth_cert(chain, key)
                 .map_err(|e| TlsSetupError::Material {

@@ -1,0 +1,239 @@
+//! The command line, as docs/architecture.md fixes it: clap parses, then each command validates what
+//! clap cannot (times, paths) before any work starts.
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "mtlskit",
+    version,
+    about = "Inspect and debug mutual TLS: certificates, keys, CSRs"
+)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Decode certificates, CSRs and keys (PEM, DER, base64 or hex; '-' reads stdin).
+    Inspect(InspectArgs),
+    /// Connect like a TLS client (with a client certificate), show the handshake and the response.
+    Probe(ProbeArgs),
+    /// Run the whole mTLS setup locally: PKI, mTLS upstream, proxy, web inspector, probe.
+    Demo(DemoArgs),
+    /// Say whether a certificate would be accepted for mTLS, and why not.
+    Diagnose(DiagnoseArgs),
+    /// Make keys, CSRs and certificates for an mTLS setup.
+    #[command(subcommand)]
+    Pki(PkiCommand),
+    /// Run the mTLS reverse proxy described by a config file (docs/config.md).
+    Serve(ConfigArgs),
+    /// Check a proxy config and every file it names, like `nginx -t`.
+    Check(ConfigArgs),
+    /// Print the proxy config equivalent to an nginx `server { ... }` block.
+    ImportNginx(ImportNginxArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ConfigArgs {
+    /// The proxy's TOML config.
+    #[arg(long, value_name = "FILE")]
+    pub config: std::path::PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImportNginxArgs {
+    /// A file holding an nginx `server { ... }` block.
+    #[arg(value_name = "FILE")]
+    pub file: std::path::PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DiagnoseArgs {
+    /// The CA bundle the verifier trusts (PEM, DER or PKCS#7).
+    #[arg(long, value_name = "FILE")]
+    pub ca: String,
+    /// The certificate to check; further certificates in the file are its chain.
+    #[arg(long, value_name = "FILE")]
+    pub cert: String,
+    /// Intermediate certificates sent along with it, in any order.
+    #[arg(long, value_name = "FILE")]
+    pub chain: Option<String>,
+    /// The private key that should go with the certificate.
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<String>,
+    /// What the certificate is used for.
+    #[arg(long, value_enum, default_value = "client")]
+    pub role: RoleArg,
+    /// The host name a client connects to (server role).
+    #[arg(long, value_name = "NAME")]
+    pub host: Option<String>,
+    /// Evaluate at this moment (RFC 3339) instead of now.
+    #[arg(long, value_name = "RFC3339")]
+    pub at: Option<String>,
+    /// Print the JSON diagnosis (docs/diagnosis.md) instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ProbeArgs {
+    /// The https:// URL to request.
+    pub url: String,
+    /// Client certificate (PEM; further certificates are sent as its chain).
+    #[arg(long, value_name = "FILE", requires = "key")]
+    pub cert: Option<std::path::PathBuf>,
+    /// The client certificate's private key (PEM).
+    #[arg(long, value_name = "FILE", requires = "cert")]
+    pub key: Option<std::path::PathBuf>,
+    /// CA bundle to verify the server with (default: the system bundle).
+    #[arg(long, value_name = "FILE")]
+    pub ca: Option<std::path::PathBuf>,
+    /// The name to send in SNI and verify the server certificate for (default: the URL's host).
+    #[arg(long, value_name = "NAME")]
+    pub servername: Option<String>,
+    /// Offer TLS 1.2 only.
+    #[arg(long = "tls1.2", conflicts_with = "tls13")]
+    pub tls12: bool,
+    /// Offer TLS 1.3 only.
+    #[arg(long = "tls1.3")]
+    pub tls13: bool,
+    /// Do not verify the server's certificate (its problems are still shown).
+    #[arg(long, short = 'k')]
+    pub insecure: bool,
+    /// Write the connection's bytes as a pcap file (for `mtlskit inspect` and the web page).
+    #[arg(long, value_name = "FILE")]
+    pub save_handshake: Option<std::path::PathBuf>,
+    /// Seconds to wait for the connection and for each answer.
+    #[arg(long, default_value_t = 10)]
+    pub timeout: u64,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// Keep the certificates and logs here (default: a temporary folder, removed at the end).
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<std::path::PathBuf>,
+    /// The built web inspector to serve (trunk's dist/ folder).
+    #[arg(long, value_name = "DIR")]
+    pub web: Option<std::path::PathBuf>,
+    #[arg(long, default_value_t = 8443, value_name = "PORT")]
+    pub proxy_port: u16,
+    #[arg(long, default_value_t = 8080, value_name = "PORT")]
+    pub web_port: u16,
+    /// The upstream's port (0: any free port).
+    #[arg(long, default_value_t = 0, value_name = "PORT")]
+    pub upstream_port: u16,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum RoleArg {
+    Client,
+    Server,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PkiCommand {
+    /// Make a CA, a server certificate (localhost, 127.0.0.1, ::1) and a client certificate:
+    /// ca.pem ca.key server.pem server.key client.pem client.key in DIR.
+    Init(PkiInitArgs),
+    /// Make a key and a CSR: PREFIX.key and PREFIX.csr.
+    Csr(PkiCsrArgs),
+    /// Issue a certificate from a CSR with the CA in a folder made by `pki init`.
+    Sign(PkiSignArgs),
+}
+
+/// Options every generated certificate shares.
+#[derive(Debug, clap::Args)]
+pub struct KeyOptions {
+    /// Key algorithm: p256, p384, ed25519, rsa2048, rsa3072, rsa4096.
+    #[arg(long, default_value = "p256", value_name = "ALG")]
+    pub algorithm: String,
+    /// Validity in days.
+    #[arg(long, default_value_t = 365)]
+    pub days: u32,
+    /// Overwrite existing files.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PkiInitArgs {
+    pub dir: std::path::PathBuf,
+    /// Put an intermediate CA between the root and the leaves.
+    #[arg(long)]
+    pub intermediate: bool,
+    /// The CA's common name (give each PKI its own, so certificates are easy to tell apart).
+    #[arg(long, default_value = "mtlskit CA", value_name = "NAME")]
+    pub ca_name: String,
+    /// Names of the server certificate (DNS:x,IP:y,...).
+    #[arg(
+        long,
+        default_value = "DNS:localhost,IP:127.0.0.1,IP:::1",
+        value_name = "SANS"
+    )]
+    pub server_san: String,
+    #[command(flatten)]
+    pub key: KeyOptions,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PkiCsrArgs {
+    /// The subject's common name.
+    #[arg(long, value_name = "NAME")]
+    pub cn: String,
+    /// Requested subject alternative names: DNS:x,IP:y,URI:z,email:e.
+    #[arg(long, value_name = "SANS")]
+    pub san: Option<String>,
+    /// Writes PREFIX.csr and PREFIX.key.
+    #[arg(long, value_name = "PREFIX")]
+    pub out: std::path::PathBuf,
+    #[command(flatten)]
+    pub key: KeyOptions,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("role").required(true).args(["client", "server"])))]
+pub struct PkiSignArgs {
+    /// The folder made by `pki init` (its intermediate signs when there is one).
+    #[arg(long, value_name = "DIR")]
+    pub ca_dir: std::path::PathBuf,
+    #[arg(long, value_name = "FILE")]
+    pub csr: std::path::PathBuf,
+    /// Issue a client certificate (clientAuth).
+    #[arg(long)]
+    pub client: bool,
+    /// Issue a server certificate (serverAuth).
+    #[arg(long)]
+    pub server: bool,
+    #[arg(long, value_name = "FILE")]
+    pub out: std::path::PathBuf,
+    /// Validity in days.
+    #[arg(long, default_value_t = 365)]
+    pub days: u32,
+    /// Overwrite an existing output file.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InspectArgs {
+    /// Print the JSON report (docs/report-format.md) instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Evaluate validity at this moment (RFC 3339, e.g. 2030-01-01T00:00:00Z) instead of now.
+    #[arg(long, value_name = "RFC3339")]
+    pub at: Option<String>,
+    /// Files to inspect; '-' reads standard input.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<String>,
+}
+
+/// Parses the process arguments.
+pub fn parse() -> Result<Args, clap::Error> {
+    Args::try_parse()
+}

@@ -1,0 +1,119 @@
+//! Processes of the tests: free ports, waiting with a bound, and daemons stopped the way an
+//! operator stops them (their own stop signal, a bounded wait, SIGKILL only after the deadline),
+//! so no test leaves a process behind, and no nginx worker keeps a port.
+//!
+//! Nothing here sleeps to synchronise: every wait polls a condition against a deadline.
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+/// A port that was free a moment ago.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+/// Polls `ready` every 20 ms for up to `limit`; whether it became true.
+pub fn poll(limit: Duration, mut ready: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + limit;
+    loop {
+        if ready() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::park_timeout(Duration::from_millis(20));
+    }
+}
+
+/// Waits up to 10 s until something accepts on 127.0.0.1:`port`; panics if `child` exits first.
+pub fn wait_port(port: u16, child: &mut Child, what: &str) {
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let mut exited = None;
+    let up = poll(Duration::from_secs(10), || {
+        if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+            return true;
+        }
+        exited = child.try_wait().ok().flatten();
+        exited.is_some()
+    });
+    if let Some(status) = exited {
+        panic!("{what} exited before listening: {status}");
+    }
+    assert!(up, "{what} is not listening on {port} after 10 s");
+}
+
+/// Sends `signal` (a name: TERM, INT, QUIT...) to process `pid`.
+pub fn signal(pid: u32, signal: &str) -> bool {
+    Command::new("kill")
+        .args([&format!("-{signal}"), &pid.to_string()])
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// How long a daemon has to stop on its stop signal before it is killed.
+const STOP_DEADLINE: Duration = Duration::from_secs(10);
+
+/// A child process (listening on `port`, 0 if none) stopped when dropped: its stop signal,
+/// then a bounded wait for it to exit, and SIGKILL only if the deadline passes.
+#[derive(Debug)]
+pub struct Daemon {
+    pub child: Child,
+    pub port: u16,
+    stop_signal: &'static str,
+}
+
+impl Daemon {
+    /// A daemon stopped with SIGTERM.
+    pub fn new(child: Child, port: u16) -> Self {
+        Self::stopped_by(child, port, "TERM")
+    }
+
+    /// A daemon stopped with `signal`: QUIT for nginx (graceful shutdown of master and workers),
+    /// INT for tshark and dumpcap (they close the file and exit).
+    pub fn stopped_by(child: Child, port: u16, signal: &'static str) -> Self {
+        Daemon {
+            child,
+            port,
+            stop_signal: signal,
+        }
+    }
+
+    /// Stops the daemon (see [`Daemon`]) and returns how it ended, `None` if it had to be
+    /// killed or could not be waited for.
+    pub fn stop(&mut self) -> Option<ExitStatus> {
+        if let Ok(Some(status)) = self.child.try_wait() {
+            return Some(status);
+        }
+        if signal(self.child.id(), self.stop_signal) {
+            let mut status = None;
+            poll(STOP_DEADLINE, || {
+                status = self.child.try_wait().ok().flatten();
+                status.is_some()
+            });
+            if status.is_some() {
+                return status;
+            }
+            eprintln!(
+                "pid {} did not exit within {STOP_DEADLINE:?} of SIG{}: killing it",
+                self.child.id(),
+                self.stop_signal
+            );
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        None
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

@@ -1,0 +1,166 @@
+//! `mtlskit import-nginx` on design.md's block verbatim, then `mtlskit check` on its output
+//! with real files, and `check` finding the problems it promises; unknown config keys named.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+
+use mtlskit_tests::pki::{date, issue, make_ca};
+use mtlskit_tests::{make_pki, mtlskit};
+
+/// The nginx block of design.md, copied verbatim from /work/shared/design.md.
+const DESIGN_BLOCK: &str = r#"server {
+  listen 8000 ssl; listen [::]:8000 ssl;
+  ssl_certificate cert/server.cert; ssl_certificate_key cert/server.key;
+  ssl_client_certificate cert/ca.cert; ssl_verify_client on;
+  ssl_session_cache shared:SSL:1m; ssl_session_timeout 5m;
+  ssl_protocols TLSv1.2;
+  ssl_ciphers ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-SHA384:ECDHE-RSA-AES256-SHA384:ECDHE-ECDSA-AES128-SHA256:ECDHE-RSA-AES128-SHA256;
+  ssl_prefer_server_ciphers on;
+  error_log /var/log/nginx/error.log error;
+  location / {
+    proxy_ssl_certificate cert/client.cert; proxy_ssl_certificate_key cert/client.key;
+    proxy_ssl_trusted_certificate cert/ca.cert; proxy_ssl_verify on;
+    proxy_ssl_session_reuse on;
+    proxy_pass https://127.0.0.1:8080;
+  }
+}
+"#;
+
+/// design.md's file names in cert/, made from the test PKI.
+fn design_files(dir: &Path) {
+    make_pki(dir);
+    std::fs::create_dir_all(dir.join("cert")).unwrap();
+    for (from, to) in [
+        ("ca.pem", "ca.cert"),
+        ("server.pem", "server.cert"),
+        ("server.key", "server.key"),
+        ("client.pem", "client.cert"),
+        ("client.key", "client.key"),
+    ] {
+        std::fs::copy(dir.join(from), dir.join("cert").join(to)).unwrap();
+    }
+}
+
+#[test]
+fn design_block_imports_and_the_result_checks_ok() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    design_files(dir);
+    std::fs::write(dir.join("site.conf"), DESIGN_BLOCK).unwrap();
+    let run = mtlskit(dir, &["import-nginx", "site.conf"], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let warnings: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(warnings.len(), 1, "only ssl_ciphers warns: {}", run.stderr);
+    for cbc in [
+        "ECDHE-ECDSA-AES256-SHA384",
+        "ECDHE-RSA-AES256-SHA384",
+        "ECDHE-ECDSA-AES128-SHA256",
+        "ECDHE-RSA-AES128-SHA256",
+    ] {
+        assert!(warnings[0].contains(cbc), "{}", warnings[0]);
+    }
+    assert!(warnings[0].contains("ssl_ciphers") && warnings[0].contains("not offered by rustls"));
+    let toml = &run.stdout;
+    for line in [
+        "listen = [\"0.0.0.0:8000\", \"[::]:8000\"]",
+        "certificate = \"cert/server.cert\"",
+        "client_ca = \"cert/ca.cert\"",
+        "verify_client = \"required\"",
+        "session_timeout = \"5m\"",
+        "protocols = [\"TLSv1.2\"]",
+        "prefer_server_ciphers = true",
+        "client_certificate = \"cert/client.cert\"",
+        "trusted_ca = \"cert/ca.cert\"",
+        "upstream = \"https://127.0.0.1:8080\"",
+        "session_reuse = true",
+    ] {
+        assert!(toml.contains(line), "missing {line:?} in:\n{toml}");
+    }
+    assert!(toml.contains("\"ECDHE-RSA-AES128-GCM-SHA256\"]"), "{toml}");
+    assert!(!toml.contains("AES128-SHA256"), "{toml}");
+
+    // The log goes to a place this test can write.
+    let toml = toml.replace("/var/log/nginx/error.log", "error.log");
+    std::fs::write(dir.join("proxy.toml"), toml).unwrap();
+    let check = mtlskit(dir, &["check", "--config", "proxy.toml"], None);
+    assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
+    assert!(
+        check.stdout.contains("configuration is OK"),
+        "{}",
+        check.stdout
+    );
+}
+
+#[test]
+fn obsolete_and_unknown_directives_are_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(
+        dir.join("site.conf"),
+        "http {\n server {\n  listen 443 ssl;\n  ssl on;\n  gzip on;\n  ssl_protocols TLSv1 TLSv1.2;\n\
+         ssl_verify_client optional_no_ca;\n  location / { proxy_pass http://127.0.0.1:9; proxy_buffering off; }\n }\n}\n",
+    )
+    .unwrap();
+    let run = mtlskit(dir, &["import-nginx", "site.conf"], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let e = &run.stderr;
+    assert!(e.contains("line 4: ssl: obsolete"), "{e}");
+    assert!(e.contains("line 5: gzip: no counterpart"), "{e}");
+    assert!(e.contains("TLSv1 is not offered by rustls"), "{e}");
+    assert!(e.contains("optional_no_ca"), "{e}");
+    assert!(e.contains("proxy_buffering: no counterpart"), "{e}");
+    assert!(
+        run.stdout.contains("listen = [\"0.0.0.0:443\"]"),
+        "{}",
+        run.stdout
+    );
+
+    std::fs::write(dir.join("bad.conf"), "server { listen 1 \n").unwrap();
+    let run = mtlskit(dir, &["import-nginx", "bad.conf"], None);
+    assert_eq!(run.code, 1);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+}
+
+#[test]
+fn check_reports_each_problem_on_one_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    make_pki(dir);
+    make_ca(dir, "otherca", "Other CA");
+    issue(dir, "ca", "old", "old", "server", &date(-30), &date(-2));
+    std::fs::write(
+        dir.join("proxy.toml"),
+        "[server]\nlisten = [\"127.0.0.1:1\"]\ncertificate = \"old.pem\"\nkey = \"server.key\"\n\
+         client_ca = \"client.pem\"\nserver_names = [\"api.example\"]\n\
+         ciphers = [\"ECDHE-RSA-AES128-SHA256\", \"ECDHE-RSA-AES128-GCM-SHA256\"]\n\
+         [[location]]\nupstream = \"https://127.0.0.1:2\"\nclient_certificate = \"server.pem\"\n\
+         client_key = \"server.key\"\ntrusted_ca = \"missing.pem\"\n",
+    )
+    .unwrap();
+    let run = mtlskit(dir, &["check", "--config", "proxy.toml"], None);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let e = &run.stderr;
+    for want in [
+        "old.pem: CN=old expired 2 days ago",
+        "server.key: does not match the certificate in",
+        "old.pem: does not cover the server name \"api.example\"",
+        "client.pem: CN=client is not a CA",
+        "server.pem: CN=server is not a client certificate",
+        "missing.pem: no such file",
+        "warning: proxy.toml: server.ciphers: not offered by rustls, left out: ECDHE-RSA-AES128-SHA256",
+    ] {
+        assert!(e.contains(want), "missing {want:?} in:\n{e}");
+    }
+    assert!(e.lines().all(|l| l.starts_with("mtlskit: ")), "{e}");
+
+    std::fs::write(
+        dir.join("typo.toml"),
+        "[server]\nlisten = [\"127.0.0.1:1\"]\ncertificate = \"server.pem\"\nkey = \"server.key\"\n\
+         client_ca = \"ca.pem\"\nverify_clinet = \"optional\"\n[[location]]\nupstream = \"http://127.0.0.1:2\"\n",
+    )
+    .unwrap();
+    let run = mtlskit(dir, &["check", "--config", "typo.toml"], None);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("verify_clinet"), "{}", run.stderr);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+}

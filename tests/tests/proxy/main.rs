@@ -1,0 +1,16 @@
+//! `mtlskit serve`, the mTLS reverse proxy, end to end: real clients (curl, openssl s_client,
+//! Python), real upstreams (Python, nginx), its logs and limits.
+//!
+//! One test binary for the area; the helpers are the `mtlskit_tests` support library
+//! (tests/src/).
+
+mod bodies;
+mod config;
+mod identity;
+mod limits;
+mod logs;
+mod refusals;
+mod resumption;
+mod send_timeout;
+mod upgrade;
+mod upstream;

@@ -1,0 +1,130 @@
+//! The upstream side: the proxy's client certificate accepted by an nginx that requires one,
+//! h2 and HTTP/1.1 upstream, and a 502 with a log line saying which when the upstream is
+//! down, untrusted or misnamed.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::{Duration, Instant};
+
+use mtlskit_tests::make_pki;
+use mtlskit_tests::peer::{curl_as, nginx_upstream};
+use mtlskit_tests::pki::make_ca;
+use mtlskit_tests::process::free_port;
+use mtlskit_tests::proxy::{echo_upstream, start_proxy};
+
+const PROXY_CLIENT: &str =
+    "client_certificate = \"client.pem\"\nclient_key = \"client.key\"\ntrusted_ca = \"ca.pem\"";
+
+#[test]
+fn nginx_upstream_requiring_a_client_certificate_accepts_the_proxys() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    make_pki(dir);
+    for http2 in [false, true] {
+        let nginx = nginx_upstream(dir, http2);
+        let upstream = format!("https://localhost:{}", nginx.port);
+        let proxy = start_proxy(dir, &upstream, "", PROXY_CLIENT);
+        let run = curl_as(dir, Some("client"), &["--http1.1"], &proxy.url("/"));
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let want = if http2 {
+            "CN=client HTTP/2.0"
+        } else {
+            "CN=client HTTP/1.1"
+        };
+        assert_eq!(run.stdout.trim(), want);
+        // Pooled: a second request works on the kept connection too.
+        let run = curl_as(dir, Some("client"), &["--http2"], &proxy.url("/again"));
+        assert_eq!(run.stdout.trim(), want);
+    }
+
+    // Without its client certificate the proxy is refused by nginx, and says so.
+    let nginx = nginx_upstream(dir, false);
+    let proxy = start_proxy(
+        dir,
+        &format!("https://localhost:{}", nginx.port),
+        "",
+        "trusted_ca = \"ca.pem\"",
+    );
+    let run = curl_as(
+        dir,
+        Some("client"),
+        &["-w", "\n%{http_code}"],
+        &proxy.url("/"),
+    );
+    assert!(run.stdout.ends_with("400"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("No required SSL certificate"),
+        "{}",
+        run.stdout
+    );
+}
+
+fn status_and_time(dir: &std::path::Path, url: &str) -> (String, Duration) {
+    let start = Instant::now();
+    let run = curl_as(
+        dir,
+        Some("client"),
+        &["-o", "/dev/null", "-w", "%{http_code}"],
+        url,
+    );
+    (run.stdout, start.elapsed())
+}
+
+#[test]
+fn down_untrusted_and_misnamed_upstreams_give_502_and_say_which() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    make_pki(dir);
+    make_ca(dir, "otherca", "Other CA");
+
+    // Down: nothing listens there.
+    let proxy = start_proxy(
+        dir,
+        &format!("https://127.0.0.1:{}", free_port()),
+        "",
+        &format!("{PROXY_CLIENT}\nconnect_timeout = \"3s\""),
+    );
+    let (code, took) = status_and_time(dir, &proxy.url("/down"));
+    assert_eq!(code, "502");
+    assert!(took < Duration::from_secs(3), "{took:?}");
+    let l = proxy.wait_log("error.log", "reason", "is down (connection refused)");
+    assert_eq!(l["path"], "/down");
+    let access = proxy.wait_log("access.log", "path", "/down");
+    assert_eq!(access["status"], 502);
+    drop(proxy);
+
+    let up = echo_upstream(dir, Some(("server.pem", "server.key")));
+    // Untrusted: the upstream's CA is not trusted_ca.
+    let proxy = start_proxy(
+        dir,
+        &format!("https://127.0.0.1:{}", up.port),
+        "",
+        "trusted_ca = \"otherca.pem\"",
+    );
+    assert_eq!(status_and_time(dir, &proxy.url("/u")).0, "502");
+    proxy.wait_log("error.log", "reason", "certificate is not trusted");
+    drop(proxy);
+
+    // Misnamed: the certificate does not cover server_name.
+    let proxy = start_proxy(
+        dir,
+        &format!("https://127.0.0.1:{}", up.port),
+        "",
+        "trusted_ca = \"ca.pem\"\nserver_name = \"wrong.example\"",
+    );
+    assert_eq!(status_and_time(dir, &proxy.url("/m")).0, "502");
+    proxy.wait_log(
+        "error.log",
+        "reason",
+        "certificate does not cover the name \"wrong.example\"",
+    );
+    drop(proxy);
+
+    // And named right, it works over HTTPS to the echo upstream.
+    let proxy = start_proxy(
+        dir,
+        &format!("https://127.0.0.1:{}", up.port),
+        "",
+        "trusted_ca = \"ca.pem\"\nserver_name = \"localhost\"",
+    );
+    assert_eq!(status_and_time(dir, &proxy.url("/ok")).0, "200");
+}
