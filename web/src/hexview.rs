@@ -116,7 +116,6 @@ pub const fn ascii(b: u8) -> char {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

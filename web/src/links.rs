@@ -126,7 +126,10 @@ mod tests {
         );
         assert_eq!(of_item(&all, 1).len(), 2);
         assert_eq!(of_item(&all, 0).len(), 1);
-        let stray = links(&report_of(&[("client.pem", CLIENT), ("stray.key", OTHER_KEY)]));
+        let stray = links(&report_of(&[
+            ("client.pem", CLIENT),
+            ("stray.key", OTHER_KEY),
+        ]));
         assert_eq!(stray[1..], [Link::KeyUnmatched { key: 1 }]);
     }
 

@@ -88,13 +88,48 @@ pub static CURVES: &[Curve] = &[
     curve("1.3.132.0.33", "P-224", "secp224r1", 224),
     curve("1.2.840.10045.3.1.1", "P-192", "prime192v1", 192),
     curve(SECP256K1, "secp256k1", "secp256k1", 256),
-    curve("1.3.36.3.3.2.8.1.1.1", "brainpoolP160r1", "brainpoolP160r1", 160),
-    curve("1.3.36.3.3.2.8.1.1.3", "brainpoolP192r1", "brainpoolP192r1", 192),
-    curve("1.3.36.3.3.2.8.1.1.5", "brainpoolP224r1", "brainpoolP224r1", 224),
-    curve("1.3.36.3.3.2.8.1.1.7", "brainpoolP256r1", "brainpoolP256r1", 256),
-    curve("1.3.36.3.3.2.8.1.1.9", "brainpoolP320r1", "brainpoolP320r1", 320),
-    curve("1.3.36.3.3.2.8.1.1.11", "brainpoolP384r1", "brainpoolP384r1", 384),
-    curve("1.3.36.3.3.2.8.1.1.13", "brainpoolP512r1", "brainpoolP512r1", 512),
+    curve(
+        "1.3.36.3.3.2.8.1.1.1",
+        "brainpoolP160r1",
+        "brainpoolP160r1",
+        160,
+    ),
+    curve(
+        "1.3.36.3.3.2.8.1.1.3",
+        "brainpoolP192r1",
+        "brainpoolP192r1",
+        192,
+    ),
+    curve(
+        "1.3.36.3.3.2.8.1.1.5",
+        "brainpoolP224r1",
+        "brainpoolP224r1",
+        224,
+    ),
+    curve(
+        "1.3.36.3.3.2.8.1.1.7",
+        "brainpoolP256r1",
+        "brainpoolP256r1",
+        256,
+    ),
+    curve(
+        "1.3.36.3.3.2.8.1.1.9",
+        "brainpoolP320r1",
+        "brainpoolP320r1",
+        320,
+    ),
+    curve(
+        "1.3.36.3.3.2.8.1.1.11",
+        "brainpoolP384r1",
+        "brainpoolP384r1",
+        384,
+    ),
+    curve(
+        "1.3.36.3.3.2.8.1.1.13",
+        "brainpoolP512r1",
+        "brainpoolP512r1",
+        512,
+    ),
     curve("1.2.156.10197.1.301", "SM2", "SM2", 256),
 ];
 
@@ -180,7 +215,10 @@ mod tests {
         assert_eq!(curve_name("1.3.36.3.3.2.8.1.1.7"), "brainpoolP256r1");
         assert_eq!(curve_name("1.2.3"), "1.2.3");
         assert_eq!(label(P256), "prime256v1 (1.2.840.10045.3.1.7)");
-        assert_eq!(label(SHA256_WITH_RSA), "sha256WithRSAEncryption (1.2.840.113549.1.1.11)");
+        assert_eq!(
+            label(SHA256_WITH_RSA),
+            "sha256WithRSAEncryption (1.2.840.113549.1.1.11)"
+        );
         assert_eq!(label(RSASSA_PSS), "rsassaPss (1.2.840.113549.1.1.10)");
     }
 }

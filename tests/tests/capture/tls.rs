@@ -208,7 +208,10 @@ fn mtls_handshakes_decode_like_tshark() {
     assert_eq!(summary(0).version, Some(0x0303));
     assert!(summary(0).client_certificate_requested);
     assert_eq!(summary(0).client_certificate, Some(ClientCertificate::Sent));
-    assert_eq!(summary(1).client_certificate, Some(ClientCertificate::Empty));
+    assert_eq!(
+        summary(1).client_certificate,
+        Some(ClientCertificate::Empty)
+    );
     assert!(
         summary(1)
             .alerts
@@ -227,7 +230,10 @@ fn mtls_handshakes_decode_like_tshark() {
         summary(2)
     );
     assert_eq!(summary(3).version, Some(0x0304));
-    assert_eq!(summary(3).client_certificate, Some(ClientCertificate::Encrypted));
+    assert_eq!(
+        summary(3).client_certificate,
+        Some(ClientCertificate::Encrypted)
+    );
 
     // The report object serialises with the contract's names.
     let json = serde_json::to_value(c).unwrap();

@@ -98,7 +98,10 @@ fn openssl_client_hello_cut_at_every_byte() {
             d.tls.messages.is_empty(),
             "cut at {cut}: a message counted as read"
         );
-        assert!(d.findings.iter().any(|f| f.code.as_str().starts_with("truncated")));
+        assert!(d
+            .findings
+            .iter()
+            .any(|f| f.code.as_str().starts_with("truncated")));
         all_spans_inside(&d.tree, cut);
         if cut >= 5 + 4 + 2 + 32 {
             let part = d.tls.client_hello.expect("a partial ClientHello");

@@ -167,4 +167,3 @@ pub fn probe(report: &ProbeReport, out: &mut impl Write) -> io::Result<()> {
         Some(r) => writeln!(out, "Verdict: FAILED: {r}"),
     }
 }
-

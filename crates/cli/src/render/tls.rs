@@ -103,11 +103,7 @@ pub fn direction(t: &Tls, out: &mut impl Write) -> io::Result<()> {
         let meaning = alert::explain(a.code, from)
             .map(|m| format!(": {m}"))
             .unwrap_or_default();
-        field(
-            out,
-            "Alert",
-            &format!("{a} ({}){meaning}", a.code),
-        )?;
+        field(out, "Alert", &format!("{a} ({}){meaning}", a.code))?;
     }
     Ok(())
 }

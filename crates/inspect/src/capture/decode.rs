@@ -18,9 +18,9 @@ use super::model::{
     Capture, ClientCertificate, Connection, ConnectionSummary, Direction, GapReport,
     OtherConnection,
 };
+use super::{Chunk, Flow, Read, Stream};
 use crate::tls::iana::{handshake_type, version::TLS13};
 use crate::tls::model::Role;
-use super::{Chunk, Flow, Read, Stream};
 
 /// A capture decoded for the report.
 #[derive(Clone, Debug)]

@@ -11,9 +11,9 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::alert::explain;
+use crate::finding::{Code, Finding};
 use crate::tls::iana::{alert, content_type};
 use crate::tls::model::Role;
-use crate::finding::{Code, Finding};
 use crate::tls::model::{Alert, Tls};
 use crate::tls::names;
 
@@ -65,12 +65,10 @@ pub fn connection(client: &Tls, server: &Tls) -> Vec<Finding> {
                 if let Some(f) = signature_mismatch(client, &req.signature_algorithms) {
                     out.push(f);
                 }
-                if let Some(a) = server_alerts
-                    .iter()
-                    .find(|a| alert::CERTIFICATE_PROBLEMS.contains(&a.code) || a.code == alert::DECRYPT_ERROR)
-                {
-                    let meaning =
-                        explain(a.code, Role::Server).unwrap_or("the server refused it");
+                if let Some(a) = server_alerts.iter().find(|a| {
+                    alert::CERTIFICATE_PROBLEMS.contains(&a.code) || a.code == alert::DECRYPT_ERROR
+                }) {
+                    let meaning = explain(a.code, Role::Server).unwrap_or("the server refused it");
                     let issuer = client.certificates.first().map(|c| c.issuer.as_str());
                     let hint = match issuer {
                         Some(i)
@@ -91,10 +89,16 @@ pub fn connection(client: &Tls, server: &Tls) -> Vec<Finding> {
 
     // TLS 1.3: certificate messages and most alerts are encrypted.
     if tls13 {
-        if let Some(a) = server_alerts.iter().find(|a| a.code == alert::CERTIFICATE_REQUIRED) {
+        if let Some(a) = server_alerts
+            .iter()
+            .find(|a| a.code == alert::CERTIFICATE_REQUIRED)
+        {
             out.push(Finding::error(Code::ClientCertificateMissing, format!(
                 "the server ended the handshake with {} ({}): it requires a client certificate and the client sent none", a.description, a.code)));
-        } else if let Some(a) = server_alerts.iter().find(|a| alert::CERTIFICATE_PROBLEMS.contains(&a.code)) {
+        } else if let Some(a) = server_alerts
+            .iter()
+            .find(|a| alert::CERTIFICATE_PROBLEMS.contains(&a.code))
+        {
             let meaning = explain(a.code, Role::Server).unwrap_or("the server refused it");
             out.push(Finding::error(
                 Code::ClientCertificateRejected,

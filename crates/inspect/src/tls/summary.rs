@@ -27,11 +27,13 @@ pub(super) fn fill(d: &mut Decoder) {
         s.alpn = sh.alpn.clone();
         s.handshake = if version >= TLS13 {
             // RFC 8446 4.2.11: a ServerHello with pre_shared_key accepted a PSK.
-            Some(if sh.extension_types.contains(&extension_type::PRE_SHARED_KEY) {
-                Handshake::Resumed
-            } else {
-                Handshake::Full
-            })
+            Some(
+                if sh.extension_types.contains(&extension_type::PRE_SHARED_KEY) {
+                    Handshake::Resumed
+                } else {
+                    Handshake::Full
+                },
+            )
         } else if full_msgs {
             Some(Handshake::Full)
         } else if ccs {

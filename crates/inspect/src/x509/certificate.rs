@@ -19,9 +19,9 @@ use x509_parser::prelude::FromDer;
 
 use super::{extension, name, public_key, Decoded};
 use crate::der::{self, Reader, Tlv};
-use crate::oid::signature_name;
 use crate::error::Error;
 use crate::finding::{Code, Finding};
+use crate::oid::signature_name;
 use crate::report::{self, ItemBody};
 use crate::span::{Node, Span};
 use crate::time::{relative_days, Timestamp};
@@ -215,8 +215,11 @@ fn validity_findings(
     if now > not_after {
         let when = relative_days(now.days_until(not_after));
         out.push(
-            Finding::error(Code::Expired, format!("expired {when} ({})", body.not_after))
-                .at(fields.not_after),
+            Finding::error(
+                Code::Expired,
+                format!("expired {when} ({})", body.not_after),
+            )
+            .at(fields.not_after),
         );
     } else if now < not_before {
         let when = relative_days(now.days_until(not_before));

@@ -29,12 +29,12 @@ pub enum Verification {
     Unsupported(&'static str),
 }
 
+use crate::oid::{DSA_WITH_SHA1, MGF1};
 pub use crate::oid::{
     ECDSA_WITH_SHA1, ECDSA_WITH_SHA224, ECDSA_WITH_SHA256, ECDSA_WITH_SHA384, ECDSA_WITH_SHA512,
     ED25519, ED448, RSASSA_PSS, SHA1_WITH_RSA, SHA224_WITH_RSA, SHA256_WITH_RSA, SHA384_WITH_RSA,
     SHA512_WITH_RSA,
 };
-use crate::oid::{DSA_WITH_SHA1, MGF1};
 
 /// The largest RSA modulus checked, in bits (RustCrypto's default stops at 4096).
 const MAX_RSA_BITS: usize = 16384;
