@@ -201,11 +201,7 @@ impl Code {
     }
 }
 
-impl core::fmt::Display for Code {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+display_as_str!(Code);
 
 impl PartialEq<&str> for Code {
     fn eq(&self, other: &&str) -> bool {

@@ -14,6 +14,36 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+/// Implements `Display` for a registry enum by its `as_str()`, the spelling of the JSON.
+macro_rules! display_as_str {
+    ($t:ty) => {
+        impl core::fmt::Display for $t {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+/// `line_parts()` for a summary with the fields [`tls::model::summary_line`] takes (one
+/// direction's summary and a connection's).
+macro_rules! summary_line_parts {
+    ($t:ty) => {
+        impl $t {
+            /// The parts of the one-line summary: see [`crate::tls::model::summary_line`].
+            pub fn line_parts(&self) -> alloc::vec::Vec<alloc::string::String> {
+                crate::tls::model::summary_line(
+                    self.version_name.as_deref(),
+                    self.cipher_suite_name.as_deref(),
+                    self.alpn.as_deref(),
+                    self.server_name.as_deref(),
+                    self.handshake,
+                )
+            }
+        }
+    };
+}
+
 pub mod capture;
 pub mod der;
 pub mod diagnose;

@@ -10,7 +10,7 @@ use alloc::vec::Vec;
 use serde::Serialize;
 
 use crate::finding::Finding;
-use crate::tls::model::{summary_line, Handshake, Tls};
+use crate::tls::model::{Handshake, Tls};
 
 /// A capture file.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -88,18 +88,7 @@ pub struct ConnectionSummary {
     pub alerts: Vec<String>,
 }
 
-impl ConnectionSummary {
-    /// The parts of the one-line summary: see [`summary_line`].
-    pub fn line_parts(&self) -> Vec<String> {
-        summary_line(
-            self.version_name.as_deref(),
-            self.cipher_suite_name.as_deref(),
-            self.alpn.as_deref(),
-            self.server_name.as_deref(),
-            self.handshake,
-        )
-    }
-}
+summary_line_parts!(ConnectionSummary);
 
 /// A TCP connection that carries no TLS.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -110,17 +99,6 @@ pub struct OtherConnection {
     pub packets: usize,
     pub bytes_client_to_server: usize,
     pub bytes_server_to_client: usize,
-}
-
-/// Writes `as_str()` for Display.
-macro_rules! display_as_str {
-    ($t:ty) => {
-        impl core::fmt::Display for $t {
-            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
 }
 
 /// How the client side of a connection was recognised.

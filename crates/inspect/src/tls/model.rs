@@ -168,11 +168,7 @@ impl Role {
     }
 }
 
-impl core::fmt::Display for Role {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+display_as_str!(Role);
 
 /// Whether a handshake was a full one or resumed a session (RFC 8446 2.2, RFC 5246 7.3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -194,24 +190,9 @@ impl Handshake {
     }
 }
 
-impl core::fmt::Display for Handshake {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+display_as_str!(Handshake);
 
-impl Summary {
-    /// The parts of the one-line summary: see [`summary_line`].
-    pub fn line_parts(&self) -> Vec<String> {
-        summary_line(
-            self.version_name.as_deref(),
-            self.cipher_suite_name.as_deref(),
-            self.alpn.as_deref(),
-            self.server_name.as_deref(),
-            self.handshake,
-        )
-    }
-}
+summary_line_parts!(Summary);
 
 /// The one-line summary of a handshake that the CLI, the probe and the page all show, as
 /// parts to join with ", ": version, cipher suite, "ALPN h2", "SNI example.com",
