@@ -115,7 +115,7 @@ fn demo_runs_the_printed_commands_and_stops_on_sigint() {
         "curl without a certificate must fail"
     );
 
-    // design.md's client, ported to Python 3 with httplib2.
+    // The classic client script (docs/architecture.md), ported to Python 3 with httplib2.
     let out = sh(&command("python3 -c"));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(

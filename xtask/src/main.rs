@@ -2,13 +2,14 @@
 //! toolchain needs two commands (README): `cargo xtask demo` and `cargo xtask test`.
 //!
 //! Subcommands: `setup` installs what the tests need (idempotently), `test` runs setup and every
-//! check CI runs, `demo` builds and runs design.md's whole setup locally, `fuzz`, `bench` and
+//! check CI runs, `demo` builds and runs the whole mTLS setup locally, `fuzz`, `bench` and
 //! `web` run the fuzz targets, the benchmarks and the web inspector's own tasks.
 
 mod bench;
 mod cmd;
 mod demo;
 mod fuzz;
+mod install;
 mod setup;
 mod test;
 mod web;

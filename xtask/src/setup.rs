@@ -4,9 +4,9 @@
 //! nothing the second time. Only package registries are reachable: apt, crates.io, rustup's
 //! components and toolchains, npm.
 
-use anyhow::Context;
 
 use crate::cmd;
+use crate::install::{apt, rustup_component, rustup_target};
 
 /// What the caller is about to do, which decides what must be installed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,7 +55,7 @@ pub fn run(need: Need) -> anyhow::Result<()> {
     rustup_target("x86_64-unknown-none")?; // the no_std build check of crates/inspect
     nightly()?;
     cargo_fuzz()?;
-    python_module("httplib2")?; // design.md's client script, ported to Python 3
+    python_module("httplib2")?; // the classic client script (docs/architecture.md), ported to Python 3
     Ok(())
 }
 
@@ -69,59 +69,6 @@ fn python_module(name: &str) -> anyhow::Result<()> {
     // Debian's own python3 refuses system-wide pip installs unless told.
     pip.env("PIP_BREAK_SYSTEM_PACKAGES", "1");
     cmd::run(&mut pip)
-}
-
-/// Installs the Debian packages that are missing (none: nothing runs).
-pub(crate) fn apt(packages: &[&str]) -> anyhow::Result<()> {
-    let missing: Vec<&str> = packages
-        .iter()
-        .copied()
-        .filter(|p| {
-            let status = cmd::output(cmd::new("dpkg-query").args(["-W", "-f=${Status}", p]));
-            !status.is_some_and(|s| s.contains("install ok installed"))
-        })
-        .collect();
-    if missing.is_empty() {
-        return Ok(());
-    }
-    eprintln!("xtask: installing Debian packages: {}", missing.join(" "));
-    let sudo = !is_root() && cmd::have("sudo");
-    let apt_get = |args: &[&str]| {
-        let mut c = if sudo {
-            cmd::new("sudo")
-        } else {
-            cmd::new("apt-get")
-        };
-        if sudo {
-            c.arg("apt-get");
-        }
-        c.env("DEBIAN_FRONTEND", "noninteractive").args(args);
-        c
-    };
-    cmd::run(&mut apt_get(&["update", "-q"])).context("apt-get update")?;
-    let mut install = apt_get(&["install", "-y", "-q", "--no-install-recommends"]);
-    install.args(&missing);
-    cmd::run(&mut install).context("installing Debian packages")
-}
-
-fn is_root() -> bool {
-    cmd::output(cmd::new("id").arg("-u")).is_some_and(|s| s.trim() == "0")
-}
-
-fn rustup_component(name: &str) -> anyhow::Result<()> {
-    let installed = cmd::output(cmd::new("rustup").args(["component", "list", "--installed"]));
-    if installed.is_some_and(|s| s.lines().any(|l| l.starts_with(name))) {
-        return Ok(());
-    }
-    cmd::run(cmd::new("rustup").args(["component", "add", name]))
-}
-
-pub(crate) fn rustup_target(target: &str) -> anyhow::Result<()> {
-    let installed = cmd::output(cmd::new("rustup").args(["target", "list", "--installed"]));
-    if installed.is_some_and(|s| s.lines().any(|l| l.trim() == target)) {
-        return Ok(());
-    }
-    cmd::run(cmd::new("rustup").args(["target", "add", target]))
 }
 
 fn nightly() -> anyhow::Result<()> {

@@ -19,7 +19,7 @@ use anyhow::{bail, Context};
 
 use crate::cmd;
 
-/// The trunk version design.md names (0.22 needs a newer rustc).
+/// The trunk version docs/architecture.md names (0.22 needs a newer rustc).
 pub const TRUNK: &str = "0.21.14";
 
 const USAGE: &str = "usage: cargo xtask web <setup|build [--release]|serve|test|bench>";
@@ -39,7 +39,7 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
 
 /// Installs what building and testing the page needs; does nothing when it is all there.
 pub fn setup() -> anyhow::Result<()> {
-    crate::setup::rustup_target("wasm32-unknown-unknown")?;
+    crate::install::rustup_target("wasm32-unknown-unknown")?;
     let trunk = cmd::output(cmd::new("trunk").arg("--version"));
     if trunk.is_none_or(|v| v.split_whitespace().nth(1) != Some(TRUNK)) {
         cmd::run(cmd::new("cargo").args(["install", "--locked", "trunk", "--version", TRUNK]))?;
@@ -50,7 +50,7 @@ pub fn setup() -> anyhow::Result<()> {
         // Without --locked: the CLI's lockfile names a crate version the registry lacks.
         cmd::run(cmd::new("cargo").args(["install", "wasm-bindgen-cli", "--version", &pinned]))?;
     }
-    crate::setup::apt(&["chromium", "chromium-driver"])?;
+    crate::install::apt(&["chromium", "chromium-driver"])?;
     let browser = browser_dir();
     let wasm_opt = browser.join("node_modules/.bin/wasm-opt");
     let playwright = browser.join("node_modules/playwright-core/package.json");

@@ -1,4 +1,4 @@
-//! `mtlskit import-nginx` on design.md's block verbatim, then `mtlskit check` on its output
+//! `mtlskit import-nginx` on the classic nginx block verbatim, then `mtlskit check` on its output
 //! with real files, and `check` finding the problems it promises; unknown config keys named.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -7,7 +7,8 @@ use std::path::Path;
 use mtlskit_tests::pki::{date, issue, make_ca};
 use mtlskit_tests::{make_pki, mtlskit};
 
-/// The nginx block of design.md, copied verbatim from /work/shared/design.md.
+/// The nginx block of docs/architecture.md, verbatim (`nginx_block_matches_the_docs` holds
+/// the two together).
 const DESIGN_BLOCK: &str = r#"server {
   listen 8000 ssl; listen [::]:8000 ssl;
   ssl_certificate cert/server.cert; ssl_certificate_key cert/server.key;
@@ -26,7 +27,20 @@ const DESIGN_BLOCK: &str = r#"server {
 }
 "#;
 
-/// design.md's file names in cert/, made from the test PKI.
+/// The block tested here is the one docs/architecture.md shows users.
+#[test]
+fn nginx_block_matches_the_docs() {
+    let doc = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/architecture.md"),
+    )
+    .unwrap();
+    assert!(
+        doc.contains(DESIGN_BLOCK),
+        "docs/architecture.md no longer shows the nginx block this test converts"
+    );
+}
+
+/// The nginx block's file names in cert/, made from the test PKI.
 fn design_files(dir: &Path) {
     make_pki(dir);
     std::fs::create_dir_all(dir.join("cert")).unwrap();

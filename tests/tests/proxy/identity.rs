@@ -151,7 +151,7 @@ fn optional_mode_forwards_none_without_a_certificate() {
     assert_eq!(known["headers"]["x-ssl-client-s-dn"], "CN=client");
 }
 
-/// design.md's client script, ported to Python 3: httplib2 with ca_certs and a client
+/// The classic client script (docs/architecture.md), ported to Python 3: httplib2 with ca_certs and a client
 /// certificate, GET /test_url with JSON headers.
 #[test]
 fn python_httplib2_client_as_in_design() {

@@ -7,6 +7,7 @@
 //! the URLs, where the certificates are and ready-to-paste curl and Python commands, and runs
 //! until Ctrl-C.
 
+mod listen;
 mod upstream;
 mod web;
 

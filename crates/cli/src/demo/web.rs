@@ -9,28 +9,19 @@ use bytes::Bytes;
 use http_body_util::Full;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
-use tokio::net::TcpListener;
 
+/// Binds the inspector's server and returns its address; it serves until the process ends.
 pub async fn start(root: PathBuf, addr: SocketAddr) -> Result<SocketAddr, String> {
-    let listener = TcpListener::bind(addr)
-        .await
-        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-    let local = listener.local_addr().map_err(|e| e.to_string())?;
-    tokio::spawn(async move {
-        loop {
-            let Ok((tcp, _)) = listener.accept().await else {
-                continue;
-            };
-            let root = root.clone();
-            tokio::spawn(async move {
-                let service = hyper::service::service_fn(move |req| serve(req, root.clone()));
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(tcp), service)
-                    .await;
-            });
+    super::listen::serve_on(addr, move |tcp| {
+        let root = root.clone();
+        async move {
+            let service = hyper::service::service_fn(move |req| serve(req, root.clone()));
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(tcp), service)
+                .await;
         }
-    });
-    Ok(local)
+    })
+    .await
 }
 
 async fn serve(
