@@ -93,7 +93,7 @@ pub fn rejected_chain(
     let findings = diagnose_chain(end_entity, intermediates, anchors);
     if explained.code == "client_certificate_rejected" {
         if let Some(f) = findings.first() {
-            explained.code = f.code;
+            explained.code = f.code.as_str();
             explained.reason = f.message.clone();
         }
     }
