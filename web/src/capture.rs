@@ -8,10 +8,10 @@
 //! server, 1 server to client), record `i` is the node at path `[c, d, i]`, whose span is a file
 //! offset.
 
-use mtlskit_inspect::capture::model::{Capture, Connection};
-use mtlskit_inspect::diagnose::alert::{explain, Sender};
+use mtlskit_inspect::capture::model::{Capture, ClientCertificate, Connection};
+use mtlskit_inspect::diagnose::alert::explain;
 use mtlskit_inspect::report::Item;
-use mtlskit_inspect::tls::model::Tls;
+use mtlskit_inspect::tls::model::{Role, Tls};
 use mtlskit_inspect::{Finding, Node};
 
 use crate::ladder::{self, Rung, Side};
@@ -60,12 +60,7 @@ pub struct Header {
 /// The header of a connection.
 pub fn header(conn: &Connection) -> Header {
     let s = &conn.summary;
-    let mut parts: Vec<String> = Vec::new();
-    parts.extend(s.version_name.clone());
-    parts.extend(s.cipher_suite_name.clone());
-    parts.extend(s.server_name.as_ref().map(|n| format!("SNI {n}")));
-    parts.extend(s.alpn.as_ref().map(|a| format!("ALPN {a}")));
-    parts.extend(s.handshake.as_ref().map(|h| format!("{h} handshake")));
+    let mut parts = s.line_parts();
     if parts.is_empty() {
         parts.push("no TLS parameters were agreed".to_string());
     }
@@ -77,21 +72,17 @@ pub fn header(conn: &Connection) -> Header {
         .map(|r| r.certificate_authorities.clone())
         .unwrap_or_default();
     let mut alerts = Vec::new();
-    for (who, sender, tls) in [
-        ("client", Sender::Client, &conn.client_to_server),
-        ("server", Sender::Server, &conn.server_to_client),
+    for (who, tls) in [
+        (Role::Client, &conn.client_to_server),
+        (Role::Server, &conn.server_to_client),
     ] {
         for a in &tls.alerts {
             alerts.push(AlertLine {
-                text: format!("{who}: {} {} ({})", a.level_name, a.description, a.code),
-                meaning: explain(a.code, sender).map(str::to_string),
+                text: format!("{who}: {a} ({})", a.code),
+                meaning: explain(a.code, who).map(str::to_string),
             });
         }
-        let encrypted = tls
-            .records
-            .iter()
-            .filter(|r| r.encrypted && r.content_type == 21)
-            .count();
+        let encrypted = tls.encrypted_alerts();
         if encrypted > 0 {
             alerts.push(AlertLine {
                 text: format!(
@@ -112,7 +103,7 @@ pub fn header(conn: &Connection) -> Header {
         .map(|g| {
             format!(
                 "{}: {} bytes missing at stream offset {} (before packet {})",
-                g.direction.replace('_', " "),
+                g.direction.as_str().replace('_', " "),
                 g.len,
                 g.offset,
                 g.before_packet
@@ -136,7 +127,7 @@ fn certificate(conn: &Connection) -> (String, CertStatus) {
     let asked = s.client_certificate_requested;
     let leaf = conn.client_to_server.certificates.first();
     let text = match (s.client_certificate, asked) {
-        (Some("sent"), _) => {
+        (Some(ClientCertificate::Sent), _) => {
             let who = leaf.map_or_else(String::new, |c| {
                 format!(": {} (issued by {})", c.subject, c.issuer)
             });
@@ -145,15 +136,15 @@ fn certificate(conn: &Connection) -> (String, CertStatus) {
                 CertStatus::Sent,
             );
         }
-        (Some("empty"), true) => {
+        (Some(ClientCertificate::Empty), true) => {
             "the server asked for a client certificate and the client sent none (an empty \
              Certificate message)"
         }
-        (Some("empty"), false) => "the client sent an empty Certificate message",
-        (Some("not_sent"), true) => {
+        (Some(ClientCertificate::Empty), false) => "the client sent an empty Certificate message",
+        (Some(ClientCertificate::NotSent), true) => {
             "the server asked for a client certificate and the client sent no Certificate message"
         }
-        (Some("encrypted"), _) => {
+        (Some(ClientCertificate::Encrypted), _) => {
             return (
                 "TLS 1.3: the certificate messages are encrypted, so whether the server asked for \
                  a client certificate and the client sent one cannot be read from the bytes"

@@ -103,14 +103,9 @@ pub fn overlaps(span: Span, secrets: &[Span]) -> bool {
     })
 }
 
-/// Two lowercase hex digits.
-pub fn hex_byte(b: u8) -> [char; 2] {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    [
-        char::from(DIGITS[usize::from(b >> 4)]),
-        char::from(DIGITS[usize::from(b & 15)]),
-    ]
-}
+/// Two lowercase hex digits, and the hex of some bytes: inspect's, so the page and the
+/// report write hex alike.
+pub use mtlskit_inspect::der::{hex, hex_byte};
 
 /// The character the ASCII column shows for a byte.
 pub const fn ascii(b: u8) -> char {
@@ -119,11 +114,6 @@ pub const fn ascii(b: u8) -> char {
     } else {
         '.'
     }
-}
-
-/// Lowercase hex of some bytes, no separators.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().flat_map(|&b| hex_byte(b)).collect()
 }
 
 #[cfg(test)]

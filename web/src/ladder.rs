@@ -6,7 +6,7 @@
 //! ClientHello or ServerHello shows); a capture pairs two directions into one ladder when the
 //! inspect crate reports captures.
 
-use mtlskit_inspect::tls::model::{Record, Tls};
+use mtlskit_inspect::tls::model::{Record, Role, Tls};
 use mtlskit_inspect::tls::names;
 
 /// Which peer sent a rung.
@@ -33,16 +33,16 @@ pub struct Rung {
 /// The headline and the explanations of one direction.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Headline {
-    /// "client → server: TLS 1.3, TLS_AES_128_GCM_SHA256, SNI example.com, ALPN h2".
+    /// "client → server: TLS 1.3, TLS_AES_128_GCM_SHA256, ALPN h2, SNI example.com".
     pub text: String,
     pub notes: Vec<String>,
 }
 
 pub fn side(tls: &Tls) -> Side {
-    match tls.summary.role.as_deref() {
-        Some("client") => Side::Client,
-        Some("server") => Side::Server,
-        _ => Side::Unknown,
+    match tls.summary.role {
+        Some(Role::Client) => Side::Client,
+        Some(Role::Server) => Side::Server,
+        None => Side::Unknown,
     }
 }
 
@@ -69,8 +69,7 @@ pub fn rung(record: &Record, side: Side) -> Rung {
             .collect();
         format!("{content}: {}", messages.join(", "))
     };
-    let version = names::version(record.version)
-        .map_or_else(|| format!("0x{:04x}", record.version), str::to_string);
+    let version = names::version_name(record.version);
     Rung {
         side,
         label,
@@ -83,12 +82,7 @@ pub fn rung(record: &Record, side: Side) -> Rung {
 /// The connection summary of one direction.
 pub fn headline(tls: &Tls) -> Headline {
     let s = &tls.summary;
-    let mut parts: Vec<String> = Vec::new();
-    parts.extend(s.version_name.clone());
-    parts.extend(s.cipher_suite_name.clone());
-    parts.extend(s.server_name.as_ref().map(|n| format!("SNI {n}")));
-    parts.extend(s.alpn.as_ref().map(|a| format!("ALPN {a}")));
-    parts.extend(s.handshake.as_ref().map(|h| format!("{h} handshake")));
+    let parts = s.line_parts();
     let who = match side(tls) {
         Side::Client => "client → server",
         Side::Server => "server → client",

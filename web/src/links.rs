@@ -1,11 +1,12 @@
 //! Links across cards: which key belongs to which certificate, which certificate was issued by
 //! which dropped CA, and whose issuer is missing.
 //!
-//! Keys are matched by the inspect crate (the report's `matches`, by public-key fingerprint).
-//! Issuers are matched here by name (the certificate's issuer is the CA's subject, and the CA is
-//! a CA); the diagnosis engine checks signatures and the rest of the chain when it lands.
+//! Both are the inspect crate's: keys by public-key fingerprint (the report's `matches`),
+//! issuers by [`mtlskit_inspect::link_issuers`], which links only what the diagnosis's chain
+//! builder verifies (the issuer's name and its signature).
 
 use mtlskit_inspect::report::{ItemBody, Report};
+use mtlskit_inspect::{link_issuers, IssuerLink};
 
 /// A relation between items of the report, by position in `report.items`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,6 +33,7 @@ pub fn links(report: &Report) -> Vec<Link> {
         .iter()
         .filter(|i| matches!(i.body, ItemBody::Certificate(_) | ItemBody::Csr(_)))
         .count();
+    let issuers = link_issuers(items);
     let mut out = Vec::new();
     for (pos, item) in items.iter().enumerate() {
         match &item.body {
@@ -50,28 +52,17 @@ pub fn links(report: &Report) -> Vec<Link> {
                         .map(|holder| Link::KeyMatches { key: pos, holder }),
                 );
             }
-            ItemBody::Certificate(cert) if cert.subject != cert.issuer => {
-                let issuers: Vec<usize> = items
-                    .iter()
-                    .enumerate()
-                    .filter(|(other, i)| {
-                        *other != pos
-                            && matches!(&i.body, ItemBody::Certificate(ca)
-                                if ca.is_ca && ca.subject == cert.issuer)
-                    })
-                    .map(|(other, _)| other)
-                    .collect();
-                if issuers.is_empty() {
-                    out.push(Link::IssuerMissing {
+            ItemBody::Certificate(cert) => {
+                out.extend(issuers.iter().filter_map(|l| match *l {
+                    IssuerLink::IssuedBy { cert: c, issuer } if c == pos => {
+                        Some(Link::IssuedBy { cert: pos, issuer })
+                    }
+                    IssuerLink::Missing { cert: c } if c == pos => Some(Link::IssuerMissing {
                         cert: pos,
                         issuer: cert.issuer.clone(),
-                    });
-                }
-                out.extend(
-                    issuers
-                        .into_iter()
-                        .map(|issuer| Link::IssuedBy { cert: pos, issuer }),
-                );
+                    }),
+                    _ => None,
+                }));
             }
             _ => {}
         }
@@ -94,78 +85,32 @@ pub fn of_item(all: &[Link], pos: usize) -> Vec<&Link> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mtlskit_inspect::report::{Certificate, Item, ItemRef, Key, PublicKeyInfo};
+    use mtlskit_inspect::{inspect_many, Input};
 
-    fn item(source: &str, body: ItemBody) -> Item {
-        Item {
-            source: source.to_string(),
-            index: 0,
-            body,
-            findings: Vec::new(),
-            encoding: "PEM".to_string(),
-            bytes: Vec::new(),
-            tree: Vec::new(),
-        }
-    }
+    const CA: &[u8] = include_bytes!("../../testdata/browser/ca.pem");
+    const CLIENT: &[u8] = include_bytes!("../../testdata/browser/client.pem");
+    const KEY: &[u8] = include_bytes!("../../testdata/browser/client.key");
+    const OTHER: &[u8] = include_bytes!("../../testdata/web/pki/client.pem");
+    const OTHER_KEY: &[u8] = include_bytes!("../../testdata/web/pki/client.key");
+    const OTHER_CA: &[u8] = include_bytes!("../../testdata/web/pki/ca.pem");
 
-    fn cert(subject: &str, issuer: &str, is_ca: bool) -> ItemBody {
-        ItemBody::Certificate(Certificate {
-            version: 3,
-            serial: "1".to_string(),
-            subject: subject.to_string(),
-            issuer: issuer.to_string(),
-            not_before: String::new(),
-            not_after: String::new(),
-            sha256: String::new(),
-            sha1: String::new(),
-            spki_sha256: String::new(),
-            san: Vec::new(),
-            public_key: PublicKeyInfo {
-                algorithm: "EC".to_string(),
-                bits: Some(256),
-                curve: Some("P-256".to_string()),
-            },
-            signature_algorithm: String::new(),
-            signature_algorithm_oid: String::new(),
-            is_ca,
-            path_len: None,
-            key_usage: Vec::new(),
-            extended_key_usage: Vec::new(),
-            extensions: Vec::new(),
-            not_before_unix: 0,
-            not_after_unix: 0,
-        })
-    }
-
-    fn key(matches: Vec<ItemRef>) -> ItemBody {
-        ItemBody::PrivateKey(Key {
-            algorithm: "EC".to_string(),
-            bits: Some(256),
-            curve: Some("P-256".to_string()),
-            spki_sha256: Some("ab".to_string()),
-            format: "PKCS#8".to_string(),
-            matches,
-        })
+    fn report_of(inputs: &[(&'static str, &'static [u8])]) -> Report {
+        let inputs: Vec<Input<'_>> = inputs
+            .iter()
+            .map(|(source, bytes)| Input { source, bytes })
+            .collect();
+        inspect_many(&inputs, None)
     }
 
     #[test]
     fn links_keys_and_issuers_across_inputs() {
-        let report = Report {
-            items: vec![
-                item("ca.pem", cert("CN=CA", "CN=CA", true)),
-                item("client.pem", cert("CN=client", "CN=CA", false)),
-                item("other.pem", cert("CN=other", "CN=Elsewhere", false)),
-                item(
-                    "client.key",
-                    key(vec![ItemRef {
-                        source: "client.pem".to_string(),
-                        index: 0,
-                    }]),
-                ),
-                item("stray.key", key(Vec::new())),
-            ],
-            errors: Vec::new(),
-        };
+        let report = report_of(&[
+            ("ca.pem", CA),
+            ("client.pem", CLIENT),
+            ("other.pem", OTHER),
+            ("client.key", KEY),
+            ("other.key", OTHER_KEY),
+        ]);
         let all = links(&report);
         assert_eq!(
             all,
@@ -173,28 +118,26 @@ mod tests {
                 Link::IssuedBy { cert: 1, issuer: 0 },
                 Link::IssuerMissing {
                     cert: 2,
-                    issuer: "CN=Elsewhere".to_string()
+                    issuer: "CN=mtlskit CA".to_string()
                 },
                 Link::KeyMatches { key: 3, holder: 1 },
-                Link::KeyUnmatched { key: 4 },
+                Link::KeyMatches { key: 4, holder: 2 },
             ]
         );
         assert_eq!(of_item(&all, 1).len(), 2);
         assert_eq!(of_item(&all, 0).len(), 1);
+        let stray = links(&report_of(&[
+            ("client.pem", CLIENT),
+            ("stray.key", OTHER_KEY),
+        ]));
+        assert_eq!(stray[1..], [Link::KeyUnmatched { key: 1 }]);
     }
 
     #[test]
-    fn a_non_ca_does_not_issue() {
-        let report = Report {
-            items: vec![
-                item("a.pem", cert("CN=A", "CN=A", false)),
-                item("b.pem", cert("CN=B", "CN=A", false)),
-            ],
-            errors: Vec::new(),
-        };
-        assert!(matches!(
-            links(&report)[..],
-            [Link::IssuerMissing { cert: 1, .. }]
-        ));
+    fn only_the_ca_that_signed_is_the_issuer() {
+        let all = links(&report_of(&[("ca.pem", OTHER_CA), ("client.pem", CLIENT)]));
+        assert!(matches!(all[..], [Link::IssuerMissing { cert: 1, .. }]));
+        let all = links(&report_of(&[("ca.pem", OTHER_CA), ("other.pem", OTHER)]));
+        assert_eq!(all, vec![Link::IssuedBy { cert: 1, issuer: 0 }]);
     }
 }

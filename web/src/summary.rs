@@ -1,8 +1,8 @@
 //! The summary line of an item: kind, name (subject CN or SNI), validity with days left, key,
 //! and the worst finding's severity, which gives the card its colour.
 //!
-//! Kinds this module does not know yet (the inspect crate grows: TLS streams, captures) still
-//! get a line: their kind name and, when the body has one, the `server_name` they carry.
+//! Kinds this module does not know yet (the report's `ItemBody` is non-exhaustive) still get a
+//! line: their kind name.
 
 use mtlskit_inspect::report::{Item, ItemBody, PublicKeyInfo};
 use mtlskit_inspect::time::relative_days;
@@ -112,35 +112,9 @@ pub fn summarize(item: &Item, now: Timestamp) -> Summary {
 
 type Parts = (String, String, Option<Validity>, Option<String>);
 
-/// Any other kind: its name, and the first `server_name` found in its fields.
+/// Any other kind: its name.
 fn generic(body: &ItemBody) -> Parts {
-    let kind = body.kind().replace('_', " ");
-    let value = serde_json::to_value(body).unwrap_or_default();
-    let name = find_string(&value, "server_name", 4)
-        .map(|sni| format!("SNI {sni}"))
-        .unwrap_or_default();
-    (kind, name, None, None)
-}
-
-/// The first string value under `key`, searching `depth` levels of objects and arrays.
-fn find_string(value: &serde_json::Value, key: &str, depth: usize) -> Option<String> {
-    use serde_json::Value;
-    if depth == 0 {
-        return None;
-    }
-    match value {
-        Value::Object(map) => map
-            .get(key)
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-            .or_else(|| map.values().find_map(|v| find_string(v, key, depth - 1))),
-        Value::Array(list) => list
-            .iter()
-            .take(16)
-            .find_map(|v| find_string(v, key, depth - 1)),
-        _ => None,
-    }
+    (body.kind().replace('_', " "), String::new(), None, None)
 }
 
 fn subject_name(subject: &str) -> Option<String> {
@@ -331,14 +305,7 @@ mod tests {
     }
 
     #[test]
-    fn finds_nested_server_names() {
-        let v = serde_json::json!({"kind": "tls", "records": [],
-            "client_hello": {"server_name": "api.example", "alpn": ["h2"]}});
-        assert_eq!(
-            find_string(&v, "server_name", 4).as_deref(),
-            Some("api.example")
-        );
-        assert_eq!(find_string(&v, "server_name", 1), None);
+    fn severity_classes() {
         assert_eq!(severity_class(Some(Severity::Error)), "sev-error");
         assert_eq!(severity_class(None), "sev-ok");
     }

@@ -40,7 +40,10 @@ fn names(s: &State, positions: &[usize]) -> Vec<String> {
 /// The verdict and the finding codes, or a description of why there is none.
 fn verdict(s: &State) -> Result<(Verdict, Vec<&'static str>), String> {
     match &*s.outcome {
-        Outcome::Done(d) => Ok((d.verdict, d.findings.iter().map(|f| f.code).collect())),
+        Outcome::Done(d) => Ok((
+            d.verdict,
+            d.findings.iter().map(|f| f.code.as_str()).collect(),
+        )),
         Outcome::NoLeaf => Err("no leaf".to_string()),
         Outcome::Failed(e) => Err(e.clone()),
     }

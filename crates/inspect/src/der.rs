@@ -239,13 +239,20 @@ fn push_decimal(out: &mut String, mut n: u64) {
 pub fn hex(bytes: &[u8]) -> String {
     // By table rather than `write!` per byte: fingerprints and field values are hexed for
     // every certificate, and the formatting machinery was a tenth of the CLI's time.
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {
-        s.push(char::from(DIGITS[usize::from(b >> 4)]));
-        s.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+        s.extend(hex_byte(*b));
     }
     s
+}
+
+/// The two lowercase hex digits of a byte.
+pub const fn hex_byte(b: u8) -> [char; 2] {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    [
+        DIGITS[(b >> 4) as usize] as char,
+        DIGITS[(b & 0x0f) as usize] as char,
+    ]
 }
 
 /// The universal name of a tag, as asn1js and `openssl asn1parse` show it.

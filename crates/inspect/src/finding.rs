@@ -26,10 +26,193 @@ impl Severity {
     }
 }
 
+/// A finding's stable code: part of the JSON contract (docs/report-format.md,
+/// docs/diagnosis.md), written in snake_case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Code {
+    /// A certificate in a TLS Certificate message could not be decoded.
+    BadCertificateInHandshake,
+    /// A packet of a capture could not be read (link, IP or TCP header).
+    BadPacket,
+    /// A signature does not verify (a CSR's self-signature, or a certificate's with its issuer's key).
+    BadSignature,
+    /// A CA certificate (CA:TRUE) is used as a client or server certificate.
+    CaUsedAsLeaf,
+    /// A capture file's structure is damaged; the rest of it was not read.
+    CaptureDamaged,
+    /// A capture file ends inside a record.
+    CaptureTruncated,
+    /// The server asked for a client certificate and the client sent none.
+    ClientCertificateMissing,
+    /// The server rejected the client certificate with an alert.
+    ClientCertificateRejected,
+    /// notAfter is before the evaluation time (RFC 5280 4.1.2.5).
+    Expired,
+    /// Fewer than 30 days of validity are left.
+    ExpiresSoon,
+    /// The certificate's names do not cover the host (RFC 6125 6.4).
+    HostnameMismatch,
+    /// A fragmented IP packet, which is not reassembled.
+    IpFragment,
+    /// A private key and a certificate or CSR of the same call share the public key.
+    KeyMatches,
+    /// A private key matches none of the certificates or CSRs it was given with.
+    KeyMismatch,
+    /// The keyUsage extension lacks a bit the certificate's use needs (RFC 5280 4.2.1.3).
+    KeyUsage,
+    /// The serial number is longer than 20 octets (RFC 5280 4.1.2.2).
+    LongSerial,
+    /// A TLS alert record that is not two bytes.
+    MalformedAlert,
+    /// A TLS extension whose body does not parse.
+    MalformedExtension,
+    /// A TLS handshake message whose body does not parse.
+    MalformedHandshake,
+    /// The extended key usage does not allow clientAuth (RFC 5280 4.2.1.12).
+    MissingClientAuthEku,
+    /// The issuer is neither in the CA bundle nor sent with the chain.
+    MissingIntermediate,
+    /// The extended key usage does not allow serverAuth (RFC 5280 4.2.1.12).
+    MissingServerAuthEku,
+    /// A name is outside an issuer's nameConstraints (RFC 5280 4.2.1.10).
+    NameConstraints,
+    /// The serial number is negative (RFC 5280 4.1.2.2).
+    NegativeSerial,
+    /// The server refused the ClientHello (handshake_failure or insufficient_security) without a ServerHello.
+    NoCommonCipher,
+    /// An end-entity certificate that may serve TLS has no subjectAltName: clients ignore the CN (RFC 6125 6.4.4).
+    NoSan,
+    /// A capture holds no TLS connection.
+    NoTls,
+    /// A certificate signed another but is not a CA (RFC 5280 4.2.1.9).
+    NotACa,
+    /// The bytes are not a TLS record.
+    NotARecord,
+    /// An encrypted key or PKCS#12 file: named but not decrypted.
+    NotDecoded,
+    /// A TCP connection of a capture does not carry TLS.
+    NotTls,
+    /// notBefore is after the evaluation time (RFC 5280 4.1.2.5).
+    NotYetValid,
+    /// A CA's pathLenConstraint is exceeded by the chain (RFC 5280 4.2.1.9).
+    PathLenExceeded,
+    /// The two sides have no TLS version in common (alert 70).
+    ProtocolVersion,
+    /// The client rejected the server's certificate with an alert.
+    ServerCertificateRejected,
+    /// Signed with SHA-1.
+    Sha1Signature,
+    /// The client certificate's key can sign with none of the signature algorithms the CertificateRequest allows (RFC 5246 7.4.4).
+    SignatureAlgorithmMismatch,
+    /// A signature made with an algorithm not checked here.
+    SignatureNotChecked,
+    /// Bytes of a TCP stream are missing from the capture.
+    TcpGap,
+    /// The capture does not hold the TCP handshake of a connection.
+    TcpNoHandshake,
+    /// TCP segments arrived out of order.
+    TcpOutOfOrder,
+    /// Retransmitted TCP bytes differ from the first copy.
+    TcpOverlapConflict,
+    /// TCP segments were sent again.
+    TcpRetransmission,
+    /// The bytes after a gap in a TCP stream are not decoded as TLS.
+    TlsAfterGap,
+    /// Bytes after the object were ignored.
+    TrailingBytes,
+    /// The bytes end inside a TLS handshake message.
+    TruncatedHandshake,
+    /// The bytes end inside a TLS record.
+    TruncatedRecord,
+    /// A critical extension this decoder does not know: verifiers must reject it (RFC 5280 4.2).
+    UnknownCriticalExtension,
+    /// A certificate given for a diagnosis could not be decoded and was skipped.
+    UnreadableCertificate,
+    /// A capture's link layer is not one this decoder reads.
+    UnsupportedLinkType,
+    /// The chain ends at an issuer that is not in the CA bundle.
+    UntrustedIssuer,
+    /// An RSA key under 2048 bits.
+    WeakKey,
+    /// Signed with MD5 or MD2.
+    WeakSignature,
+}
+
+impl Code {
+    /// The code as the JSON writes it ("expired", "tcp_gap").
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Code::BadCertificateInHandshake => "bad_certificate_in_handshake",
+            Code::BadPacket => "bad_packet",
+            Code::BadSignature => "bad_signature",
+            Code::CaUsedAsLeaf => "ca_used_as_leaf",
+            Code::CaptureDamaged => "capture_damaged",
+            Code::CaptureTruncated => "capture_truncated",
+            Code::ClientCertificateMissing => "client_certificate_missing",
+            Code::ClientCertificateRejected => "client_certificate_rejected",
+            Code::Expired => "expired",
+            Code::ExpiresSoon => "expires_soon",
+            Code::HostnameMismatch => "hostname_mismatch",
+            Code::IpFragment => "ip_fragment",
+            Code::KeyMatches => "key_matches",
+            Code::KeyMismatch => "key_mismatch",
+            Code::KeyUsage => "key_usage",
+            Code::LongSerial => "long_serial",
+            Code::MalformedAlert => "malformed_alert",
+            Code::MalformedExtension => "malformed_extension",
+            Code::MalformedHandshake => "malformed_handshake",
+            Code::MissingClientAuthEku => "missing_client_auth_eku",
+            Code::MissingIntermediate => "missing_intermediate",
+            Code::MissingServerAuthEku => "missing_server_auth_eku",
+            Code::NameConstraints => "name_constraints",
+            Code::NegativeSerial => "negative_serial",
+            Code::NoCommonCipher => "no_common_cipher",
+            Code::NoSan => "no_san",
+            Code::NoTls => "no_tls",
+            Code::NotACa => "not_a_ca",
+            Code::NotARecord => "not_a_record",
+            Code::NotDecoded => "not_decoded",
+            Code::NotTls => "not_tls",
+            Code::NotYetValid => "not_yet_valid",
+            Code::PathLenExceeded => "path_len_exceeded",
+            Code::ProtocolVersion => "protocol_version",
+            Code::ServerCertificateRejected => "server_certificate_rejected",
+            Code::Sha1Signature => "sha1_signature",
+            Code::SignatureAlgorithmMismatch => "signature_algorithm_mismatch",
+            Code::SignatureNotChecked => "signature_not_checked",
+            Code::TcpGap => "tcp_gap",
+            Code::TcpNoHandshake => "tcp_no_handshake",
+            Code::TcpOutOfOrder => "tcp_out_of_order",
+            Code::TcpOverlapConflict => "tcp_overlap_conflict",
+            Code::TcpRetransmission => "tcp_retransmission",
+            Code::TlsAfterGap => "tls_after_gap",
+            Code::TrailingBytes => "trailing_bytes",
+            Code::TruncatedHandshake => "truncated_handshake",
+            Code::TruncatedRecord => "truncated_record",
+            Code::UnknownCriticalExtension => "unknown_critical_extension",
+            Code::UnreadableCertificate => "unreadable_certificate",
+            Code::UnsupportedLinkType => "unsupported_link_type",
+            Code::UntrustedIssuer => "untrusted_issuer",
+            Code::WeakKey => "weak_key",
+            Code::WeakSignature => "weak_signature",
+        }
+    }
+}
+
+display_as_str!(Code);
+
+impl PartialEq<&str> for Code {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Finding {
     pub severity: Severity,
-    pub code: &'static str,
+    pub code: Code,
     pub message: String,
     /// The bytes of the item that prove the finding, when there are such bytes.
     #[serde(skip)]
@@ -41,7 +224,7 @@ pub struct Finding {
 }
 
 impl Finding {
-    pub fn new(severity: Severity, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(severity: Severity, code: Code, message: impl Into<String>) -> Self {
         Self {
             severity,
             code,
@@ -51,15 +234,15 @@ impl Finding {
         }
     }
 
-    pub fn error(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn error(code: Code, message: impl Into<String>) -> Self {
         Self::new(Severity::Error, code, message)
     }
 
-    pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn warning(code: Code, message: impl Into<String>) -> Self {
         Self::new(Severity::Warning, code, message)
     }
 
-    pub fn info(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn info(code: Code, message: impl Into<String>) -> Self {
         Self::new(Severity::Info, code, message)
     }
 

@@ -9,7 +9,7 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
 use crate::error::Error;
-use crate::finding::Finding;
+use crate::finding::{Code, Finding};
 use crate::report::{Item, ItemBody, ItemRef, Opaque, Report, SourceError};
 use crate::sniff::{self, Blob, Object};
 use crate::time::Timestamp;
@@ -124,7 +124,7 @@ type Parts = (ItemBody, Vec<crate::span::Node>, Vec<Finding>, Vec<u8>);
 /// Decodes one blob into items (a PKCS#7 bundle gives several).
 fn decode(blob: Blob, now: Option<Timestamp>, options: Options) -> Result<Vec<Parts>, Error> {
     let opaque = |format: &str, reason: &str| {
-        let finding = Finding::info("not_decoded", reason);
+        let finding = Finding::info(Code::NotDecoded, reason);
         (
             ItemBody::EncryptedPrivateKey(Opaque {
                 format: format.to_string(),
@@ -148,7 +148,7 @@ fn decode(blob: Blob, now: Option<Timestamp>, options: Options) -> Result<Vec<Pa
         }
         Object::Pkcs12 => {
             let finding = Finding::info(
-                "not_decoded",
+                Code::NotDecoded,
                 "PKCS#12 files are password-protected and not decoded here; \
                  `openssl pkcs12 -in FILE -nodes` extracts the certificates",
             );
@@ -232,7 +232,7 @@ fn decode_x509(
     let mut findings = decoded.findings;
     if trailing > 0 && object != Object::Certificate {
         findings.push(Finding::warning(
-            "trailing_bytes",
+            Code::TrailingBytes,
             format!("{trailing} bytes follow the object and were ignored"),
         ));
     }
@@ -296,11 +296,11 @@ fn link_keys(items: &mut [Item]) {
             k.matches.push(r);
         }
         key.findings.push(Finding::info(
-            "key_matches",
+            Code::KeyMatches,
             format!("this key belongs to the {subject} ({holder})"),
         ));
         items[*holder_pos].findings.push(Finding::info(
-            "key_matches",
+            Code::KeyMatches,
             format!("the private key {key_name} belongs to it"),
         ));
     }
@@ -308,7 +308,7 @@ fn link_keys(items: &mut [Item]) {
         let is_key = matches!(&item.body, ItemBody::PrivateKey(k) if k.spki_sha256.is_some());
         if is_key && !pairs.iter().any(|(k, _)| *k == pos) {
             item.findings.push(Finding::error(
-                "key_mismatch",
+                Code::KeyMismatch,
                 format!(
                     "this key matches none of the {} certificates and CSRs given with it",
                     holders.len()
@@ -316,6 +316,70 @@ fn link_keys(items: &mut [Item]) {
             ));
         }
     }
+}
+
+/// A certificate's issuer among the items of one report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IssuerLink {
+    /// The CA certificate at `issuer` issued the certificate at `cert` (positions in
+    /// `report.items`): its subject is the certificate's issuer and its key verifies the
+    /// certificate's signature, as the diagnosis's path builder checks it (RFC 5280 6.1.3).
+    IssuedBy {
+        /// The issued certificate.
+        cert: usize,
+        /// The CA certificate.
+        issuer: usize,
+    },
+    /// The certificate at `cert` is not self-issued and no CA certificate of the report is
+    /// named as its issuer.
+    Missing {
+        /// The certificate.
+        cert: usize,
+    },
+}
+
+/// Links each certificate of a report to the CA certificates of the same report that issued
+/// it, next to the key matching [`inspect_many`] does: only links the chain builder verifies.
+#[cfg(feature = "std")]
+pub fn link_issuers(items: &[Item]) -> Vec<IssuerLink> {
+    use crate::diagnose::Cert;
+    let certs: Vec<(usize, &crate::report::Certificate, Cert<'_>)> = items
+        .iter()
+        .enumerate()
+        .filter_map(|(pos, item)| match &item.body {
+            ItemBody::Certificate(c) => {
+                let parsed = Cert::parse(&item.bytes, format!("{} #{}", item.source, item.index));
+                parsed.ok().map(|p| (pos, c, p))
+            }
+            _ => None,
+        })
+        .collect();
+    let (positions, parsed): (Vec<(usize, &crate::report::Certificate)>, Vec<Cert<'_>>) =
+        certs.into_iter().map(|(pos, c, p)| ((pos, c), p)).unzip();
+    let mut out = Vec::new();
+    for (child, (pos, cert)) in positions.iter().enumerate() {
+        if cert.subject == cert.issuer {
+            continue;
+        }
+        let named = positions
+            .iter()
+            .any(|(other, ca)| other != pos && ca.is_ca && ca.subject == cert.issuer);
+        if !named {
+            out.push(IssuerLink::Missing { cert: *pos });
+            continue;
+        }
+        for issuer in crate::diagnose::issuers(&parsed, child) {
+            if let Some((issuer_pos, ca)) = positions.get(issuer) {
+                if ca.is_ca && issuer_pos != pos {
+                    out.push(IssuerLink::IssuedBy {
+                        cert: *pos,
+                        issuer: *issuer_pos,
+                    });
+                }
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]

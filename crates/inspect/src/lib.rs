@@ -14,6 +14,36 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+/// Implements `Display` for a registry enum by its `as_str()`, the spelling of the JSON.
+macro_rules! display_as_str {
+    ($t:ty) => {
+        impl core::fmt::Display for $t {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+/// `line_parts()` for a summary with the fields [`tls::model::summary_line`] takes (one
+/// direction's summary and a connection's).
+macro_rules! summary_line_parts {
+    ($t:ty) => {
+        impl $t {
+            /// The parts of the one-line summary: see [`crate::tls::model::summary_line`].
+            pub fn line_parts(&self) -> alloc::vec::Vec<alloc::string::String> {
+                crate::tls::model::summary_line(
+                    self.version_name.as_deref(),
+                    self.cipher_suite_name.as_deref(),
+                    self.alpn.as_deref(),
+                    self.server_name.as_deref(),
+                    self.handshake,
+                )
+            }
+        }
+    };
+}
+
 pub mod capture;
 pub mod der;
 pub mod diagnose;
@@ -21,6 +51,7 @@ pub mod error;
 pub mod finding;
 pub mod hexdump;
 mod inspect;
+pub mod oid;
 pub mod pem;
 pub mod report;
 pub mod sniff;
@@ -31,8 +62,10 @@ pub mod tls;
 pub mod x509;
 
 pub use error::Error;
-pub use finding::{Finding, Severity};
-pub use inspect::{inspect, inspect_many, inspect_with, Input, Options};
+pub use finding::{Code, Finding, Severity};
+#[cfg(feature = "std")]
+pub use inspect::link_issuers;
+pub use inspect::{inspect, inspect_many, inspect_with, Input, IssuerLink, Options};
 pub use report::{Item, ItemBody, Report, SourceError};
 pub use span::{Node, Span};
 pub use time::Timestamp;

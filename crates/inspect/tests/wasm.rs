@@ -78,7 +78,11 @@ fn decodes_a_bundle_a_csr_and_a_key_and_matches_the_key() {
 fn time_comes_from_the_caller() {
     let far = Timestamp::from_parts(2200, 1, 1, 0, 0, 0);
     let report = inspect("ca.pem", CA, Some(far));
-    let codes: Vec<&str> = report.items[0].findings.iter().map(|f| f.code).collect();
+    let codes: Vec<&str> = report.items[0]
+        .findings
+        .iter()
+        .map(|f| f.code.as_str())
+        .collect();
     assert!(codes.contains(&"expired"), "{codes:?}");
     let report = inspect("ca.pem", CA, None);
     assert!(report.items[0].findings.iter().all(|f| f.code != "expired"));

@@ -12,6 +12,7 @@ use crate::names::San;
 /// What `mtlskit pki init` makes. `options.days` is the leaves' validity; the CAs get at least
 /// ten years.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct InitOptions {
     /// Algorithm and validity of every certificate.
     pub options: Options,

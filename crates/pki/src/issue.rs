@@ -20,6 +20,7 @@ use crate::names::San;
 
 /// Choices shared by every issued certificate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Options {
     /// The key algorithm.
     pub algorithm: KeyAlgorithm,

@@ -6,12 +6,12 @@ use std::io;
 use std::net::SocketAddr;
 use std::path::Path;
 
-use mtlskit_inspect::diagnose::alert::{self, Sender};
+use mtlskit_inspect::diagnose::alert;
 use mtlskit_inspect::diagnose::{self, Request, Role, Source, Verdict};
 use mtlskit_inspect::report::Certificate;
 use mtlskit_inspect::tls::{self, model::Tls};
 use mtlskit_inspect::x509::{self, name::rfc4514_der};
-use mtlskit_inspect::{Finding, ItemBody, Severity, Timestamp};
+use mtlskit_inspect::{Code, Finding, ItemBody, Severity, Timestamp};
 use serde::Serialize;
 
 use crate::hooks::Seen;
@@ -213,10 +213,10 @@ impl ProbeReport {
     ) {
         let c2s = tls::decode(&recording.to_server, Some(self.now));
         let s2c = tls::decode(&recording.to_client, Some(self.now));
-        for (decoded, from) in [(&c2s, Sender::Client), (&s2c, Sender::Server)] {
+        for (decoded, from) in [(&c2s, Role::Client), (&s2c, Role::Server)] {
             for a in &decoded.tls.alerts {
                 self.alerts.push(AlertSeen {
-                    from: sender_name(from),
+                    from: from.as_str(),
                     level: Some(a.level),
                     code: a.code,
                     description: a.description.clone(),
@@ -320,12 +320,12 @@ impl ProbeReport {
                         code,
                         description: tls::names::alert(code)
                             .map_or_else(|| format!("{desc:?}"), str::to_string),
-                        meaning: alert::explain(code, Sender::Server),
+                        meaning: alert::explain(code, Role::Server),
                         plaintext: false,
                     });
                 }
                 let meaning =
-                    alert::explain(code, Sender::Server).unwrap_or("the server sent an alert");
+                    alert::explain(code, Role::Server).unwrap_or("the server sent an alert");
                 let when = if stage == "handshake" {
                     "during the handshake"
                 } else {
@@ -346,7 +346,7 @@ impl ProbeReport {
     pub(crate) fn conclude(&mut self) {
         if self.client_certificate_requested && self.client_certificate_sent.is_none() {
             self.findings.push(Finding::error(
-                "client_certificate_missing",
+                Code::ClientCertificateMissing,
                 "the server asked for a client certificate and the probe sent none; pass --cert and --key",
             ));
         }
@@ -386,7 +386,7 @@ impl ProbeReport {
             if let ItemBody::Certificate(c) = d.body {
                 if !self.acceptable_cas.is_empty() && !self.acceptable_cas.contains(&c.issuer) {
                     self.findings.push(Finding::warning(
-                        "client_certificate_rejected",
+                        Code::ClientCertificateRejected,
                         format!(
                             "the server accepts client certificates issued by {}; the probe's is issued by {}",
                             self.acceptable_cas.join("; "),
@@ -396,13 +396,6 @@ impl ProbeReport {
                 }
             }
         }
-    }
-}
-
-fn sender_name(s: Sender) -> &'static str {
-    match s {
-        Sender::Client => "client",
-        Sender::Server => "server",
     }
 }
 

@@ -2,6 +2,8 @@
 //! the suite codes rustls knows, so a config can be written either way and a name rustls does
 //! not offer is told apart from a name that does not exist.
 
+use mtlskit_inspect::tls::names;
+
 /// One known cipher suite.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Suite {
@@ -13,165 +15,30 @@ pub struct Suite {
     pub tls13: bool,
 }
 
-const fn s(openssl: &'static str, iana: &'static str, code: u16, supported: bool) -> Suite {
+/// The suites rustls offers with the aws-lc-rs provider; the names come from inspect's table
+/// of the IANA registry, so the proxy and the reports name a suite alike.
+const SUPPORTED: &[u16] = &[
+    0x1302, 0x1301, 0x1303, 0xc02c, 0xc030, 0xcca9, 0xcca8, 0xc02b, 0xc02f,
+];
+
+fn suite((code, iana, openssl): (u16, &'static str, Option<&'static str>)) -> Suite {
     Suite {
-        openssl,
+        openssl: openssl.unwrap_or(iana),
         iana,
         code,
-        supported,
+        supported: SUPPORTED.contains(&code),
         tls13: code >> 8 == 0x13,
     }
 }
 
-/// Every suite this table names; rustls offers the `supported` ones.
-pub const SUITES: &[Suite] = &[
-    s(
-        "TLS_AES_256_GCM_SHA384",
-        "TLS_AES_256_GCM_SHA384",
-        0x1302,
-        true,
-    ),
-    s(
-        "TLS_AES_128_GCM_SHA256",
-        "TLS_AES_128_GCM_SHA256",
-        0x1301,
-        true,
-    ),
-    s(
-        "TLS_CHACHA20_POLY1305_SHA256",
-        "TLS_CHACHA20_POLY1305_SHA256",
-        0x1303,
-        true,
-    ),
-    s(
-        "ECDHE-ECDSA-AES256-GCM-SHA384",
-        "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
-        0xc02c,
-        true,
-    ),
-    s(
-        "ECDHE-RSA-AES256-GCM-SHA384",
-        "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
-        0xc030,
-        true,
-    ),
-    s(
-        "ECDHE-ECDSA-CHACHA20-POLY1305",
-        "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
-        0xcca9,
-        true,
-    ),
-    s(
-        "ECDHE-RSA-CHACHA20-POLY1305",
-        "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
-        0xcca8,
-        true,
-    ),
-    s(
-        "ECDHE-ECDSA-AES128-GCM-SHA256",
-        "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
-        0xc02b,
-        true,
-    ),
-    s(
-        "ECDHE-RSA-AES128-GCM-SHA256",
-        "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
-        0xc02f,
-        true,
-    ),
-    s(
-        "ECDHE-ECDSA-AES256-SHA384",
-        "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384",
-        0xc024,
-        false,
-    ),
-    s(
-        "ECDHE-RSA-AES256-SHA384",
-        "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384",
-        0xc028,
-        false,
-    ),
-    s(
-        "ECDHE-ECDSA-AES128-SHA256",
-        "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256",
-        0xc023,
-        false,
-    ),
-    s(
-        "ECDHE-RSA-AES128-SHA256",
-        "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256",
-        0xc027,
-        false,
-    ),
-    s(
-        "ECDHE-ECDSA-AES256-SHA",
-        "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
-        0xc00a,
-        false,
-    ),
-    s(
-        "ECDHE-ECDSA-AES128-SHA",
-        "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
-        0xc009,
-        false,
-    ),
-    s(
-        "ECDHE-RSA-AES256-SHA",
-        "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
-        0xc014,
-        false,
-    ),
-    s(
-        "ECDHE-RSA-AES128-SHA",
-        "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
-        0xc013,
-        false,
-    ),
-    s(
-        "DHE-RSA-AES256-GCM-SHA384",
-        "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384",
-        0x009f,
-        false,
-    ),
-    s(
-        "DHE-RSA-AES128-GCM-SHA256",
-        "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256",
-        0x009e,
-        false,
-    ),
-    s(
-        "AES256-GCM-SHA384",
-        "TLS_RSA_WITH_AES_256_GCM_SHA384",
-        0x009d,
-        false,
-    ),
-    s(
-        "AES128-GCM-SHA256",
-        "TLS_RSA_WITH_AES_128_GCM_SHA256",
-        0x009c,
-        false,
-    ),
-    s("AES256-SHA", "TLS_RSA_WITH_AES_256_CBC_SHA", 0x0035, false),
-    s("AES128-SHA", "TLS_RSA_WITH_AES_128_CBC_SHA", 0x002f, false),
-    s(
-        "DES-CBC3-SHA",
-        "TLS_RSA_WITH_3DES_EDE_CBC_SHA",
-        0x000a,
-        false,
-    ),
-];
-
 /// Looks a name up, OpenSSL or IANA spelling, case-insensitively.
-pub fn lookup(name: &str) -> Option<&'static Suite> {
-    let n = name.trim();
-    SUITES
-        .iter()
-        .find(|s| s.openssl.eq_ignore_ascii_case(n) || s.iana.eq_ignore_ascii_case(n))
+pub fn lookup(name: &str) -> Option<Suite> {
+    names::cipher_suite_by_name(name.trim()).map(suite)
 }
 
-/// The suite with this code, if the table names it.
-pub fn by_code(code: u16) -> Option<&'static Suite> {
-    SUITES.iter().find(|s| s.code == code)
+/// The suite with this code, if the registry names it.
+pub fn by_code(code: u16) -> Option<Suite> {
+    names::cipher_suite(code).map(|(iana, openssl)| suite((code, iana, openssl)))
 }
 
 /// What a list of names resolves to.

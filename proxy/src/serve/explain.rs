@@ -102,7 +102,7 @@ pub fn rejected_chain(
     let findings = diagnose_chain(chain, anchors);
     if explained.code == "client_certificate_rejected" {
         if let Some(f) = findings.first() {
-            explained.code = f.code;
+            explained.code = f.code.as_str();
             explained.reason = f.message.clone();
         }
     }

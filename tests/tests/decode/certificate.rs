@@ -18,7 +18,7 @@ fn body(d: &Decoded) -> &Certificate {
 }
 
 fn codes(d: &Decoded) -> Vec<&'static str> {
-    d.findings.iter().map(|f| f.code).collect()
+    d.findings.iter().map(|f| f.code.as_str()).collect()
 }
 
 /// Decodes `pem` and compares every contract field with what openssl prints about it.

@@ -630,7 +630,7 @@ fn csrs_match_openssl_and_verify() {
         assert_eq!(oids, ["2.5.29.17", "2.5.29.15"]);
         assert!(c.extensions[1].critical && !c.extensions[0].critical);
 
-        let codes: Vec<&str> = d.findings.iter().map(|f| f.code).collect();
+        let codes: Vec<&str> = d.findings.iter().map(|f| f.code.as_str()).collect();
         let mut want = Vec::new();
         if bits.is_some_and(|b| b < 2048) && key.algorithm.starts_with("RSA") {
             want.push("weak_key");

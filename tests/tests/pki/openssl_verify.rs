@@ -4,9 +4,7 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use mtlskit_pki::{
-    init, new_csr, parse_sans, sign_csr, Ca, InitOptions, KeyAlgorithm, Options, Role,
-};
+use mtlskit_pki::{init, new_csr, parse_sans, sign_csr, Ca, InitOptions, KeyAlgorithm, Role};
 use mtlskit_tests::openssl_try;
 
 fn verify(dir: &Path, purpose: &str, cert: &str, untrusted: Option<&str>) -> (bool, String) {
@@ -32,13 +30,9 @@ fn init_makes_a_pki_openssl_verifies_for_every_algorithm() {
         }
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path();
-        let opts = InitOptions {
-            options: Options {
-                algorithm,
-                days: 30,
-            },
-            ..InitOptions::default()
-        };
+        let mut opts = InitOptions::default();
+        opts.options.algorithm = algorithm;
+        opts.options.days = 30;
         init(dir, &opts).unwrap();
         assert!(
             verify(dir, "sslserver", "server.pem", None).0,
@@ -97,14 +91,9 @@ fn init_makes_a_pki_openssl_verifies_for_every_algorithm() {
 fn intermediate_layout_verifies_with_the_chain_in_the_leaf_file() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    init(
-        dir,
-        &InitOptions {
-            intermediate: true,
-            ..InitOptions::default()
-        },
-    )
-    .unwrap();
+    let mut opts = InitOptions::default();
+    opts.intermediate = true;
+    init(dir, &opts).unwrap();
     // The leaf files carry leaf + intermediate: what a peer sends.
     let server = std::fs::read_to_string(dir.join("server.pem")).unwrap();
     assert_eq!(server.matches("BEGIN CERTIFICATE").count(), 2);
@@ -131,14 +120,9 @@ fn existing_files_are_never_overwritten_without_force() {
         "{err}"
     );
     assert_eq!(std::fs::read(dir.join("ca.key")).unwrap(), before);
-    init(
-        dir,
-        &InitOptions {
-            force: true,
-            ..InitOptions::default()
-        },
-    )
-    .unwrap();
+    let mut opts = InitOptions::default();
+    opts.force = true;
+    init(dir, &opts).unwrap();
     assert_ne!(std::fs::read(dir.join("ca.key")).unwrap(), before);
 }
 

@@ -150,7 +150,7 @@ fn details(props: &DetailsProps) -> Html {
                     { for findings.iter().map(|f| html! {
                         <li class={classes!("finding", f.severity.as_str())}>
                             <span class="severity">{ f.severity.as_str() }</span>
-                            <code class="code">{ f.code }</code>
+                            <code class="code">{ f.code.as_str() }</code>
                             <span class="message">{ &f.message }</span>
                             if let Some(span) = f.span {
                                 <button class="show-bytes" onclick={select_span(span.offset)}>{ "show bytes" }</button>

@@ -208,7 +208,7 @@ fn diagnosis(props: &DiagnosisProps) -> Html {
                             { for d.findings.iter().map(|f| html! {
                                 <li class={classes!("finding", f.severity.as_str())}>
                                     <span class="severity">{ f.severity.as_str() }</span>
-                                    <code class="code">{ f.code }</code>
+                                    <code class="code">{ f.code.as_str() }</code>
                                     <span class="message">{ &f.message }</span>
                                 </li>
                             }) }

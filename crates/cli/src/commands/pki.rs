@@ -46,21 +46,19 @@ fn options(k: &KeyOptions) -> Result<Options, Failure> {
     if k.days == 0 {
         return Err(Failure::Usage("--days must be at least 1".into()));
     }
-    Ok(Options {
-        algorithm,
-        days: k.days,
-    })
+    let mut o = Options::default();
+    o.algorithm = algorithm;
+    o.days = k.days;
+    Ok(o)
 }
 
 fn init(a: &PkiInitArgs) -> Result<(), Failure> {
-    let opts = InitOptions {
-        options: options(&a.key)?,
-        intermediate: a.intermediate,
-        server_sans: pki::parse_sans(&a.server_san)?,
-        ca_cn: a.ca_name.clone(),
-        force: a.key.force,
-        ..InitOptions::default()
-    };
+    let mut opts = InitOptions::default();
+    opts.options = options(&a.key)?;
+    opts.intermediate = a.intermediate;
+    opts.server_sans = pki::parse_sans(&a.server_san)?;
+    opts.ca_cn = a.ca_name.clone();
+    opts.force = a.key.force;
     let written = pki::init(&a.dir, &opts)?;
     for (path, private) in &written.files {
         let note = if *private {

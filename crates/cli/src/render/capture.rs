@@ -4,7 +4,7 @@
 
 use std::io::{self, Write};
 
-use mtlskit_inspect::capture::model::Capture;
+use mtlskit_inspect::capture::model::{Capture, ClientCertificate};
 
 use super::field;
 
@@ -33,26 +33,15 @@ pub fn capture(c: &Capture, out: &mut impl Write) -> io::Result<()> {
             conn.client_by
         )?;
         let s = &conn.summary;
-        let mut line = Vec::new();
-        line.extend(s.version_name.clone());
-        line.extend(s.cipher_suite_name.clone());
-        if let Some(a) = &s.alpn {
-            line.push(format!("ALPN {a}"));
-        }
-        if let Some(n) = &s.server_name {
-            line.push(format!("SNI {n}"));
-        }
-        if let Some(h) = &s.handshake {
-            line.push(format!("{h} handshake"));
-        }
+        let line = s.line_parts();
         field(out, "Summary", &line.join(", "))?;
         let client_cert = match (s.client_certificate_requested, s.client_certificate) {
             (true, Some(sent)) => format!(
                 "requested by the server; client: {}",
-                sent.replace('_', " ")
+                sent.as_str().replace('_', " ")
             ),
             (true, None) => "requested by the server".to_string(),
-            (false, Some("encrypted")) => {
+            (false, Some(ClientCertificate::Encrypted)) => {
                 "not readable (TLS 1.3 encrypts the certificate messages)".to_string()
             }
             (false, _) => "not requested".to_string(),

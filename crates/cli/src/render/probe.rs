@@ -23,7 +23,7 @@ pub fn probe(report: &ProbeReport, out: &mut impl Write) -> io::Result<()> {
         let versions: Vec<String> = ch
             .supported_versions
             .iter()
-            .map(|v| version_name(*v))
+            .map(|v| tls::names::version_name(*v))
             .collect();
         field(
             out,
@@ -31,7 +31,7 @@ pub fn probe(report: &ProbeReport, out: &mut impl Write) -> io::Result<()> {
             &format!(
                 "{}; {} cipher suites; ALPN {}",
                 if versions.is_empty() {
-                    version_name(ch.legacy_version)
+                    tls::names::version_name(ch.legacy_version)
                 } else {
                     versions.join(", ")
                 },
@@ -67,7 +67,7 @@ pub fn probe(report: &ProbeReport, out: &mut impl Write) -> io::Result<()> {
             "Server chose",
             &format!(
                 "{}, {}",
-                version_name(sh.selected_version.unwrap_or(sh.version)),
+                tls::names::version_name(sh.selected_version.unwrap_or(sh.version)),
                 tls::names::cipher_suite_name(sh.cipher_suite)
                     .map_or_else(|| format!("0x{:04x}", sh.cipher_suite), str::to_string)
             ),
@@ -166,8 +166,4 @@ pub fn probe(report: &ProbeReport, out: &mut impl Write) -> io::Result<()> {
         None => writeln!(out, "Verdict: FAILED"),
         Some(r) => writeln!(out, "Verdict: FAILED: {r}"),
     }
-}
-
-fn version_name(v: u16) -> String {
-    tls::names::version(v).map_or_else(|| format!("0x{v:04x}"), str::to_string)
 }

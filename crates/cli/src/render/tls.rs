@@ -4,8 +4,8 @@
 
 use std::io::{self, Write};
 
-use mtlskit_inspect::diagnose::alert::{self, Sender};
-use mtlskit_inspect::tls::model::{ClientHello, ServerHello, Tls};
+use mtlskit_inspect::diagnose::alert;
+use mtlskit_inspect::tls::model::{ClientHello, Role, ServerHello, Tls};
 use mtlskit_inspect::tls::names;
 
 use super::{field, list};
@@ -16,17 +16,7 @@ pub fn direction(t: &Tls, out: &mut impl Write) -> io::Result<()> {
     if let Some(role) = &s.role {
         line.push(format!("{role} side"));
     }
-    line.extend(s.version_name.clone());
-    line.extend(s.cipher_suite_name.clone());
-    if let Some(a) = &s.alpn {
-        line.push(format!("ALPN {a}"));
-    }
-    if let Some(n) = &s.server_name {
-        line.push(format!("SNI {n}"));
-    }
-    if let Some(h) = &s.handshake {
-        line.push(format!("{h} handshake"));
-    }
+    line.extend(s.line_parts());
     field(out, "Summary", &line.join(", "))?;
     for note in &s.notes {
         field(out, "", note)?;
@@ -48,7 +38,7 @@ pub fn direction(t: &Tls, out: &mut impl Write) -> io::Result<()> {
             out,
             "    @{:<7} {kind:<18} {:<8} {:>6} bytes  {what}",
             r.offset,
-            version(r.version),
+            names::version_name(r.version),
             r.length
         )?;
     }
@@ -109,36 +99,19 @@ pub fn direction(t: &Tls, out: &mut impl Write) -> io::Result<()> {
         list(out, "  acceptable CAs", &cas)?;
     }
     for a in &t.alerts {
-        let from = if s.role.as_deref() == Some("server") {
-            Sender::Server
-        } else {
-            Sender::Client
-        };
+        let from = s.role.unwrap_or(Role::Client);
         let meaning = alert::explain(a.code, from)
             .map(|m| format!(": {m}"))
             .unwrap_or_default();
-        field(
-            out,
-            "Alert",
-            &format!("{} {} ({}){meaning}", a.level_name, a.description, a.code),
-        )?;
+        field(out, "Alert", &format!("{a} ({}){meaning}", a.code))?;
     }
     Ok(())
 }
 
 fn client_hello(ch: &ClientHello, out: &mut impl Write) -> io::Result<()> {
     writeln!(out, "  ClientHello:")?;
-    field(out, "  version", &version(ch.legacy_version))?;
-    field(out, "  random", &ch.random)?;
-    field(
-        out,
-        "  session id",
-        if ch.session_id.is_empty() {
-            "(empty)"
-        } else {
-            &ch.session_id
-        },
-    )?;
+    field(out, "  version", &names::version_name(ch.legacy_version))?;
+    random_and_session(&ch.random, &ch.session_id, out)?;
     list(
         out,
         "  cipher suites",
@@ -168,7 +141,7 @@ fn client_hello(ch: &ClientHello, out: &mut impl Write) -> io::Result<()> {
         "  versions",
         &ch.supported_versions
             .iter()
-            .map(|v| version(*v))
+            .map(|v| names::version_name(*v))
             .collect::<Vec<_>>(),
     )?;
     list(
@@ -190,18 +163,9 @@ fn server_hello(title: &str, sh: &ServerHello, out: &mut impl Write) -> io::Resu
     field(
         out,
         "  version",
-        &version(sh.selected_version.unwrap_or(sh.version)),
+        &names::version_name(sh.selected_version.unwrap_or(sh.version)),
     )?;
-    field(out, "  random", &sh.random)?;
-    field(
-        out,
-        "  session id",
-        if sh.session_id.is_empty() {
-            "(empty)"
-        } else {
-            &sh.session_id
-        },
-    )?;
+    random_and_session(&sh.random, &sh.session_id, out)?;
     field(
         out,
         "  cipher suite",
@@ -226,10 +190,17 @@ fn named16(values: &[u16], lookup: fn(u16) -> Option<&'static str>) -> Vec<Strin
         .collect()
 }
 
-fn version(v: u16) -> String {
-    names::version(v).map_or_else(|| names::describe16(v, names::version), str::to_string)
-}
-
 fn handshake(t: u8) -> String {
     names::describe8(t, names::handshake_type)
+}
+
+/// The random and the session ID of a hello, as both hellos show them.
+fn random_and_session(random: &str, session_id: &str, out: &mut impl Write) -> io::Result<()> {
+    field(out, "  random", random)?;
+    let session = if session_id.is_empty() {
+        "(empty)"
+    } else {
+        session_id
+    };
+    field(out, "  session id", session)
 }

@@ -11,32 +11,12 @@ use alloc::format;
 use alloc::vec::Vec;
 use core::net::SocketAddr;
 
-use crate::finding::Finding;
+use crate::finding::{Code, Finding};
 
 use super::reassembly::{self, Flow, Piece};
 use super::tcp::{self, Segment};
 
-/// How the client side of a connection was recognised.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ClientBy {
-    Syn,
-    SynAck,
-    ClientHello,
-    WellKnownPort,
-    FirstPacket,
-}
-
-impl ClientBy {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            ClientBy::Syn => "syn",
-            ClientBy::SynAck => "syn_ack",
-            ClientBy::ClientHello => "client_hello",
-            ClientBy::WellKnownPort => "well_known_port",
-            ClientBy::FirstPacket => "first_packet",
-        }
-    }
-}
+pub use super::model::ClientBy;
 
 /// One TCP connection with both directions reassembled.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -184,7 +164,7 @@ fn finish_one(c: Open<'_>) -> Stream {
     let mut findings = Vec::new();
     if c.syn_from.is_none() && c.syn_ack_from.is_none() {
         findings.push(Finding::info(
-            "tcp_no_handshake",
+            Code::TcpNoHandshake,
             format!(
                 "the capture does not hold the TCP handshake of {client} -> {server}; the \
                  client was recognised by {}",
@@ -244,7 +224,7 @@ pub(crate) fn starts_with_client_hello(bytes: &[u8]) -> bool {
 fn flow_findings(name: &str, flow: &Flow, findings: &mut Vec<Finding>) {
     for gap in &flow.gaps {
         findings.push(Finding::warning(
-            "tcp_gap",
+            Code::TcpGap,
             format!(
                 "{name}: {} bytes are missing from the capture at stream offset {} (before \
                  packet {})",
@@ -254,7 +234,7 @@ fn flow_findings(name: &str, flow: &Flow, findings: &mut Vec<Finding>) {
     }
     if flow.retransmissions > 0 {
         findings.push(Finding::info(
-            "tcp_retransmission",
+            Code::TcpRetransmission,
             format!(
                 "{name}: {} segments were retransmissions of bytes already seen",
                 flow.retransmissions
@@ -263,7 +243,7 @@ fn flow_findings(name: &str, flow: &Flow, findings: &mut Vec<Finding>) {
     }
     if flow.out_of_order > 0 {
         findings.push(Finding::info(
-            "tcp_out_of_order",
+            Code::TcpOutOfOrder,
             format!(
                 "{name}: {} segments arrived out of order and were put back in place",
                 flow.out_of_order
@@ -272,7 +252,7 @@ fn flow_findings(name: &str, flow: &Flow, findings: &mut Vec<Finding>) {
     }
     if flow.conflicting_overlaps > 0 {
         findings.push(Finding::warning(
-            "tcp_overlap_conflict",
+            Code::TcpOverlapConflict,
             format!(
                 "{name}: {} segments resent bytes with different content; the first copy is \
                  kept",

@@ -9,13 +9,18 @@ use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
-use crate::finding::Finding;
+use crate::finding::{Code, Finding};
 use crate::span::{Node, Span};
 use crate::time::Timestamp;
 use crate::tls;
 
-use super::model::{Capture, Connection, ConnectionSummary, GapReport, OtherConnection};
+use super::model::{
+    Capture, ClientCertificate, Connection, ConnectionSummary, Direction, GapReport,
+    OtherConnection,
+};
 use super::{Chunk, Flow, Read, Stream};
+use crate::tls::iana::{handshake_type, version::TLS13};
+use crate::tls::model::Role;
 
 /// A capture decoded for the report.
 #[derive(Clone, Debug)]
@@ -67,7 +72,7 @@ pub(crate) fn decode(read: Read, now: Option<Timestamp>, trees: bool) -> Decoded
     }
     if !capture.other_connections.is_empty() {
         findings.push(Finding::info(
-            "not_tls",
+            Code::NotTls,
             format!(
                 "{} TCP connections carry no TLS; they are listed, not decoded",
                 capture.other_connections.len()
@@ -76,7 +81,7 @@ pub(crate) fn decode(read: Read, now: Option<Timestamp>, trees: bool) -> Decoded
     }
     if capture.connections.is_empty() {
         findings.push(Finding::warning(
-            "no_tls",
+            Code::NoTls,
             "the capture holds no TLS connection",
         ));
     }
@@ -98,12 +103,12 @@ fn connection(stream: Stream, now: Option<Timestamp>) -> (Connection, Node, Vec<
     let mut children = Vec::new();
     for (direction, name, flow) in [
         (
-            "client_to_server",
+            Direction::ClientToServer,
             "client -> server",
             &stream.client_to_server,
         ),
         (
-            "server_to_client",
+            Direction::ServerToClient,
             "server -> client",
             &stream.server_to_client,
         ),
@@ -112,7 +117,7 @@ fn connection(stream: Stream, now: Option<Timestamp>) -> (Connection, Node, Vec<
         let d = tls::decode(flow.bytes.get(..end).unwrap_or_default(), now);
         if let Some(gap) = flow.gaps.first() {
             findings.push(Finding::info(
-                "tls_after_gap",
+                Code::TlsAfterGap,
                 format!(
                     "{name}: the bytes after stream offset {} are not decoded as TLS: {} bytes \
                      before them are missing from the capture",
@@ -163,7 +168,7 @@ fn connection(stream: Stream, now: Option<Timestamp>) -> (Connection, Node, Vec<
         summary: summary(&client_to_server, &server_to_client),
         client,
         server,
-        client_by: stream.client_by.as_str(),
+        client_by: stream.client_by,
         first_packet: stream.first_packet,
         packets: stream.packets,
         first_time: stream.first_time_ns.map(rfc3339_ns),
@@ -185,24 +190,20 @@ fn summary(client: &tls::Tls, server: &tls::Tls) -> ConnectionSummary {
     let c = &client.summary;
     let version = server.server_hello.as_ref().and(s.version);
     let requested = s.certificate_request_seen;
-    let client_key_exchange = client.messages.iter().any(|m| m.type_code == 16);
+    let client_key_exchange = client.has_message(handshake_type::CLIENT_KEY_EXCHANGE);
     let client_certificate = match (version, c.certificates_sent) {
-        (Some(v), _) if v >= 0x0304 => Some("encrypted"),
-        (_, Some(0)) => Some("empty"),
-        (_, Some(_)) => Some("sent"),
-        (_, None) if client_key_exchange => Some("not_sent"),
+        (Some(v), _) if v >= TLS13 => Some(ClientCertificate::Encrypted),
+        (_, Some(0)) => Some(ClientCertificate::Empty),
+        (_, Some(_)) => Some(ClientCertificate::Sent),
+        (_, None) if client_key_exchange => Some(ClientCertificate::NotSent),
         _ => None,
     };
     let mut alerts = Vec::new();
-    for (who, tls) in [("client", client), ("server", server)] {
+    for (who, tls) in [(Role::Client, client), (Role::Server, server)] {
         for a in &tls.alerts {
-            alerts.push(format!("{who}: {} {}", a.level_name, a.description));
+            alerts.push(format!("{who}: {a}"));
         }
-        let encrypted = tls
-            .records
-            .iter()
-            .filter(|r| r.encrypted && r.content_type == 21)
-            .count();
+        let encrypted = tls.encrypted_alerts();
         if encrypted > 0 {
             alerts.push(format!("{who}: {encrypted} encrypted alert(s)"));
         }
@@ -214,7 +215,7 @@ fn summary(client: &tls::Tls, server: &tls::Tls) -> ConnectionSummary {
         cipher_suite_name: s.cipher_suite_name.clone(),
         alpn: s.alpn.clone(),
         server_name: c.server_name.clone(),
-        handshake: s.handshake.clone().or_else(|| c.handshake.clone()),
+        handshake: s.handshake.or(c.handshake),
         client_certificate_requested: requested,
         client_certificate,
         alerts,

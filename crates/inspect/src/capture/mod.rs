@@ -30,7 +30,7 @@ use alloc::vec::Vec;
 use core::net::SocketAddr;
 
 use crate::error::Error;
-use crate::finding::Finding;
+use crate::finding::{Code, Finding};
 use crate::time::Timestamp;
 
 pub use connection::{ClientBy, Stream};
@@ -179,7 +179,7 @@ impl Problems {
     fn into_findings(self, findings: &mut Vec<Finding>) {
         for (link, first) in self.unknown_links {
             findings.push(Finding::warning(
-                "unsupported_link_type",
+                Code::UnsupportedLinkType,
                 format!(
                     "link type {link} (first at packet {first}) is not one this reader knows; \
                      its packets are skipped"
@@ -188,13 +188,13 @@ impl Problems {
         }
         for (why, (count, first)) in self.bad {
             findings.push(Finding::warning(
-                "bad_packet",
+                Code::BadPacket,
                 format!("{count} packets skipped for {why} (the first is packet {first})"),
             ));
         }
         if let Some(first) = self.fragments {
             findings.push(Finding::warning(
-                "ip_fragment",
+                Code::IpFragment,
                 format!(
                     "{} IP fragments (the first is packet {first}) are not reassembled; the \
                      TCP bytes they carry are missing from the streams",

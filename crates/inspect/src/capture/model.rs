@@ -10,7 +10,7 @@ use alloc::vec::Vec;
 use serde::Serialize;
 
 use crate::finding::Finding;
-use crate::tls::model::Tls;
+use crate::tls::model::{Handshake, Tls};
 
 /// A capture file.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -33,9 +33,8 @@ pub struct Connection {
     /// "ip:port"; IPv6 as "[::1]:443".
     pub client: String,
     pub server: String,
-    /// How the client was told from the server: "syn", "syn_ack", "client_hello",
-    /// "well_known_port", "first_packet".
-    pub client_by: &'static str,
+    /// How the client was told from the server.
+    pub client_by: ClientBy,
     /// The number (from 1) of the connection's first packet in the file.
     pub first_packet: usize,
     pub packets: usize,
@@ -59,8 +58,8 @@ pub struct Connection {
 /// Bytes missing from one direction of a connection.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct GapReport {
-    /// "client_to_server" or "server_to_client".
-    pub direction: &'static str,
+    /// The direction the bytes are missing from.
+    pub direction: Direction,
     /// The position in that direction's stream where the bytes are missing.
     pub offset: usize,
     /// How many bytes are missing, as the sequence numbers say.
@@ -79,16 +78,17 @@ pub struct ConnectionSummary {
     pub cipher_suite_name: Option<String>,
     pub alpn: Option<String>,
     pub server_name: Option<String>,
-    /// "full", "resumed", or `None` when the bytes do not tell.
-    pub handshake: Option<String>,
+    /// Full, resumed, or `None` when the bytes do not tell.
+    pub handshake: Option<Handshake>,
     /// The server sent a CertificateRequest (readable up to TLS 1.2 only).
     pub client_certificate_requested: bool,
-    /// "sent", "empty" (a Certificate message with no certificate), "not_sent", or
-    /// "encrypted" (TLS 1.3, where it cannot be read); `None` before the handshake got there.
-    pub client_certificate: Option<&'static str>,
+    /// What the client's Certificate message held; `None` before the handshake got there.
+    pub client_certificate: Option<ClientCertificate>,
     /// Every readable alert with who sent it: "server: fatal bad_certificate".
     pub alerts: Vec<String>,
 }
+
+summary_line_parts!(ConnectionSummary);
 
 /// A TCP connection that carries no TLS.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -100,3 +100,81 @@ pub struct OtherConnection {
     pub bytes_client_to_server: usize,
     pub bytes_server_to_client: usize,
 }
+
+/// How the client side of a connection was recognised.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientBy {
+    /// It sent the SYN.
+    Syn,
+    /// It received the SYN-ACK.
+    SynAck,
+    /// Its stream starts with a ClientHello.
+    ClientHello,
+    /// Its port is the higher one while the other is below 1024.
+    WellKnownPort,
+    /// It sent the first packet (as tshark's "follow" calls node 0).
+    FirstPacket,
+}
+
+impl ClientBy {
+    /// The JSON value: "syn", "syn_ack", "client_hello", "well_known_port", "first_packet".
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ClientBy::Syn => "syn",
+            ClientBy::SynAck => "syn_ack",
+            ClientBy::ClientHello => "client_hello",
+            ClientBy::WellKnownPort => "well_known_port",
+            ClientBy::FirstPacket => "first_packet",
+        }
+    }
+}
+display_as_str!(ClientBy);
+
+/// One direction of a TCP connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// The client's bytes.
+    ClientToServer,
+    /// The server's bytes.
+    ServerToClient,
+}
+
+impl Direction {
+    /// "client_to_server" or "server_to_client", as the JSON writes it.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Direction::ClientToServer => "client_to_server",
+            Direction::ServerToClient => "server_to_client",
+        }
+    }
+}
+display_as_str!(Direction);
+
+/// What happened to the client certificate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientCertificate {
+    /// A Certificate message with at least one certificate.
+    Sent,
+    /// A Certificate message with no certificate.
+    Empty,
+    /// No Certificate message before the ClientKeyExchange.
+    NotSent,
+    /// TLS 1.3: the certificate messages are encrypted and cannot be read.
+    Encrypted,
+}
+
+impl ClientCertificate {
+    /// "sent", "empty", "not_sent" or "encrypted", as the JSON writes it.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ClientCertificate::Sent => "sent",
+            ClientCertificate::Empty => "empty",
+            ClientCertificate::NotSent => "not_sent",
+            ClientCertificate::Encrypted => "encrypted",
+        }
+    }
+}
+display_as_str!(ClientCertificate);

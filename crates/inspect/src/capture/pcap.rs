@@ -11,7 +11,7 @@
 use alloc::format;
 
 use crate::error::Error;
-use crate::finding::Finding;
+use crate::finding::{Code, Finding};
 use crate::span::Span;
 
 use super::packet::{Endian, Packet, Packets};
@@ -70,7 +70,7 @@ pub(crate) fn read(bytes: &[u8]) -> Result<Packets<'_>, Error> {
         let Some(header) = bytes.get(at..at + RECORD_HEADER_LEN) else {
             out.findings.push(
                 Finding::warning(
-                    "capture_truncated",
+                    Code::CaptureTruncated,
                     format!(
                         "the capture ends inside the header of packet {} (byte {at})",
                         out.packets.len() + 1
@@ -88,7 +88,7 @@ pub(crate) fn read(bytes: &[u8]) -> Result<Packets<'_>, Error> {
         if caplen > MAX_RECORD {
             out.findings.push(
                 Finding::error(
-                    "capture_damaged",
+                    Code::CaptureDamaged,
                     format!(
                         "packet {} claims {caplen} bytes, more than any link carries; the rest \
                          of the capture (from byte {at}) is not read",
@@ -105,7 +105,7 @@ pub(crate) fn read(bytes: &[u8]) -> Result<Packets<'_>, Error> {
             None => {
                 out.findings.push(
                     Finding::warning(
-                        "capture_truncated",
+                        Code::CaptureTruncated,
                         format!(
                             "the capture ends inside packet {}: {available} of its {caplen} \
                              bytes are present",

@@ -10,7 +10,7 @@ use alloc::format;
 use alloc::vec::Vec;
 
 use crate::error::Error;
-use crate::finding::Finding;
+use crate::finding::{Code, Finding};
 use crate::span::Span;
 
 use super::packet::{Endian, Packet, Packets};
@@ -76,7 +76,7 @@ pub(crate) fn read(bytes: &[u8]) -> Result<Packets<'_>, Error> {
         if total < 12 || total % 4 != 0 || total > MAX_BLOCK {
             out.findings.push(
                 Finding::error(
-                    "capture_damaged",
+                    Code::CaptureDamaged,
                     format!(
                         "the block at byte {at} has an impossible length ({total}); the rest \
                          of the capture is not read"
@@ -100,7 +100,7 @@ pub(crate) fn read(bytes: &[u8]) -> Result<Packets<'_>, Error> {
         if endian.u32(whole, total - 4) != Some(total as u32) {
             out.findings.push(
                 Finding::warning(
-                    "capture_damaged",
+                    Code::CaptureDamaged,
                     format!(
                         "the block at byte {at} ends with a length that differs from its start"
                     ),
@@ -125,7 +125,7 @@ pub(crate) fn read(bytes: &[u8]) -> Result<Packets<'_>, Error> {
 fn truncated(out: &mut Packets<'_>, bytes: &[u8], at: usize) {
     out.findings.push(
         Finding::warning(
-            "capture_truncated",
+            Code::CaptureTruncated,
             format!(
                 "the capture ends inside a block at byte {at} (after {} packets)",
                 out.packets.len()
@@ -214,7 +214,7 @@ fn packet_block<'a>(
     };
     let Some(iface) = interfaces.get(iface_id) else {
         out.findings.push(Finding::warning(
-            "capture_damaged",
+            Code::CaptureDamaged,
             format!(
                 "the packet block at byte {at} names interface {iface_id}, which is not described"
             ),

@@ -4,16 +4,11 @@
 //! server means *the client's* certificate chains to no CA the server trusts. These sentences
 //! say that, keyed by the alert code and by who sent it.
 
-/// Who sent the alert.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Sender {
-    Client,
-    Server,
-}
+use crate::tls::model::Role;
 
 /// A sentence explaining alert `code` sent by `from`; `None` for codes without one.
-pub fn explain(code: u8, from: Sender) -> Option<&'static str> {
-    use Sender::{Client, Server};
+pub fn explain(code: u8, from: Role) -> Option<&'static str> {
+    use Role::{Client, Server};
     Some(match (code, from) {
         (0, _) => "the connection was closed normally (close_notify)",
         (10, _) => "a message arrived that was not expected at that point of the handshake (unexpected_message): the two sides disagree on the protocol",
@@ -63,11 +58,11 @@ mod tests {
     #[test]
     fn every_mtls_alert_is_explained_for_both_senders() {
         for code in [40, 42, 43, 44, 45, 46, 48, 49, 70, 116] {
-            for from in [Sender::Client, Sender::Server] {
+            for from in [Role::Client, Role::Server] {
                 assert!(explain(code, from).is_some(), "{code}");
             }
         }
-        assert!(explain(48, Sender::Server).is_some_and(|s| s.contains("client certificate")));
-        assert_eq!(explain(255, Sender::Server), None);
+        assert!(explain(48, Role::Server).is_some_and(|s| s.contains("client certificate")));
+        assert_eq!(explain(255, Role::Server), None);
     }
 }

@@ -57,6 +57,25 @@ pub fn build(certs: &[Cert<'_>], anchor: &[bool], leaf: usize, budget: usize) ->
     search.out
 }
 
+/// The certificates among `certs` that issued `certs[child]`, as the path builder would take
+/// them: named as its issuer, and whose key verifies its signature (or whose signature
+/// algorithm is not checked here, which the builder accepts too).
+pub(crate) fn issuers(certs: &[Cert<'_>], child: usize) -> Vec<usize> {
+    let anchor = vec![false; certs.len()];
+    let search = Search {
+        certs,
+        anchor: &anchor,
+        checks: 0,
+        out: Outcome::default(),
+    };
+    search
+        .candidates(child, &[child])
+        .into_iter()
+        .take(MAX_CHECKS)
+        .filter(|&issuer| search.verify(child, issuer) != Verification::Invalid)
+        .collect()
+}
+
 struct Search<'c, 'a> {
     certs: &'c [Cert<'a>],
     anchor: &'c [bool],

@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 use super::cert::Cert;
 use super::chain::Outcome;
 use super::{constraints, hostname, Request, Role};
-use crate::finding::Finding;
+use crate::finding::{Code, Finding};
 use crate::time::{relative_days, Timestamp};
 
 const KU_DIGITAL_SIGNATURE: u16 = 1;
@@ -32,14 +32,14 @@ pub fn run(
         }
         if depth + 1 < path.len() || !out.trusted {
             if let Some(hash) = cert.weak_hash() {
-                findings.push(cert.proves(Finding::warning("sha1_signature", format!(
+                findings.push(cert.proves(Finding::warning(Code::Sha1Signature, format!(
                     "{} is signed with {hash}, which verifiers are dropping; reissue it with SHA-256", cert.label())), "signatureAlgorithm"));
             }
         }
         if let Some(bits) = cert.rsa_bits().filter(|b| *b < 2048) {
             findings.push(cert.proves(
                 Finding::warning(
-                    "weak_key",
+                    Code::WeakKey,
                     format!(
                         "{} has a {bits}-bit RSA key; use at least 2048 bits (or ECDSA P-256)",
                         cert.label()
@@ -65,7 +65,7 @@ fn trust(
         return;
     }
     if out.exhausted {
-        findings.push(Finding::error("untrusted_issuer", format!(
+        findings.push(Finding::error(Code::UntrustedIssuer, format!(
             "no chain to the CA bundle was found within {} signature checks; too many candidate certificates",
             out.budget)));
         return;
@@ -77,11 +77,11 @@ fn trust(
         let other_key =
             matches!((c.authority_key_id(), i.subject_key_id()), (Some(a), Some(s)) if a != s);
         if other_key {
-            findings.push(c.proves(Finding::error("untrusted_issuer", format!(
+            findings.push(c.proves(Finding::error(Code::UntrustedIssuer, format!(
                 "{} was issued by a CA named {}, but not by the one in the CA bundle ({}): the key identifiers differ, so it is another CA with the same name",
                 c.label(), c.issuer, i.label())), "issuer"));
         } else {
-            findings.push(c.proves(Finding::error("bad_signature", format!(
+            findings.push(c.proves(Finding::error(Code::BadSignature, format!(
                 "the signature on {} does not verify with the key of {}: it was not issued by that certificate, or it was altered",
                 c.label(), i.label())), "signatureValue"));
         }
@@ -95,7 +95,7 @@ fn trust(
         .map(|(c, _)| c)
         .collect();
     if top.self_issued() {
-        findings.push(top.proves(Finding::error("untrusted_issuer", format!(
+        findings.push(top.proves(Finding::error(Code::UntrustedIssuer, format!(
             "the chain ends at {}, a self-signed CA that is not in the CA bundle; add it to the bundle if you trust it",
             top.label())), "issuer"));
         return;
@@ -115,7 +115,7 @@ fn trust(
             .unwrap_or_default();
         findings.push(top.proves(
             Finding::error(
-                "missing_intermediate",
+                Code::MissingIntermediate,
                 format!(
             "{} was issued by {}, which is not in the CA bundle and was not sent with it{fetch}; \
              if that is an intermediate CA, the peer must send it after its own certificate",
@@ -127,7 +127,7 @@ fn trust(
         let known: Vec<&str> = anchors.iter().map(|a| a.subject.as_str()).take(3).collect();
         findings.push(top.proves(
             Finding::error(
-                "untrusted_issuer",
+                Code::UntrustedIssuer,
                 format!(
                     "{} was issued by {}, which is not in the CA bundle (it holds {}{}); \
              if that is an intermediate CA, the peer must send it too",
@@ -147,7 +147,7 @@ fn validity(cert: &Cert<'_>, now: Timestamp, findings: &mut Vec<Finding>) {
     if now.0 > until {
         findings.push(cert.proves(
             Finding::error(
-                "expired",
+                Code::Expired,
                 format!(
                     "{} expired {} ({})",
                     cert.label(),
@@ -160,7 +160,7 @@ fn validity(cert: &Cert<'_>, now: Timestamp, findings: &mut Vec<Finding>) {
     } else if now.0 < from {
         findings.push(cert.proves(
             Finding::error(
-                "not_yet_valid",
+                Code::NotYetValid,
                 format!(
                     "{} is not valid until {} ({}); check the clocks of the machines involved",
                     cert.label(),
@@ -185,7 +185,7 @@ fn issuer_checks(
     // X.509 v1 roots predate basicConstraints; verifiers accept them as anchors.
     let v1_root = cert.x509.version().0 == 0 && cert.self_issued();
     if !is_ca && !v1_root {
-        findings.push(cert.proves(Finding::error("not_a_ca", format!(
+        findings.push(cert.proves(Finding::error(Code::NotACa, format!(
             "{} signed {} but is not a CA (basicConstraints CA:TRUE is missing); only CA certificates may issue others",
             cert.label(), path[depth - 1].label())), "basicConstraints"));
     }
@@ -195,7 +195,7 @@ fn issuer_checks(
     {
         findings.push(cert.proves(
             Finding::error(
-                "key_usage",
+                Code::KeyUsage,
                 format!(
                     "{} signs certificates but its key usage lacks keyCertSign",
                     cert.label()
@@ -207,7 +207,7 @@ fn issuer_checks(
     // Intermediates between this CA and the leaf.
     let below = depth.saturating_sub(1);
     if let Some(max) = path_len.filter(|max| below > *max as usize) {
-        findings.push(cert.proves(Finding::error("path_len_exceeded", format!(
+        findings.push(cert.proves(Finding::error(Code::PathLenExceeded, format!(
             "{} allows {max} intermediate CA(s) below it (pathlen:{max}) but the chain has {below}", cert.label())), "basicConstraints"));
     }
     if let Some(nc) = cert.name_constraints() {
@@ -215,7 +215,7 @@ fn issuer_checks(
             if let Some(v) = constraints::violation(nc, subject) {
                 findings.push(cert.proves(
                     Finding::error(
-                        "name_constraints",
+                        Code::NameConstraints,
                         format!(
                             "{} may only issue for names its nameConstraints allow: in {}, {v}",
                             cert.label(),
@@ -244,17 +244,17 @@ fn allows(cert: &Cert<'_>, role: Role) -> bool {
     }
 }
 
-const fn purpose(role: Role) -> (&'static str, &'static str) {
+const fn purpose(role: Role) -> (Code, &'static str) {
     match role {
-        Role::Client => ("missing_client_auth_eku", "clientAuth"),
-        Role::Server => ("missing_server_auth_eku", "serverAuth"),
+        Role::Client => (Code::MissingClientAuthEku, "clientAuth"),
+        Role::Server => (Code::MissingServerAuthEku, "serverAuth"),
     }
 }
 
 fn leaf_checks(req: &Request<'_>, leaf: &Cert<'_>, findings: &mut Vec<Finding>) {
     let (is_ca, _) = leaf.ca();
     if is_ca {
-        findings.push(leaf.proves(Finding::error("ca_used_as_leaf", format!(
+        findings.push(leaf.proves(Finding::error(Code::CaUsedAsLeaf, format!(
             "{} is a CA certificate (CA:TRUE) used as a {}; issue a separate end-entity certificate",
             leaf.label(), role_name(req.role))), "basicConstraints"));
     }
@@ -264,7 +264,7 @@ fn leaf_checks(req: &Request<'_>, leaf: &Cert<'_>, findings: &mut Vec<Finding>) 
     {
         findings.push(leaf.proves(
             Finding::error(
-                "key_usage",
+                Code::KeyUsage,
                 format!(
                 "{}'s key usage lacks digitalSignature, which a TLS {} needs to sign the handshake",
                 leaf.label(),
@@ -297,7 +297,7 @@ fn leaf_checks(req: &Request<'_>, leaf: &Cert<'_>, findings: &mut Vec<Finding>) 
         if !hostname::covers(&sans, host) {
             findings.push(leaf.proves(
                 Finding::error(
-                    "hostname_mismatch",
+                    Code::HostnameMismatch,
                     format!(
                 "{} does not cover \"{host}\": its names are {} (the subject CN is not checked)",
                 leaf.label(), hostname::describe(&sans)),
@@ -311,7 +311,7 @@ fn leaf_checks(req: &Request<'_>, leaf: &Cert<'_>, findings: &mut Vec<Finding>) 
         if *fp != leaf_fp {
             findings.push(leaf.proves(
                 Finding::error(
-                    "key_mismatch",
+                    Code::KeyMismatch,
                     format!(
                         "the private key does not belong to {}: their public keys differ",
                         leaf.label()

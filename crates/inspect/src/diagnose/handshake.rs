@@ -10,8 +10,10 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::alert::{explain, Sender};
-use crate::finding::Finding;
+use super::alert::explain;
+use crate::finding::{Code, Finding};
+use crate::tls::iana::{alert, content_type};
+use crate::tls::model::Role;
 use crate::tls::model::{Alert, Tls};
 use crate::tls::names;
 
@@ -32,10 +34,10 @@ pub fn connection(client: &Tls, server: &Tls) -> Vec<Finding> {
     if client.client_hello.is_some() && server.server_hello.is_none() {
         for a in &server_alerts {
             match a.code {
-                40 | 71 => out.push(Finding::error("no_common_cipher", format!(
+                40 | 71 => out.push(Finding::error(Code::NoCommonCipher, format!(
                     "the server answered the ClientHello with {} ({}): it shares no cipher suite (or group, or signature algorithm) with the client; the client offered {}",
                     a.description, a.code, offered_suites(client)))),
-                70 => out.push(Finding::error("protocol_version", format!(
+                70 => out.push(Finding::error(Code::ProtocolVersion, format!(
                     "the server refused the versions the client offered ({}): compare ssl_protocols / protocols on both sides",
                     offered_versions(client)))),
                 _ => {}
@@ -56,19 +58,17 @@ pub fn connection(client: &Tls, server: &Tls) -> Vec<Finding> {
                     Some(a) => format!("; the server then ended the handshake with {} ({})", a.description, a.code),
                     None => String::from("; the server went on without one (optional verification), so a required check can only fail at the HTTP level, as nginx's \"400 No required SSL certificate was sent\""),
                 };
-                out.push(Finding::error("client_certificate_missing", format!(
+                out.push(Finding::error(Code::ClientCertificateMissing, format!(
                     "the server asked for a client certificate issued by {cas}, and the client sent an empty Certificate message: it has no certificate configured, or none issued by those CAs{then}")));
             }
             Some(_) => {
                 if let Some(f) = signature_mismatch(client, &req.signature_algorithms) {
                     out.push(f);
                 }
-                if let Some(a) = server_alerts
-                    .iter()
-                    .find(|a| (42..=49).contains(&a.code) || a.code == 51)
-                {
-                    let meaning =
-                        explain(a.code, Sender::Server).unwrap_or("the server refused it");
+                if let Some(a) = server_alerts.iter().find(|a| {
+                    alert::CERTIFICATE_PROBLEMS.contains(&a.code) || a.code == alert::DECRYPT_ERROR
+                }) {
+                    let meaning = explain(a.code, Role::Server).unwrap_or("the server refused it");
                     let issuer = client.certificates.first().map(|c| c.issuer.as_str());
                     let hint = match issuer {
                         Some(i)
@@ -79,7 +79,7 @@ pub fn connection(client: &Tls, server: &Tls) -> Vec<Finding> {
                         }
                         _ => String::new(),
                     };
-                    out.push(Finding::error("client_certificate_rejected", format!(
+                    out.push(Finding::error(Code::ClientCertificateRejected, format!(
                         "the server rejected the client certificate with the alert {} ({}): {meaning}{hint}", a.description, a.code)));
                 }
             }
@@ -89,13 +89,19 @@ pub fn connection(client: &Tls, server: &Tls) -> Vec<Finding> {
 
     // TLS 1.3: certificate messages and most alerts are encrypted.
     if tls13 {
-        if let Some(a) = server_alerts.iter().find(|a| a.code == 116) {
-            out.push(Finding::error("client_certificate_missing", format!(
+        if let Some(a) = server_alerts
+            .iter()
+            .find(|a| a.code == alert::CERTIFICATE_REQUIRED)
+        {
+            out.push(Finding::error(Code::ClientCertificateMissing, format!(
                 "the server ended the handshake with {} ({}): it requires a client certificate and the client sent none", a.description, a.code)));
-        } else if let Some(a) = server_alerts.iter().find(|a| (42..=49).contains(&a.code)) {
-            let meaning = explain(a.code, Sender::Server).unwrap_or("the server refused it");
+        } else if let Some(a) = server_alerts
+            .iter()
+            .find(|a| alert::CERTIFICATE_PROBLEMS.contains(&a.code))
+        {
+            let meaning = explain(a.code, Role::Server).unwrap_or("the server refused it");
             out.push(Finding::error(
-                "client_certificate_rejected",
+                Code::ClientCertificateRejected,
                 format!("the server sent {} ({}): {meaning}", a.description, a.code),
             ));
         } else if let Some(finding) = tls13_shape(client, server) {
@@ -104,16 +110,16 @@ pub fn connection(client: &Tls, server: &Tls) -> Vec<Finding> {
     }
 
     for a in &client_alerts {
-        if (42..=49).contains(&a.code) {
-            let meaning = explain(a.code, Sender::Client)
+        if alert::CERTIFICATE_PROBLEMS.contains(&a.code) {
+            let meaning = explain(a.code, Role::Client)
                 .unwrap_or("the client refused the server's certificate");
             out.push(Finding::error(
-                "server_certificate_rejected",
+                Code::ServerCertificateRejected,
                 format!("the client sent {} ({}): {meaning}", a.description, a.code),
             ));
-        } else if a.code == 70 && server.server_hello.is_some() {
+        } else if a.code == alert::PROTOCOL_VERSION && server.server_hello.is_some() {
             out.push(Finding::error(
-                "protocol_version",
+                Code::ProtocolVersion,
                 format!(
                     "the client refused the version the server chose ({})",
                     server.summary.version_name.as_deref().unwrap_or("unknown")
@@ -154,7 +160,7 @@ fn signature_mismatch(client: &Tls, requested: &[u16]) -> Option<Finding> {
         None => cert.public_key.algorithm.clone(),
     };
     Some(Finding::error(
-        "signature_algorithm_mismatch",
+        Code::SignatureAlgorithmMismatch,
         format!(
             "the server accepts client signatures made with {}; the client certificate {} has a {key} key, which can sign with none of them",
             named.join(", "),
@@ -179,7 +185,7 @@ fn tls13_shape(client: &Tls, server: &Tls) -> Option<Finding> {
     let encrypted = |t: &Tls| -> Vec<usize> {
         t.records
             .iter()
-            .filter(|r| r.content_type == 23)
+            .filter(|r| r.content_type == content_type::APPLICATION_DATA)
             .map(|r| r.length)
             .collect()
     };
@@ -193,10 +199,10 @@ fn tls13_shape(client: &Tls, server: &Tls) -> Option<Finding> {
         return None;
     }
     if flight < 120 {
-        Some(Finding::error("client_certificate_missing", format!(
+        Some(Finding::error(Code::ClientCertificateMissing, format!(
             "TLS 1.3 encrypts the certificate messages, but their sizes show it: the client's handshake flight is {flight} bytes, too small to hold a certificate, and the server answered with an encrypted alert ({ALERT_RECORD}-byte record) and nothing else: the server requires a client certificate and the client sent none")))
     } else {
-        Some(Finding::warning("client_certificate_rejected", format!(
+        Some(Finding::warning(Code::ClientCertificateRejected, format!(
             "TLS 1.3 encrypts the certificate messages and alerts: the client sent a {flight}-byte flight (with a certificate) and the server answered with a lone encrypted alert and no session ticket or response: that is how a rejected client certificate looks; the server's log says why")))
     }
 }
@@ -310,6 +316,6 @@ mod tests {
         assert!(exchange(&[0x0804], "RSA", None).is_empty());
         assert!(exchange(&[0x0403], "Ed25519", None)
             .iter()
-            .any(|f| f.code == "signature_algorithm_mismatch"));
+            .any(|f| f.code == Code::SignatureAlgorithmMismatch));
     }
 }

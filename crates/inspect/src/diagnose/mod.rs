@@ -18,7 +18,7 @@ use serde::Serialize;
 use crate::error::Error;
 use crate::finding::Finding;
 #[cfg(feature = "std")]
-use crate::finding::Severity;
+use crate::finding::{Code, Severity};
 use crate::time::Timestamp;
 
 pub mod alert;
@@ -37,18 +37,12 @@ pub mod hostname;
 #[cfg(feature = "std")]
 pub use cert::Cert;
 #[cfg(feature = "std")]
+pub(crate) use chain::issuers;
+#[cfg(feature = "std")]
 pub use chain::{MAX_CHECKS, MAX_DEPTH};
 
-/// The role the certificate is used for.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// An mTLS client certificate: needs clientAuth.
-    #[default]
-    Client,
-    /// A server certificate: needs serverAuth and the host name.
-    Server,
-}
+/// The role the certificate is used for: the TLS side it identifies.
+pub use crate::tls::model::Role;
 
 /// One DER certificate and where it came from ("client.pem #0").
 #[derive(Clone, Debug)]
@@ -123,7 +117,7 @@ pub fn diagnose_bounded(request: &Request<'_>, max_checks: usize) -> Result<Diag
                 anchor.push(is_anchor);
             }
             Err(e) => findings.push(Finding::warning(
-                "unreadable_certificate",
+                Code::UnreadableCertificate,
                 alloc::format!("{}: {e}; it was skipped", src.origin),
             )),
         }
@@ -132,7 +126,7 @@ pub fn diagnose_bounded(request: &Request<'_>, max_checks: usize) -> Result<Diag
     anchor[0] = request.anchors.iter().any(|a| a.der == leaf.der);
     if request.anchors.is_empty() {
         findings.push(Finding::error(
-            "untrusted_issuer",
+            Code::UntrustedIssuer,
             "the CA bundle is empty, so nothing can be trusted",
         ));
     }

@@ -15,7 +15,7 @@ use super::extension::{self, Context, Extensions};
 use super::model;
 use super::names::{self, describe8};
 #[cfg(feature = "std")]
-use crate::finding::Finding;
+use crate::finding::{Code, Finding};
 use crate::span::{Node, Span};
 
 impl Decoder {
@@ -92,7 +92,7 @@ impl Decoder {
             }
             Err(e) => self.findings.push(
                 Finding::warning(
-                    "bad_certificate_in_handshake",
+                    Code::BadCertificateInHandshake,
                     format!("Certificate {index} in the handshake cannot be decoded: {e}."),
                 )
                 .at(span),

@@ -9,6 +9,7 @@
 use alloc::string::String;
 use core::fmt::{self, Write};
 
+use crate::finding::Code;
 use crate::span::Span;
 
 /// Why a TLS structure could not be read.
@@ -26,10 +27,10 @@ pub enum InvalidMessage {
 
 impl InvalidMessage {
     /// The finding code for this error.
-    pub const fn code(self) -> &'static str {
+    pub const fn code(self) -> Code {
         match self {
-            InvalidMessage::MissingData(_) => "truncated_handshake",
-            _ => "malformed_handshake",
+            InvalidMessage::MissingData(_) => Code::TruncatedHandshake,
+            _ => Code::MalformedHandshake,
         }
     }
 }
@@ -154,13 +155,7 @@ fn be(bytes: &[u8]) -> u64 {
 }
 
 /// Lowercase hex, as the report prints randoms, session ids and hashes.
-pub fn hex(bytes: &[u8]) -> String {
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
-}
+pub use crate::der::hex;
 
 /// Hex of at most `max` bytes, with "…" and the full length when cut, for tree values.
 pub fn hex_short(bytes: &[u8], max: usize) -> String {

@@ -16,7 +16,7 @@ use super::model;
 use super::names::{self, describe16, describe8};
 use super::reassembly::Reassembly;
 use super::record::{self, ContentType, RawRecord};
-use crate::finding::Finding;
+use crate::finding::{Code, Finding};
 use crate::span::{Node, Span};
 use crate::time::Timestamp;
 
@@ -93,7 +93,7 @@ impl Decoder {
             if rec.content_type == ContentType::Handshake && self.reasm.pending() > 0 {
                 self.reasm.discard_pending();
                 self.findings.push(Finding::warning(
-                    "truncated_handshake",
+                    Code::TruncatedHandshake,
                     "A handshake message was still incomplete when encrypted records began.",
                 ));
             }
@@ -170,7 +170,7 @@ impl Decoder {
         if !pairs.remainder().is_empty() || rec.fragment.is_empty() {
             self.findings.push(
                 Finding::warning(
-                    "malformed_alert",
+                    Code::MalformedAlert,
                     format!(
                         "The alert record at offset {} holds {} bytes; alerts are 2 bytes each.",
                         rec.span.offset,

@@ -12,7 +12,7 @@ use alloc::vec::Vec;
 
 use super::codec::{hex, hex_short, InvalidMessage, Reader, Result};
 use super::names::{self, describe16, describe8};
-use crate::finding::Finding;
+use crate::finding::{Code, Finding};
 use crate::span::{Node, Span};
 
 /// Which message the extensions are in: some bodies differ by message (RFC 8446 4.2).
@@ -84,7 +84,7 @@ pub fn decode_block<'a>(
                 ext.push(Node::new("data", hex_short(raw, 64), raw_span));
                 out.findings.push(
                     Finding::warning(
-                        "malformed_extension",
+                        Code::MalformedExtension,
                         format!("The {name} extension cannot be read: {e}."),
                     )
                     .at(ext_span),

@@ -16,7 +16,7 @@ use super::names::{self, describe16};
 use super::reassembly::{Message, Reassembly};
 use super::record::RawRecord;
 use super::{ja3, ja4, model};
-use crate::finding::Finding;
+use crate::finding::{Code, Finding};
 use crate::span::{Node, Span};
 
 impl Decoder {
@@ -54,7 +54,7 @@ impl Decoder {
             if let Err(e) = result {
                 self.findings.push(
                     Finding::error(
-                        "malformed_handshake",
+                        Code::MalformedHandshake,
                         format!("The {name} message cannot be read completely: {e}."),
                     )
                     .at(node.span),
@@ -70,7 +70,7 @@ impl Decoder {
         } else {
             self.findings.push(
                 Finding::warning(
-                    "truncated_handshake",
+                    Code::TruncatedHandshake,
                     format!(
                         "The stream ends inside the {name} message: {} of its {} bytes are \
                          present.",

@@ -26,6 +26,7 @@ mod decoder;
 pub mod extension;
 mod handshake;
 pub mod hello;
+pub mod iana;
 pub mod ja3;
 pub mod ja4;
 mod key_exchange;

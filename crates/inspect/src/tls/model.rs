@@ -26,6 +26,21 @@ pub struct Tls {
     pub summary: Summary,
 }
 
+impl Tls {
+    /// Whether a handshake message of this type (see [`super::iana::handshake_type`]) was seen.
+    pub fn has_message(&self, type_code: u8) -> bool {
+        self.messages.iter().any(|m| m.type_code == type_code)
+    }
+
+    /// The alert records sent after the keys changed, whose description cannot be read.
+    pub fn encrypted_alerts(&self) -> usize {
+        self.records
+            .iter()
+            .filter(|r| r.encrypted && r.content_type == super::iana::content_type::ALERT)
+            .count()
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Record {
     pub content_type: u8,
@@ -131,11 +146,85 @@ pub struct Alert {
     pub offset: usize,
 }
 
+/// A TLS endpoint: the side that sent a direction's bytes or an alert, or the side a
+/// certificate is for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// The side that sends the ClientHello (for a certificate: needs clientAuth).
+    #[default]
+    Client,
+    /// The side that sends the ServerHello (for a certificate: needs serverAuth and the host).
+    Server,
+}
+
+impl Role {
+    /// "client" or "server", as the JSON writes it.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Role::Client => "client",
+            Role::Server => "server",
+        }
+    }
+}
+
+display_as_str!(Role);
+
+/// Whether a handshake was a full one or resumed a session (RFC 8446 2.2, RFC 5246 7.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Handshake {
+    /// Certificates were exchanged (or, in TLS 1.3, no pre_shared_key was accepted).
+    Full,
+    /// An earlier session was resumed: no certificates.
+    Resumed,
+}
+
+impl Handshake {
+    /// "full" or "resumed", as the JSON writes it.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Handshake::Full => "full",
+            Handshake::Resumed => "resumed",
+        }
+    }
+}
+
+display_as_str!(Handshake);
+
+summary_line_parts!(Summary);
+
+/// The one-line summary of a handshake that the CLI, the probe and the page all show, as
+/// parts to join with ", ": version, cipher suite, "ALPN h2", "SNI example.com",
+/// "full handshake"; absent values are left out.
+pub fn summary_line(
+    version_name: Option<&str>,
+    cipher_suite_name: Option<&str>,
+    alpn: Option<&str>,
+    server_name: Option<&str>,
+    handshake: Option<Handshake>,
+) -> Vec<String> {
+    let mut parts = Vec::new();
+    parts.extend(version_name.map(String::from));
+    parts.extend(cipher_suite_name.map(String::from));
+    parts.extend(alpn.map(|a| alloc::format!("ALPN {a}")));
+    parts.extend(server_name.map(|n| alloc::format!("SNI {n}")));
+    parts.extend(handshake.map(|h| alloc::format!("{h} handshake")));
+    parts
+}
+
+impl core::fmt::Display for Alert {
+    /// "fatal bad_certificate": the level and the description, as the summaries list alerts.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{} {}", self.level_name, self.description)
+    }
+}
+
 /// What a person asks first about this direction.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {
-    /// "client" (a ClientHello was seen), "server" (a ServerHello), or `None`.
-    pub role: Option<String>,
+    /// Client (a ClientHello was seen), server (a ServerHello), or `None`.
+    pub role: Option<Role>,
     /// The negotiated version (ServerHello: supported_versions, else its version); for the
     /// client side the highest version offered.
     pub version: Option<u16>,
@@ -144,8 +233,8 @@ pub struct Summary {
     pub cipher_suite_name: Option<String>,
     pub alpn: Option<String>,
     pub server_name: Option<String>,
-    /// "full", "resumed" or `None` when one direction cannot tell.
-    pub handshake: Option<String>,
+    /// Full, resumed, or `None` when one direction cannot tell.
+    pub handshake: Option<Handshake>,
     pub certificate_request_seen: bool,
     /// Number of certificates in the (first) Certificate message; `Some(0)` for an empty one,
     /// `None` when no plaintext Certificate message was seen.

@@ -25,6 +25,14 @@ pub fn cipher_suite(value: u16) -> Option<(&'static str, Option<&'static str>)> 
         .map(|(_, iana, openssl)| (*iana, *openssl))
 }
 
+/// The value, IANA name and OpenSSL name of the suite called `name` in either spelling
+/// (ASCII case ignored): the one suite table, which the proxy's configuration reads too.
+pub fn cipher_suite_by_name(name: &str) -> Option<(u16, &'static str, Option<&'static str>)> {
+    CIPHER_SUITES.iter().copied().find(|(_, iana, openssl)| {
+        iana.eq_ignore_ascii_case(name) || openssl.is_some_and(|o| o.eq_ignore_ascii_case(name))
+    })
+}
+
 /// The IANA name of an extension type (plus the few unassigned ones browsers send).
 pub const fn extension(value: u16) -> Option<&'static str> {
     Some(match value {
@@ -328,6 +336,12 @@ pub const fn version(value: u16) -> Option<&'static str> {
         0xfefc => "DTLS 1.3",
         _ => return None,
     })
+}
+
+/// A protocol version as people write it ("TLS 1.2"), else its hex ("0x7f1c"): the one
+/// spelling of the CLI, the probe and the page.
+pub fn version_name(value: u16) -> String {
+    version(value).map_or_else(|| format!("0x{value:04x}"), String::from)
 }
 
 /// An EC point format (RFC 8422).

@@ -9,7 +9,7 @@
 use alloc::format;
 use alloc::vec::Vec;
 
-use crate::finding::Finding;
+use crate::finding::{Code, Finding};
 use crate::span::Span;
 
 /// The largest fragment a record may carry (TLSCiphertext, RFC 5246 6.2.3).
@@ -141,7 +141,7 @@ pub fn split(bytes: &[u8]) -> (Vec<RawRecord<'_>>, Vec<Finding>) {
         if rest.len() < 5 {
             findings.push(
                 Finding::warning(
-                    "truncated_record",
+                    Code::TruncatedRecord,
                     format!(
                         "The stream ends with {} bytes at offset {pos}, too few for a record \
                          header.",
@@ -155,7 +155,7 @@ pub fn split(bytes: &[u8]) -> (Vec<RawRecord<'_>>, Vec<Finding>) {
         let Some((ct, version, length)) = plausible_header(rest) else {
             findings.push(
                 Finding::error(
-                    "not_a_record",
+                    Code::NotARecord,
                     format!(
                         "The bytes at offset {pos} are not a TLS record header; the {} bytes \
                          from there on are not decoded.",
@@ -188,7 +188,7 @@ pub fn split(bytes: &[u8]) -> (Vec<RawRecord<'_>>, Vec<Finding>) {
 
 fn truncated_record(offset: usize, length: usize, available: usize) -> Finding {
     Finding::warning(
-        "truncated_record",
+        Code::TruncatedRecord,
         format!(
             "The record at offset {offset} declares {length} bytes but only {available} are \
              present."

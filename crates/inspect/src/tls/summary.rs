@@ -8,34 +8,40 @@ use alloc::format;
 use alloc::string::String;
 
 use super::decoder::Decoder;
+use super::iana::{extension_type, handshake_type, version::TLS13};
+use super::model::{Handshake, Role};
 use super::names;
-use super::record::ContentType;
 
 pub(super) fn fill(d: &mut Decoder) {
-    let has = |code: u8| d.tls.messages.iter().any(|m| m.type_code == code);
-    let (full_msgs, cke, ccs) = (has(11) || has(14), has(16), d.after_ccs);
+    let has = |code: u8| d.tls.has_message(code);
+    // A Certificate or ServerHelloDone only comes in a full handshake (RFC 5246 7.3).
+    let full_msgs = has(handshake_type::CERTIFICATE) || has(handshake_type::SERVER_HELLO_DONE);
+    let (cke, ccs) = (has(handshake_type::CLIENT_KEY_EXCHANGE), d.after_ccs);
     let mut s = core::mem::take(&mut d.tls.summary);
     if let Some(sh) = &d.tls.server_hello {
-        s.role = Some(String::from("server"));
+        s.role = Some(Role::Server);
         let version = sh.selected_version.unwrap_or(sh.version);
         s.version = Some(version);
         s.cipher_suite = Some(sh.cipher_suite);
         s.cipher_suite_name = names::cipher_suite(sh.cipher_suite).map(|(n, _)| String::from(n));
         s.alpn = sh.alpn.clone();
-        s.handshake = if version >= 0x0304 {
-            Some(String::from(if sh.extension_types.contains(&41) {
-                "resumed"
-            } else {
-                "full"
-            }))
+        s.handshake = if version >= TLS13 {
+            // RFC 8446 4.2.11: a ServerHello with pre_shared_key accepted a PSK.
+            Some(
+                if sh.extension_types.contains(&extension_type::PRE_SHARED_KEY) {
+                    Handshake::Resumed
+                } else {
+                    Handshake::Full
+                },
+            )
         } else if full_msgs {
-            Some(String::from("full"))
+            Some(Handshake::Full)
         } else if ccs {
-            Some(String::from("resumed"))
+            Some(Handshake::Resumed)
         } else {
             None
         };
-        if version >= 0x0304 {
+        if version >= TLS13 {
             s.certificates_encrypted = true;
             s.notes.push(String::from(
                 "TLS 1.3: the server's Certificate, CertificateRequest and the client's \
@@ -43,11 +49,11 @@ pub(super) fn fill(d: &mut Decoder) {
             ));
         }
     } else if d.tls.hello_retry_request.is_some() {
-        s.role = Some(String::from("server"));
+        s.role = Some(Role::Server);
     }
     if let Some(ch) = &d.tls.client_hello {
         if s.role.is_none() {
-            s.role = Some(String::from("client"));
+            s.role = Some(Role::Client);
             let offered = ch
                 .supported_versions
                 .iter()
@@ -57,9 +63,9 @@ pub(super) fn fill(d: &mut Decoder) {
                 .unwrap_or(ch.legacy_version);
             s.version = Some(offered);
             s.handshake = if cke {
-                Some(String::from("full"))
+                Some(Handshake::Full)
             } else if ccs && !d.offered13 {
-                Some(String::from("resumed"))
+                Some(Handshake::Resumed)
             } else {
                 None
             };
@@ -74,14 +80,9 @@ pub(super) fn fill(d: &mut Decoder) {
     }
     s.version_name = s.version.and_then(names::version).map(String::from);
     for a in &d.tls.alerts {
-        s.alerts.push(format!("{} {}", a.level_name, a.description));
+        s.alerts.push(format!("{a}"));
     }
-    let encrypted_alerts = d
-        .tls
-        .records
-        .iter()
-        .filter(|r| r.encrypted && r.content_type == u8::from(ContentType::Alert))
-        .count();
+    let encrypted_alerts = d.tls.encrypted_alerts();
     if encrypted_alerts > 0 {
         s.alerts
             .push(format!("{encrypted_alerts} encrypted alert(s)"));

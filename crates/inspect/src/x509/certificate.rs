@@ -20,7 +20,8 @@ use x509_parser::prelude::FromDer;
 use super::{extension, name, public_key, Decoded};
 use crate::der::{self, Reader, Tlv};
 use crate::error::Error;
-use crate::finding::Finding;
+use crate::finding::{Code, Finding};
+use crate::oid::signature_name;
 use crate::report::{self, ItemBody};
 use crate::span::{Node, Span};
 use crate::time::{relative_days, Timestamp};
@@ -128,39 +129,6 @@ fn negate(raw: &[u8]) -> Vec<u8> {
     out
 }
 
-/// OpenSSL's name of a signature algorithm, as the "Signature Algorithm:" line shows it.
-pub fn signature_name(oid: &str) -> Option<&'static str> {
-    Some(match oid {
-        "1.2.840.113549.1.1.2" => "md2WithRSAEncryption",
-        "1.2.840.113549.1.1.4" => "md5WithRSAEncryption",
-        "1.2.840.113549.1.1.5" => "sha1WithRSAEncryption",
-        "1.2.840.113549.1.1.10" => "rsassaPss",
-        "1.2.840.113549.1.1.11" => "sha256WithRSAEncryption",
-        "1.2.840.113549.1.1.12" => "sha384WithRSAEncryption",
-        "1.2.840.113549.1.1.13" => "sha512WithRSAEncryption",
-        "1.2.840.113549.1.1.14" => "sha224WithRSAEncryption",
-        "1.3.14.3.2.29" => "shaWithRSAEncryption",
-        "1.2.840.10045.4.1" => "ecdsa-with-SHA1",
-        "1.2.840.10045.4.3.1" => "ecdsa-with-SHA224",
-        "1.2.840.10045.4.3.2" => "ecdsa-with-SHA256",
-        "1.2.840.10045.4.3.3" => "ecdsa-with-SHA384",
-        "1.2.840.10045.4.3.4" => "ecdsa-with-SHA512",
-        "1.2.840.10040.4.3" => "dsaWithSHA1",
-        "2.16.840.1.101.3.4.3.1" => "dsa_with_SHA224",
-        "2.16.840.1.101.3.4.3.2" => "dsa_with_SHA256",
-        "2.16.840.1.101.3.4.3.10" => "ecdsa_with_SHA3-256",
-        "2.16.840.1.101.3.4.3.11" => "ecdsa_with_SHA3-384",
-        "2.16.840.1.101.3.4.3.12" => "ecdsa_with_SHA3-512",
-        "2.16.840.1.101.3.4.3.14" => "RSA-SHA3-256",
-        "2.16.840.1.101.3.4.3.15" => "RSA-SHA3-384",
-        "2.16.840.1.101.3.4.3.16" => "RSA-SHA3-512",
-        "1.3.101.112" => "ED25519",
-        "1.3.101.113" => "ED448",
-        "1.2.156.10197.1.501" => "SM2-with-SM3",
-        _ => return None,
-    })
-}
-
 /// Spans of the fields that findings point at.
 #[derive(Clone, Copy, Debug, Default)]
 struct Fields {
@@ -247,14 +215,17 @@ fn validity_findings(
     if now > not_after {
         let when = relative_days(now.days_until(not_after));
         out.push(
-            Finding::error("expired", format!("expired {when} ({})", body.not_after))
-                .at(fields.not_after),
+            Finding::error(
+                Code::Expired,
+                format!("expired {when} ({})", body.not_after),
+            )
+            .at(fields.not_after),
         );
     } else if now < not_before {
         let when = relative_days(now.days_until(not_before));
         out.push(
             Finding::error(
-                "not_yet_valid",
+                Code::NotYetValid,
                 format!("not valid yet: becomes valid {when} ({})", body.not_before),
             )
             .at(fields.not_before),
@@ -263,7 +234,7 @@ fn validity_findings(
         let when = relative_days(now.days_until(not_after));
         out.push(
             Finding::info(
-                "expires_soon",
+                Code::ExpiresSoon,
                 format!("expires {when} ({})", body.not_after),
             )
             .at(fields.not_after),
@@ -284,7 +255,7 @@ fn content_findings(
     if serial.first().is_some_and(|b| b & 0x80 != 0) {
         out.push(
             Finding::warning(
-                "negative_serial",
+                Code::NegativeSerial,
                 format!(
                     "the serial number {} is negative; RFC 5280 requires a positive one",
                     body.serial
@@ -296,7 +267,7 @@ fn content_findings(
     if serial.len() > 20 {
         out.push(
             Finding::warning(
-                "long_serial",
+                Code::LongSerial,
                 format!(
                     "the serial number is {} octets long; RFC 5280 allows at most 20",
                     serial.len()
@@ -309,7 +280,7 @@ fn content_findings(
         if let Some(bits) = body.public_key.bits.filter(|b| *b < 2048) {
             out.push(
                 Finding::warning(
-                    "weak_key",
+                    Code::WeakKey,
                     format!("the RSA key has {bits} bits; at least 2048 are needed today"),
                 )
                 .at(fields.spki),
@@ -325,7 +296,7 @@ fn content_findings(
             | "1.2.840.10045.4.1"
             | "1.2.840.10040.4.3" => out.push(
                 Finding::warning(
-                    "sha1_signature",
+                    Code::Sha1Signature,
                     format!(
                         "the certificate is signed with SHA-1 ({}), which TLS clients reject",
                         body.signature_algorithm
@@ -335,7 +306,7 @@ fn content_findings(
             ),
             "1.2.840.113549.1.1.4" | "1.2.840.113549.1.1.2" => out.push(
                 Finding::warning(
-                    "weak_signature",
+                    Code::WeakSignature,
                     format!(
                         "the certificate is signed with a broken hash ({})",
                         body.signature_algorithm
@@ -356,7 +327,7 @@ fn content_findings(
     if !body.is_ca && !has_san && !client_only {
         out.push(
             Finding::warning(
-                "no_san",
+                Code::NoSan,
                 "the certificate has no subjectAltName; TLS clients ignore the CN and will not match any host name",
             )
             .at(fields.subject),
@@ -365,7 +336,7 @@ fn content_findings(
     if body.is_ca && has_ku && !body.key_usage.iter().any(|k| k == "keyCertSign") {
         out.push(
             Finding::warning(
-                "key_usage",
+                Code::KeyUsage,
                 "the certificate is a CA but its keyUsage lacks keyCertSign, so it cannot sign certificates",
             )
             .at(fields.extensions),
@@ -382,7 +353,7 @@ fn extension_findings(ext: &X509Extension<'_>, fields: &Fields, out: &mut Vec<Fi
     if ext.critical && (!known || ext.parsed_extension().error().is_some()) {
         out.push(
             Finding::error(
-                "unknown_critical_extension",
+                Code::UnknownCriticalExtension,
                 format!("the critical extension {oid} is not understood, so verifiers must reject the certificate"),
             )
             .at(fields.extensions),

@@ -19,7 +19,7 @@ use super::signature::{self, Verification};
 use super::{extension, name, public_key, Decoded};
 use crate::der::{self, Reader, Tlv, TAG_BIT_STRING, TAG_INTEGER, TAG_SEQUENCE, TAG_SET};
 use crate::error::Error;
-use crate::finding::Finding;
+use crate::finding::{Code, Finding};
 use crate::report::{Attribute, Csr, Extension, ItemBody};
 use crate::span::Node;
 
@@ -82,7 +82,7 @@ pub fn decode(der: &[u8]) -> Result<Decoded, Error> {
         Verification::Invalid => {
             findings.push(
                 Finding::error(
-                    "bad_signature",
+                    Code::BadSignature,
                     "the CSR's signature does not verify with the public key it holds",
                 )
                 .at(sig.span()),
@@ -91,7 +91,7 @@ pub fn decode(der: &[u8]) -> Result<Decoded, Error> {
         }
         Verification::Unsupported(reason) => {
             findings.push(Finding::info(
-                "signature_not_checked",
+                Code::SignatureNotChecked,
                 format!("the CSR's {signature_algorithm} signature was not checked: {reason}"),
             ));
             None
@@ -101,7 +101,7 @@ pub fn decode(der: &[u8]) -> Result<Decoded, Error> {
         if let Some(bits) = public_key.bits.filter(|b| *b < 2048) {
             findings.push(
                 Finding::warning(
-                    "weak_key",
+                    Code::WeakKey,
                     format!("the CSR's RSA key has {bits} bits; 2048 is the least to use"),
                 )
                 .at(spki.span()),
@@ -111,7 +111,7 @@ pub fn decode(der: &[u8]) -> Result<Decoded, Error> {
     if signature::uses_sha1(&sig_oid, sig_params) {
         findings.push(
             Finding::warning(
-                "sha1_signature",
+                Code::Sha1Signature,
                 format!("the CSR is signed with {signature_algorithm}, which uses SHA-1"),
             )
             .at(sig_alg.span()),

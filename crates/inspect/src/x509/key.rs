@@ -20,25 +20,18 @@ use super::{Decoded, KeyFormat};
 use crate::der::{self, Reader, Tlv, TAG_BIT_STRING, TAG_INTEGER, TAG_OID};
 use crate::der::{TAG_NULL, TAG_SEQUENCE};
 use crate::error::Error;
-use crate::finding::Finding;
+use crate::finding::{Code, Finding};
 use crate::report::{ItemBody, Key};
 use crate::span::Node;
 
 /// The value shown for every private number of a key.
 pub const PRIVATE: &str = "(private key material, not shown)";
 
-pub const RSA_ENCRYPTION: &str = "1.2.840.113549.1.1.1";
-pub const RSASSA_PSS_KEY: &str = "1.2.840.113549.1.1.10";
-pub const EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
-pub const DSA: &str = "1.2.840.10040.4.1";
-pub const X25519: &str = "1.3.101.110";
-pub const X448: &str = "1.3.101.111";
-pub const ED25519: &str = "1.3.101.112";
-pub const ED448: &str = "1.3.101.113";
-pub const P256: &str = "1.2.840.10045.3.1.7";
-pub const P384: &str = "1.3.132.0.34";
-pub const P521: &str = "1.3.132.0.35";
-const SECP256K1: &str = "1.3.132.0.10";
+use crate::oid::{curve_by_oid, curve_name};
+pub use crate::oid::{
+    DSA, EC_PUBLIC_KEY, ED25519, ED448, P256, P384, P521, RSASSA_PSS as RSASSA_PSS_KEY,
+    RSA_ENCRYPTION, SECP256K1, X25519, X448,
+};
 
 /// AlgorithmIdentifier { rsaEncryption, NULL }.
 const RSA_ALGORITHM: &[u8] = &[
@@ -245,7 +238,7 @@ impl Parsed {
         if self.info.algorithm.starts_with("RSA") {
             if let Some(bits) = self.info.bits.filter(|b| *b < MIN_RSA_BITS) {
                 findings.push(Finding::warning(
-                    "weak_key",
+                    Code::WeakKey,
                     format!("the RSA key has {bits} bits; {MIN_RSA_BITS} is the least to use"),
                 ));
             }
@@ -270,24 +263,8 @@ impl Parsed {
     }
 }
 
-/// OpenSSL's short curve names for the NIST curves, else the dotted OID.
-pub fn curve_name(oid: &str) -> &str {
-    match oid {
-        P256 => "P-256",
-        P384 => "P-384",
-        P521 => "P-521",
-        SECP256K1 => "secp256k1",
-        other => other,
-    }
-}
-
 fn curve_bits(oid: &str) -> Option<u32> {
-    match oid {
-        P256 | SECP256K1 => Some(256),
-        P384 => Some(384),
-        P521 => Some(521),
-        _ => None,
-    }
+    curve_by_oid(oid).map(|c| c.bits)
 }
 
 /// The size of a DSA key: the bits of p in Dss-Parms { p, q, g }.
@@ -370,25 +347,7 @@ pub(crate) fn shift(nodes: &mut [Node], by: usize) {
 
 /// "name (dotted)" for OIDs a person may know by name.
 pub fn oid_label(oid: &str) -> String {
-    let name = match oid {
-        RSA_ENCRYPTION => "rsaEncryption",
-        RSASSA_PSS_KEY => "rsassaPss",
-        EC_PUBLIC_KEY => "id-ecPublicKey",
-        DSA => "dsaEncryption",
-        X25519 => "X25519",
-        X448 => "X448",
-        ED25519 => "ED25519",
-        ED448 => "ED448",
-        P256 => "prime256v1",
-        P384 => "secp384r1",
-        P521 => "secp521r1",
-        SECP256K1 => "secp256k1",
-        other => match super::signature::algorithm_name(other) {
-            Some(name) => name,
-            None => return other.to_string(),
-        },
-    };
-    format!("{name} ({oid})")
+    crate::oid::label(oid)
 }
 
 /// The dotted text of an OBJECT IDENTIFIER element.

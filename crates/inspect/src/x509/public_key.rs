@@ -15,14 +15,11 @@ use crate::error::Error;
 use crate::report::PublicKeyInfo;
 use crate::span::{Node, Span};
 
-pub const OID_RSA: &str = "1.2.840.113549.1.1.1";
-pub const OID_RSA_PSS: &str = "1.2.840.113549.1.1.10";
-pub const OID_EC: &str = "1.2.840.10045.2.1";
-pub const OID_DSA: &str = "1.2.840.10040.4.1";
-pub const OID_X25519: &str = "1.3.101.110";
-pub const OID_X448: &str = "1.3.101.111";
-pub const OID_ED25519: &str = "1.3.101.112";
-pub const OID_ED448: &str = "1.3.101.113";
+use crate::oid::{
+    curve_by_oid, key_algorithm_name, DSA as OID_DSA, EC_PUBLIC_KEY as OID_EC,
+    ED25519 as OID_ED25519, ED448 as OID_ED448, RSASSA_PSS as OID_RSA_PSS,
+    RSA_ENCRYPTION as OID_RSA, X25519 as OID_X25519, X448 as OID_X448,
+};
 
 /// The parts of a SubjectPublicKeyInfo, as sub-slices of its DER.
 struct Spki<'a> {
@@ -104,8 +101,8 @@ fn describe_parts(spki: &Spki<'_>) -> Result<PublicKeyInfo, Error> {
             let (curve, bits) = match &spki.params {
                 Some(p) if p.tag == der::TAG_OID => {
                     let dotted = der::oid_to_string(p.content).unwrap_or_default();
-                    match curve_name(&dotted) {
-                        Some((name, bits)) => (name.to_string(), Some(bits)),
+                    match curve_by_oid(&dotted) {
+                        Some(c) => (c.name.to_string(), Some(c.bits)),
                         None => (dotted, None),
                     }
                 }
@@ -135,27 +132,6 @@ fn describe_parts(spki: &Spki<'_>) -> Result<PublicKeyInfo, Error> {
             info("DSA", p.map(|p| int_bits(p.content)), None)
         }
         other => info(other, None, None),
-    })
-}
-
-/// Display name and order size of a named curve.
-pub fn curve_name(oid: &str) -> Option<(&'static str, u32)> {
-    Some(match oid {
-        "1.2.840.10045.3.1.7" => ("P-256", 256),
-        "1.3.132.0.34" => ("P-384", 384),
-        "1.3.132.0.35" => ("P-521", 521),
-        "1.3.132.0.33" => ("P-224", 224),
-        "1.2.840.10045.3.1.1" => ("P-192", 192),
-        "1.3.132.0.10" => ("secp256k1", 256),
-        "1.3.36.3.3.2.8.1.1.1" => ("brainpoolP160r1", 160),
-        "1.3.36.3.3.2.8.1.1.3" => ("brainpoolP192r1", 192),
-        "1.3.36.3.3.2.8.1.1.5" => ("brainpoolP224r1", 224),
-        "1.3.36.3.3.2.8.1.1.7" => ("brainpoolP256r1", 256),
-        "1.3.36.3.3.2.8.1.1.9" => ("brainpoolP320r1", 320),
-        "1.3.36.3.3.2.8.1.1.11" => ("brainpoolP384r1", 384),
-        "1.3.36.3.3.2.8.1.1.13" => ("brainpoolP512r1", 512),
-        "1.2.156.10197.1.301" => ("SM2", 256),
-        _ => return None,
     })
 }
 
@@ -198,7 +174,7 @@ pub fn param_text(p: &Tlv<'_>) -> String {
         der::TAG_NULL => "NULL".to_string(),
         der::TAG_OID => {
             let dotted = der::oid_to_string(p.content).unwrap_or_default();
-            curve_name(&dotted).map_or(dotted.clone(), |(name, _)| format!("{name} ({dotted})"))
+            curve_by_oid(&dotted).map_or(dotted.clone(), |c| format!("{} ({dotted})", c.name))
         }
         _ => der::primitive_value(p),
     }
@@ -206,16 +182,8 @@ pub fn param_text(p: &Tlv<'_>) -> String {
 
 /// `RSA (1.2.840.113549.1.1.1)`: the name and the OID of a key algorithm.
 fn algorithm_label(dotted: &str) -> String {
-    let name = match dotted {
-        OID_RSA => "rsaEncryption",
-        OID_RSA_PSS => "rsassaPss",
-        OID_EC => "id-ecPublicKey",
-        OID_DSA => "dsaEncryption",
-        OID_ED25519 => "ED25519",
-        OID_ED448 => "ED448",
-        OID_X25519 => "X25519",
-        OID_X448 => "X448",
-        _ => return dotted.to_string(),
+    let Some(name) = key_algorithm_name(dotted) else {
+        return dotted.to_string();
     };
     format!("{name} ({dotted})")
 }

@@ -29,20 +29,12 @@ pub enum Verification {
     Unsupported(&'static str),
 }
 
-pub const SHA1_WITH_RSA: &str = "1.2.840.113549.1.1.5";
-pub const SHA224_WITH_RSA: &str = "1.2.840.113549.1.1.14";
-pub const SHA256_WITH_RSA: &str = "1.2.840.113549.1.1.11";
-pub const SHA384_WITH_RSA: &str = "1.2.840.113549.1.1.12";
-pub const SHA512_WITH_RSA: &str = "1.2.840.113549.1.1.13";
-pub const RSASSA_PSS: &str = "1.2.840.113549.1.1.10";
-pub const ECDSA_WITH_SHA1: &str = "1.2.840.10045.4.1";
-pub const ECDSA_WITH_SHA224: &str = "1.2.840.10045.4.3.1";
-pub const ECDSA_WITH_SHA256: &str = "1.2.840.10045.4.3.2";
-pub const ECDSA_WITH_SHA384: &str = "1.2.840.10045.4.3.3";
-pub const ECDSA_WITH_SHA512: &str = "1.2.840.10045.4.3.4";
-pub const ED25519: &str = "1.3.101.112";
-pub const ED448: &str = "1.3.101.113";
-const MGF1: &str = "1.2.840.113549.1.1.8";
+use crate::oid::{DSA_WITH_SHA1, MGF1};
+pub use crate::oid::{
+    ECDSA_WITH_SHA1, ECDSA_WITH_SHA224, ECDSA_WITH_SHA256, ECDSA_WITH_SHA384, ECDSA_WITH_SHA512,
+    ED25519, ED448, RSASSA_PSS, SHA1_WITH_RSA, SHA224_WITH_RSA, SHA256_WITH_RSA, SHA384_WITH_RSA,
+    SHA512_WITH_RSA,
+};
 
 /// The largest RSA modulus checked, in bits (RustCrypto's default stops at 4096). aws-lc, which
 /// rustls verifies with, refuses RSA above 8192 bits too; a larger key costs a pure-Rust
@@ -124,36 +116,13 @@ impl Hash {
 
 /// OpenSSL's long name of a signature algorithm (as `openssl x509 -text` prints it).
 pub fn algorithm_name(oid: &str) -> Option<&'static str> {
-    Some(match oid {
-        "1.2.840.113549.1.1.4" => "md5WithRSAEncryption",
-        SHA1_WITH_RSA => "sha1WithRSAEncryption",
-        SHA224_WITH_RSA => "sha224WithRSAEncryption",
-        SHA256_WITH_RSA => "sha256WithRSAEncryption",
-        SHA384_WITH_RSA => "sha384WithRSAEncryption",
-        SHA512_WITH_RSA => "sha512WithRSAEncryption",
-        RSASSA_PSS => "rsassaPss",
-        ECDSA_WITH_SHA1 => "ecdsa-with-SHA1",
-        ECDSA_WITH_SHA224 => "ecdsa-with-SHA224",
-        ECDSA_WITH_SHA256 => "ecdsa-with-SHA256",
-        ECDSA_WITH_SHA384 => "ecdsa-with-SHA384",
-        ECDSA_WITH_SHA512 => "ecdsa-with-SHA512",
-        ED25519 => "ED25519",
-        ED448 => "ED448",
-        "1.2.840.10040.4.3" => "dsaWithSHA1",
-        "2.16.840.1.101.3.4.3.1" => "dsa_with_SHA224",
-        "2.16.840.1.101.3.4.3.2" => "dsa_with_SHA256",
-        "2.16.840.1.101.3.4.3.13" => "RSA-SHA3-224",
-        "2.16.840.1.101.3.4.3.14" => "RSA-SHA3-256",
-        "2.16.840.1.101.3.4.3.15" => "RSA-SHA3-384",
-        "2.16.840.1.101.3.4.3.16" => "RSA-SHA3-512",
-        _ => return None,
-    })
+    crate::oid::signature_name(oid)
 }
 
 /// Whether a signature algorithm hashes with SHA-1 (`params` matter for RSASSA-PSS).
 pub fn uses_sha1(algorithm_oid: &str, algorithm_params: Option<&[u8]>) -> bool {
     match algorithm_oid {
-        SHA1_WITH_RSA | ECDSA_WITH_SHA1 | "1.2.840.10040.4.3" => true,
+        SHA1_WITH_RSA | ECDSA_WITH_SHA1 | DSA_WITH_SHA1 => true,
         RSASSA_PSS => pss_params(algorithm_params).is_ok_and(|p| p.hash == Hash::Sha1),
         _ => false,
     }
