@@ -139,6 +139,10 @@ pub struct Server {
     /// Entries in the session-ID cache; 0 turns it off.
     #[serde(default = "default_session_cache")]
     pub session_cache: usize,
+    /// Bytes the session-ID cache may hold (sessions carry the client's chain); the oldest
+    /// entries go first when a new one would exceed it.
+    #[serde(default = "default_session_cache_bytes")]
+    pub session_cache_bytes: usize,
     /// How long a session can be resumed.
     #[serde(default = "default_session_timeout")]
     pub session_timeout: Span,
@@ -302,6 +306,9 @@ fn default_protocols() -> Vec<Protocol> {
 fn default_session_cache() -> usize {
     4096
 }
+fn default_session_cache_bytes() -> usize {
+    16 << 20
+}
 fn default_session_timeout() -> Span {
     Span::secs(300)
 }
@@ -434,6 +441,11 @@ impl Config {
             return Err(bad(format!(
                 "server.max_handshakes_per_address must be from 1 to {MAX_CONNECTIONS}"
             )));
+        }
+        if !(4096..=1 << 32).contains(&s.session_cache_bytes) {
+            return Err(bad(
+                "server.session_cache_bytes must be from 4096 to 4294967296".into(),
+            ));
         }
         if s.max_header_size > 1 << 20 {
             return Err(bad("server.max_header_size must be at most 1048576".into()));

@@ -41,11 +41,13 @@ impl Binding {
     }
 }
 
-/// A bounded session-ID cache; the oldest entry goes first when it is full.
+/// A session-ID cache bounded in entries and in bytes (a session holds the client's chain,
+/// so entries alone do not bound memory); the oldest entry goes first when it is full.
 #[derive(Debug)]
 pub struct BoundCache {
     binding: Binding,
     capacity: usize,
+    max_bytes: usize,
     inner: Mutex<Entries>,
 }
 
@@ -53,13 +55,24 @@ pub struct BoundCache {
 struct Entries {
     map: HashMap<Vec<u8>, Vec<u8>>,
     order: VecDeque<Vec<u8>>,
+    /// Keys and stamped values held, in bytes.
+    bytes: usize,
+}
+
+impl Entries {
+    fn remove(&mut self, key: &[u8]) -> Option<Vec<u8>> {
+        let v = self.map.remove(key)?;
+        self.bytes -= key.len() + v.len();
+        Some(v)
+    }
 }
 
 impl BoundCache {
-    pub fn new(binding: Binding, capacity: usize) -> Arc<Self> {
+    pub fn new(binding: Binding, capacity: usize, max_bytes: usize) -> Arc<Self> {
         Arc::new(BoundCache {
             binding,
             capacity,
+            max_bytes,
             inner: Mutex::new(Entries::default()),
         })
     }
@@ -67,23 +80,28 @@ impl BoundCache {
 
 impl StoresServerSessions for BoundCache {
     fn put(&self, key: Vec<u8>, value: Vec<u8>) -> bool {
+        let value = self.binding.stamp(&value);
+        let size = key.len() + value.len();
+        if size > self.max_bytes {
+            return false;
+        }
         let Ok(mut e) = self.inner.lock() else {
             return false;
         };
-        while e.map.len() >= self.capacity {
+        if e.remove(&key).is_some() {
+            e.order.retain(|k| *k != key);
+        }
+        while e.map.len() >= self.capacity || e.bytes + size > self.max_bytes {
             match e.order.pop_front() {
                 Some(old) => {
-                    e.map.remove(&old);
+                    e.remove(&old);
                 }
                 None => break,
             }
         }
-        if e.map
-            .insert(key.clone(), self.binding.stamp(&value))
-            .is_none()
-        {
-            e.order.push_back(key);
-        }
+        e.bytes += size;
+        e.map.insert(key.clone(), value);
+        e.order.push_back(key);
         true
     }
 
@@ -94,7 +112,7 @@ impl StoresServerSessions for BoundCache {
 
     fn take(&self, key: &[u8]) -> Option<Vec<u8>> {
         let mut e = self.inner.lock().ok()?;
-        let v = e.map.remove(key)?;
+        let v = e.remove(key)?;
         e.order.retain(|k| k.as_slice() != key);
         self.binding.check(&v)
     }
@@ -157,11 +175,30 @@ mod tests {
         let mut old = stored.clone();
         old[..8].copy_from_slice(&(mtlskit_inspect::Timestamp::now().0 - 301).to_be_bytes());
         assert_eq!(a.check(&old), None);
-        let cache = BoundCache::new(a, 2);
+        let cache = BoundCache::new(a, 2, 1 << 20);
         for k in [1u8, 2, 3] {
             cache.put(vec![k], vec![k]);
         }
         assert_eq!(cache.get(&[1]), None);
         assert_eq!(cache.take(&[3]), Some(vec![3]));
+    }
+
+    #[test]
+    fn the_cache_is_bounded_in_bytes() {
+        let a = Binding {
+            tag: [1; 8],
+            timeout: 300,
+        };
+        // Room for three 1000-byte sessions (1 + 16 + 1000 bytes each with key and stamp).
+        let cache = BoundCache::new(a, 1000, 3 * 1017);
+        for k in 0..10u8 {
+            assert!(cache.put(vec![k], vec![k; 1000]));
+            cache.put(vec![k], vec![k; 1000]); // replacing an entry does not count twice
+        }
+        let held: Vec<u8> = (0..10u8).filter(|k| cache.get(&[*k]).is_some()).collect();
+        assert_eq!(held, [7, 8, 9]);
+        assert_eq!(cache.inner.lock().map(|e| e.bytes).unwrap_or(0), 3 * 1017);
+        // A session larger than the whole budget is not stored.
+        assert!(!cache.put(vec![99], vec![0; 4000]));
     }
 }

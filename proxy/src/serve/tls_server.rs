@@ -138,7 +138,7 @@ pub fn build(config: &Config) -> Result<(Arc<ServerConfig>, Anchors), TlsSetupEr
         timeout: i64::try_from(s.session_timeout.0.as_secs()).unwrap_or(i64::MAX),
     };
     tls.session_storage = if s.session_cache > 0 {
-        BoundCache::new(binding, s.session_cache)
+        BoundCache::new(binding, s.session_cache, s.session_cache_bytes)
     } else {
         Arc::new(NoServerSessionStorage {})
     };
