@@ -381,6 +381,21 @@ pub fn convert(text: &str) -> Result<Converted, ParseError> {
             "client_header_timeout" => {
                 let _ = writeln!(srv, "header_timeout = {}", q(first));
             }
+            "keepalive_timeout" => {
+                let _ = writeln!(srv, "idle_timeout = {}", q(first));
+            }
+            "keepalive_time" => {
+                let _ = writeln!(srv, "max_connection_age = {}", q(first));
+            }
+            "send_timeout" => {
+                let _ = writeln!(srv, "client_send_timeout = {}", q(first));
+            }
+            "http2_max_concurrent_streams" => {
+                let _ = writeln!(srv, "h2_max_concurrent_streams = {first}");
+            }
+            "underscores_in_headers" => {
+                let _ = writeln!(srv, "underscores_in_headers = {}", on(d));
+            }
             "error_log" => {
                 let level = match a.get(1).map(String::as_str) {
                     Some("debug") => "debug",

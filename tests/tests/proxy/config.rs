@@ -251,3 +251,29 @@ fn config_that_cannot_hurt() {
         run.stderr
     );
 }
+
+/// The nginx directives behind issue 11's limits are imported to their keys.
+#[test]
+fn hardening_directives_are_imported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(
+        dir.join("site.conf"),
+        "server {\n listen 443 ssl;\n keepalive_timeout 30s 30s;\n keepalive_time 30m;\n send_timeout 20s;\n\
+         http2_max_concurrent_streams 64;\n underscores_in_headers on;\n\
+         location / { proxy_pass http://127.0.0.1:9; }\n}\n",
+    )
+    .unwrap();
+    let run = mtlskit(dir, &["import-nginx", "site.conf"], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for line in [
+        "idle_timeout = \"30s\"",
+        "max_connection_age = \"30m\"",
+        "client_send_timeout = \"20s\"",
+        "h2_max_concurrent_streams = 64",
+        "underscores_in_headers = true",
+    ] {
+        assert!(run.stdout.contains(line), "{line} not in:\n{}", run.stdout);
+    }
+    assert!(run.stderr.is_empty(), "{}", run.stderr);
+}
