@@ -256,6 +256,10 @@ pub fn convert(text: &str) -> Result<Converted, ParseError> {
     for d in server.block.as_deref().unwrap_or(&[]) {
         let a = &d.args;
         let first = a.first().map(String::as_str).unwrap_or("");
+        if let Some((_, key)) = SERVER_STRINGS.iter().find(|(n, _)| *n == d.name) {
+            let _ = writeln!(srv, "{key} = {}", q(first));
+            continue;
+        }
         match d.name.as_str() {
             "listen" => {
                 listen.push(listen_addr(first));
@@ -281,12 +285,6 @@ pub fn convert(text: &str) -> Result<Converted, ParseError> {
                     .cloned()
                     .collect();
                 let _ = writeln!(srv, "server_names = {}", list(&names));
-            }
-            "ssl_certificate" => {
-                let _ = writeln!(srv, "certificate = {}", q(first));
-            }
-            "ssl_certificate_key" => {
-                let _ = writeln!(srv, "key = {}", q(first));
             }
             "ssl_client_certificate" => {
                 let _ = writeln!(srv, "client_ca = {}", q(first));
@@ -372,23 +370,8 @@ pub fn convert(text: &str) -> Result<Converted, ParseError> {
                     a.join(" ")
                 );
             }
-            "ssl_session_timeout" => {
-                let _ = writeln!(srv, "session_timeout = {}", q(first));
-            }
             "ssl_session_tickets" => {
                 let _ = writeln!(srv, "session_tickets = {}", on(d));
-            }
-            "client_header_timeout" => {
-                let _ = writeln!(srv, "header_timeout = {}", q(first));
-            }
-            "keepalive_timeout" => {
-                let _ = writeln!(srv, "idle_timeout = {}", q(first));
-            }
-            "keepalive_time" => {
-                let _ = writeln!(srv, "max_connection_age = {}", q(first));
-            }
-            "send_timeout" => {
-                let _ = writeln!(srv, "client_send_timeout = {}", q(first));
             }
             "http2_max_concurrent_streams" => {
                 let _ = writeln!(srv, "h2_max_concurrent_streams = {first}");
@@ -441,6 +424,17 @@ fn size_bytes(s: &str) -> usize {
     };
     n.parse::<usize>().unwrap_or(1) * mult
 }
+
+/// nginx directives whose first argument is, quoted, the value of a `[server]` key.
+const SERVER_STRINGS: [(&str, &str); 7] = [
+    ("ssl_certificate", "certificate"),
+    ("ssl_certificate_key", "key"),
+    ("ssl_session_timeout", "session_timeout"),
+    ("client_header_timeout", "header_timeout"),
+    ("keepalive_timeout", "idle_timeout"),
+    ("keepalive_time", "max_connection_age"),
+    ("send_timeout", "client_send_timeout"),
+];
 
 fn location(d: &Directive, out: &mut String, warn: &mut impl FnMut(&Directive, &str)) {
     let path = match d.args.as_slice() {
