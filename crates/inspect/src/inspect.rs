@@ -10,7 +10,8 @@ use alloc::vec::Vec;
 
 use crate::error::Error;
 use crate::finding::{Code, Finding};
-use crate::report::{Item, ItemBody, ItemRef, Opaque, Report, SourceError};
+use crate::objects::{Certificate, ItemRef, Opaque};
+use crate::report::{Item, ItemBody, Report, SourceError};
 use crate::sniff::{self, Blob, Object};
 use crate::time::Timestamp;
 
@@ -343,7 +344,7 @@ pub enum IssuerLink {
 #[cfg(feature = "std")]
 pub fn link_issuers(items: &[Item]) -> Vec<IssuerLink> {
     use crate::diagnose::Cert;
-    let certs: Vec<(usize, &crate::report::Certificate, Cert<'_>)> = items
+    let certs: Vec<(usize, &Certificate, Cert<'_>)> = items
         .iter()
         .enumerate()
         .filter_map(|(pos, item)| match &item.body {
@@ -354,7 +355,7 @@ pub fn link_issuers(items: &[Item]) -> Vec<IssuerLink> {
             _ => None,
         })
         .collect();
-    let (positions, parsed): (Vec<(usize, &crate::report::Certificate)>, Vec<Cert<'_>>) =
+    let (positions, parsed): (Vec<(usize, &Certificate)>, Vec<Cert<'_>>) =
         certs.into_iter().map(|(pos, c, p)| ((pos, c), p)).unzip();
     let mut out = Vec::new();
     for (child, (pos, cert)) in positions.iter().enumerate() {

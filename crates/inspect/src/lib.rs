@@ -51,6 +51,7 @@ pub mod error;
 pub mod finding;
 pub mod hexdump;
 mod inspect;
+mod objects;
 pub mod oid;
 pub mod pem;
 pub mod report;

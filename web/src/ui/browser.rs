@@ -9,7 +9,9 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, BlobPropertyBag, FileList, HtmlAnchorElement, Url};
 
+use super::shared::Dispatch;
 use crate::moment;
+use crate::state::Action;
 
 /// The browser's clock.
 pub fn now() -> Timestamp {
@@ -74,4 +76,17 @@ pub fn text_of(e: &JsValue) -> String {
         .map(|e| String::from(e.message()))
         .or_else(|| e.as_string())
         .unwrap_or_else(|| "unknown error".to_string())
+}
+
+/// Reads dropped or picked files in the background, then adds them in one action.
+pub fn read_and_add(files: web_sys::FileList, dispatch: Dispatch) {
+    wasm_bindgen_futures::spawn_local(async move {
+        let (files, failures) = read_files(files).await;
+        if !files.is_empty() {
+            dispatch.dispatch(Action::Add { files, now: now() });
+        }
+        if !failures.is_empty() {
+            dispatch.dispatch(Action::Notice(Some(failures.join("; "))));
+        }
+    });
 }

@@ -18,7 +18,7 @@ pub struct Tls {
     /// A ServerHello carrying the HelloRetryRequest random (RFC 8446 4.1.3).
     pub hello_retry_request: Option<ServerHello>,
     /// The certificates of every Certificate message, in order (decoded with std only).
-    pub certificates: Vec<crate::report::Certificate>,
+    pub certificates: Vec<crate::objects::Certificate>,
     pub certificate_request: Option<CertificateRequest>,
     pub server_key_exchange: Option<ServerKeyExchange>,
     pub new_session_tickets: Vec<NewSessionTicket>,

@@ -21,7 +21,8 @@ use crate::der::{self, Reader, Tlv, TAG_BIT_STRING, TAG_INTEGER, TAG_OID};
 use crate::der::{TAG_NULL, TAG_SEQUENCE};
 use crate::error::Error;
 use crate::finding::{Code, Finding};
-use crate::report::{ItemBody, Key};
+use crate::objects::Key;
+use crate::report::ItemBody;
 use crate::span::Node;
 
 /// The value shown for every private number of a key.
