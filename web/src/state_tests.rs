@@ -2,7 +2,7 @@
 //! then has to show.
 
 use super::*;
-use mtlskit_inspect::report::ItemBody;
+use mtlskit_inspect::ItemBody;
 
 const CA: &[u8] = include_bytes!("../../testdata/browser/ca.pem");
 const CLIENT: &[u8] = include_bytes!("../../testdata/browser/client.pem");

@@ -74,7 +74,7 @@ impl<'a> Tlv<'a> {
 
 /// Reads consecutive elements out of a buffer, tracking their offsets.
 #[derive(Clone, Debug)]
-pub struct Reader<'a> {
+pub(crate) struct Reader<'a> {
     buf: &'a [u8],
     pos: usize,
     base: usize,
@@ -155,7 +155,8 @@ impl<'a> Reader<'a> {
         })
     }
 
-    /// Reads an element and checks its tag.
+    /// Reads an element and checks its tag (the X.509 decoders' reading).
+    #[cfg_attr(not(feature = "std"), allow(dead_code))]
     pub fn expect(&mut self, tag: u8, what: &'static str) -> Result<Tlv<'a>, Error> {
         let at = self.base + self.pos;
         let tlv = self.read()?;

@@ -10,7 +10,9 @@ use alloc::vec::Vec;
 
 use crate::error::Error;
 use crate::finding::{Code, Finding};
-use crate::objects::{Certificate, ItemRef, Opaque};
+#[cfg(feature = "std")]
+use crate::objects::Certificate;
+use crate::objects::{ItemRef, Opaque};
 use crate::report::{Item, ItemBody, Report, SourceError};
 use crate::sniff::{self, Blob, Object};
 use crate::time::Timestamp;
@@ -34,6 +36,7 @@ pub fn inspect_many(inputs: &[Input<'_>], now: Option<Timestamp>) -> Report {
 
 /// What to build beyond the report fields.
 #[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
 pub struct Options {
     /// Keep each item's bytes and field tree (the hex view needs them; a CLI printing the
     /// report does not, and a large capture's tree costs more than its report).

@@ -9,9 +9,7 @@ use alloc::vec::Vec;
 use serde::Serialize;
 
 use crate::finding::Finding;
-pub use crate::objects::{
-    Attribute, Certificate, Csr, Extension, ItemRef, Key, Opaque, PublicKeyInfo,
-};
+use crate::objects::{Certificate, Csr, Key, Opaque};
 use crate::span::Node;
 
 /// Everything one `inspect` call found: decoded items, and the sources that failed.

@@ -4,9 +4,9 @@
 
 use std::path::Path;
 
-use mtlskit_inspect::report::{Csr, Key};
-use mtlskit_inspect::span::Node;
 use mtlskit_inspect::x509::{self, signature, Decoded, KeyFormat};
+use mtlskit_inspect::Node;
+use mtlskit_inspect::{Csr, Key};
 use mtlskit_inspect::{Error, ItemBody};
 use mtlskit_tests::{openssl_bytes as openssl, openssl_try};
 

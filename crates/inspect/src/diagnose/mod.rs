@@ -35,7 +35,7 @@ pub mod handshake;
 pub mod hostname;
 
 #[cfg(feature = "std")]
-pub use cert::Cert;
+pub(crate) use cert::Cert;
 #[cfg(feature = "std")]
 pub(crate) use chain::issuers;
 #[cfg(feature = "std")]

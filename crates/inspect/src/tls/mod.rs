@@ -21,19 +21,19 @@ use crate::span::Node;
 use crate::time::Timestamp;
 
 mod certificate;
-pub mod codec;
+mod codec;
 mod decoder;
-pub mod extension;
+mod extension;
 mod handshake;
-pub mod hello;
+mod hello;
 pub mod iana;
-pub mod ja3;
-pub mod ja4;
+mod ja3;
+mod ja4;
 mod key_exchange;
 pub mod model;
 pub mod names;
 mod reassembly;
-pub mod record;
+mod record;
 mod suites;
 mod summary;
 
