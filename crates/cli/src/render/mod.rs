@@ -127,11 +127,11 @@ fn certificate(c: &Certificate, now: Timestamp, out: &mut impl Write) -> io::Res
         "expires",
     )?;
     list(out, "Subject alt names", &c.san)?;
-    field(out, "Public key", &public_key(&c.public_key))?;
-    field(
+    key_and_signature(
+        &c.public_key,
+        &c.signature_algorithm,
+        &c.signature_algorithm_oid,
         out,
-        "Signature",
-        &format!("{} ({})", c.signature_algorithm, c.signature_algorithm_oid),
     )?;
     let ca = match (c.is_ca, c.path_len) {
         (true, Some(n)) => format!("yes, path length {n}"),
@@ -148,14 +148,25 @@ fn certificate(c: &Certificate, now: Timestamp, out: &mut impl Write) -> io::Res
     extensions(&c.extensions, out)
 }
 
+/// The public key and the signature algorithm, as certificates and CSRs show them.
+fn key_and_signature(
+    key: &PublicKeyInfo,
+    algorithm: &str,
+    oid: &str,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    field(out, "Public key", &public_key(key))?;
+    field(out, "Signature", &format!("{algorithm} ({oid})"))
+}
+
 fn csr(c: &Csr, out: &mut impl Write) -> io::Result<()> {
     field(out, "Subject", &c.subject)?;
     list(out, "Requested SANs", &c.san)?;
-    field(out, "Public key", &public_key(&c.public_key))?;
-    field(
+    key_and_signature(
+        &c.public_key,
+        &c.signature_algorithm,
+        &c.signature_algorithm_oid,
         out,
-        "Signature",
-        &format!("{} ({})", c.signature_algorithm, c.signature_algorithm_oid),
     )?;
     let valid = match c.signature_valid {
         Some(true) => "valid",

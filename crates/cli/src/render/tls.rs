@@ -111,16 +111,7 @@ pub fn direction(t: &Tls, out: &mut impl Write) -> io::Result<()> {
 fn client_hello(ch: &ClientHello, out: &mut impl Write) -> io::Result<()> {
     writeln!(out, "  ClientHello:")?;
     field(out, "  version", &names::version_name(ch.legacy_version))?;
-    field(out, "  random", &ch.random)?;
-    field(
-        out,
-        "  session id",
-        if ch.session_id.is_empty() {
-            "(empty)"
-        } else {
-            &ch.session_id
-        },
-    )?;
+    random_and_session(&ch.random, &ch.session_id, out)?;
     list(
         out,
         "  cipher suites",
@@ -174,16 +165,7 @@ fn server_hello(title: &str, sh: &ServerHello, out: &mut impl Write) -> io::Resu
         "  version",
         &names::version_name(sh.selected_version.unwrap_or(sh.version)),
     )?;
-    field(out, "  random", &sh.random)?;
-    field(
-        out,
-        "  session id",
-        if sh.session_id.is_empty() {
-            "(empty)"
-        } else {
-            &sh.session_id
-        },
-    )?;
+    random_and_session(&sh.random, &sh.session_id, out)?;
     field(
         out,
         "  cipher suite",
@@ -210,4 +192,15 @@ fn named16(values: &[u16], lookup: fn(u16) -> Option<&'static str>) -> Vec<Strin
 
 fn handshake(t: u8) -> String {
     names::describe8(t, names::handshake_type)
+}
+
+/// The random and the session ID of a hello, as both hellos show them.
+fn random_and_session(random: &str, session_id: &str, out: &mut impl Write) -> io::Result<()> {
+    field(out, "  random", random)?;
+    let session = if session_id.is_empty() {
+        "(empty)"
+    } else {
+        session_id
+    };
+    field(out, "  session id", session)
 }
