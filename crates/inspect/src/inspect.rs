@@ -20,7 +20,9 @@ use crate::time::Timestamp;
 /// One source to inspect: a name for messages (a path, "stdin", "pasted text") and its bytes.
 #[derive(Clone, Copy, Debug)]
 pub struct Input<'a> {
+    /// The path or name of the source, as the report repeats it.
     pub source: &'a str,
+    /// Its bytes.
     pub bytes: &'a [u8],
 }
 

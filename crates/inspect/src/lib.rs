@@ -8,6 +8,7 @@
 //! keeps the DER bytes and a tree of named fields with byte spans, and attaches findings.
 //! [`Report`] is the serialisable model of design.md's `inspect --json` contract.
 #![no_std]
+#![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 extern crate alloc;

@@ -15,14 +15,18 @@ use crate::span::Node;
 /// Everything one `inspect` call found: decoded items, and the sources that failed.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Report {
+    /// The decoded objects, source by source, in order.
     pub items: Vec<Item>,
+    /// The sources, or objects in them, that could not be decoded.
     pub errors: Vec<SourceError>,
 }
 
 /// A source (file, pasted text) that could not be decoded, or an object in it that could not.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SourceError {
+    /// The path or name of the source, as given.
     pub source: String,
+    /// One sentence; `object N (LABEL): ` first for a source of several objects.
     pub message: String,
 }
 
@@ -34,7 +38,9 @@ pub struct Item {
     /// The position of this item in its source, from 0.
     pub index: usize,
     #[serde(flatten)]
+    /// The kind and the kind's fields (flattened into the item's JSON).
     pub body: ItemBody,
+    /// What is wrong or noteworthy about the item.
     pub findings: Vec<Finding>,
     /// How the item was found: "PEM CERTIFICATE", "DER", "base64", "hex", "PKCS#7 bundle".
     #[serde(skip)]
@@ -59,9 +65,13 @@ impl Item {
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum ItemBody {
+    /// An X.509 certificate.
     Certificate(Certificate),
+    /// A PKCS#10 certificate signing request.
     Csr(Csr),
+    /// A private key (never its key material).
     PrivateKey(Key),
+    /// A public key.
     PublicKey(Key),
     /// A PKCS#8 EncryptedPrivateKeyInfo or a legacy encrypted PEM key: named, not decrypted.
     EncryptedPrivateKey(Opaque),
@@ -74,6 +84,7 @@ pub enum ItemBody {
 }
 
 impl ItemBody {
+    /// The JSON `kind`: "certificate", "csr", "private_key", ...
     pub const fn kind(&self) -> &'static str {
         match self {
             ItemBody::Certificate(_) => "certificate",

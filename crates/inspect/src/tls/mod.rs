@@ -42,9 +42,11 @@ pub use model::Tls;
 /// What [`decode`] returns: the report object, the field tree and the findings.
 #[derive(Clone, Debug, Default)]
 pub struct Decoded {
+    /// The report object of the direction.
     pub tls: model::Tls,
     /// One node per record; handshake messages are children of the record they start in.
     pub tree: Vec<Node>,
+    /// What is cut short or malformed, and the certificates' findings.
     pub findings: Vec<Finding>,
 }
 

@@ -60,6 +60,7 @@ pub struct Spki<'a> {
 }
 
 impl Spki<'_> {
+    /// The curve's name, for EC keys.
     pub fn curve(&self) -> Option<&str> {
         self.named_curve.as_deref()
     }

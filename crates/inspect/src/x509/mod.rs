@@ -23,8 +23,11 @@ pub mod signature;
 /// What a decoder returns for one object.
 #[derive(Clone, Debug)]
 pub struct Decoded {
+    /// The report body.
     pub body: ItemBody,
+    /// Every field with its span in the DER.
     pub tree: Vec<Node>,
+    /// The findings that need nothing but the object and "now".
     pub findings: Vec<Finding>,
 }
 
