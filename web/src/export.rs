@@ -2,7 +2,7 @@
 //! item as PEM, a field's value.
 
 use mtlskit_inspect::pem;
-use mtlskit_inspect::x509::key::PRIVATE;
+use mtlskit_inspect::x509::PRIVATE;
 use mtlskit_inspect::Node;
 use mtlskit_inspect::{Item, ItemBody, Report};
 

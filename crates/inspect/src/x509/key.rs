@@ -31,7 +31,7 @@ pub const PRIVATE: &str = "(private key material, not shown)";
 use crate::oid::{curve_by_oid, curve_name};
 pub use crate::oid::{
     DSA, EC_PUBLIC_KEY, ED25519, ED448, P256, P384, P521, RSASSA_PSS as RSASSA_PSS_KEY,
-    RSA_ENCRYPTION, SECP256K1, X25519, X448,
+    RSA_ENCRYPTION, X25519, X448,
 };
 
 /// AlgorithmIdentifier { rsaEncryption, NULL }.
