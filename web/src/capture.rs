@@ -10,8 +10,8 @@
 
 use mtlskit_inspect::capture::model::{Capture, ClientCertificate, Connection};
 use mtlskit_inspect::diagnose::alert::explain;
-use mtlskit_inspect::report::Item;
 use mtlskit_inspect::tls::model::{Role, Tls};
+use mtlskit_inspect::Item;
 use mtlskit_inspect::{Finding, Node};
 
 use crate::ladder::{self, Rung, Side};

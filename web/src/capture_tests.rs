@@ -1,7 +1,7 @@
 //! Tests of the capture view on real captures: `mtlskit probe --save-handshake` against
 //! `openssl s_server -Verify 1 -tls1_2`, with and without a client certificate.
 
-use mtlskit_inspect::report::ItemBody;
+use mtlskit_inspect::ItemBody;
 use mtlskit_inspect::{inspect, Node, Timestamp};
 
 use super::*;

@@ -2,9 +2,9 @@
 //! item as PEM, a field's value.
 
 use mtlskit_inspect::pem;
-use mtlskit_inspect::report::{Item, ItemBody, Report};
-use mtlskit_inspect::x509::key::PRIVATE;
+use mtlskit_inspect::x509::PRIVATE;
 use mtlskit_inspect::Node;
+use mtlskit_inspect::{Item, ItemBody, Report};
 
 use crate::hexview;
 
@@ -57,8 +57,8 @@ pub fn field_value(item: &Item, node: &Node) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mtlskit_inspect::report::{Opaque, SourceError};
     use mtlskit_inspect::Span;
+    use mtlskit_inspect::{Opaque, SourceError};
 
     #[test]
     fn json_follows_the_contract_shape() {

@@ -3,8 +3,8 @@
 //! Long items (a capture of megabytes) are never rendered whole: the view shows one page of
 //! rows, and selecting a field moves the page so that the field's first byte is on it.
 
-use mtlskit_inspect::report::{Item, ItemBody};
-use mtlskit_inspect::x509::key::PRIVATE;
+use mtlskit_inspect::x509::PRIVATE;
+use mtlskit_inspect::{Item, ItemBody};
 use mtlskit_inspect::{Node, Span};
 
 /// Bytes per row.

@@ -5,8 +5,8 @@
 //! issuers by [`mtlskit_inspect::link_issuers`], which links only what the diagnosis's chain
 //! builder verifies (the issuer's name and its signature).
 
-use mtlskit_inspect::report::{ItemBody, Report};
 use mtlskit_inspect::{link_issuers, IssuerLink};
+use mtlskit_inspect::{ItemBody, Report};
 
 /// A relation between items of the report, by position in `report.items`.
 #[derive(Clone, Debug, PartialEq, Eq)]

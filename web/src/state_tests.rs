@@ -2,7 +2,7 @@
 //! then has to show.
 
 use super::*;
-use mtlskit_inspect::report::ItemBody;
+use mtlskit_inspect::ItemBody;
 
 const CA: &[u8] = include_bytes!("../../testdata/browser/ca.pem");
 const CLIENT: &[u8] = include_bytes!("../../testdata/browser/client.pem");
@@ -196,5 +196,5 @@ fn private_key_material_is_never_shown_or_copied() {
     // The scalar of the EC key lies in a secret span, and copying any field holding it
     // copies the placeholder, not the bytes.
     let whole = Node::at_path(&item.tree, &[0]).map(|n| crate::export::field_value(item, n));
-    assert_eq!(whole.as_deref(), Some(mtlskit_inspect::x509::key::PRIVATE));
+    assert_eq!(whole.as_deref(), Some(mtlskit_inspect::x509::PRIVATE));
 }

@@ -4,8 +4,8 @@
 //! Kinds this module does not know yet (the report's `ItemBody` is non-exhaustive) still get a
 //! line: their kind name.
 
-use mtlskit_inspect::report::{Item, ItemBody, PublicKeyInfo};
 use mtlskit_inspect::time::relative_days;
+use mtlskit_inspect::{Item, ItemBody, PublicKeyInfo};
 use mtlskit_inspect::{Severity, Timestamp};
 
 use crate::names;
@@ -287,7 +287,7 @@ mod tests {
 
     #[test]
     fn facts_flatten_any_body() {
-        let body = ItemBody::PrivateKey(mtlskit_inspect::report::Key {
+        let body = ItemBody::PrivateKey(mtlskit_inspect::Key {
             algorithm: "EC".to_string(),
             bits: Some(256),
             curve: Some("P-256".to_string()),

@@ -10,8 +10,8 @@
 //! default or as a server certificate for a host name.
 
 use mtlskit_inspect::diagnose::{self, Diagnosis, Request, Role, Source};
-use mtlskit_inspect::report::{ItemBody, Report};
 use mtlskit_inspect::Timestamp;
+use mtlskit_inspect::{ItemBody, Report};
 
 /// What the user chose in the panel.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -58,7 +58,7 @@ pub fn choose(report: &Report, options: &Options) -> Choice {
             (false, _) => choice.candidates.push(pos),
         }
     }
-    let keys: Vec<(usize, &mtlskit_inspect::report::Key)> = report
+    let keys: Vec<(usize, &mtlskit_inspect::Key)> = report
         .items
         .iter()
         .enumerate()

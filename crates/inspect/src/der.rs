@@ -16,13 +16,21 @@ use crate::span::{Node, Span};
 /// How deep [`tree`] descends into nested structures.
 pub const MAX_DEPTH: usize = 32;
 
+/// Universal tag of BOOLEAN.
 pub const TAG_BOOLEAN: u8 = 0x01;
+/// Universal tag of INTEGER.
 pub const TAG_INTEGER: u8 = 0x02;
+/// Universal tag of BIT STRING.
 pub const TAG_BIT_STRING: u8 = 0x03;
+/// Universal tag of OCTET STRING.
 pub const TAG_OCTET_STRING: u8 = 0x04;
+/// Universal tag of NULL.
 pub const TAG_NULL: u8 = 0x05;
+/// Universal tag of OBJECT IDENTIFIER.
 pub const TAG_OID: u8 = 0x06;
+/// Tag of SEQUENCE (constructed).
 pub const TAG_SEQUENCE: u8 = 0x30;
+/// Tag of SET (constructed).
 pub const TAG_SET: u8 = 0x31;
 
 /// One DER element: its tag, header and content, as sub-slices of the input.
@@ -39,14 +47,17 @@ pub struct Tlv<'a> {
 }
 
 impl<'a> Tlv<'a> {
+    /// Length of the tag and length octets.
     pub const fn header_len(&self) -> usize {
         self.raw.len() - self.content.len()
     }
 
+    /// Where the whole element (header and content) lies.
     pub const fn span(&self) -> Span {
         Span::new(self.offset, self.raw.len())
     }
 
+    /// Whether the constructed bit of the tag is set.
     pub const fn is_constructed(&self) -> bool {
         self.tag & 0x20 != 0
     }
@@ -74,7 +85,7 @@ impl<'a> Tlv<'a> {
 
 /// Reads consecutive elements out of a buffer, tracking their offsets.
 #[derive(Clone, Debug)]
-pub struct Reader<'a> {
+pub(crate) struct Reader<'a> {
     buf: &'a [u8],
     pos: usize,
     base: usize,
@@ -155,7 +166,8 @@ impl<'a> Reader<'a> {
         })
     }
 
-    /// Reads an element and checks its tag.
+    /// Reads an element and checks its tag (the X.509 decoders' reading).
+    #[cfg_attr(not(feature = "std"), allow(dead_code))]
     pub fn expect(&mut self, tag: u8, what: &'static str) -> Result<Tlv<'a>, Error> {
         let at = self.base + self.pos;
         let tlv = self.read()?;

@@ -12,18 +12,41 @@ pub enum Error {
     /// The bytes are in no format this crate knows.
     UnknownFormat,
     /// A PEM block was opened but never closed.
-    UnterminatedPem { label: String },
+    UnterminatedPem {
+        /// The label of the BEGIN line.
+        label: String,
+    },
     /// A PEM block's body is not valid base64.
-    BadBase64 { label: String },
+    BadBase64 {
+        /// The label of the BEGIN line.
+        label: String,
+    },
     /// A DER structure ended before its declared length.
-    Truncated { what: &'static str, offset: usize },
+    Truncated {
+        /// What was being read.
+        what: &'static str,
+        /// Where it starts.
+        offset: usize,
+    },
     /// A DER structure broke an encoding rule.
-    BadDer { what: &'static str, offset: usize },
+    BadDer {
+        /// What was being read.
+        what: &'static str,
+        /// Where it starts.
+        offset: usize,
+    },
     /// The object was recognised but is not of the expected shape.
-    Malformed { what: &'static str, reason: String },
+    Malformed {
+        /// The object or field.
+        what: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// The object is recognised and deliberately not decoded (encrypted key, PKCS#12).
     NotDecoded {
+        /// The object.
         what: &'static str,
+        /// Why it is not decoded.
         reason: &'static str,
     },
     /// A clock value or time string could not be read.

@@ -10,13 +10,18 @@ use crate::span::Span;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
+/// How bad a finding is.
 pub enum Severity {
+    /// Worth knowing; nothing fails because of it.
     Info,
+    /// May fail with some peers or later; should be fixed.
     Warning,
+    /// A verifier rejects this, or the object is unusable as is.
     Error,
 }
 
 impl Severity {
+    /// The JSON spelling: "info", "warning" or "error".
     pub const fn as_str(self) -> &'static str {
         match self {
             Severity::Info => "info",
@@ -210,9 +215,13 @@ impl PartialEq<&str> for Code {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// One thing found about an item, with its stable code and a sentence.
 pub struct Finding {
+    /// How bad it is.
     pub severity: Severity,
+    /// The stable code (docs/report-format.md, docs/diagnosis.md).
     pub code: Code,
+    /// One sentence that says what is wrong and what to do.
     pub message: String,
     /// The bytes of the item that prove the finding, when there are such bytes.
     #[serde(skip)]
@@ -224,6 +233,7 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// A finding of any severity.
     pub fn new(severity: Severity, code: Code, message: impl Into<String>) -> Self {
         Self {
             severity,
@@ -234,18 +244,22 @@ impl Finding {
         }
     }
 
+    /// A finding of severity error.
     pub fn error(code: Code, message: impl Into<String>) -> Self {
         Self::new(Severity::Error, code, message)
     }
 
+    /// A finding of severity warning.
     pub fn warning(code: Code, message: impl Into<String>) -> Self {
         Self::new(Severity::Warning, code, message)
     }
 
+    /// A finding of severity info.
     pub fn info(code: Code, message: impl Into<String>) -> Self {
         Self::new(Severity::Info, code, message)
     }
 
+    /// The same finding, pointing at the bytes it is about.
     pub fn at(mut self, span: Span) -> Self {
         self.span = Some(span);
         self

@@ -10,14 +10,19 @@ use alloc::vec::Vec;
 
 use crate::error::Error;
 use crate::finding::{Code, Finding};
-use crate::report::{Item, ItemBody, ItemRef, Opaque, Report, SourceError};
+#[cfg(feature = "std")]
+use crate::objects::Certificate;
+use crate::objects::{ItemRef, Opaque};
+use crate::report::{Item, ItemBody, Report, SourceError};
 use crate::sniff::{self, Blob, Object};
 use crate::time::Timestamp;
 
 /// One source to inspect: a name for messages (a path, "stdin", "pasted text") and its bytes.
 #[derive(Clone, Copy, Debug)]
 pub struct Input<'a> {
+    /// The path or name of the source, as the report repeats it.
     pub source: &'a str,
+    /// Its bytes.
     pub bytes: &'a [u8],
 }
 
@@ -33,6 +38,7 @@ pub fn inspect_many(inputs: &[Input<'_>], now: Option<Timestamp>) -> Report {
 
 /// What to build beyond the report fields.
 #[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
 pub struct Options {
     /// Keep each item's bytes and field tree (the hex view needs them; a CLI printing the
     /// report does not, and a large capture's tree costs more than its report).
@@ -343,7 +349,7 @@ pub enum IssuerLink {
 #[cfg(feature = "std")]
 pub fn link_issuers(items: &[Item]) -> Vec<IssuerLink> {
     use crate::diagnose::Cert;
-    let certs: Vec<(usize, &crate::report::Certificate, Cert<'_>)> = items
+    let certs: Vec<(usize, &Certificate, Cert<'_>)> = items
         .iter()
         .enumerate()
         .filter_map(|(pos, item)| match &item.body {
@@ -354,7 +360,7 @@ pub fn link_issuers(items: &[Item]) -> Vec<IssuerLink> {
             _ => None,
         })
         .collect();
-    let (positions, parsed): (Vec<(usize, &crate::report::Certificate)>, Vec<Cert<'_>>) =
+    let (positions, parsed): (Vec<(usize, &Certificate)>, Vec<Cert<'_>>) =
         certs.into_iter().map(|(pos, c, p)| ((pos, c), p)).unzip();
     let mut out = Vec::new();
     for (child, (pos, cert)) in positions.iter().enumerate() {

@@ -4,10 +4,11 @@
 //! same code runs in the CLI, the proxy's logs and the browser (WebAssembly).
 //!
 //! The entry point is [`inspect()`]: it sniffs the format of one source (PEM with any number of
-//! blocks, DER, base64, hex dumps), decodes every object in it into an [`report::Item`] that
+//! blocks, DER, base64, hex dumps), decodes every object in it into an [`Item`] that
 //! keeps the DER bytes and a tree of named fields with byte spans, and attaches findings.
-//! [`report::Report`] is the serialisable model of design.md's `inspect --json` contract.
+//! [`Report`] is the serialisable model of design.md's `inspect --json` contract.
 #![no_std]
+#![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 extern crate alloc;
@@ -44,18 +45,22 @@ macro_rules! summary_line_parts {
     };
 }
 
+// The public surface: the modules below that are `pub` are the areas a front end calls into
+// (TLS bytes, captures, diagnosis, PEM/DER/hex helpers, time, the X.509 decoders); the report
+// model and the small shared types are re-exported here, at the root.
 pub mod capture;
 pub mod der;
 pub mod diagnose;
-pub mod error;
-pub mod finding;
+mod error;
+mod finding;
 pub mod hexdump;
 mod inspect;
-pub mod oid;
+mod objects;
+mod oid;
 pub mod pem;
-pub mod report;
-pub mod sniff;
-pub mod span;
+mod report;
+mod sniff;
+mod span;
 pub mod time;
 pub mod tls;
 #[cfg(feature = "std")]
@@ -66,6 +71,7 @@ pub use finding::{Code, Finding, Severity};
 #[cfg(feature = "std")]
 pub use inspect::link_issuers;
 pub use inspect::{inspect, inspect_many, inspect_with, Input, IssuerLink, Options};
+pub use objects::{Attribute, Certificate, Csr, Extension, ItemRef, Key, Opaque, PublicKeyInfo};
 pub use report::{Item, ItemBody, Report, SourceError};
 pub use span::{Node, Span};
 pub use time::Timestamp;

@@ -20,9 +20,11 @@ const DASHES: &[u8] = b"-----";
 /// One PEM block.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Block {
+    /// The label of the BEGIN line ("CERTIFICATE").
     pub label: String,
     /// RFC 1421 headers (`Proc-Type`, `DEK-Info`), in order.
     pub headers: Vec<(String, String)>,
+    /// The decoded body.
     pub der: Vec<u8>,
     /// Where the block (BEGIN line to END line) sits in the source text.
     pub span: Span,

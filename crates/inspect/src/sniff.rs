@@ -45,6 +45,8 @@ pub enum Object {
     Unknown,
 }
 
+// Only the no_std build names an object it cannot decode.
+#[cfg(not(feature = "std"))]
 impl Object {
     /// What a person calls it.
     pub const fn name(self) -> &'static str {

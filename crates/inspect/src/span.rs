@@ -11,11 +11,14 @@ use serde::Serialize;
 /// A range of bytes: `offset` from the start of the item's bytes, `len` bytes long.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct Span {
+    /// Offset of the first byte.
     pub offset: usize,
+    /// Number of bytes.
     pub len: usize,
 }
 
 impl Span {
+    /// The span of `len` bytes from `offset`.
     pub const fn new(offset: usize, len: usize) -> Self {
         Self { offset, len }
     }
@@ -25,6 +28,7 @@ impl Span {
         self.offset + self.len
     }
 
+    /// Whether `offset` lies inside the span.
     pub const fn contains(&self, offset: usize) -> bool {
         offset >= self.offset && offset < self.offset + self.len
     }
@@ -46,14 +50,18 @@ impl Span {
 /// One named field of a decoded item, with its value as text and its bytes.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Node {
+    /// The field's name.
     pub name: String,
     /// The value as a person reads it; empty for a pure container.
     pub value: String,
+    /// Where the field's bytes lie.
     pub span: Span,
+    /// The fields inside this one.
     pub children: Vec<Node>,
 }
 
 impl Node {
+    /// A node without children.
     pub fn new(name: impl Into<String>, value: impl Into<String>, span: Span) -> Self {
         Self {
             name: name.into(),
@@ -63,11 +71,13 @@ impl Node {
         }
     }
 
+    /// The node with these children.
     pub fn with_children(mut self, children: Vec<Node>) -> Self {
         self.children = children;
         self
     }
 
+    /// Adds a child.
     pub fn push(&mut self, child: Node) {
         self.children.push(child);
     }

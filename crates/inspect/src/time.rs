@@ -53,6 +53,7 @@ impl Timestamp {
         Timestamp(secs)
     }
 
+    /// The UTC moment of a calendar date and time of day.
     pub fn from_parts(year: i64, month: u32, day: u32, h: u32, m: u32, s: u32) -> Self {
         Timestamp(days_from_civil(year, month, day) * DAY + (h * 3600 + m * 60 + s) as i64)
     }

@@ -7,7 +7,7 @@
 //! `wasm_bindgen_test_configure!(run_in_browser)`. Natively this file is empty.
 #![cfg(target_arch = "wasm32")]
 
-use mtlskit_inspect::report::ItemBody;
+use mtlskit_inspect::ItemBody;
 use mtlskit_inspect::{inspect, inspect_many, Input, Node, Timestamp};
 use wasm_bindgen_test::wasm_bindgen_test;
 

@@ -8,9 +8,9 @@ use std::path::Path;
 
 use mtlskit_inspect::diagnose::alert;
 use mtlskit_inspect::diagnose::{self, Request, Role, Source, Verdict};
-use mtlskit_inspect::report::Certificate;
 use mtlskit_inspect::tls::{self, model::Tls};
-use mtlskit_inspect::x509::{self, name::rfc4514_der};
+use mtlskit_inspect::x509::{self, rfc4514_der};
+use mtlskit_inspect::Certificate;
 use mtlskit_inspect::{Code, Finding, ItemBody, Severity, Timestamp};
 use serde::Serialize;
 

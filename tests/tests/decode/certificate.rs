@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
-use mtlskit_inspect::report::{Certificate, ItemBody};
 use mtlskit_inspect::x509::{decode_certificate, Decoded};
+use mtlskit_inspect::{Certificate, ItemBody};
 use mtlskit_inspect::{Node, Span, Timestamp};
 use mtlskit_tests::certtext::*;
 use mtlskit_tests::openssl;

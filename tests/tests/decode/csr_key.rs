@@ -4,9 +4,9 @@
 
 use std::path::Path;
 
-use mtlskit_inspect::report::{Csr, Key};
-use mtlskit_inspect::span::Node;
 use mtlskit_inspect::x509::{self, signature, Decoded, KeyFormat};
+use mtlskit_inspect::Node;
+use mtlskit_inspect::{Csr, Key};
 use mtlskit_inspect::{Error, ItemBody};
 use mtlskit_tests::{openssl_bytes as openssl, openssl_try};
 
@@ -79,14 +79,14 @@ fn nodes(tree: &[Node]) -> Vec<&Node> {
 fn assert_no_private_values(tree: &[Node], der: &[u8]) {
     for n in nodes(tree) {
         assert!(n.span.end() <= der.len(), "{} span outside the DER", n.name);
-        if n.value == x509::key::PRIVATE {
+        if n.value == x509::PRIVATE {
             assert!(n.children.is_empty());
         }
     }
     let private_names = ["privateExponent", "prime1", "prime2", "coefficient"];
     for n in nodes(tree) {
         if private_names.contains(&n.name.as_str()) {
-            assert_eq!(n.value, x509::key::PRIVATE, "{} shows its value", n.name);
+            assert_eq!(n.value, x509::PRIVATE, "{} shows its value", n.name);
         }
     }
 }

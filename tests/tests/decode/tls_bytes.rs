@@ -8,8 +8,8 @@ use std::net::TcpListener;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use mtlskit_inspect::span::Node;
 use mtlskit_inspect::tls;
+use mtlskit_inspect::Node;
 use mtlskit_tests::process::{poll, Daemon};
 use mtlskit_tests::tls_build::{self as build, message, records};
 

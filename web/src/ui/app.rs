@@ -10,7 +10,7 @@ use super::shared::{Dispatch, Shared};
 use super::toolbar::Toolbar;
 use super::verdict::Verdict;
 use crate::links;
-use crate::state::{Action, State};
+use crate::state::State;
 use crate::summary::plural;
 
 #[function_component(App)]
@@ -46,7 +46,7 @@ pub fn app() -> Html {
             let Some(files) = e.data_transfer().and_then(|dt| dt.files()) else {
                 return;
             };
-            read_and_add(files, dispatch.clone());
+            browser::read_and_add(files, dispatch.clone());
         })
     };
 
@@ -104,20 +104,4 @@ pub fn app() -> Html {
         </div>
         </ContextProvider<Dispatch>>
     }
-}
-
-/// Reads dropped or picked files in the background, then adds them in one action.
-pub fn read_and_add(files: web_sys::FileList, dispatch: Dispatch) {
-    wasm_bindgen_futures::spawn_local(async move {
-        let (files, failures) = browser::read_files(files).await;
-        if !files.is_empty() {
-            dispatch.dispatch(Action::Add {
-                files,
-                now: browser::now(),
-            });
-        }
-        if !failures.is_empty() {
-            dispatch.dispatch(Action::Notice(Some(failures.join("; "))));
-        }
-    });
 }

@@ -9,7 +9,9 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, BlobPropertyBag, FileList, HtmlAnchorElement, Url};
 
+use super::shared::Dispatch;
 use crate::moment;
+use crate::state::Action;
 
 /// The browser's clock.
 pub fn now() -> Timestamp {
@@ -46,26 +48,53 @@ pub async fn copy(text: String, what: &str) -> String {
     }
 }
 
+/// Why a download could not be offered.
+#[derive(Debug)]
+pub enum DownloadError {
+    /// A browser API failed; its message.
+    Browser(String),
+    /// The page has no window or document.
+    NoDocument,
+    /// `createElement("a")` gave something other than an anchor.
+    NotAnAnchor,
+}
+
+impl std::fmt::Display for DownloadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DownloadError::Browser(message) => f.write_str(message),
+            DownloadError::NoDocument => f.write_str("no document"),
+            DownloadError::NotAnAnchor => f.write_str("not an anchor"),
+        }
+    }
+}
+
+impl std::error::Error for DownloadError {}
+
+impl From<JsValue> for DownloadError {
+    fn from(e: JsValue) -> Self {
+        DownloadError::Browser(text_of(&e))
+    }
+}
+
 /// Offers `text` as a file download named `name`.
-pub fn download(name: &str, mime: &str, text: &str) -> Result<(), String> {
+pub fn download(name: &str, mime: &str, text: &str) -> Result<(), DownloadError> {
     let parts = Array::of1(&JsValue::from_str(text));
     let options = BlobPropertyBag::new();
     options.set_type(mime);
-    let blob =
-        Blob::new_with_str_sequence_and_options(&parts, &options).map_err(|e| text_of(&e))?;
-    let url = Url::create_object_url_with_blob(&blob).map_err(|e| text_of(&e))?;
+    let blob = Blob::new_with_str_sequence_and_options(&parts, &options)?;
+    let url = Url::create_object_url_with_blob(&blob)?;
     let document = web_sys::window()
         .and_then(|w| w.document())
-        .ok_or("no document")?;
+        .ok_or(DownloadError::NoDocument)?;
     let anchor: HtmlAnchorElement = document
-        .create_element("a")
-        .map_err(|e| text_of(&e))?
+        .create_element("a")?
         .dyn_into()
-        .map_err(|_| "not an anchor".to_string())?;
+        .map_err(|_| DownloadError::NotAnAnchor)?;
     anchor.set_href(&url);
     anchor.set_download(name);
     anchor.click();
-    Url::revoke_object_url(&url).map_err(|e| text_of(&e))
+    Ok(Url::revoke_object_url(&url)?)
 }
 
 /// A JavaScript error as text.
@@ -74,4 +103,17 @@ pub fn text_of(e: &JsValue) -> String {
         .map(|e| String::from(e.message()))
         .or_else(|| e.as_string())
         .unwrap_or_else(|| "unknown error".to_string())
+}
+
+/// Reads dropped or picked files in the background, then adds them in one action.
+pub fn read_and_add(files: web_sys::FileList, dispatch: Dispatch) {
+    wasm_bindgen_futures::spawn_local(async move {
+        let (files, failures) = read_files(files).await;
+        if !files.is_empty() {
+            dispatch.dispatch(Action::Add { files, now: now() });
+        }
+        if !failures.is_empty() {
+            dispatch.dispatch(Action::Notice(Some(failures.join("; "))));
+        }
+    });
 }

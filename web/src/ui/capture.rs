@@ -7,7 +7,7 @@
 //! user asks for all, and a connection's ladder is open at first only when there are few.
 
 use mtlskit_inspect::capture::model::Connection;
-use mtlskit_inspect::report::ItemBody;
+use mtlskit_inspect::ItemBody;
 use mtlskit_inspect::Report;
 use yew::prelude::*;
 

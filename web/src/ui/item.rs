@@ -1,7 +1,7 @@
 //! One item of a card: its summary line (a button that opens it) and, when open, its facts,
 //! findings (first), links to other cards, the field tree and the hex view.
 
-use mtlskit_inspect::report::ItemBody;
+use mtlskit_inspect::ItemBody;
 use mtlskit_inspect::{Report, Timestamp};
 use yew::prelude::*;
 

@@ -1,7 +1,7 @@
 //! The ladder of a TLS item: the connection summary and explanations, then one rung per record
 //! on the sender's side; a rung selects the record in the tree and the hex view.
 
-use mtlskit_inspect::report::ItemBody;
+use mtlskit_inspect::ItemBody;
 use mtlskit_inspect::Report;
 use yew::prelude::*;
 

@@ -4,7 +4,6 @@ use mtlskit_inspect::Report;
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
-use super::app::read_and_add;
 use super::browser;
 use super::shared::{use_dispatch, Shared};
 use crate::export;
@@ -30,7 +29,7 @@ pub fn toolbar(props: &ToolbarProps) -> Html {
         Callback::from(move |e: Event| {
             let input: HtmlInputElement = e.target_unchecked_into();
             if let Some(files) = input.files() {
-                read_and_add(files, dispatch.clone());
+                browser::read_and_add(files, dispatch.clone());
             }
             input.set_value(""); // picking the same file again is a new input
         })

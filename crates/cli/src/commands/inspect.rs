@@ -40,7 +40,9 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<Status> {
         .map(|(source, bytes)| Input { source, bytes })
         .collect();
     // The CLI shows no hex view: skip the field trees.
-    let report = inspect_with(&inputs, Some(now), Options { trees: false });
+    let mut options = Options::default();
+    options.trees = false;
+    let report = inspect_with(&inputs, Some(now), options);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if args.json {
         serde_json::to_writer_pretty(&mut out, &report).context("writing the report")?;

@@ -12,8 +12,8 @@ pub use probe::probe;
 
 use std::io::{self, Write};
 
-use mtlskit_inspect::report::{Certificate, Csr, Extension, Key, PublicKeyInfo};
 use mtlskit_inspect::time::relative_days;
+use mtlskit_inspect::{Certificate, Csr, Extension, Key, PublicKeyInfo};
 use mtlskit_inspect::{Item, ItemBody, Report, Severity, Timestamp};
 
 const WIDTH: usize = 20;

@@ -21,10 +21,15 @@ pub use super::model::ClientBy;
 /// One TCP connection with both directions reassembled.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Stream {
+    /// The client's address.
     pub client: SocketAddr,
+    /// The server's address.
     pub server: SocketAddr,
+    /// How the client was told from the server.
     pub client_by: ClientBy,
+    /// The client's bytes, reassembled.
     pub client_to_server: Flow,
+    /// The server's bytes, reassembled.
     pub server_to_client: Flow,
     /// Every packet of the connection, both directions.
     pub packets: usize,
@@ -32,6 +37,7 @@ pub struct Stream {
     pub first_packet: usize,
     /// Nanoseconds since the epoch of the first and last packets, when the file has times.
     pub first_time_ns: Option<i64>,
+    /// Capture time of the last packet, nanoseconds since the Unix epoch.
     pub last_time_ns: Option<i64>,
     /// Gaps, retransmissions, a missing handshake.
     pub findings: Vec<Finding>,

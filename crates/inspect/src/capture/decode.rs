@@ -25,6 +25,7 @@ use crate::tls::model::Role;
 /// A capture decoded for the report.
 #[derive(Clone, Debug)]
 pub struct Decoded {
+    /// The report object of the capture.
     pub capture: Capture,
     /// Findings about the file, then every connection's findings prefixed with its endpoints.
     pub findings: Vec<Finding>,

@@ -76,6 +76,7 @@ pub struct Read {
     pub link_types: Vec<&'static str>,
     /// Every packet in the file.
     pub packets: usize,
+    /// The TCP streams of the capture.
     pub streams: Vec<Stream>,
     /// About the file and its packets (per-connection findings are in each stream).
     pub findings: Vec<Finding>,

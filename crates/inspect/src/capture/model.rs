@@ -32,20 +32,25 @@ pub struct Capture {
 pub struct Connection {
     /// "ip:port"; IPv6 as "[::1]:443".
     pub client: String,
+    /// The server's "ip:port".
     pub server: String,
     /// How the client was told from the server.
     pub client_by: ClientBy,
     /// The number (from 1) of the connection's first packet in the file.
     pub first_packet: usize,
+    /// Packets of the connection in the file.
     pub packets: usize,
     /// RFC 3339 UTC times of the first and last packets, with nanoseconds.
     pub first_time: Option<String>,
+    /// Time of the last packet, likewise.
     pub last_time: Option<String>,
     /// Reassembled bytes captured in each direction (gaps excluded).
     pub bytes_client_to_server: usize,
+    /// Reassembled bytes from the server (gaps excluded).
     pub bytes_server_to_client: usize,
     /// Bytes missing from the capture.
     pub gaps: Vec<GapReport>,
+    /// Both directions summed up.
     pub summary: ConnectionSummary,
     /// The client's bytes, decoded up to the first gap.
     pub client_to_server: Tls,
@@ -73,10 +78,15 @@ pub struct GapReport {
 pub struct ConnectionSummary {
     /// The negotiated version (771 = TLS 1.2, 772 = TLS 1.3), from the ServerHello.
     pub version: Option<u16>,
+    /// The version's name ("TLS 1.2").
     pub version_name: Option<String>,
+    /// The chosen cipher suite's code.
     pub cipher_suite: Option<u16>,
+    /// The chosen cipher suite's IANA name.
     pub cipher_suite_name: Option<String>,
+    /// The protocol the server chose by ALPN.
     pub alpn: Option<String>,
+    /// The host name the client sent (SNI).
     pub server_name: Option<String>,
     /// Full, resumed, or `None` when the bytes do not tell.
     pub handshake: Option<Handshake>,
@@ -93,11 +103,17 @@ summary_line_parts!(ConnectionSummary);
 /// A TCP connection that carries no TLS.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct OtherConnection {
+    /// The client's "ip:port".
     pub client: String,
+    /// The server's "ip:port".
     pub server: String,
+    /// The number (from 1) of the connection's first packet in the file.
     pub first_packet: usize,
+    /// Packets of the connection in the file.
     pub packets: usize,
+    /// Bytes captured from the client.
     pub bytes_client_to_server: usize,
+    /// Bytes captured from the server.
     pub bytes_server_to_client: usize,
 }
 

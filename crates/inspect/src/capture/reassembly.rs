@@ -39,6 +39,7 @@ pub struct Gap {
 pub struct Chunk {
     /// The position in the reassembled bytes.
     pub offset: usize,
+    /// Number of missing bytes.
     pub len: usize,
     /// The offset of these bytes in the capture file.
     pub file_offset: usize,
@@ -51,6 +52,7 @@ pub struct Chunk {
 pub struct Flow {
     /// The captured bytes in stream order, gaps left out.
     pub bytes: Vec<u8>,
+    /// The holes in the sequence space, in order.
     pub gaps: Vec<Gap>,
     /// Where every run of `bytes` came from in the file.
     pub chunks: Vec<Chunk>,
@@ -62,8 +64,11 @@ pub struct Flow {
     pub out_of_order: usize,
     /// Segments that resent bytes with different content (the first copy is kept).
     pub conflicting_overlaps: usize,
+    /// A SYN was seen in this direction.
     pub syn: bool,
+    /// A FIN was seen in this direction.
     pub fin: bool,
+    /// An RST was seen in this direction.
     pub rst: bool,
 }
 

@@ -245,7 +245,7 @@ fn offered_versions(client: &Tls) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{Certificate, PublicKeyInfo};
+    use crate::objects::{Certificate, PublicKeyInfo};
     use crate::tls::model::{CertificateRequest, ClientHello, ServerHello};
 
     fn cert(algorithm: &str, curve: Option<&str>) -> Certificate {

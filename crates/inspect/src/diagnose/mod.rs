@@ -35,7 +35,7 @@ pub mod handshake;
 pub mod hostname;
 
 #[cfg(feature = "std")]
-pub use cert::Cert;
+pub(crate) use cert::Cert;
 #[cfg(feature = "std")]
 pub(crate) use chain::issuers;
 #[cfg(feature = "std")]
@@ -47,7 +47,9 @@ pub use crate::tls::model::Role;
 /// One DER certificate and where it came from ("client.pem #0").
 #[derive(Clone, Debug)]
 pub struct Source<'a> {
+    /// The certificate's DER.
     pub der: &'a [u8],
+    /// Where it came from, for messages ("client.pem #0").
     pub origin: String,
 }
 
@@ -60,27 +62,34 @@ pub struct Request<'a> {
     pub chain: Vec<Source<'a>>,
     /// SHA-256 of the SubjectPublicKeyInfo of the private key that goes with the leaf.
     pub key_spki_sha256: Option<String>,
+    /// The side the leaf identifies.
     pub role: Role,
     /// The name a client connects to (servers only).
     pub host: Option<String>,
+    /// The moment validity is checked at.
     pub now: Timestamp,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
+/// Whether a verifier would accept the chain.
 pub enum Verdict {
+    /// No finding of severity error.
     Accepted,
+    /// At least one finding of severity error.
     Rejected,
 }
 
 /// design.md's diagnosis contract.
 #[derive(Clone, Debug, Serialize)]
 pub struct Diagnosis {
+    /// Accepted or rejected.
     pub verdict: Verdict,
     /// SHA-256 of each certificate of the chain built, leaf first.
     pub chain: Vec<String>,
     /// The subjects of the same certificates, for people.
     pub chain_subjects: Vec<String>,
+    /// What is wrong (or noteworthy), worst first.
     pub findings: Vec<Finding>,
 }
 

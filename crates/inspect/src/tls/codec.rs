@@ -17,8 +17,6 @@ use crate::span::Span;
 pub enum InvalidMessage {
     /// The bytes ended while `what` was being read.
     MissingData(&'static str),
-    /// A length-prefixed vector claims more bytes than its parent holds.
-    BadLength(&'static str),
     /// Bytes are left over after `what`.
     TrailingData(&'static str),
     /// A value that must be one of a few is not (`what` names the field).
@@ -39,9 +37,6 @@ impl fmt::Display for InvalidMessage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             InvalidMessage::MissingData(what) => write!(f, "the bytes end inside the {what}"),
-            InvalidMessage::BadLength(what) => {
-                write!(f, "the length of the {what} is larger than what holds it")
-            }
             InvalidMessage::TrailingData(what) => write!(f, "bytes are left after the {what}"),
             InvalidMessage::IllegalValue(what) => write!(f, "the {what} has an illegal value"),
         }
@@ -122,11 +117,6 @@ impl<'a> Reader<'a> {
     pub fn u16(&mut self, what: &'static str) -> Result<(u16, Span)> {
         let (b, span) = self.take(2, what)?;
         Ok((be(b) as u16, span))
-    }
-
-    pub fn u24(&mut self, what: &'static str) -> Result<(u32, Span)> {
-        let (b, span) = self.take(3, what)?;
-        Ok((be(b) as u32, span))
     }
 
     pub fn u32(&mut self, what: &'static str) -> Result<(u32, Span)> {

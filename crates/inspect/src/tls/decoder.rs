@@ -193,7 +193,7 @@ impl Decoder {
         if let Some(msg) = self.reasm.take_incomplete() {
             self.handshake(msg);
         }
-        super::summary::fill(self);
+        super::summary::fill(&mut self.tls, self.after_ccs, self.offered13);
     }
 }
 

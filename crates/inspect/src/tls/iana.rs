@@ -1,6 +1,11 @@
 //! Named values of the IANA TLS registries that the decoder and the diagnosis test for, so
 //! that no check compares with a bare number.
 
+/// `true` for the 16 GREASE values `0x0a0a`, `0x1a1a`, ... `0xfafa` (RFC 8701).
+pub const fn is_grease(value: u16) -> bool {
+    value & 0x0f0f == 0x0a0a && (value >> 8) == (value & 0xff)
+}
+
 /// TLS ContentType values (RFC 8446 5.1).
 pub mod content_type {
     /// change_cipher_spec.

@@ -21,19 +21,19 @@ use crate::span::Node;
 use crate::time::Timestamp;
 
 mod certificate;
-pub mod codec;
+mod codec;
 mod decoder;
-pub mod extension;
+mod extension;
 mod handshake;
-pub mod hello;
+mod hello;
 pub mod iana;
-pub mod ja3;
-pub mod ja4;
+mod ja3;
+mod ja4;
 mod key_exchange;
 pub mod model;
 pub mod names;
 mod reassembly;
-pub mod record;
+mod record;
 mod suites;
 mod summary;
 
@@ -42,9 +42,11 @@ pub use model::Tls;
 /// What [`decode`] returns: the report object, the field tree and the findings.
 #[derive(Clone, Debug, Default)]
 pub struct Decoded {
+    /// The report object of the direction.
     pub tls: model::Tls,
     /// One node per record; handshake messages are children of the record they start in.
     pub tree: Vec<Node>,
+    /// What is cut short or malformed, and the certificates' findings.
     pub findings: Vec<Finding>,
 }
 

@@ -11,18 +11,27 @@ use serde::Serialize;
 /// One direction of a TLS connection, as far as it could be read.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Tls {
+    /// Every record, encrypted ones included.
     pub records: Vec<Record>,
+    /// Every handshake message that could be read, in order.
     pub messages: Vec<Message>,
+    /// The ClientHello, when this is the client's direction.
     pub client_hello: Option<ClientHello>,
+    /// The ServerHello, when this is the server's direction.
     pub server_hello: Option<ServerHello>,
     /// A ServerHello carrying the HelloRetryRequest random (RFC 8446 4.1.3).
     pub hello_retry_request: Option<ServerHello>,
     /// The certificates of every Certificate message, in order (decoded with std only).
-    pub certificates: Vec<crate::report::Certificate>,
+    pub certificates: Vec<crate::objects::Certificate>,
+    /// The server's CertificateRequest, when readable (up to TLS 1.2).
     pub certificate_request: Option<CertificateRequest>,
+    /// The server's ServerKeyExchange (TLS 1.2 and older).
     pub server_key_exchange: Option<ServerKeyExchange>,
+    /// NewSessionTicket messages, when readable.
     pub new_session_tickets: Vec<NewSessionTicket>,
+    /// Alerts that could be read (plaintext ones).
     pub alerts: Vec<Alert>,
+    /// What a person asks first about this direction.
     pub summary: Summary,
 }
 
@@ -42,7 +51,9 @@ impl Tls {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// One TLS record.
 pub struct Record {
+    /// The record's content type (22 = handshake, 21 = alert, ...).
     pub content_type: u8,
     /// The record layer's version field.
     pub version: u16,
@@ -52,64 +63,102 @@ pub struct Record {
     pub offset: usize,
     /// Types of the handshake messages that start in this record.
     pub handshake_types: Vec<u8>,
+    /// Whether the fragment is encrypted (and so not decoded).
     pub encrypted: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// One handshake message.
 pub struct Message {
     #[serde(rename = "type")]
+    /// The message type's snake_case name (`client_hello`).
     pub kind: String,
+    /// The message type's code.
     pub type_code: u8,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+/// A ClientHello's fields.
 pub struct ClientHello {
+    /// The legacy_version field (771 = TLS 1.2).
     pub legacy_version: u16,
+    /// The 32-byte random, lowercase hex.
     pub random: String,
+    /// The legacy session id, lowercase hex.
     pub session_id: String,
+    /// The offered cipher suites, in order, GREASE kept.
     pub cipher_suites: Vec<u16>,
+    /// The offered compression methods.
     pub compression_methods: Vec<u8>,
+    /// The extension types, in order.
     pub extension_types: Vec<u16>,
+    /// The host name of server_name (SNI).
     pub server_name: Option<String>,
+    /// The protocols offered by ALPN.
     pub alpn: Vec<String>,
+    /// supported_versions, in order.
     pub supported_versions: Vec<u16>,
+    /// supported_groups, in order.
     pub supported_groups: Vec<u16>,
+    /// signature_algorithms, in order.
     pub signature_algorithms: Vec<u16>,
+    /// signature_algorithms_cert, in order.
     pub signature_algorithms_cert: Vec<u16>,
+    /// ec_point_formats.
     pub ec_point_formats: Vec<u8>,
     /// Groups of the key_share entries offered.
     pub key_share_groups: Vec<u16>,
+    /// psk_key_exchange_modes.
     pub psk_key_exchange_modes: Vec<u8>,
     /// The SSLv2-compatible ClientHello form (no extensions).
     pub sslv2: bool,
+    /// The JA3 string before hashing.
     pub ja3_full: String,
+    /// The JA3 fingerprint (MD5 of `ja3_full`).
     pub ja3: String,
+    /// The JA4 fingerprint.
     pub ja4: String,
+    /// JA4 raw (the lists, unhashed).
     pub ja4_r: String,
+    /// JA4 with the original order (JA4_o).
     pub ja4_o: String,
+    /// JA4 raw with the original order (JA4_ro).
     pub ja4_ro: String,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+/// A ServerHello's (or HelloRetryRequest's) fields.
 pub struct ServerHello {
+    /// The legacy version field.
     pub version: u16,
+    /// The 32-byte random, lowercase hex.
     pub random: String,
+    /// The session id, lowercase hex.
     pub session_id: String,
+    /// The chosen cipher suite.
     pub cipher_suite: u16,
+    /// The chosen compression method.
     pub compression_method: u8,
+    /// The extension types, in order.
     pub extension_types: Vec<u16>,
     /// From supported_versions (TLS 1.3); `None` when the extension is absent.
     pub selected_version: Option<u16>,
+    /// The protocol chosen by ALPN.
     pub alpn: Option<String>,
     /// The key_share group (TLS 1.3 ServerHello, or the group a HelloRetryRequest asks for).
     pub key_share_group: Option<u16>,
+    /// The JA3S string before hashing.
     pub ja3s_full: String,
+    /// The JA3S fingerprint (MD5 of `ja3s_full`).
     pub ja3s: String,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+/// A CertificateRequest's fields.
 pub struct CertificateRequest {
+    /// The certificate types (TLS 1.2 and older).
     pub certificate_types: Vec<u8>,
+    /// The signature algorithms the server accepts.
     pub signature_algorithms: Vec<u16>,
     /// RFC 4514 strings as `openssl -nameopt RFC2253` prints them (`#` and hex without std).
     pub certificate_authorities: Vec<String>,
@@ -118,29 +167,41 @@ pub struct CertificateRequest {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+/// A ServerKeyExchange's fields.
 pub struct ServerKeyExchange {
     /// 3 = named_curve for ECDHE; `None` for DHE and unknown kinds.
     pub curve_type: Option<u8>,
+    /// The named group of an ECDHE exchange.
     pub group: Option<u16>,
+    /// The server's ephemeral public key, lowercase hex.
     pub public_key: String,
     /// TLS 1.2 carries the scheme; TLS 1.0/1.1 do not.
     pub signature_scheme: Option<u16>,
+    /// The signature, lowercase hex.
     pub signature: String,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+/// A NewSessionTicket's fields (not the ticket).
 pub struct NewSessionTicket {
+    /// ticket_lifetime in seconds.
     pub lifetime: u32,
     /// TLS 1.3 only.
     pub age_add: Option<u32>,
+    /// Length of the opaque ticket.
     pub ticket_length: usize,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// A plaintext alert.
 pub struct Alert {
+    /// 1 = warning, 2 = fatal.
     pub level: u8,
+    /// "warning", "fatal", or "unknown".
     pub level_name: String,
+    /// The AlertDescription code.
     pub code: u8,
+    /// Its name (`bad_certificate`), else "unknown".
     pub description: String,
     /// Offset of the alert's two bytes in the stream.
     pub offset: usize,
@@ -228,22 +289,32 @@ pub struct Summary {
     /// The negotiated version (ServerHello: supported_versions, else its version); for the
     /// client side the highest version offered.
     pub version: Option<u16>,
+    /// The version's name ("TLS 1.2").
     pub version_name: Option<String>,
+    /// The cipher suite the ServerHello chose.
     pub cipher_suite: Option<u16>,
+    /// Its IANA name.
     pub cipher_suite_name: Option<String>,
+    /// The protocol the ServerHello chose by ALPN.
     pub alpn: Option<String>,
+    /// The host name the ClientHello sent (SNI).
     pub server_name: Option<String>,
     /// Full, resumed, or `None` when one direction cannot tell.
     pub handshake: Option<Handshake>,
+    /// The server sent a CertificateRequest (readable up to TLS 1.2).
     pub certificate_request_seen: bool,
     /// Number of certificates in the (first) Certificate message; `Some(0)` for an empty one,
     /// `None` when no plaintext Certificate message was seen.
     pub certificates_sent: Option<usize>,
     /// TLS 1.3: the certificate messages are encrypted and cannot be read from the bytes.
     pub certificates_encrypted: bool,
+    /// A ChangeCipherSpec record was seen.
     pub change_cipher_spec_seen: bool,
+    /// How many records are encrypted.
     pub encrypted_records: usize,
+    /// Bytes of application data records.
     pub application_data_bytes: usize,
+    /// The alerts as text, encrypted ones counted.
     pub alerts: Vec<String>,
     /// Sentences for the text view.
     pub notes: Vec<String>,

@@ -10,10 +10,7 @@ use alloc::string::String;
 
 use super::suites::CIPHER_SUITES;
 
-/// `true` for the 16 GREASE values `0x0a0a`, `0x1a1a`, ... `0xfafa` (RFC 8701).
-pub const fn is_grease(value: u16) -> bool {
-    value & 0x0f0f == 0x0a0a && (value >> 8) == (value & 0xff)
-}
+pub use super::iana::is_grease;
 
 /// The IANA name and, when OpenSSL implements the suite, its OpenSSL name.
 pub fn cipher_suite(value: u16) -> Option<(&'static str, Option<&'static str>)> {

@@ -69,16 +69,6 @@ pub struct RawRecord<'a> {
     pub sslv2: bool,
 }
 
-impl RawRecord<'_> {
-    pub const fn header_len(&self) -> usize {
-        if self.sslv2 {
-            2
-        } else {
-            5
-        }
-    }
-}
-
 /// A 5-byte header that can start a TLS record: SSL 3.0 to TLS 1.3 version, sane length.
 fn plausible_header(h: &[u8]) -> Option<(u8, u16, usize)> {
     let [ct, major, minor, hi, lo] = *h.get(..5)? else {

@@ -3,7 +3,7 @@
 //! A table of its own because it is long (every assigned value, TLS 1.0 to 1.3) and data only.
 //! The IANA names were checked against Wireshark 4.0's table and the OpenSSL names against
 //! `openssl ciphers -stdname -V` (OpenSSL 3.0), so the report uses the names both tools print.
-//! GREASE values and private-use ranges are not listed; see [`super::names::is_grease`].
+//! GREASE values and private-use ranges are not listed; see [`super::iana::is_grease`].
 
 /// `(value, IANA name, OpenSSL name)`, sorted by value for binary search.
 pub(crate) static CIPHER_SUITES: &[(u16, &str, Option<&str>)] = &[

@@ -7,18 +7,19 @@
 use alloc::format;
 use alloc::string::String;
 
-use super::decoder::Decoder;
 use super::iana::{extension_type, handshake_type, version::TLS13};
-use super::model::{Handshake, Role};
+use super::model::{Handshake, Role, Tls};
 use super::names;
 
-pub(super) fn fill(d: &mut Decoder) {
-    let has = |code: u8| d.tls.has_message(code);
+/// Fills `tls.summary` from what the direction holds; `after_ccs`: a ChangeCipherSpec was
+/// seen in this direction; `offered13`: the ClientHello offered TLS 1.3.
+pub(super) fn fill(tls: &mut Tls, after_ccs: bool, offered13: bool) {
+    let has = |code: u8| tls.has_message(code);
     // A Certificate or ServerHelloDone only comes in a full handshake (RFC 5246 7.3).
     let full_msgs = has(handshake_type::CERTIFICATE) || has(handshake_type::SERVER_HELLO_DONE);
-    let (cke, ccs) = (has(handshake_type::CLIENT_KEY_EXCHANGE), d.after_ccs);
-    let mut s = core::mem::take(&mut d.tls.summary);
-    if let Some(sh) = &d.tls.server_hello {
+    let (cke, ccs) = (has(handshake_type::CLIENT_KEY_EXCHANGE), after_ccs);
+    let mut s = core::mem::take(&mut tls.summary);
+    if let Some(sh) = &tls.server_hello {
         s.role = Some(Role::Server);
         let version = sh.selected_version.unwrap_or(sh.version);
         s.version = Some(version);
@@ -48,10 +49,10 @@ pub(super) fn fill(d: &mut Decoder) {
                  Certificate are encrypted and cannot be read from the bytes.",
             ));
         }
-    } else if d.tls.hello_retry_request.is_some() {
+    } else if tls.hello_retry_request.is_some() {
         s.role = Some(Role::Server);
     }
-    if let Some(ch) = &d.tls.client_hello {
+    if let Some(ch) = &tls.client_hello {
         if s.role.is_none() {
             s.role = Some(Role::Client);
             let offered = ch
@@ -64,12 +65,12 @@ pub(super) fn fill(d: &mut Decoder) {
             s.version = Some(offered);
             s.handshake = if cke {
                 Some(Handshake::Full)
-            } else if ccs && !d.offered13 {
+            } else if ccs && !offered13 {
                 Some(Handshake::Resumed)
             } else {
                 None
             };
-            if d.offered13 {
+            if offered13 {
                 s.notes.push(String::from(
                     "The client offered TLS 1.3; if the server chose it, the client's \
                      Certificate is encrypted and cannot be read from the bytes.",
@@ -79,10 +80,10 @@ pub(super) fn fill(d: &mut Decoder) {
         s.server_name = ch.server_name.clone();
     }
     s.version_name = s.version.and_then(names::version).map(String::from);
-    for a in &d.tls.alerts {
+    for a in &tls.alerts {
         s.alerts.push(format!("{a}"));
     }
-    let encrypted_alerts = d.tls.encrypted_alerts();
+    let encrypted_alerts = tls.encrypted_alerts();
     if encrypted_alerts > 0 {
         s.alerts
             .push(format!("{encrypted_alerts} encrypted alert(s)"));
@@ -101,5 +102,5 @@ pub(super) fn fill(d: &mut Decoder) {
             .push(format!("The Certificate message holds {n} certificate(s).")),
         None => {}
     }
-    d.tls.summary = s;
+    tls.summary = s;
 }

@@ -21,8 +21,9 @@ use super::{extension, name, public_key, Decoded};
 use crate::der::{self, Reader, Tlv};
 use crate::error::Error;
 use crate::finding::{Code, Finding};
+use crate::objects;
 use crate::oid::signature_name;
-use crate::report::{self, ItemBody};
+use crate::report::ItemBody;
 use crate::span::{Node, Span};
 use crate::time::{relative_days, Timestamp};
 
@@ -42,7 +43,7 @@ pub fn decode(der: &[u8], now: Option<Timestamp>) -> Result<Decoded, Error> {
 
     let public_key = public_key::describe(spki_der)?;
     let sig_oid = cert.signature_algorithm.algorithm.to_id_string();
-    let mut body = report::Certificate {
+    let mut body = objects::Certificate {
         version: u8::try_from(tbs.version.0.saturating_add(1)).unwrap_or(u8::MAX),
         serial: serial_text(tbs.raw_serial()),
         subject: name::rfc4514(&tbs.subject),
@@ -202,7 +203,7 @@ fn is_spki(t: &Tlv<'_>) -> bool {
 }
 
 fn validity_findings(
-    body: &report::Certificate,
+    body: &objects::Certificate,
     now: Option<Timestamp>,
     fields: &Fields,
     out: &mut Vec<Finding>,
@@ -244,7 +245,7 @@ fn validity_findings(
 
 fn content_findings(
     cert: &X509Certificate<'_>,
-    body: &report::Certificate,
+    body: &objects::Certificate,
     has_ku: bool,
     has_san: bool,
     fields: &Fields,

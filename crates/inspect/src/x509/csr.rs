@@ -20,7 +20,8 @@ use super::{extension, name, public_key, Decoded};
 use crate::der::{self, Reader, Tlv, TAG_BIT_STRING, TAG_INTEGER, TAG_SEQUENCE, TAG_SET};
 use crate::error::Error;
 use crate::finding::{Code, Finding};
-use crate::report::{Attribute, Csr, Extension, ItemBody};
+use crate::objects::{Attribute, Csr, Extension, PublicKeyInfo};
+use crate::report::ItemBody;
 use crate::span::Node;
 
 const CHALLENGE_PASSWORD: &str = "1.2.840.113549.1.9.7";
@@ -165,7 +166,7 @@ pub fn decode(der: &[u8]) -> Result<Decoded, Error> {
 }
 
 /// "RSA 2048 bits", "EC P-256", as the key line of the tree.
-fn describe_key(info: &crate::report::PublicKeyInfo) -> String {
+fn describe_key(info: &PublicKeyInfo) -> String {
     let mut s = info.algorithm.clone();
     if let Some(curve) = &info.curve {
         s.push(' ');

@@ -16,7 +16,7 @@ use x509_parser::extensions::{
 };
 
 use crate::der::{self, Reader};
-use crate::report::Extension;
+use crate::objects::Extension;
 use crate::span::{Node, Span};
 
 use super::name;

@@ -21,7 +21,8 @@ use crate::der::{self, Reader, Tlv, TAG_BIT_STRING, TAG_INTEGER, TAG_OID};
 use crate::der::{TAG_NULL, TAG_SEQUENCE};
 use crate::error::Error;
 use crate::finding::{Code, Finding};
-use crate::report::{ItemBody, Key};
+use crate::objects::Key;
+use crate::report::ItemBody;
 use crate::span::Node;
 
 /// The value shown for every private number of a key.
@@ -30,7 +31,7 @@ pub const PRIVATE: &str = "(private key material, not shown)";
 use crate::oid::{curve_by_oid, curve_name};
 pub use crate::oid::{
     DSA, EC_PUBLIC_KEY, ED25519, ED448, P256, P384, P521, RSASSA_PSS as RSASSA_PSS_KEY,
-    RSA_ENCRYPTION, SECP256K1, X25519, X448,
+    RSA_ENCRYPTION, X25519, X448,
 };
 
 /// AlgorithmIdentifier { rsaEncryption, NULL }.
@@ -59,6 +60,7 @@ pub struct Spki<'a> {
 }
 
 impl Spki<'_> {
+    /// The curve's name, for EC keys.
     pub fn curve(&self) -> Option<&str> {
         self.named_curve.as_deref()
     }

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 
 use crate::der::{self, Reader, Tlv};
 use crate::error::Error;
-use crate::report::PublicKeyInfo;
+use crate::objects::PublicKeyInfo;
 use crate::span::{Node, Span};
 
 use crate::oid::{

@@ -47,10 +47,15 @@ pub const MAX_RSA_EXPONENT_BITS: usize = 32;
 /// The hash functions signatures here are made with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Hash {
+    /// SHA-1.
     Sha1,
+    /// SHA-224.
     Sha224,
+    /// SHA-256.
     Sha256,
+    /// SHA-384.
     Sha384,
+    /// SHA-512.
     Sha512,
 }
 
@@ -67,6 +72,7 @@ impl Hash {
         })
     }
 
+    /// The digest of `message`.
     pub fn digest(self, message: &[u8]) -> Vec<u8> {
         match self {
             Hash::Sha1 => Sha1::digest(message).to_vec(),
@@ -302,8 +308,11 @@ fn ed25519(spki: &Spki<'_>, message: &[u8], signature: &[u8]) -> Checked {
 /// The parts of RSASSA-PSS-params (RFC 4055) that a check needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PssParams {
+    /// The message digest.
     pub hash: Hash,
+    /// The digest MGF1 uses.
     pub mgf1_hash: Hash,
+    /// Salt length in bytes.
     pub salt_len: usize,
 }
 
