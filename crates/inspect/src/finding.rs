@@ -33,8 +33,7 @@ impl Severity {
 
 /// A finding's stable code: part of the JSON contract (docs/report-format.md,
 /// docs/diagnosis.md), written in snake_case.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum Code {
     /// A certificate in a TLS Certificate message could not be decoded.

@@ -118,8 +118,7 @@ pub struct OtherConnection {
 }
 
 /// How the client side of a connection was recognised.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ClientBy {
     /// It sent the SYN.
     Syn,
@@ -148,8 +147,7 @@ impl ClientBy {
 display_as_str!(ClientBy);
 
 /// One direction of a TCP connection.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Direction {
     /// The client's bytes.
     ClientToServer,
@@ -169,8 +167,7 @@ impl Direction {
 display_as_str!(Direction);
 
 /// What happened to the client certificate.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ClientCertificate {
     /// A Certificate message with at least one certificate.
     Sent,

@@ -209,8 +209,7 @@ pub struct Alert {
 
 /// A TLS endpoint: the side that sent a direction's bytes or an alert, or the side a
 /// certificate is for.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Role {
     /// The side that sends the ClientHello (for a certificate: needs clientAuth).
     #[default]
@@ -232,8 +231,7 @@ impl Role {
 display_as_str!(Role);
 
 /// Whether a handshake was a full one or resumed a session (RFC 8446 2.2, RFC 5246 7.3).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Handshake {
     /// Certificates were exchanged (or, in TLS 1.3, no pre_shared_key was accepted).
     Full,
