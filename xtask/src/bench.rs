@@ -21,7 +21,7 @@ const USAGE: &str = "usage: cargo xtask bench [scripts | criterion | all | NAME 
   scripts (default)  build the release binary, run every bench/*.sh
   criterion          cargo bench -p mtlskit-inspect (in-process throughput)
   all                both
-  NAME [ARGS...]     bench/NAME.sh ARGS (e.g. `ca_bundle /path/to/bundle.pem`)";
+  NAME [ARGS...]     bench/NAME.sh ARGS (e.g. `ca_bundle /path/to/bundle.pem`, `soak`)";
 
 pub fn run(args: &[String]) -> anyhow::Result<()> {
     let root = root();
