@@ -21,7 +21,7 @@ const USAGE: &str = "usage: cargo xtask bench [scripts | criterion | all | NAME 
   scripts (default)  build the release binary, run every bench/*.sh
   criterion          cargo bench -p mtlskit-inspect (in-process throughput)
   all                both
-  NAME [ARGS...]     bench/NAME.sh ARGS (e.g. `ca_bundle /path/to/bundle.pem`)";
+  NAME [ARGS...]     bench/NAME.sh ARGS (e.g. `ca_bundle /path/to/bundle.pem`, `soak`)";
 
 pub fn run(args: &[String]) -> anyhow::Result<()> {
     let root = root();
@@ -126,11 +126,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_ca_bundle_script_is_found() {
+    fn the_ca_bundle_and_soak_scripts_are_found() {
         let scripts = scripts(&root()).unwrap_or_default();
-        assert!(
-            scripts.iter().any(|s| s.ends_with("bench/ca_bundle.sh")),
-            "{scripts:?}"
-        );
+        for name in ["bench/ca_bundle.sh", "bench/soak.sh"] {
+            assert!(scripts.iter().any(|s| s.ends_with(name)), "{scripts:?}");
+        }
     }
 }
