@@ -137,8 +137,14 @@ pub async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
         };
         match listener.accept().await {
             Ok((tcp, peer)) => {
+                // Counted here, in accept order, so the connection over the limit is the one
+                // refused (and it costs no task).
+                let Some(handshaking) = Handshaking::begin(shared.clone(), peer.ip()) else {
+                    refuse_busy_address(&shared, peer);
+                    continue;
+                };
                 let _ = tcp.set_nodelay(true);
-                tokio::spawn(connection(tcp, peer, shared.clone(), permit));
+                tokio::spawn(connection(tcp, peer, shared.clone(), permit, handshaking));
             }
             Err(e) => {
                 // Out of descriptors and the like: say so, give the system a moment.
@@ -150,25 +156,27 @@ pub async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
 }
 
 /// One handshake in progress from an address, counted in `Shared::handshakes` until dropped.
-struct Handshaking<'a> {
-    shared: &'a Shared,
+struct Handshaking {
+    shared: Arc<Shared>,
     ip: std::net::IpAddr,
 }
 
-impl<'a> Handshaking<'a> {
+impl Handshaking {
     /// Counts a handshake from `ip`, or `None` when that address is at its limit.
-    fn begin(shared: &'a Shared, ip: std::net::IpAddr) -> Option<Self> {
-        let mut map = shared.handshakes.lock().ok()?;
-        let n = map.entry(ip).or_insert(0);
-        if *n >= shared.max_handshakes_per_address {
-            return None;
+    fn begin(shared: Arc<Shared>, ip: std::net::IpAddr) -> Option<Self> {
+        {
+            let mut map = shared.handshakes.lock().ok()?;
+            let n = map.entry(ip).or_insert(0);
+            if *n >= shared.max_handshakes_per_address {
+                return None;
+            }
+            *n += 1;
         }
-        *n += 1;
         Some(Handshaking { shared, ip })
     }
 }
 
-impl Drop for Handshaking<'_> {
+impl Drop for Handshaking {
     fn drop(&mut self) {
         if let Ok(mut map) = self.shared.handshakes.lock() {
             if let Some(n) = map.get_mut(&self.ip) {
@@ -381,25 +389,26 @@ async fn explain_rejection(
     .unwrap_or(skipped)
 }
 
+/// Closes a connection from an address at its `max_handshakes_per_address`, and logs it.
+fn refuse_busy_address(shared: &Shared, peer: SocketAddr) {
+    let e = Explained::new(
+        "too_many_handshakes",
+        format!(
+            "{} already has {} handshakes in progress (max_handshakes_per_address)",
+            peer.ip(),
+            shared.max_handshakes_per_address
+        ),
+    );
+    log_failure(shared, peer, &e, None);
+}
+
 async fn connection(
     tcp: TcpStream,
     peer: SocketAddr,
     shared: Arc<Shared>,
     slot: OwnedSemaphorePermit,
+    handshaking: Handshaking,
 ) {
-    // One address may have only so many handshakes going at once: more are closed at once.
-    let Some(_handshaking) = Handshaking::begin(&shared, peer.ip()) else {
-        let e = Explained::new(
-            "too_many_handshakes",
-            format!(
-                "{} already has {} handshakes in progress (max_handshakes_per_address)",
-                peer.ip(),
-                shared.max_handshakes_per_address
-            ),
-        );
-        log_failure(&shared, peer, &e, None);
-        return;
-    };
     let accept = TlsAcceptor::from(shared.tls.clone()).accept(Recorder::new(tcp));
     let handshake = REJECTION.scope(RefCell::new(None), async {
         let result = tokio::time::timeout(shared.handshake_timeout, accept).await;
@@ -407,7 +416,7 @@ async fn connection(
         (result, rejection)
     });
     let ((result, rejection), bytes) = hello::record(handshake).await;
-    drop(_handshaking);
+    drop(handshaking);
     let hello = Hello::decode(&bytes);
     drop(bytes);
     let stream = match result {
