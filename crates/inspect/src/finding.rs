@@ -1,7 +1,7 @@
 //! Findings: what is wrong (or worth knowing) about an item, with a stable code.
 //!
-//! Codes are part of the JSON contract (design.md) and documented in docs/; messages are one
-//! sentence a person understands. A finding may point at the bytes that prove it.
+//! Codes are part of the JSON contract (docs/report-format.md) and documented in docs/; messages
+//! are one sentence a person understands. A finding may point at the bytes that prove it.
 
 use alloc::string::String;
 use serde::Serialize;

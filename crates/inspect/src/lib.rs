@@ -6,7 +6,7 @@
 //! The entry point is [`inspect()`]: it sniffs the format of one source (PEM with any number of
 //! blocks, DER, base64, hex dumps), decodes every object in it into an [`Item`] that
 //! keeps the DER bytes and a tree of named fields with byte spans, and attaches findings.
-//! [`Report`] is the serialisable model of design.md's `inspect --json` contract.
+//! [`Report`] is the serialisable model of the `inspect --json` contract (docs/report-format.md).
 #![no_std]
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]

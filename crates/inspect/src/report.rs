@@ -1,4 +1,4 @@
-//! The report model: design.md's `inspect --json` contract as Rust types.
+//! The report model: the `inspect --json` contract (docs/report-format.md) as Rust types.
 //!
 //! Every front end renders this one model: the CLI as text or JSON, the web page as cards with a
 //! tree and a hex view, the proxy in its logs. Fields marked `serde(skip)` (the item's bytes

@@ -2,11 +2,11 @@
 //! each direction carries.
 //!
 //! This is how the handshake of a failing mTLS connection is read packet by packet
-//! (design.md, "The setup we replace", step 4) from whatever capture the operator took:
-//! pcap or pcapng; Ethernet (VLAN tags included), Linux cooked SLL/SLL2, BSD loopback or raw
-//! IP; IPv4 or IPv6. Each TCP connection's two directions are reassembled (out-of-order
-//! segments put in place, retransmissions dropped, gaps reported where they are) and TLS is
-//! recognised by content on any port.
+//! (docs/architecture.md, "The setup mtlskit replaces", step 4) from whatever capture the operator
+//! took: pcap or pcapng; Ethernet (VLAN tags included), Linux cooked SLL/SLL2, BSD loopback or raw
+//! IP; IPv4 or IPv6. Each TCP connection's two directions are reassembled (out-of-order segments
+//! put in place, retransmissions dropped, gaps reported where they are) and TLS is recognised by
+//! content on any port.
 //!
 //! Layers, one module each: `pcap`/`pcapng` (file -> frames), `link` (frame -> IP), `ip`
 //! (IP -> TCP), `tcp` (header), `connection` (segments -> connections), `reassembly` (one

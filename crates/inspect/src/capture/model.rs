@@ -1,4 +1,4 @@
-//! The report's `capture` object (design.md, "Report contract"): the TLS connections of a
+//! The report's `capture` object (docs/report-format.md): the TLS connections of a
 //! capture, each direction a `tls` object, with what the packets say about the connection.
 //!
 //! `connections`, `client`, `server`, `client_to_server` and `server_to_client` are the

@@ -2,8 +2,8 @@
 //! and the packet bytes.
 //!
 //! Hand-written rather than taken from pcap-parser 0.17: that crate uses `std` unconditionally
-//! (std::io, std::net, std::borrow), and design.md requires pcap/pcapng in the no_std build.
-//! The format is simple enough that a reader borrowing the input is shorter than an adapter.
+//! (std::io, std::net, std::borrow), and docs/architecture.md requires pcap/pcapng in the no_std
+//! build. The format is simple enough that a reader borrowing the input is shorter than an adapter.
 //!
 //! A damaged body never fails the file: the records read so far are kept and a finding says
 //! where reading stopped.

@@ -1,11 +1,10 @@
 //! Diagnosis: would this certificate be accepted, and if not, why — in words and stable codes.
 //!
-//! Given trust anchors (the CA bundle), the peer's chain (leaf first, intermediates in any
-//! order), optionally its private key, the role it plays (an mTLS client or a server), the
-//! host name a client would check and a moment in time, [`diagnose`] builds the best chain
-//! and checks it the way a TLS verifier does. Every finding carries one of design.md's codes
-//! (documented in docs/diagnosis.md) and a sentence that says what to fix.
-
+//! Given trust anchors (the CA bundle), the peer's chain (leaf first, intermediates in any order),
+//! optionally its private key, the role it plays (an mTLS client or a server), the host name a
+//! client would check and a moment in time, [`diagnose`] builds the best chain and checks it the
+//! way a TLS verifier does. Every finding carries one of the stable codes documented in
+//! docs/diagnosis.md and a sentence that says what to fix.
 //!
 //! Chain diagnosis needs the `std` feature (x509-parser); [`alert`] and [`handshake`] (why a
 //! captured handshake failed) do not.
@@ -80,7 +79,7 @@ pub enum Verdict {
     Rejected,
 }
 
-/// design.md's diagnosis contract.
+/// The diagnosis contract (docs/architecture.md, docs/diagnosis.md).
 #[derive(Clone, Debug, Serialize)]
 pub struct Diagnosis {
     /// Accepted or rejected.

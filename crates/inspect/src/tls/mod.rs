@@ -1,7 +1,7 @@
 //! TLS bytes: one direction of a connection decoded record by record and message by message.
 //!
-//! This is the packet-by-packet reading of an mTLS handshake (design.md, "The setup we
-//! replace", step 4) for any bytes a user has. [`decode`] never fails: it reports every
+//! This is the packet-by-packet reading of an mTLS handshake (docs/architecture.md, "The setup
+//! mtlskit replaces", step 4) for any bytes a user has. [`decode`] never fails: it reports every
 //! record, every handshake message it can read (reassembled across records, several per
 //! record), alerts, certificates, fingerprints (JA3, JA3S, JA4), and findings for what is cut
 //! short or malformed. Every record, message, field and extension has a node with its byte

@@ -1,4 +1,5 @@
-//! The serialisable report of one direction of a TLS stream: design.md's `tls` object.
+//! The serialisable report of one direction of a TLS stream: the report's `tls` object
+//! (docs/report-format.md).
 //!
 //! Field names and types are the JSON contract (numbers stay numbers, versions included;
 //! hashes, randoms and ids are lowercase hex). Fields beyond the contract (`summary`,

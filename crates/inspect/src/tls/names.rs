@@ -416,7 +416,7 @@ mod tests {
 
     #[test]
     fn nginx_suites_have_both_names() {
-        // design.md's ssl_ciphers list, by OpenSSL name.
+        // The nginx block's ssl_ciphers list (docs/architecture.md), by OpenSSL name.
         let wanted = [
             (0xc02c, "ECDHE-ECDSA-AES256-GCM-SHA384"),
             (0xc030, "ECDHE-RSA-AES256-GCM-SHA384"),
