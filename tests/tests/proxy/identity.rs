@@ -8,7 +8,7 @@ use std::process::Command;
 use mtlskit_tests::make_pki;
 use mtlskit_tests::peer::curl_as;
 use mtlskit_tests::pki::{date, issue};
-use mtlskit_tests::proxy::{echo_upstream, start_proxy};
+use mtlskit_tests::proxy::{echo_proxy, echo_upstream, start_proxy};
 
 fn seen(run: &mtlskit_tests::Run) -> serde_json::Value {
     assert_eq!(run.code, 0, "curl failed: {}", run.stderr);
@@ -130,14 +130,7 @@ fn h2_and_http11_clients_and_streamed_post_body() {
 fn optional_mode_forwards_none_without_a_certificate() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    make_pki(dir);
-    let up = echo_upstream(dir, None);
-    let proxy = start_proxy(
-        dir,
-        &format!("http://127.0.0.1:{}", up.port),
-        "verify_client = \"optional\"",
-        "",
-    );
+    let (_up, proxy) = echo_proxy(dir, "verify_client = \"optional\"");
     let anon = seen(&curl_as(
         dir,
         None,

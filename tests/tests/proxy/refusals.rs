@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use mtlskit_tests::make_pki;
 use mtlskit_tests::peer::{curl_as, s_client};
 use mtlskit_tests::pki::{date, issue, make_full_pki};
-use mtlskit_tests::proxy::{echo_upstream, start_proxy, Proxy};
+use mtlskit_tests::proxy::{echo_proxy, echo_upstream, start_proxy, Proxy};
 
 /// Waits until `n` handshake failure lines contain `needle`.
 fn wait_failures(proxy: &Proxy, needle: &str, n: usize) -> Vec<serde_json::Value> {
@@ -178,14 +178,7 @@ fn client_sent_intermediate_and_verify_depth() {
 fn tls12_only_config_refuses_a_tls13_only_client() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    make_pki(dir);
-    let up = echo_upstream(dir, None);
-    let proxy = start_proxy(
-        dir,
-        &format!("http://127.0.0.1:{}", up.port),
-        "protocols = [\"TLSv1.2\"]",
-        "",
-    );
+    let (_up, proxy) = echo_proxy(dir, "protocols = [\"TLSv1.2\"]");
     let run = curl_as(dir, Some("client"), &["--tlsv1.3"], &proxy.url("/"));
     assert_ne!(run.code, 0, "{}", run.stdout);
     wait_failures(&proxy, "no protocol version in common", 1);
