@@ -228,6 +228,10 @@ pub struct InspectArgs {
     /// Evaluate validity at this moment (RFC 3339, e.g. 2030-01-01T00:00:00Z) instead of now.
     #[arg(long, value_name = "RFC3339")]
     pub at: Option<String>,
+    /// Decrypt the TLS of captures with this NSS key log (what SSLKEYLOGFILE, openssl
+    /// -keylogfile and curl write). Its secrets are never printed.
+    #[arg(long, value_name = "FILE")]
+    pub keylog: Option<String>,
     /// Files to inspect; '-' reads standard input.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<String>,

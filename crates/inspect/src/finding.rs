@@ -52,6 +52,10 @@ pub enum Code {
     ClientCertificateMissing,
     /// The server rejected the client certificate with an alert.
     ClientCertificateRejected,
+    /// Encrypted records did not decrypt with the key log's secrets.
+    DecryptionFailed,
+    /// A connection's encrypted records were decrypted with a key log.
+    Decrypted,
     /// notAfter is before the evaluation time (RFC 5280 4.1.2.5).
     Expired,
     /// Fewer than 30 days of validity are left.
@@ -106,6 +110,8 @@ pub enum Code {
     ProtocolVersion,
     /// The client rejected the server's certificate with an alert.
     ServerCertificateRejected,
+    /// A key log holds no usable secret for a connection, or for some of its records.
+    SecretsMissing,
     /// Signed with SHA-1.
     Sha1Signature,
     /// The client certificate's key can sign with none of the signature algorithms the CertificateRequest allows (RFC 5246 7.4.4).
@@ -156,6 +162,8 @@ impl Code {
             Code::CaptureTruncated => "capture_truncated",
             Code::ClientCertificateMissing => "client_certificate_missing",
             Code::ClientCertificateRejected => "client_certificate_rejected",
+            Code::DecryptionFailed => "decryption_failed",
+            Code::Decrypted => "decrypted",
             Code::Expired => "expired",
             Code::ExpiresSoon => "expires_soon",
             Code::HostnameMismatch => "hostname_mismatch",
@@ -183,6 +191,7 @@ impl Code {
             Code::PathLenExceeded => "path_len_exceeded",
             Code::ProtocolVersion => "protocol_version",
             Code::ServerCertificateRejected => "server_certificate_rejected",
+            Code::SecretsMissing => "secrets_missing",
             Code::Sha1Signature => "sha1_signature",
             Code::SignatureAlgorithmMismatch => "signature_algorithm_mismatch",
             Code::SignatureNotChecked => "signature_not_checked",
