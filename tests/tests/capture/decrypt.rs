@@ -15,9 +15,7 @@ use mtlskit_inspect::capture::{self, Decoded};
 use mtlskit_inspect::decrypt::KeyLog;
 use mtlskit_inspect::{inspect_with, Input, ItemBody, Options};
 use mtlskit_tests::capture::editcap;
-use mtlskit_tests::peer::{get, self_signed_server};
-use mtlskit_tests::pki::ca_and_client;
-use mtlskit_tests::process::free_port;
+use mtlskit_tests::peer::{get, good_ca_server, python_get_with};
 use mtlskit_tests::tshark::{decrypted_fields, unhex, Capture};
 use mtlskit_tests::{mtlskit, Run};
 
@@ -143,32 +141,18 @@ fn run(dir: &Path, port: u16, case: &Case, keys: &Path) -> bool {
             String::from_utf8_lossy(&out.stdout).contains("s_server")
         }
         Client::Python(max) => {
-            let script = format!(
-                "import socket, ssl\n\
-                 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)\n\
+            let context = format!(
+                "ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)\n\
                  ctx.check_hostname = False\n\
                  ctx.verify_mode = ssl.CERT_NONE\n\
                  ctx.maximum_version = ssl.TLSVersion.{max}\n\
                  ctx.keylog_filename = {keys:?}\n\
-                 ctx.load_cert_chain({cert:?}, {key:?})\n\
-                 with socket.create_connection(('127.0.0.1', {port}), timeout=20) as s:\n\
-                 \x20   with ctx.wrap_socket(s, server_hostname='localhost') as t:\n\
-                 \x20       t.sendall(b'GET /python HTTP/1.0\\r\\n\\r\\n')\n\
-                 \x20       data = b''\n\
-                 \x20       while True:\n\
-                 \x20           chunk = t.recv(65536)\n\
-                 \x20           if not chunk: break\n\
-                 \x20           data += chunk\n\
-                 print(data.split(b'\\r\\n')[0].decode())\n",
+                 ctx.load_cert_chain({cert:?}, {key:?})\n",
                 keys = keys.display().to_string(),
                 cert = cert.display().to_string(),
                 key = key.display().to_string(),
             );
-            let out = Command::new("python3")
-                .args(["-c", &script])
-                .output()
-                .expect("run python3");
-            String::from_utf8_lossy(&out.stdout).contains("200 ok")
+            python_get_with(dir, port, &context).contains("200 ok")
         }
     }
 }
@@ -176,21 +160,7 @@ fn run(dir: &Path, port: u16, case: &Case, keys: &Path) -> bool {
 /// Every case against one `s_server -Verify 1` captured on lo: the capture, the key log the
 /// clients wrote, and each case's client port.
 fn capture_cases(dir: &Path) -> (PathBuf, PathBuf, Vec<(Case, u16)>) {
-    ca_and_client(dir, "good");
-    ca_and_client(dir, "other");
-    let port = free_port();
-    let ca = dir.join("good.pem");
-    let _server = self_signed_server(
-        dir,
-        port,
-        &[
-            "-Verify",
-            "1",
-            "-verify_return_error",
-            "-CAfile",
-            ca.to_str().unwrap(),
-        ],
-    );
+    let (_server, port) = good_ca_server(dir);
     let keys = dir.join("keys.log");
     let cap = Capture::start(dir, "lo", port, "decrypt.pcapng", &[]);
     let cases = cases(dir);
