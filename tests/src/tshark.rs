@@ -65,8 +65,8 @@ impl Capture {
         capture::streams(&bytes).unwrap_or_default()
     }
 
-    /// Waits until the capture holds `connections` connections with data closed in both
-    /// directions (FIN or RST), then stops tshark with SIGINT and waits for it to exit.
+    /// Waits until the capture holds `connections` connections with data closed (a FIN each
+    /// way, or a RST either way), then stops tshark with SIGINT and waits for it to exit.
     pub fn stop(mut self, connections: usize) -> PathBuf {
         let done = poll(Duration::from_secs(20), || {
             let closed = self
@@ -74,8 +74,9 @@ impl Capture {
                 .iter()
                 .filter(|s| !s.client_to_server.bytes.is_empty())
                 .filter(|s| {
-                    (s.client_to_server.fin || s.client_to_server.rst)
-                        && (s.server_to_client.fin || s.server_to_client.rst)
+                    let (c, s) = (&s.client_to_server, &s.server_to_client);
+                    // A reset from either side ends the connection; else both send a FIN.
+                    c.rst || s.rst || (c.fin && s.fin)
                 })
                 .count();
             closed >= connections

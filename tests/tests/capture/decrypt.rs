@@ -15,7 +15,7 @@ use mtlskit_inspect::capture::{self, Decoded};
 use mtlskit_inspect::decrypt::KeyLog;
 use mtlskit_inspect::{inspect_with, Input, ItemBody, Options};
 use mtlskit_tests::capture::editcap;
-use mtlskit_tests::peer::{get, good_ca_server, python_get_with};
+use mtlskit_tests::peer::{get, good_ca_server, python_get_with, s_client_run};
 use mtlskit_tests::tshark::{decrypted_fields, unhex, Capture};
 use mtlskit_tests::{mtlskit, Run};
 
@@ -27,6 +27,9 @@ enum Client {
     Curl(Vec<String>),
     /// Python's ssl with a client certificate, at most this TLS version.
     Python(&'static str),
+    /// `openssl s_client -tls1_3` with the good certificate, sending no request: its `K`
+    /// command sends a KeyUpdate asking the server for one too, then end of input closes.
+    KeyUpdate,
 }
 
 struct Case {
@@ -114,6 +117,13 @@ fn cases(dir: &Path) -> Vec<Case> {
             version: 0x0303,
             suite: 0,
         },
+        Case {
+            name: "TLS 1.3 KeyUpdate",
+            client: Client::KeyUpdate,
+            accepted: true,
+            version: 0x0304,
+            suite: 0,
+        },
     ]
 }
 
@@ -139,6 +149,14 @@ fn run(dir: &Path, port: u16, case: &Case, keys: &Path) -> bool {
                 .output()
                 .expect("run curl");
             String::from_utf8_lossy(&out.stdout).contains("s_server")
+        }
+        Client::KeyUpdate => {
+            let keys = keys.to_str().unwrap();
+            let (cert, key) = (cert.to_str().unwrap(), key.to_str().unwrap());
+            let args = ["-tls1_3", "-keylogfile", keys, "-cert", cert, "-key", key];
+            let connect = format!("127.0.0.1:{port}");
+            let out = s_client_run(dir, &connect, &args, "K\n");
+            out.stdout.contains("CONNECTED") && out.stderr.contains("KEYUPDATE")
         }
         Client::Python(max) => {
             let context = format!(
@@ -303,9 +321,12 @@ fn decrypted_handshakes_match_tshark_and_explain_failures() {
                 (theirs[3].first(), theirs[4].first(), theirs[5].first())
             {
                 assert_eq!(line, Some(format!("{m} {u} {v}")), "{name}: request line");
-            } else if from == *port && case.accepted {
+            } else if from == *port && case.accepted && !matches!(case.client, Client::KeyUpdate) {
                 panic!("{name}: tshark read no HTTP request");
             }
+        }
+        if matches!(case.client, Client::KeyUpdate) {
+            assert!(c.client_to_server.has_message(24), "{name}: no KeyUpdate");
         }
         // The summary reads the decrypted messages: never "encrypted".
         assert!(c.summary.client_certificate_requested, "{name}");

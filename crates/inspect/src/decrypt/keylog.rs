@@ -153,6 +153,9 @@ impl KeyLog {
             if line.is_empty() || line.first() == Some(&b'#') {
                 continue;
             }
+            if later_generation(line) {
+                continue;
+            }
             match parse_line(line) {
                 Ok((label, random, secret)) => {
                     log.secret_lines += 1;
@@ -211,6 +214,15 @@ pub fn looks_like_key_log(bytes: &[u8]) -> bool {
         .find(|l| !l.is_empty() && l.first() != Some(&b'#'))
         .and_then(|l| l.split(|&b| b == b' ').next())
         .is_some_and(|word| Label::parse(word).is_some())
+}
+
+/// A later application traffic secret (OpenSSL 3.0 writes `CLIENT_TRAFFIC_SECRET_N` after a
+/// KeyUpdate): not a label of the format, and not needed: each generation is derived from the
+/// one before (RFC 8446 7.2).
+fn later_generation(line: &[u8]) -> bool {
+    [&b"CLIENT_TRAFFIC_SECRET_"[..], b"SERVER_TRAFFIC_SECRET_"]
+        .iter()
+        .any(|p| line.starts_with(p) && !line.get(p.len()..).is_some_and(|r| r.starts_with(b"0 ")))
 }
 
 fn trim(line: &[u8]) -> &[u8] {
@@ -276,7 +288,8 @@ mod tests {
         let text = format!(
             "# SSL/TLS secrets log file\r\n\nCLIENT_RANDOM {RANDOM} {secret}\r\n\
              SERVER_HANDSHAKE_TRAFFIC_SECRET {RANDOM} {}\nBOGUS {RANDOM} 00\n\
-             CLIENT_RANDOM {RANDOM}\nCLIENT_RANDOM abcd {secret}\nEXPORTER_SECRET {RANDOM} 0g\n",
+             CLIENT_RANDOM {RANDOM}\nCLIENT_RANDOM abcd {secret}\nEXPORTER_SECRET {RANDOM} 0g\n\
+             CLIENT_TRAFFIC_SECRET_N {RANDOM} {secret}\n",
             "22".repeat(32)
         );
         assert!(looks_like_key_log(text.as_bytes()));
