@@ -102,9 +102,14 @@ pub struct ProbeArgs {
     /// Do not verify the server's certificate (its problems are still shown).
     #[arg(long, short = 'k')]
     pub insecure: bool,
-    /// Write the connection's bytes as a pcap file (for `mtlskit inspect` and the web page).
+    /// Write the connection's bytes as a pcap file (for `mtlskit inspect` and the web page);
+    /// with --keylog, a pcapng holding the secrets too, which opens decrypted.
     #[arg(long, value_name = "FILE")]
     pub save_handshake: Option<std::path::PathBuf>,
+    /// Append the connection's TLS secrets to this NSS key log (SSLKEYLOGFILE format; created
+    /// with mode 0600). They are secrets: written only here, never printed.
+    #[arg(long, value_name = "FILE")]
+    pub keylog: Option<std::path::PathBuf>,
     /// Seconds to wait for the connection and for each answer.
     #[arg(long, default_value_t = 10)]
     pub timeout: u64,

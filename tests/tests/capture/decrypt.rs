@@ -16,6 +16,7 @@ use mtlskit_inspect::decrypt::KeyLog;
 use mtlskit_inspect::{inspect_with, Input, ItemBody, Options};
 use mtlskit_tests::capture::editcap;
 use mtlskit_tests::peer::{get, good_ca_server, python_get_with, s_client_run};
+use mtlskit_tests::pki::leaf;
 use mtlskit_tests::tshark::{decrypted_fields, unhex, Capture};
 use mtlskit_tests::{mtlskit, Run};
 
@@ -503,4 +504,96 @@ fn secrets_injected_by_editcap_decrypt_and_the_cli_never_prints_them() {
     let bad = mtlskit(dir, &["inspect", "--keylog", capture, capture], None);
     assert_eq!(bad.code, 2, "{}", bad.stderr);
     assert!(bad.stderr.contains("not an NSS key log"), "{}", bad.stderr);
+}
+
+#[test]
+fn probe_keylog_and_saved_handshake_open_decrypted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let (_server, port) = good_ca_server(dir);
+    // rustls sends only X.509 v3 certificates: one with extensions from the good CA.
+    std::fs::write(dir.join("v3.ext"), "extendedKeyUsage=clientAuth\n").unwrap();
+    leaf(
+        dir,
+        "probe-client",
+        "/CN=probe client",
+        "good",
+        "2",
+        Some(("v3.ext", None)),
+        None,
+    );
+    let url = format!("https://localhost:{port}/probe");
+    let run = mtlskit(
+        dir,
+        &[
+            "probe",
+            "-k",
+            "--cert",
+            "probe-client.pem",
+            "--key",
+            "probe-client.key",
+            "--keylog",
+            "keys.log",
+            "--save-handshake",
+            "hs.pcapng",
+            &url,
+        ],
+        None,
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let keys = dir.join("keys.log");
+    let text = std::fs::read_to_string(&keys).unwrap();
+    assert!(text.contains("CLIENT_HANDSHAKE_TRAFFIC_SECRET "), "{text}");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&keys).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "a key log is a secret");
+    for line in text.lines() {
+        let secret = line.split(' ').nth(2).unwrap();
+        assert!(!run.stdout.contains(secret) && !run.stderr.contains(secret));
+    }
+
+    // The saved handshake carries its secrets: it opens decrypted without --keylog.
+    let bytes = std::fs::read(dir.join("hs.pcapng")).unwrap();
+    let d = capture::decode_keyed(&bytes, None, false, None).unwrap();
+    assert!(d.capture.key_log.as_ref().unwrap().from_capture);
+    let c = &d.capture.connections[0];
+    let dec = c.decryption.as_ref().unwrap();
+    assert!(
+        dec.records_decrypted > 0 && dec.records_failed == 0,
+        "{dec:?}"
+    );
+    assert_eq!(c.summary.version, Some(0x0304));
+    assert_eq!(c.summary.client_certificate, Some(ClientCertificate::Sent));
+    let line = c
+        .client_to_server
+        .decryption
+        .as_ref()
+        .unwrap()
+        .application_data
+        .as_ref();
+    assert_eq!(
+        line.and_then(|a| a.http_line.as_deref()),
+        Some("GET /probe HTTP/1.1")
+    );
+    // tshark reads the same file (its secrets block) alike.
+    let ports = |s: &str| -> u16 { s.rsplit(':').next().unwrap().parse().unwrap() };
+    let (client, server) = (ports(&c.client), ports(&c.server));
+    for (tls, from, to) in [
+        (&c.client_to_server, client, server),
+        (&c.server_to_client, server, client),
+    ] {
+        let theirs = decrypted_fields(
+            &dir.join("hs.pcapng"),
+            &keys,
+            from,
+            to,
+            &["tls.handshake.type"],
+        );
+        let ours: Vec<String> = tls
+            .messages
+            .iter()
+            .map(|m| m.type_code.to_string())
+            .collect();
+        assert_eq!(ours, theirs[0], "handshake types {from} -> {to}");
+    }
 }
