@@ -14,6 +14,7 @@
 pub mod capture;
 pub mod export;
 pub mod hexview;
+pub mod keylog;
 pub mod ladder;
 pub mod links;
 pub mod moment;

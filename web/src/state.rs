@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use mtlskit_inspect::diagnose::Role;
-use mtlskit_inspect::{inspect_many, Input, Node, Report, Timestamp};
+use mtlskit_inspect::{inspect_with, Input, Node, Options, Report, Timestamp};
 
 use crate::hexview;
 use crate::moment::Moment;
@@ -38,12 +38,15 @@ pub struct Card {
     pub items: Vec<usize>,
     /// Positions in `report.errors`.
     pub errors: Vec<usize>,
+    /// A key log: not inspected (its secrets stay out of the report), it decrypts the
+    /// captures; this is what its card says about it.
+    pub key_log: Option<String>,
 }
 
 impl Card {
     /// Nothing in the input could be decoded: the card is an error card.
     pub fn failed(&self) -> bool {
-        self.items.is_empty()
+        self.items.is_empty() && self.key_log.is_none()
     }
 }
 
@@ -254,12 +257,16 @@ impl State {
         let inputs: Vec<Input<'_>> = self
             .sources
             .iter()
+            .filter(|s| !crate::keylog::is_key_log(s))
             .map(|s| Input {
                 source: &s.name,
                 bytes: &s.bytes,
             })
             .collect();
-        let report = inspect_many(&inputs, Some(self.moment.timestamp()));
+        let key_log = crate::keylog::merged(&self.sources);
+        let mut options = Options::default();
+        options.key_log = key_log.as_ref();
+        let report = inspect_with(&inputs, Some(self.moment.timestamp()), options);
         let cards = self
             .sources
             .iter()
@@ -269,6 +276,7 @@ impl State {
                 size: s.bytes.len(),
                 items: positions(report.items.iter().map(|i| &i.source), &s.name),
                 errors: positions(report.errors.iter().map(|e| &e.source), &s.name),
+                key_log: crate::keylog::is_key_log(s).then(|| crate::keylog::describe(s)),
             })
             .collect();
         self.report = Rc::new(report);

@@ -198,3 +198,57 @@ fn private_key_material_is_never_shown_or_copied() {
     let whole = Node::at_path(&item.tree, &[0]).map(|n| crate::export::field_value(item, n));
     assert_eq!(whole.as_deref(), Some(mtlskit_inspect::x509::PRIVATE));
 }
+
+const TLS13: &[u8] = include_bytes!("../../testdata/decrypt/tls13.pcapng");
+const TLS13_KEYS: &[u8] = include_bytes!("../../testdata/decrypt/tls13.keys");
+
+#[test]
+fn a_key_log_dropped_beside_a_capture_decrypts_it_and_stays_out_of_the_report() {
+    let s = add(
+        &State::new(NOW),
+        &[("tls13.pcapng", TLS13), ("keys.log", TLS13_KEYS)],
+    );
+    // The key log is a card that says what it holds, not an item, not an error.
+    assert_eq!(s.cards.len(), 2);
+    let key_card = &s.cards[1];
+    assert!(key_card.items.is_empty() && key_card.errors.is_empty());
+    assert!(!key_card.failed());
+    let note = key_card.key_log.as_deref().unwrap_or_default();
+    assert!(note.contains("15 secrets for 3 TLS connections"), "{note}");
+    assert!(note.contains("stays in this browser"), "{note}");
+    assert_eq!(s.report.items.len(), 1);
+    let ItemBody::Capture(c) = &s.report.items[0].body else {
+        panic!("not a capture")
+    };
+    // The client certificates and the server's accepted CA names, decrypted.
+    let subjects: Vec<&str> = c
+        .connections
+        .iter()
+        .flat_map(|k| k.client_to_server.certificates.iter())
+        .map(|cert| cert.subject.as_str())
+        .collect();
+    assert_eq!(subjects, ["CN=good client", "CN=other client"]);
+    let cas = c.connections[0]
+        .server_to_client
+        .certificate_request
+        .as_ref()
+        .map(|r| r.certificate_authorities.clone());
+    assert_eq!(cas, Some(vec!["CN=good CA".to_string()]));
+    // No secret reaches the report (what the JSON export serialises).
+    let json = serde_json::to_string(&*s.report).unwrap_or_default();
+    let text = String::from_utf8_lossy(TLS13_KEYS);
+    for secret in text
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split(' ').nth(2))
+    {
+        assert!(!json.contains(secret), "a secret in the report");
+    }
+    // Removing the key log leaves the capture encrypted again.
+    let id = key_card.id;
+    let s = s.apply(Action::Remove(id));
+    let ItemBody::Capture(c) = &s.report.items[0].body else {
+        panic!("not a capture")
+    };
+    assert!(c.connections.iter().all(|k| k.decryption.is_none()));
+}

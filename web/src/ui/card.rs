@@ -57,6 +57,9 @@ pub fn card_view(props: &CardProps) -> Html {
             if card.failed() {
                 <p class="error-title">{ "Nothing in this input could be decoded." }</p>
             }
+            if let Some(note) = &card.key_log {
+                <p class="key-log">{ note }</p>
+            }
             if !card.errors.is_empty() {
                 <ul class="errors">
                     { for errors.map(|e| html! { <li class="error">{ &e.message }</li> }) }
