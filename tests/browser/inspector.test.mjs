@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { serve, browser, files, drop, screenshot, fixtures } from './lib.mjs';
+import { serve, browser, files, drop, screenshot, fixtures, root } from './lib.mjs';
 import { pki, captures, foreignClient, tempDir } from './scenario.mjs';
 
 const WAIT = { timeout: 15_000 };
@@ -374,4 +374,23 @@ test('verdict: the diagnosis engine accepts, rejects an untrusted or expired cli
   await page.locator('#verdict-host').dispatchEvent('change');
   await page.locator('section.verdict .diagnosis[data-verdict="rejected"]').waitFor(WAIT);
   assert.ok((await codes()).includes('hostname_mismatch'), await codes());
+});
+
+test('captures: a key log dropped beside a TLS 1.3 capture decrypts it and stays out of exports', async () => {
+  // testdata/decrypt: three TLS 1.3 connections to s_server -Verify 1 and the client's key log.
+  const dir = join(root, 'testdata', 'decrypt');
+  await drop(page, await files(join(dir, 'tls13.pcapng'), join(dir, 'tls13.keys')));
+  const cap = card('tls13.pcapng').locator('li.item').first();
+  await cap.waitFor(WAIT);
+  const keys = card('tls13.keys');
+  assert.match(await keys.locator('.key-log').innerText(), /15 secrets for 3 TLS connections.*stays in this browser/s);
+  assert.equal(await keys.locator('li.item').count(), 0, 'a key log is no item');
+  const conns = cap.locator('.connection');
+  // The client certificate's subject and the server's accepted CA names, decrypted.
+  assert.match(await conns.nth(0).locator('.client-cert.cert-sent').innerText(), /CN=good client/);
+  assert.match(await conns.nth(0).locator('.accepted-cas').innerText(), /CN=good CA/);
+  // The refusals are read, not guessed: the exact alerts.
+  assert.match(await conns.nth(1).locator('.alerts').innerText(), /server: fatal unknown_ca \(48\)/);
+  assert.match(await conns.nth(2).locator('.alerts').innerText(), /server: fatal certificate_required \(116\)/);
+  await screenshot(page, 'decrypted');
 });
