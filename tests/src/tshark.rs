@@ -65,8 +65,8 @@ impl Capture {
         capture::streams(&bytes).unwrap_or_default()
     }
 
-    /// Waits until the capture holds `connections` connections with data closed (a FIN each
-    /// way, or a RST either way), then stops tshark with SIGINT and waits for it to exit.
+    /// Waits until the capture holds `connections` connections with data closed in both
+    /// directions (FIN or RST; or a client FIN then RST), then stops tshark with SIGINT and waits for it to exit.
     pub fn stop(mut self, connections: usize) -> PathBuf {
         let done = poll(Duration::from_secs(20), || {
             let closed = self
@@ -75,8 +75,9 @@ impl Capture {
                 .filter(|s| !s.client_to_server.bytes.is_empty())
                 .filter(|s| {
                     let (c, s) = (&s.client_to_server, &s.server_to_client);
-                    // A reset from either side ends the connection; else both send a FIN.
-                    c.rst || s.rst || (c.fin && s.fin)
+                    // Both sides closed, or the client closed and then reset the connection
+                    // (nothing more comes from a server whose answer it refused to read).
+                    ((c.fin || c.rst) && (s.fin || s.rst)) || (c.fin && c.rst)
                 })
                 .count();
             closed >= connections
