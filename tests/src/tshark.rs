@@ -66,21 +66,32 @@ impl Capture {
     }
 
     /// Waits until the capture holds `connections` connections with data closed in both
-    /// directions (FIN or RST; or a client FIN then RST), then stops tshark with SIGINT and waits for it to exit.
-    pub fn stop(mut self, connections: usize) -> PathBuf {
+    /// directions (FIN or RST), then stops tshark with SIGINT and waits for it to exit.
+    pub fn stop(self, connections: usize) -> PathBuf {
+        self.stop_when(connections, |c, s| (c.fin || c.rst) && (s.fin || s.rst))
+    }
+
+    /// [`Capture::stop`], also counting a connection the client closed and then reset as
+    /// closed: a server whose data the client refused to read never sends its FIN.
+    pub fn stop_client_reset_ok(self, connections: usize) -> PathBuf {
+        self.stop_when(connections, |c, s| {
+            ((c.fin || c.rst) && (s.fin || s.rst)) || (c.fin && c.rst)
+        })
+    }
+
+    fn stop_when(
+        mut self,
+        connections: usize,
+        closed: impl Fn(&capture::Flow, &capture::Flow) -> bool,
+    ) -> PathBuf {
         let done = poll(Duration::from_secs(20), || {
-            let closed = self
+            let count = self
                 .streams()
                 .iter()
                 .filter(|s| !s.client_to_server.bytes.is_empty())
-                .filter(|s| {
-                    let (c, s) = (&s.client_to_server, &s.server_to_client);
-                    // Both sides closed, or the client closed and then reset the connection
-                    // (nothing more comes from a server whose answer it refused to read).
-                    ((c.fin || c.rst) && (s.fin || s.rst)) || (c.fin && c.rst)
-                })
+                .filter(|s| closed(&s.client_to_server, &s.server_to_client))
                 .count();
-            closed >= connections
+            count >= connections
         });
         let status = self.daemon.stop();
         assert!(status.is_some(), "tshark did not exit on SIGINT");
