@@ -85,6 +85,8 @@ pub struct CrlInfo {
     pub next_update: Option<i64>,
     /// Revoked certificates listed.
     pub entries: usize,
+    /// A version 2 CRL (RFC 5280 5.1.2.1: required with extensions; webpki reads no other).
+    pub v2: bool,
 }
 
 /// Decodes the facts above; `None` when the bytes are not a CRL.
@@ -97,6 +99,7 @@ pub fn read_crl(der: &[u8]) -> Option<CrlInfo> {
         this_update: crl.last_update().timestamp(),
         next_update: crl.next_update().map(|t| t.timestamp()),
         entries: crl.iter_revoked_certificates().count(),
+        v2: crl.version().is_some_and(|v| v.0 == 1),
     })
 }
 

@@ -253,6 +253,15 @@ fn crls(f: &mut Findings, config: &Config, ca: &Path) {
             f.error(path, "holds a CRL that cannot be decoded");
             continue;
         };
+        if !info.v2 {
+            f.error(
+                path,
+                format!(
+                    "the CRL of {} is version 1, which rustls cannot use: make version 2 CRLs (openssl ca: set crlnumber; or mtlskit pki crl)",
+                    info.issuer
+                ),
+            );
+        }
         let issuer = anchors.iter().find(|a| {
             X509Certificate::from_der(a.as_ref())
                 .is_ok_and(|(_, x)| x.subject().as_raw() == info.issuer_der.as_slice())

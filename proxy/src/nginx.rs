@@ -289,6 +289,12 @@ pub fn convert(text: &str) -> Result<Converted, ParseError> {
             "ssl_client_certificate" => {
                 let _ = writeln!(srv, "client_ca = {}", q(first));
             }
+            // nginx checks the whole chain (OpenSSL's crl_check_all), needs a CRL for every
+            // CA and refuses an expired one: the defaults of crl_check, crl_unknown and
+            // crl_expired.
+            "ssl_crl" => {
+                let _ = writeln!(srv, "crl = [{}]", q(first));
+            }
             "ssl_verify_client" => {
                 let mode = match first {
                     "on" => "required",

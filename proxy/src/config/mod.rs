@@ -729,6 +729,24 @@ upstream = "https://127.0.0.1:8080"
                 .map(|e| e.to_string());
             assert!(e.as_deref().unwrap_or("").contains(key), "{line}: {e:?}");
         }
+        for (table, key) in [
+            ("[process]\nreload_poll = \"10ms\"", "process.reload_poll"),
+            ("[process]\ndrain_timeout = \"0s\"", "process.drain_timeout"),
+            ("[process]\nsecret = 1", "unknown field `secret`"),
+        ] {
+            let text = MINIMAL.replace("[[location]]", &format!("{table}\n[[location]]"));
+            let e = Config::parse(&text, "t.toml", PathBuf::new())
+                .err()
+                .map(|e| e.to_string());
+            assert!(e.as_deref().unwrap_or("").contains(key), "{table}: {e:?}");
+        }
+        let text = MINIMAL
+            .replace("[[location]]", "crl = [\"crl.pem\"]\n[[location]]")
+            .replace("[server]", "[server]\nverify_client = \"off\"");
+        let e = Config::parse(&text, "t.toml", PathBuf::new())
+            .err()
+            .map(|e| e.to_string());
+        assert!(e.as_deref().unwrap_or("").contains("server.crl"), "{e:?}");
         let text = MINIMAL.replace("https://", "http://")
             + "client_certificate = \"c.pem\"\nclient_key = \"c.key\"\n";
         let e = Config::parse(&text, "t.toml", PathBuf::new())
