@@ -129,6 +129,7 @@ pub fn diagnose(data: &[u8]) {
         role,
         host: Some(String::from("localhost")),
         now: NOW,
+        crls: Vec::new(),
     };
     if let Ok(d) = diagnose::diagnose(&request) {
         assert!(d.chain.len() <= diagnose::MAX_DEPTH);

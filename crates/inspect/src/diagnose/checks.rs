@@ -50,6 +50,7 @@ pub fn run(
         }
     }
     leaf_checks(req, leaf, findings);
+    super::revocation::check(req, &path, out.trusted, findings);
 }
 
 /// Trusted, or why not: unknown issuer, missing intermediate, bad signature.

@@ -32,6 +32,8 @@ mod constraints;
 pub mod handshake;
 #[cfg(feature = "std")]
 pub mod hostname;
+#[cfg(feature = "std")]
+mod revocation;
 
 #[cfg(feature = "std")]
 pub(crate) use cert::Cert;
@@ -67,6 +69,9 @@ pub struct Request<'a> {
     pub host: Option<String>,
     /// The moment validity is checked at.
     pub now: Timestamp,
+    /// Certificate revocation lists (DER) to check the chain against; none: no revocation
+    /// checks (docs/diagnosis.md, "Revocation").
+    pub crls: Vec<Source<'a>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -154,6 +159,27 @@ pub fn diagnose_bounded(request: &Request<'_>, max_checks: usize) -> Result<Diag
         chain_subjects,
         findings,
     })
+}
+
+/// The DER CRLs of a source: PEM `X509 CRL` blocks or DER. Other objects are skipped; a source
+/// without a CRL is an error.
+#[cfg(feature = "std")]
+pub fn crls_in(bytes: &[u8]) -> Result<Vec<Vec<u8>>, Error> {
+    use crate::sniff::{self, Object};
+    let mut out = Vec::new();
+    for blob in sniff::sniff(bytes)? {
+        let blob = blob?;
+        if blob.object == Object::Crl {
+            out.push(crate::der::Reader::new(&blob.bytes).read()?.raw.to_vec());
+        }
+    }
+    if out.is_empty() {
+        return Err(Error::Malformed {
+            what: "file",
+            reason: String::from("it holds no certificate revocation list"),
+        });
+    }
+    Ok(out)
 }
 
 /// The DER certificates of a source: a PEM bundle, DER, a PKCS#7 bundle, base64 or hex.
