@@ -414,7 +414,14 @@ fn link_crls(items: &mut [Item]) {
             )),
         }
     }
-    // Certificates of the call that a CRL of their issuer lists.
+    // Certificates of the call that a CRL of their issuer lists (a CRL whose signature failed
+    // with its issuer's key says nothing).
+    let crls: Vec<usize> = crls
+        .into_iter()
+        .filter(
+            |p| !matches!(&items[*p].body, ItemBody::Crl(c) if c.signature_valid == Some(false)),
+        )
+        .collect();
     let crl_ders: Vec<Vec<u8>> = crls.iter().map(|p| items[*p].bytes.clone()).collect();
     let crl_names: Vec<String> = crls.iter().map(|p| name(&items[*p])).collect();
     let refs: Vec<&[u8]> = crl_ders.iter().map(Vec::as_slice).collect();
