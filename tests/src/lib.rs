@@ -4,7 +4,8 @@
 //! captures and readings, and processes stopped cleanly.
 //!
 //! - [`process`]: free ports, bounded waits, daemons stopped by their own signal.
-//! - [`pki`]: CAs and leaves made with the openssl CLI; [`scenario`]: chains with exactly the
+//! - [`pki`]: CAs and leaves made with the openssl CLI; [`crl`]: CAs that revoke and publish
+//!   CRLs (`openssl ca -gencrl`); [`scenario`]: chains with exactly the
 //!   extensions a diagnosis scenario needs; [`certtext`]: openssl's printouts read back.
 //! - [`peer`]: the TLS peers and nginx; [`proxy`]: `mtlskit serve` and its upstreams.
 //! - [`tshark`]: captures on `lo`/`any` and tshark's dissection; [`capture`]: the capture reader
@@ -15,6 +16,7 @@
 
 pub mod capture;
 pub mod certtext;
+pub mod crl;
 pub mod hostile;
 pub mod peer;
 pub mod pki;
