@@ -58,7 +58,11 @@ pub fn check(config: &Config) -> Findings {
         }
     }
     if let (Some(ca), true) = (&s.client_ca, s.verify_client != VerifyClient::Off) {
-        ca_bundle(&mut f, &config.resolve(ca));
+        let ca = config.resolve(ca);
+        ca_bundle(&mut f, &ca);
+        if !s.crl.is_empty() {
+            crls(&mut f, config, &ca);
+        }
     }
     for l in &config.locations {
         if let (Some(c), Some(k)) = (&l.client_certificate, &l.client_key) {
@@ -225,6 +229,83 @@ fn purpose(f: &mut Findings, path: &Path, der: &[u8], eku: &str, role: &str) {
                     info.subject
                 ),
             );
+        }
+    }
+}
+
+/// The CRLs: readable, decodable, from a CA of the bundle (else they only apply to
+/// intermediates that clients send), signed by it, and current.
+fn crls(f: &mut Findings, config: &Config, ca: &Path) {
+    let s = &config.server;
+    let paths: Vec<_> = s.crl.iter().map(|p| config.resolve(p)).collect();
+    let loaded = match load::crls(&paths) {
+        Ok(l) => l,
+        Err(e) => {
+            f.errors.push(e.to_string());
+            return;
+        }
+    };
+    let anchors = load::certificates(ca).unwrap_or_default();
+    let now = mtlskit_inspect::Timestamp::now().0;
+    for c in &loaded {
+        let path = c.path.as_path();
+        let Some(info) = certinfo::read_crl(c.der.as_ref()) else {
+            f.error(path, "holds a CRL that cannot be decoded");
+            continue;
+        };
+        let issuer = anchors.iter().find(|a| {
+            X509Certificate::from_der(a.as_ref())
+                .is_ok_and(|(_, x)| x.subject().as_raw() == info.issuer_der.as_slice())
+        });
+        match issuer {
+            None => f.warn(
+                path,
+                format!(
+                    "the CRL of {} is from no CA of the client CA bundle: it applies only to intermediate CAs clients send",
+                    info.issuer
+                ),
+            ),
+            Some(a) if certinfo::crl_signed_by(c.der.as_ref(), a.as_ref()) == Some(false) => f.error(
+                path,
+                format!(
+                    "the CRL of {} is not signed by the key of that CA in the client CA bundle: every client it covers would be refused",
+                    info.issuer
+                ),
+            ),
+            Some(_) => {}
+        }
+        if info.this_update > now {
+            f.warn(
+                path,
+                format!(
+                    "the CRL of {} starts in {} (thisUpdate in the future)",
+                    info.issuer,
+                    human(info.this_update - now)
+                ),
+            );
+        }
+        match info.next_update {
+            Some(n) if n <= now => f.warn(
+                path,
+                format!(
+                    "the CRL of {} expired {} ago: {}",
+                    info.issuer,
+                    human(now - n),
+                    match s.crl_expired {
+                        crate::config::CrlPolicy::Deny => "the clients it covers are refused (crl_expired = \"deny\"); publish a new one",
+                        crate::config::CrlPolicy::Allow => "its revocations still apply (crl_expired = \"allow\"); publish a new one",
+                    }
+                ),
+            ),
+            Some(n) if n - now < 86_400 => f.warn(
+                path,
+                format!(
+                    "the CRL of {} expires in {}: publish a new one before then",
+                    info.issuer,
+                    human(n - now)
+                ),
+            ),
+            _ => {}
         }
     }
 }

@@ -31,6 +31,8 @@ pub enum Command {
     Serve(ConfigArgs),
     /// Check a proxy config and every file it names, like `nginx -t`.
     Check(ConfigArgs),
+    /// Check a proxy config, then ask the `mtlskit serve` running it to reload (SIGHUP).
+    Reload(ReloadArgs),
     /// Print the proxy config equivalent to an nginx `server { ... }` block.
     ImportNginx(ImportNginxArgs),
 }
@@ -40,6 +42,18 @@ pub struct ConfigArgs {
     /// The proxy's TOML config.
     #[arg(long, value_name = "FILE")]
     pub config: std::path::PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("which").required(true).args(["config", "pid_file"])))]
+pub struct ReloadArgs {
+    /// The config the server runs: checked first, then its `process.pid_file`, or else the
+    /// `mtlskit serve --config FILE` processes running this file, get SIGHUP.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
+    /// The pid file the server writes (`process.pid_file`).
+    #[arg(long, value_name = "FILE")]
+    pub pid_file: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -148,6 +162,11 @@ pub enum PkiCommand {
     Csr(PkiCsrArgs),
     /// Issue a certificate from a CSR with the CA in a folder made by `pki init`.
     Sign(PkiSignArgs),
+    /// Record a certificate of the CA folder as revoked (DIR/revoked.txt); `pki crl` then
+    /// writes it into the CRL.
+    Revoke(PkiRevokeArgs),
+    /// Write the CRLs of the CA folder (one per CA, PEM) for the proxy, nginx or OpenSSL.
+    Crl(PkiCrlArgs),
 }
 
 /// Options every generated certificate shares.
@@ -221,6 +240,33 @@ pub struct PkiSignArgs {
     /// Overwrite an existing output file.
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PkiRevokeArgs {
+    /// The folder made by `pki init`.
+    #[arg(long, value_name = "DIR")]
+    pub ca_dir: std::path::PathBuf,
+    /// The certificate to revoke (PEM; the first certificate of the file).
+    #[arg(value_name = "CERT")]
+    pub cert: std::path::PathBuf,
+    /// RFC 5280 reason: unspecified, keyCompromise, cACompromise, affiliationChanged,
+    /// superseded, cessationOfOperation, certificateHold, privilegeWithdrawn, aACompromise.
+    #[arg(long, default_value = "unspecified", value_name = "REASON")]
+    pub reason: String,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PkiCrlArgs {
+    /// The folder made by `pki init`.
+    #[arg(long, value_name = "DIR")]
+    pub ca_dir: std::path::PathBuf,
+    /// Days until nextUpdate (publish a new CRL before then: verifiers refuse an expired one).
+    #[arg(long, default_value_t = 7)]
+    pub days: u32,
+    /// The PEM file to write (replaced atomically).
+    #[arg(long, value_name = "FILE")]
+    pub out: std::path::PathBuf,
 }
 
 #[derive(Debug, clap::Args)]

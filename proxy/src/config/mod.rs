@@ -61,6 +61,9 @@ pub struct Config {
     /// `[log]`: where logs go.
     #[serde(default)]
     pub log: Log,
+    /// `[process]`: reload, drain and the pid file.
+    #[serde(default)]
+    pub process: Process,
     /// `[[location]]`: path prefixes and their upstreams, longest prefix first when routing.
     #[serde(rename = "location", default)]
     pub locations: Vec<Location>,
@@ -93,6 +96,27 @@ pub enum ForwardedFor {
     Append,
     /// Only the client's address is sent: for a proxy that faces clients directly.
     Replace,
+}
+
+/// Which certificates of a client's chain CRLs are checked for (`crl_check`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CrlScope {
+    /// Every certificate below the trust anchor (nginx's `ssl_crl`, OpenSSL's `crl_check_all`).
+    Chain,
+    /// The client's own certificate only (OpenSSL's `crl_check`).
+    Leaf,
+}
+
+/// What becomes of a client whose revocation status the CRLs cannot tell: none was issued by
+/// its issuer (`crl_unknown`), or the one that was has passed its nextUpdate (`crl_expired`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CrlPolicy {
+    /// Refuse the handshake (the default for both: fail closed).
+    Deny,
+    /// Let the client in (logged once per reload for an expired CRL).
+    Allow,
 }
 
 /// TLS protocol versions.
@@ -211,6 +235,19 @@ pub struct Server {
     /// Most bytes of certificates a client may send in its chain.
     #[serde(default = "default_max_client_chain_bytes")]
     pub max_client_chain_bytes: usize,
+    /// CRL files or folders of them (PEM or DER) that client certificates are checked against
+    /// (nginx `ssl_crl`). Reloaded with the rest of the config.
+    #[serde(default)]
+    pub crl: Vec<PathBuf>,
+    /// Check the whole chain (default) or the client's certificate only.
+    #[serde(default = "default_crl_check")]
+    pub crl_check: CrlScope,
+    /// A certificate whose issuer has no CRL among `crl`: deny (default) or allow.
+    #[serde(default = "default_crl_policy")]
+    pub crl_unknown: CrlPolicy,
+    /// A CRL past its nextUpdate: deny (default) or allow.
+    #[serde(default = "default_crl_policy")]
+    pub crl_expired: CrlPolicy,
 }
 
 impl Server {
@@ -226,7 +263,7 @@ impl Server {
 }
 
 /// Where logs go.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct Log {
     /// error, warn, info or debug.
@@ -246,6 +283,32 @@ impl Default for Log {
             level: default_level(),
             error: default_stderr(),
             access: default_stdout(),
+        }
+    }
+}
+
+/// The process: reload on file changes, the graceful drain, the pid file.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Process {
+    /// On SIGTERM or SIGINT, how long in-flight requests and tunnels may take to finish
+    /// before they are cut (nginx `worker_shutdown_timeout`); SIGQUIT does not wait.
+    #[serde(default = "default_drain_timeout")]
+    pub drain_timeout: Span,
+    /// Look at the modification times of the config and of every file it names this often,
+    /// and reload when one changed; `"0s"` (default) looks only on SIGHUP.
+    #[serde(default = "default_reload_poll")]
+    pub reload_poll: Span,
+    /// Write the process id here while serving (for `mtlskit reload --pid-file`).
+    pub pid_file: Option<PathBuf>,
+}
+
+impl Default for Process {
+    fn default() -> Self {
+        Process {
+            drain_timeout: default_drain_timeout(),
+            reload_poll: default_reload_poll(),
+            pid_file: None,
         }
     }
 }
@@ -294,6 +357,18 @@ pub struct Location {
     pub keepalive: usize,
 }
 
+fn default_crl_check() -> CrlScope {
+    CrlScope::Chain
+}
+fn default_crl_policy() -> CrlPolicy {
+    CrlPolicy::Deny
+}
+fn default_drain_timeout() -> Span {
+    Span::secs(30)
+}
+fn default_reload_poll() -> Span {
+    Span(std::time::Duration::ZERO)
+}
 fn default_verify_client() -> VerifyClient {
     VerifyClient::Required
 }
@@ -480,6 +555,19 @@ impl Config {
             ] {
                 spans.push((format!("location {}: {k}", l.path), v));
             }
+        }
+        spans.push(("process.drain_timeout".into(), self.process.drain_timeout));
+        let poll = self.process.reload_poll.0;
+        if !poll.is_zero() && poll < std::time::Duration::from_millis(100) || poll > MAX_SPAN {
+            return Err(bad(
+                "process.reload_poll must be 0s (off) or from 100ms to 30d".into(),
+            ));
+        }
+        if !s.crl.is_empty() && s.verify_client == VerifyClient::Off {
+            return Err(bad(
+                "server.crl is set but verify_client = \"off\": CRLs check client certificates"
+                    .into(),
+            ));
         }
         for (key, span) in spans {
             if span.0.is_zero() || span.0 > MAX_SPAN {

@@ -106,9 +106,11 @@ pub struct ConnInfo {
     pub identity: Identity,
     /// The connection's place under `max_connections`: held while anything of the connection
     /// lives (requests in flight, an upgraded tunnel), released with the last reference.
-    pub _slot: tokio::sync::OwnedSemaphorePermit,
+    pub _slot: super::listener::Slot,
     /// Requests in flight and since when the connection is idle, for its timers.
     pub activity: Arc<Activity>,
+    /// The proxy's generation and phase, for the connection's tunnels.
+    pub lifecycle: super::lifecycle::Lifecycle,
 }
 
 /// What a connection is doing: its timers (`listener::supervise`) read this.

@@ -95,11 +95,12 @@ pub fn rejected_chain(
     err: &Error,
     chain: &[CertificateDer<'_>],
     anchors: &[CertificateDer<'static>],
+    crls: &[mtlskit_pki::load::LoadedCrl],
 ) -> Explained {
     let Some((end_entity, intermediates)) = chain.split_first() else {
         return tls_error(err);
     };
-    let mut explained = classify(err, end_entity, intermediates);
+    let mut explained = classify(err, end_entity, intermediates, crls);
     let findings = diagnose_chain(chain, anchors);
     if explained.code == "client_certificate_rejected" {
         if let Some(f) = findings.first() {
@@ -118,6 +119,7 @@ fn classify(
     err: &Error,
     end_entity: &CertificateDer<'_>,
     intermediates: &[CertificateDer<'_>],
+    crls: &[mtlskit_pki::load::LoadedCrl],
 ) -> Explained {
     let Some(leaf) = facts(end_entity) else {
         return Explained::new(
@@ -127,6 +129,12 @@ fn classify(
     };
     let who = format!("client certificate {}", leaf.subject);
     let now = mtlskit_inspect::Timestamp::now().0;
+    if let Error::InvalidCertRevocationList(e) = err {
+        return Explained::new(
+            crl_code(e),
+            format!("{who} refused: a CRL of its chain cannot be used ({e:?}); see mtlskit check"),
+        );
+    }
     let Error::InvalidCertificate(ce) = err else {
         return Explained::new(
             "client_certificate_rejected",
@@ -187,11 +195,96 @@ fn classify(
             "bad_signature",
             format!("{who}: the signature of {} does not verify", leaf.issuer),
         ),
-        CertificateError::Revoked => Explained::new("revoked", format!("{who} is revoked")),
+        CertificateError::Revoked => revoked(&who, end_entity, intermediates, crls),
+        CertificateError::UnknownRevocationStatus => {
+            let issuer = &leaf.issuer;
+            Explained::new(
+                "crl_missing_for_issuer",
+                format!(
+                    "{who}: no CRL among server.crl is from {issuer} (or from a CA above it), and crl_unknown = \"deny\""
+                ),
+            )
+        }
+        CertificateError::ExpiredRevocationList
+        | CertificateError::ExpiredRevocationListContext { .. } => {
+            let expired = crls
+                .iter()
+                .filter_map(|c| certinfo::read_crl(c.der.as_ref()).map(|i| (c, i)))
+                .filter(|(_, i)| i.next_update.is_some_and(|n| n <= now))
+                .map(|(c, i)| {
+                    format!(
+                        "the CRL of {} in {} expired {} ago",
+                        i.issuer,
+                        c.path.display(),
+                        human(now - i.next_update.unwrap_or(now))
+                    )
+                })
+                .collect::<Vec<_>>();
+            let what = if expired.is_empty() {
+                "a CRL of its chain has expired".to_string()
+            } else {
+                expired.join("; ")
+            };
+            Explained::new(
+                "crl_expired",
+                format!(
+                    "{who} refused: {what} (crl_expired = \"deny\"; publish a new CRL and reload)"
+                ),
+            )
+        }
         other => Explained::new(
             "client_certificate_rejected",
             format!("{who} rejected: {other:?}"),
         ),
+    }
+}
+
+/// "client certificate CN=x serial 0a:1b was revoked on 2026-12-01T10:00:00Z (keyCompromise)
+/// by the CRL of CN=CA, next update ...": the first certificate of the chain a CRL lists.
+fn revoked(
+    who: &str,
+    end_entity: &CertificateDer<'_>,
+    intermediates: &[CertificateDer<'_>],
+    crls: &[mtlskit_pki::load::LoadedCrl],
+) -> Explained {
+    use mtlskit_inspect::Timestamp;
+    let found = std::iter::once(end_entity)
+        .chain(intermediates)
+        .enumerate()
+        .find_map(|(i, c)| {
+            certinfo::revocation(c.as_ref(), crls.iter().map(|l| l.der.as_ref())).map(|r| (i, c, r))
+        });
+    let Some((i, cert, r)) = found else {
+        return Explained::new("revoked", format!("{who} is revoked"));
+    };
+    let what = if i == 0 {
+        who.to_string()
+    } else {
+        let subject = facts(cert.as_ref()).map(|f| f.subject).unwrap_or_default();
+        format!("{who}: its issuer {subject}")
+    };
+    let reason = r.reason.map(|r| format!(" ({r})")).unwrap_or_default();
+    let next = r
+        .next_update
+        .map(|n| format!(", next update {}", Timestamp(n)))
+        .unwrap_or_default();
+    Explained::new(
+        "revoked",
+        format!(
+            "{what} serial {} was revoked on {}{reason} by the CRL of {}{next}",
+            r.serial,
+            Timestamp(r.revoked_at),
+            r.crl_issuer
+        ),
+    )
+}
+
+/// The code of a CRL webpki could not use when it checked a chain against it.
+fn crl_code(e: &rustls::CertRevocationListError) -> &'static str {
+    match e {
+        rustls::CertRevocationListError::BadSignature
+        | rustls::CertRevocationListError::IssuerInvalidForCrl => "crl_not_signed_by_issuer",
+        _ => "crl_unusable",
     }
 }
 
@@ -210,8 +303,12 @@ pub fn unexplained(err: &Error) -> Explained {
             }
             CertificateError::BadSignature => "bad_signature",
             CertificateError::Revoked => "revoked",
+            CertificateError::UnknownRevocationStatus => "crl_missing_for_issuer",
+            CertificateError::ExpiredRevocationList
+            | CertificateError::ExpiredRevocationListContext { .. } => "crl_expired",
             _ => "client_certificate_rejected",
         },
+        Error::InvalidCertRevocationList(e) => crl_code(e),
         _ => return tls_error(err),
     };
     Explained::new(

@@ -180,7 +180,17 @@ async fn tunnel(client: OnUpgrade, upstream: OnUpgrade, conn: Arc<ConnInfo>) {
         return;
     };
     let (mut c, mut u) = (TokioIo::new(client), TokioIo::new(upstream));
-    match tokio::io::copy_bidirectional(&mut c, &mut u).await {
+    // Counted for the drain's log; cut only when the proxy closes everything (the drain's
+    // `drain_timeout`, or SIGQUIT): a reload lets it run on the old generation.
+    let _counted = conn.lifecycle.tunnel();
+    let copied = tokio::select! {
+        r = tokio::io::copy_bidirectional(&mut c, &mut u) => r,
+        () = conn.lifecycle.closing() => {
+            tracing::info!(target: "mtlskit::upgrade", client = %conn.peer, "upgraded connection cut: the proxy is closing");
+            return;
+        }
+    };
+    match copied {
         Ok((up, down)) => tracing::debug!(
             target: "mtlskit::upgrade",
             client = %conn.peer,

@@ -1,0 +1,152 @@
+//! Generations and phases: what a reload swaps and what a shutdown announces.
+//!
+//! Everything the config decides about serving (the rustls config, routes and upstream pools,
+//! header policy, timers) is one [`Generation`], built whole before it is used. The proxy
+//! publishes the current one, with the [`Phase`], on a tokio `watch` channel ([`Control`]): an
+//! accept takes the generation current at that moment and the connection keeps it to its end,
+//! so in-flight requests and tunnels finish on the config they began with; each connection
+//! also watches the channel and closes gracefully (h2 GOAWAY, HTTP/1.1 `Connection: close` or
+//! closed when idle) once a newer generation is published or the proxy drains, so keep-alive
+//! clients move to the new config (a revoked client does not keep its connection), and drops
+//! at once when the phase is [`Phase::Closing`].
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use super::handler::Policy;
+use super::listener::{Http, Timers};
+use super::tls_server::{self, Anchors, Crls, Resumption};
+use super::upstream::Routes;
+use crate::config::{self, Config};
+use crate::Error;
+
+/// One config, ready to serve.
+#[derive(Debug)]
+pub struct Generation {
+    /// 1 at start, one more at each successful reload.
+    pub id: u64,
+    /// The config it was built from.
+    pub config: Config,
+    pub tls: Arc<rustls::ServerConfig>,
+    pub routes: Arc<Routes>,
+    /// What passes of what clients say about themselves.
+    pub policy: Arc<Policy>,
+    pub http: Http,
+    pub handshake_timeout: Duration,
+    /// The timers of an established connection.
+    pub timers: Timers,
+    /// How long a write to a client may wait for it to read.
+    pub client_send_timeout: Duration,
+    /// Add Envoy's `X-Forwarded-Client-Cert` upstream.
+    pub forward_client_cert: bool,
+    /// `max_handshakes_per_address`.
+    pub max_handshakes_per_address: usize,
+    /// The client CA bundle, for explanations.
+    pub anchors: Anchors,
+    /// The CRLs, for explanations.
+    pub crls: Crls,
+}
+
+impl Generation {
+    /// Builds generation `id` from a config that `check` found no error in, reusing `kept`'s
+    /// session store and ticket keys where their settings did not change; also returns the
+    /// resumption state to keep.
+    pub fn build(
+        config: &Config,
+        id: u64,
+        kept: &Resumption,
+    ) -> Result<(Generation, Resumption), Error> {
+        let built = tls_server::build(config, kept)?;
+        let routes = Arc::new(Routes::new(config)?);
+        let s = &config.server;
+        let generation = Generation {
+            id,
+            config: config.clone(),
+            tls: built.tls,
+            routes,
+            policy: Arc::new(Policy {
+                underscores: s.underscores_in_headers,
+                append_forwarded_for: s.x_forwarded_for == config::ForwardedFor::Append,
+                host_must_match: s.host_must_match,
+                server_names: s
+                    .server_names
+                    .iter()
+                    .map(|n| n.to_ascii_lowercase())
+                    .collect(),
+                encoded_slashes: s.allow_encoded_slashes,
+                upgrades: s.upgrades.iter().map(|u| u.to_ascii_lowercase()).collect(),
+            }),
+            http: Http::new(
+                s.header_timeout.0,
+                s.max_header_size,
+                s.h2_max_concurrent_streams,
+            ),
+            handshake_timeout: s.handshake_timeout.0,
+            client_send_timeout: s.client_send_timeout.0,
+            timers: Timers {
+                header_timeout: s.header_timeout.0,
+                idle_timeout: s.idle_timeout.0,
+                max_connection_age: s.max_connection_age.0,
+            },
+            forward_client_cert: s.forward_client_cert,
+            max_handshakes_per_address: s.max_handshakes_per_address,
+            anchors: built.anchors,
+            crls: built.crls,
+        };
+        Ok((generation, built.resumption))
+    }
+}
+
+/// Where the proxy is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Accepting and serving.
+    Serving,
+    /// Not accepting; connections close gracefully, requests and tunnels in flight finish.
+    Draining,
+    /// Every connection and tunnel ends now.
+    Closing,
+}
+
+/// What the proxy publishes to its connections.
+#[derive(Clone, Debug)]
+pub struct Control {
+    pub generation: Arc<Generation>,
+    pub phase: Phase,
+}
+
+/// A connection's view of the proxy's life, kept in its `ConnInfo` so that its tunnels see it
+/// too.
+#[derive(Clone, Debug)]
+pub struct Lifecycle {
+    pub control: watch::Receiver<Control>,
+    /// Upgraded connections (tunnels) open in the process.
+    pub tunnels: Arc<AtomicUsize>,
+}
+
+impl Lifecycle {
+    /// Counts a tunnel until the guard is dropped.
+    pub fn tunnel(&self) -> TunnelGuard {
+        self.tunnels.fetch_add(1, Ordering::Relaxed);
+        TunnelGuard(self.tunnels.clone())
+    }
+
+    /// Completes when the proxy closes everything (or is gone).
+    pub async fn closing(&self) {
+        let mut control = self.control.clone();
+        let _ = control.wait_for(|c| c.phase == Phase::Closing).await;
+    }
+}
+
+/// One open tunnel, counted while it lives.
+#[derive(Debug)]
+pub struct TunnelGuard(Arc<AtomicUsize>);
+
+impl Drop for TunnelGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
