@@ -139,6 +139,7 @@ pub fn diagnose(data: &[u8]) {
         host: Some(String::from("localhost")),
         now: NOW,
         crls: crls.iter().map(|d| source(d)).collect(),
+        ..Default::default()
     };
     if let Ok(d) = diagnose::diagnose(&request) {
         assert!(d.chain.len() <= diagnose::MAX_DEPTH);

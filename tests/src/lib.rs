@@ -11,6 +11,7 @@
 //! - [`tshark`]: captures on `lo`/`any` and tshark's dissection; [`capture`]: the capture reader
 //!   compared with tshark, and pcap files rewritten.
 //! - [`tls_build`]: TLS bytes built by hand; [`hostile`]: hostile certificate chains in DER.
+//! - [`limbo`]: the x509-limbo conformance harness (`cargo xtask limbo`, `tests/tests/limbo`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test support: a failed setup should stop the test loudly
 
@@ -18,6 +19,7 @@ pub mod capture;
 pub mod certtext;
 pub mod crl;
 pub mod hostile;
+pub mod limbo;
 pub mod peer;
 pub mod pki;
 pub mod process;

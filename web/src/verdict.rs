@@ -141,6 +141,7 @@ pub fn run(report: &Report, choice: &Choice, options: &Options, now: Timestamp) 
         host: (options.role == Role::Server && !host.is_empty()).then(|| host.to_string()),
         now,
         crls: choice.crls.iter().filter_map(source).collect(),
+        ..Default::default()
     };
     match diagnose::diagnose(&request) {
         Ok(d) => Outcome::Done(d),

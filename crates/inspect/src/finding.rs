@@ -44,6 +44,8 @@ pub enum Code {
     BadSignature,
     /// A CA certificate (CA:TRUE) is used as a client or server certificate.
     CaUsedAsLeaf,
+    /// The only chains to the bundle have more intermediate CAs than the verifier allows.
+    ChainTooDeep,
     /// A capture file's structure is damaged; the rest of it was not read.
     CaptureDamaged,
     /// A capture file ends inside a record.
@@ -160,6 +162,7 @@ impl Code {
             Code::BadPacket => "bad_packet",
             Code::BadSignature => "bad_signature",
             Code::CaUsedAsLeaf => "ca_used_as_leaf",
+            Code::ChainTooDeep => "chain_too_deep",
             Code::CaptureDamaged => "capture_damaged",
             Code::CaptureTruncated => "capture_truncated",
             Code::ClientCertificateMissing => "client_certificate_missing",

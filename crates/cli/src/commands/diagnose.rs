@@ -93,6 +93,7 @@ fn prepare(args: &DiagnoseArgs) -> Result<Status, String> {
         host: args.host.clone(),
         now,
         crls,
+        ..Default::default()
     };
     let diagnosis = diagnose::diagnose(&request).map_err(|e| format!("{}: {e}", args.cert))?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());

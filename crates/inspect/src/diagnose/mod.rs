@@ -72,6 +72,10 @@ pub struct Request<'a> {
     /// Certificate revocation lists (DER) to check the chain against; none: no revocation
     /// checks (docs/diagnosis.md, "Revocation").
     pub crls: Vec<Source<'a>>,
+    /// The most intermediate CAs the verifier allows between the leaf and the trust anchor
+    /// (the proxy's `verify_depth` minus one, OpenSSL's `-verify_depth`); `None`: the engine's
+    /// own bound ([`MAX_DEPTH`]).
+    pub max_intermediates: Option<usize>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -143,7 +147,19 @@ pub fn diagnose_bounded(request: &Request<'_>, max_checks: usize) -> Result<Diag
             "the CA bundle is empty, so nothing can be trusted",
         ));
     }
-    let outcome = chain::build(&certs, &anchor, 0, max_checks);
+    // The verifier's depth limit: leaf, intermediates, anchor.
+    let max_len = request
+        .max_intermediates
+        .map_or(MAX_DEPTH, |m| m.saturating_add(2));
+    let mut outcome = chain::build(&certs, &anchor, 0, max_checks, max_len);
+    if !outcome.trusted && max_len < MAX_DEPTH {
+        // Is the only way to the bundle a longer chain? Then that is what to say.
+        let longer = chain::build(&certs, &anchor, 0, max_checks, MAX_DEPTH);
+        if longer.trusted {
+            findings.push(checks::too_deep(&certs, &longer, max_len - 2));
+            outcome = longer;
+        }
+    }
     checks::run(request, &certs, &anchor, &outcome, &mut findings);
     findings.sort_by_key(|f| core::cmp::Reverse(f.severity));
     let verdict = if findings.iter().any(|f| f.severity == Severity::Error) {
