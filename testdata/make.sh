@@ -71,4 +71,5 @@ wait_port "$port"
 "$mtlskit" probe --ca peer/ca.pem --save-handshake no_client_cert.pcap "https://localhost:$port/" >/dev/null || true
 kill "$server"
 rm -rf "$w/peer"
+bash "$root/testdata/make-crl.sh"
 echo "testdata/make.sh: wrote $b and $w"

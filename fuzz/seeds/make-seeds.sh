@@ -149,4 +149,5 @@ if command -v dumpcap >/dev/null && command -v tshark >/dev/null; then
   cp tls/seed-tls12-client.bin inspect/seed-tls-client.bin
   cp capture/seed-mtls.pcap inspect/seed-capture.pcap
 fi
+bash make-crl-seeds.sh
 echo "seeds written under $(pwd)"

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::openssl;
 
 /// `-newkey` arguments of a P-256 key without a passphrase.
-const EC: [&str; 5] = [
+pub(crate) const EC: [&str; 5] = [
     "-newkey",
     "ec",
     "-pkeyopt",

@@ -5,7 +5,8 @@
 //! certificate to check (the leaf: a certificate that is not a CA, the one the user picked, else
 //! the first whose private key was dropped, else the first), the intermediates (the CA
 //! certificates that are not self-issued) and the private key that belongs to the leaf (or the
-//! only key dropped, so that a wrong key is reported). Then
+//! only key dropped, so that a wrong key is reported) and every dropped CRL (revocation is then
+//! checked, as `--crl` does). Then
 //! `mtlskit_inspect::diagnose::diagnose` runs at the page's moment, as a client certificate by
 //! default or as a server certificate for a host name.
 
@@ -33,6 +34,8 @@ pub struct Choice {
     pub anchors: Vec<usize>,
     /// The private key given with the leaf.
     pub key: Option<usize>,
+    /// Every CRL dropped.
+    pub crls: Vec<usize>,
 }
 
 /// The engine's answer, or why it could not run.
@@ -49,6 +52,9 @@ pub enum Outcome {
 pub fn choose(report: &Report, options: &Options) -> Choice {
     let mut choice = Choice::default();
     for (pos, item) in report.items.iter().enumerate() {
+        if let ItemBody::Crl(_) = &item.body {
+            choice.crls.push(pos);
+        }
         let ItemBody::Certificate(c) = &item.body else {
             continue;
         };
@@ -134,6 +140,8 @@ pub fn run(report: &Report, choice: &Choice, options: &Options, now: Timestamp) 
         role: options.role,
         host: (options.role == Role::Server && !host.is_empty()).then(|| host.to_string()),
         now,
+        crls: choice.crls.iter().filter_map(source).collect(),
+        ..Default::default()
     };
     match diagnose::diagnose(&request) {
         Ok(d) => Outcome::Done(d),

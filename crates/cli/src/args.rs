@@ -83,6 +83,9 @@ pub struct DiagnoseArgs {
     /// The host name a client connects to (server role).
     #[arg(long, value_name = "NAME")]
     pub host: Option<String>,
+    /// A certificate revocation list (PEM or DER) to check the chain against; repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub crl: Vec<String>,
     /// Evaluate at this moment (RFC 3339) instead of now.
     #[arg(long, value_name = "RFC3339")]
     pub at: Option<String>,

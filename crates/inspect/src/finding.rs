@@ -44,6 +44,8 @@ pub enum Code {
     BadSignature,
     /// A CA certificate (CA:TRUE) is used as a client or server certificate.
     CaUsedAsLeaf,
+    /// The only chains to the bundle have more intermediate CAs than the verifier allows.
+    ChainTooDeep,
     /// A capture file's structure is damaged; the rest of it was not read.
     CaptureDamaged,
     /// A capture file ends inside a record.
@@ -52,6 +54,12 @@ pub enum Code {
     ClientCertificateMissing,
     /// The server rejected the client certificate with an alert.
     ClientCertificateRejected,
+    /// A CRL's nextUpdate is before the evaluation time (RFC 5280 5.1.2.5, 6.3.3 (a)(2)).
+    CrlExpired,
+    /// CRLs were given, and none is from the issuer of a certificate of the chain (RFC 5280 6.3.3).
+    CrlMissingForIssuer,
+    /// A CRL names a certificate's issuer but its signature does not verify with that issuer's key (RFC 5280 6.3.3 (f)).
+    CrlNotSignedByIssuer,
     /// notAfter is before the evaluation time (RFC 5280 4.1.2.5).
     Expired,
     /// Fewer than 30 days of validity are left.
@@ -104,6 +112,8 @@ pub enum Code {
     PathLenExceeded,
     /// The two sides have no TLS version in common (alert 70).
     ProtocolVersion,
+    /// A CRL of the certificate's issuer lists its serial number (RFC 5280 6.3.3 (i)).
+    Revoked,
     /// The client rejected the server's certificate with an alert.
     ServerCertificateRejected,
     /// Signed with SHA-1.
@@ -152,10 +162,14 @@ impl Code {
             Code::BadPacket => "bad_packet",
             Code::BadSignature => "bad_signature",
             Code::CaUsedAsLeaf => "ca_used_as_leaf",
+            Code::ChainTooDeep => "chain_too_deep",
             Code::CaptureDamaged => "capture_damaged",
             Code::CaptureTruncated => "capture_truncated",
             Code::ClientCertificateMissing => "client_certificate_missing",
             Code::ClientCertificateRejected => "client_certificate_rejected",
+            Code::CrlExpired => "crl_expired",
+            Code::CrlMissingForIssuer => "crl_missing_for_issuer",
+            Code::CrlNotSignedByIssuer => "crl_not_signed_by_issuer",
             Code::Expired => "expired",
             Code::ExpiresSoon => "expires_soon",
             Code::HostnameMismatch => "hostname_mismatch",
@@ -182,6 +196,7 @@ impl Code {
             Code::NotYetValid => "not_yet_valid",
             Code::PathLenExceeded => "path_len_exceeded",
             Code::ProtocolVersion => "protocol_version",
+            Code::Revoked => "revoked",
             Code::ServerCertificateRejected => "server_certificate_rejected",
             Code::Sha1Signature => "sha1_signature",
             Code::SignatureAlgorithmMismatch => "signature_algorithm_mismatch",
@@ -225,8 +240,8 @@ pub struct Finding {
     /// The bytes of the item that prove the finding, when there are such bytes.
     #[serde(skip)]
     pub span: Option<Span>,
-    /// For findings about one certificate among several (diagnosis): its SHA-256, to which
-    /// `span` then refers.
+    /// For findings about one certificate (or CRL) among several (diagnosis): its SHA-256, to
+    /// which `span` then refers.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub certificate: Option<String>,
 }

@@ -58,6 +58,13 @@ pub fn inspect_with(inputs: &[Input<'_>], now: Option<Timestamp>, options: Optio
         inspect_source(input, now, options, &mut report);
     }
     link_keys(&mut report.items);
+    #[cfg(feature = "std")]
+    link_crls(&mut report.items);
+    if !options.trees {
+        for item in &mut report.items {
+            item.bytes = Vec::new();
+        }
+    }
     report
 }
 
@@ -97,7 +104,10 @@ fn inspect_source(
                 for (body, mut tree, findings, mut bytes) in decoded {
                     if !options.trees {
                         tree = Vec::new();
-                        bytes = Vec::new();
+                        // Certificates and CRLs keep their DER until the CRLs are linked.
+                        if !matches!(body, ItemBody::Certificate(_) | ItemBody::Crl(_)) {
+                            bytes = Vec::new();
+                        }
                     }
                     report.items.push(Item {
                         source: input.source.to_string(),
@@ -168,10 +178,6 @@ fn decode(blob: Blob, now: Option<Timestamp>, options: Options) -> Result<Vec<Pa
                 blob.bytes
             )])
         }
-        Object::Crl => Err(Error::NotDecoded {
-            what: "a certificate revocation list",
-            reason: "CRLs are not decoded yet",
-        }),
         Object::TlsStream => {
             let d = crate::tls::decode(&blob.bytes, now);
             Ok(alloc::vec![(
@@ -219,6 +225,7 @@ fn decode_x509(
     let trailing = bytes.len() - der.len();
     let decoded = match object {
         Object::Certificate => x509::decode_certificate(der, now)?,
+        Object::Crl => x509::decode_crl(der, now)?,
         Object::Csr => x509::decode_csr(der)?,
         Object::PublicKey => x509::decode_public_key(der, false)?,
         Object::RsaPublicKey => x509::decode_public_key(der, true)?,
@@ -320,6 +327,112 @@ fn link_keys(items: &mut [Item]) {
                     holders.len()
                 ),
             ));
+        }
+    }
+}
+
+/// Checks each CRL's signature with the CA certificates of the same call named as its issuer,
+/// and marks the certificates of the call that a CRL of their issuer lists as revoked.
+#[cfg(feature = "std")]
+fn link_crls(items: &mut [Item]) {
+    use crate::x509::crl;
+    use crate::x509::signature::Verification;
+    use x509_parser::prelude::{FromDer, X509Certificate};
+    let crls: Vec<usize> = (0..items.len())
+        .filter(|p| matches!(items[*p].body, ItemBody::Crl(_)))
+        .collect();
+    if crls.is_empty() {
+        return;
+    }
+    let name = |item: &Item| format!("{} #{}", item.source, item.index);
+    for &pos in &crls {
+        let Ok(issuer) = crl::issuer_der(&items[pos].bytes).map(<[u8]>::to_vec) else {
+            continue;
+        };
+        // CA certificates named as the issuer: the first whose key verifies the signature.
+        let mut outcome: Option<(usize, Verification)> = None;
+        for (ca_pos, ca) in items.iter().enumerate() {
+            if !matches!(&ca.body, ItemBody::Certificate(c) if c.is_ca) {
+                continue;
+            }
+            let Ok((_, x)) = X509Certificate::from_der(&ca.bytes) else {
+                continue;
+            };
+            if x.subject().as_raw() != issuer.as_slice() {
+                continue;
+            }
+            let Ok(v) = crl::verify(&items[pos].bytes, x.public_key().raw) else {
+                continue;
+            };
+            let better = matches!(
+                (&outcome, v),
+                (None, _)
+                    | (Some((_, Verification::Invalid)), _)
+                    | (Some((_, Verification::Unsupported(_))), Verification::Valid)
+            );
+            if better {
+                outcome = Some((ca_pos, v));
+            }
+        }
+        let Some((ca_pos, verification)) = outcome else {
+            continue;
+        };
+        let ca_name = name(&items[ca_pos]);
+        let r = ItemRef {
+            source: items[ca_pos].source.clone(),
+            index: items[ca_pos].index,
+        };
+        let (sig_span, _, _) = crl::spans(&items[pos].bytes);
+        let item = &mut items[pos];
+        let ItemBody::Crl(c) = &mut item.body else {
+            continue;
+        };
+        match verification {
+            Verification::Valid => {
+                c.signature_valid = Some(true);
+                c.signed_by = Some(r);
+            }
+            Verification::Invalid => {
+                c.signature_valid = Some(false);
+                item.findings.push(
+                    Finding::error(
+                        Code::CrlNotSignedByIssuer,
+                        format!(
+                            "the CRL names {} as its issuer, but its signature does not verify with the key of {ca_name}: it was altered, or another CA of that name signed it",
+                            c.issuer
+                        ),
+                    )
+                    .at(sig_span),
+                );
+            }
+            Verification::Unsupported(reason) => item.findings.push(Finding::info(
+                Code::SignatureNotChecked,
+                format!(
+                    "the CRL's {} signature was not checked: {reason}",
+                    c.signature_algorithm
+                ),
+            )),
+        }
+    }
+    // Certificates of the call that a CRL of their issuer lists (a CRL whose signature failed
+    // with its issuer's key says nothing).
+    let crls: Vec<usize> = crls
+        .into_iter()
+        .filter(
+            |p| !matches!(&items[*p].body, ItemBody::Crl(c) if c.signature_valid == Some(false)),
+        )
+        .collect();
+    let crl_ders: Vec<Vec<u8>> = crls.iter().map(|p| items[*p].bytes.clone()).collect();
+    let crl_names: Vec<String> = crls.iter().map(|p| name(&items[*p])).collect();
+    let refs: Vec<&[u8]> = crl_ders.iter().map(Vec::as_slice).collect();
+    for item in items.iter_mut() {
+        if !matches!(item.body, ItemBody::Certificate(_)) {
+            continue;
+        }
+        if let Ok(Some(r)) = crl::revocation(&item.bytes, &refs) {
+            let from = crl_names.get(r.crl_index).cloned().unwrap_or_default();
+            item.findings
+                .push(Finding::error(Code::Revoked, format!("the {r}, in {from}")));
         }
     }
 }

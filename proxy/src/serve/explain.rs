@@ -72,6 +72,7 @@ fn diagnose_chain(
         role: Role::Client,
         host: None,
         now: mtlskit_inspect::Timestamp::now(),
+        ..Default::default()
     };
     match diagnose::diagnose_bounded(&request, MAX_CHECKS) {
         Ok(d) => d

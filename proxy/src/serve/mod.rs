@@ -37,6 +37,16 @@ mod verifier;
 pub use access_log::LogError;
 pub use tls_server::TlsSetupError;
 
+/// The client-certificate verifier `serve` runs for `config` (rustls-webpki wrapped with the
+/// proxy's own limits, CRLs and `verify_depth` as configured), built exactly as a serving
+/// generation builds it; for conformance harnesses (the x509-limbo harness, issue 16) that ask
+/// it about chains without a handshake.
+pub fn client_verifier(
+    config: &Config,
+) -> Result<std::sync::Arc<dyn rustls::server::danger::ClientCertVerifier>, TlsSetupError> {
+    Ok(tls_server::build(config, &tls_server::Resumption::default())?.verifier)
+}
+
 use lifecycle::{Generation, Phase};
 use reload::{Running, Trigger};
 

@@ -111,6 +111,8 @@ pub struct Built {
     pub crls: Crls,
     /// The resumption state to keep for the next reload.
     pub resumption: Resumption,
+    /// The client-certificate verifier inside `tls` (for [`super::client_verifier`]).
+    pub verifier: Arc<dyn rustls::server::danger::ClientCertVerifier>,
 }
 
 /// Builds the server config of one generation, reusing `kept`'s session store and ticket
@@ -191,7 +193,7 @@ pub fn build(config: &Config, kept: &Resumption) -> Result<Built, TlsSetupError>
 
     let mut tls = ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(&versions(&s.protocols))?
-        .with_client_cert_verifier(verifier)
+        .with_client_cert_verifier(verifier.clone())
         .with_single_cert(chain, key)
         .map_err(|e| TlsSetupError::Material {
             path: key_path.display().to_string(),
@@ -241,6 +243,7 @@ pub fn build(config: &Config, kept: &Resumption) -> Result<Built, TlsSetupError>
         anchors: bundle,
         crls,
         resumption,
+        verifier,
     })
 }
 

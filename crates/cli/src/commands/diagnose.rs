@@ -37,6 +37,20 @@ fn prepare(args: &DiagnoseArgs) -> Result<Status, String> {
         Some(p) => certs(p)?,
         None => Vec::new(),
     };
+    let mut crl_files = Vec::new();
+    for path in &args.crl {
+        let ders = diagnose::crls_in(&read(path)?).map_err(|e| format!("{path}: {e}"))?;
+        crl_files.push((path, ders));
+    }
+    let crls = crl_files
+        .iter()
+        .flat_map(|(path, ders)| {
+            ders.iter().enumerate().map(move |(i, der)| Source {
+                der,
+                origin: format!("{path} #{i}"),
+            })
+        })
+        .collect();
     let key_spki_sha256 = match &args.key {
         Some(p) => Some(key_fingerprint(p, &read(p)?)?),
         None => None,
@@ -78,6 +92,8 @@ fn prepare(args: &DiagnoseArgs) -> Result<Status, String> {
         role,
         host: args.host.clone(),
         now,
+        crls,
+        ..Default::default()
     };
     let diagnosis = diagnose::diagnose(&request).map_err(|e| format!("{}: {e}", args.cert))?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());

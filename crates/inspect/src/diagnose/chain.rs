@@ -36,12 +36,19 @@ pub struct Outcome {
 }
 
 /// Searches for a chain from `certs[leaf]` to any `certs[i]` with `anchor[i]`, making at most
-/// `budget` signature checks.
-pub fn build(certs: &[Cert<'_>], anchor: &[bool], leaf: usize, budget: usize) -> Outcome {
+/// `budget` signature checks, of at most `max_len` certificates (bounded by [`MAX_DEPTH`]).
+pub fn build(
+    certs: &[Cert<'_>],
+    anchor: &[bool],
+    leaf: usize,
+    budget: usize,
+    max_len: usize,
+) -> Outcome {
     let mut search = Search {
         certs,
         anchor,
         checks: 0,
+        max_len: max_len.min(MAX_DEPTH),
         out: Outcome {
             budget,
             ..Outcome::default()
@@ -66,6 +73,7 @@ pub(crate) fn issuers(certs: &[Cert<'_>], child: usize) -> Vec<usize> {
         certs,
         anchor: &anchor,
         checks: 0,
+        max_len: MAX_DEPTH,
         out: Outcome::default(),
     };
     search
@@ -80,6 +88,8 @@ struct Search<'c, 'a> {
     certs: &'c [Cert<'a>],
     anchor: &'c [bool],
     checks: usize,
+    /// The longest path tried.
+    max_len: usize,
     out: Outcome,
 }
 
@@ -95,7 +105,7 @@ impl Search<'_, '_> {
         if path.len() > self.out.path.len() {
             self.out.path = path.clone();
         }
-        if path.len() >= MAX_DEPTH {
+        if path.len() >= self.max_len {
             return false;
         }
         for issuer in self.candidates(child, path) {

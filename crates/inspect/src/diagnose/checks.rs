@@ -50,6 +50,31 @@ pub fn run(
         }
     }
     leaf_checks(req, leaf, findings);
+    super::revocation::check(req, &path, out.trusted, findings);
+}
+
+/// The chain `out` (trusted, found beyond the verifier's depth limit) has more than `max`
+/// intermediates.
+pub fn too_deep(certs: &[Cert<'_>], out: &Outcome, max: usize) -> Finding {
+    let count = out.path.len().saturating_sub(2);
+    let path: Vec<&str> = out
+        .path
+        .iter()
+        .filter_map(|i| certs.get(*i))
+        .map(|c| c.subject.as_str())
+        .collect();
+    let finding = Finding::error(
+        Code::ChainTooDeep,
+        format!(
+            "the only chain to the CA bundle ({}) has {count} intermediate CA(s); the verifier allows {max} (verify_depth {}): send a shorter chain or raise the limit",
+            path.join(" <- "),
+            max + 1
+        ),
+    );
+    match out.path.first().and_then(|i| certs.get(*i)) {
+        Some(leaf) => leaf.proves(finding, "issuer"),
+        None => finding,
+    }
 }
 
 /// Trusted, or why not: unknown issuer, missing intermediate, bad signature.

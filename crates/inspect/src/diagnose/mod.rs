@@ -32,6 +32,8 @@ mod constraints;
 pub mod handshake;
 #[cfg(feature = "std")]
 pub mod hostname;
+#[cfg(feature = "std")]
+mod revocation;
 
 #[cfg(feature = "std")]
 pub(crate) use cert::Cert;
@@ -67,6 +69,13 @@ pub struct Request<'a> {
     pub host: Option<String>,
     /// The moment validity is checked at.
     pub now: Timestamp,
+    /// Certificate revocation lists (DER) to check the chain against; none: no revocation
+    /// checks (docs/diagnosis.md, "Revocation").
+    pub crls: Vec<Source<'a>>,
+    /// The most intermediate CAs the verifier allows between the leaf and the trust anchor
+    /// (the proxy's `verify_depth` minus one, OpenSSL's `-verify_depth`); `None`: the engine's
+    /// own bound ([`MAX_DEPTH`]).
+    pub max_intermediates: Option<usize>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -138,7 +147,19 @@ pub fn diagnose_bounded(request: &Request<'_>, max_checks: usize) -> Result<Diag
             "the CA bundle is empty, so nothing can be trusted",
         ));
     }
-    let outcome = chain::build(&certs, &anchor, 0, max_checks);
+    // The verifier's depth limit: leaf, intermediates, anchor.
+    let max_len = request
+        .max_intermediates
+        .map_or(MAX_DEPTH, |m| m.saturating_add(2));
+    let mut outcome = chain::build(&certs, &anchor, 0, max_checks, max_len);
+    if !outcome.trusted && max_len < MAX_DEPTH {
+        // Is the only way to the bundle a longer chain? Then that is what to say.
+        let longer = chain::build(&certs, &anchor, 0, max_checks, MAX_DEPTH);
+        if longer.trusted {
+            findings.push(checks::too_deep(&certs, &longer, max_len - 2));
+            outcome = longer;
+        }
+    }
     checks::run(request, &certs, &anchor, &outcome, &mut findings);
     findings.sort_by_key(|f| core::cmp::Reverse(f.severity));
     let verdict = if findings.iter().any(|f| f.severity == Severity::Error) {
@@ -154,6 +175,27 @@ pub fn diagnose_bounded(request: &Request<'_>, max_checks: usize) -> Result<Diag
         chain_subjects,
         findings,
     })
+}
+
+/// The DER CRLs of a source: PEM `X509 CRL` blocks or DER. Other objects are skipped; a source
+/// without a CRL is an error.
+#[cfg(feature = "std")]
+pub fn crls_in(bytes: &[u8]) -> Result<Vec<Vec<u8>>, Error> {
+    use crate::sniff::{self, Object};
+    let mut out = Vec::new();
+    for blob in sniff::sniff(bytes)? {
+        let blob = blob?;
+        if blob.object == Object::Crl {
+            out.push(crate::der::Reader::new(&blob.bytes).read()?.raw.to_vec());
+        }
+    }
+    if out.is_empty() {
+        return Err(Error::Malformed {
+            what: "file",
+            reason: String::from("it holds no certificate revocation list"),
+        });
+    }
+    Ok(out)
 }
 
 /// The DER certificates of a source: a PEM bundle, DER, a PKCS#7 bundle, base64 or hex.
