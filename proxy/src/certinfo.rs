@@ -103,78 +103,16 @@ pub fn read_crl(der: &[u8]) -> Option<CrlInfo> {
     })
 }
 
-/// A certificate found in a CRL.
-#[derive(Clone, Debug)]
-pub struct RevokedInfo {
-    /// Serial as `0a:1b:...`.
-    pub serial: String,
-    pub revoked_at: i64,
-    /// RFC 5280's name of the reason, when the CRL gives one.
-    pub reason: Option<String>,
-    /// The CRL's issuer, RFC 4514.
-    pub crl_issuer: String,
-    pub next_update: Option<i64>,
-}
-
-/// The entry of the certificate `der` in the first of `crls` that its issuer signed... by name:
-/// webpki has checked the signature already when this is asked (it refused the chain as
-/// revoked), so this only finds the words for the log.
-pub fn revocation<'a>(der: &[u8], crls: impl IntoIterator<Item = &'a [u8]>) -> Option<RevokedInfo> {
-    use x509_parser::revocation_list::CertificateRevocationList;
-    let (_, cert) = X509Certificate::from_der(der).ok()?;
-    let issuer = cert.tbs_certificate.issuer().as_raw();
-    let serial = cert.tbs_certificate.raw_serial();
-    crls.into_iter().find_map(|crl_der| {
-        let (_, crl) = CertificateRevocationList::from_der(crl_der).ok()?;
-        if crl.issuer().as_raw() != issuer {
-            return None;
-        }
-        let entry = crl
-            .iter_revoked_certificates()
-            .find(|e| e.raw_serial() == serial)?;
-        Some(RevokedInfo {
-            serial: entry.raw_serial_as_string(),
-            revoked_at: entry.revocation_date.timestamp(),
-            reason: entry.reason_code().map(|(_, code)| {
-                mtlskit_pki::revoke::Reason::from_code(code.0)
-                    .map_or_else(|| format!("reason {}", code.0), |r| r.to_string())
-            }),
-            crl_issuer: name::rfc4514(crl.issuer()),
-            next_update: crl.next_update().map(|t| t.timestamp()),
-        })
-    })
-}
-
 /// Whether the CRL `crl` verifies under the public key of the certificate `ca` (the inspect
-/// crate's signature check, the one `mtlskit diagnose` makes); `None` when that cannot be
-/// told here (an algorithm with parameters, RSASSA-PSS, is left to webpki at the handshake).
+/// crate's signature check, the one `mtlskit diagnose --crl` makes); `None` for an algorithm
+/// it cannot check (left to webpki at the handshake).
 pub fn crl_signed_by(crl: &[u8], ca: &[u8]) -> Option<bool> {
-    use mtlskit_inspect::x509::signature::{verify, Verification};
-    use x509_parser::revocation_list::CertificateRevocationList;
-    let (Ok((_, crl)), Ok((_, ca))) = (
-        CertificateRevocationList::from_der(crl),
-        X509Certificate::from_der(ca),
-    ) else {
-        return Some(false);
-    };
-    let alg = &crl.signature_algorithm;
-    if alg
-        .parameters
-        .as_ref()
-        .is_some_and(|p| p.tag() != x509_parser::der_parser::asn1_rs::Tag::Null)
-    {
-        return None;
-    }
-    match verify(
-        &alg.algorithm.to_id_string(),
-        None,
-        ca.tbs_certificate.subject_pki.raw,
-        crl.tbs_cert_list.as_ref(),
-        &crl.signature_value.data,
-    ) {
-        Verification::Valid => Some(true),
-        Verification::Invalid => Some(false),
-        Verification::Unsupported(_) => None,
+    use mtlskit_inspect::x509::signature::Verification;
+    let (_, ca) = X509Certificate::from_der(ca).ok()?;
+    match mtlskit_inspect::x509::crl::verify(crl, ca.tbs_certificate.subject_pki.raw) {
+        Ok(Verification::Valid) => Some(true),
+        Ok(Verification::Invalid) | Err(_) => Some(false),
+        Ok(Verification::Unsupported(_)) => None,
     }
 }
 
