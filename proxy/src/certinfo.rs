@@ -32,8 +32,37 @@ pub struct CertInfo {
     pub extended_key_usage: Vec<String>,
     pub is_ca: bool,
     pub sha256: String,
+    /// The same digest, as bytes (for `sha256:` pins).
+    pub sha256_bytes: [u8; 32],
+    /// SHA-256 of the SubjectPublicKeyInfo (for `spki:` pins).
+    pub spki_sha256: [u8; 32],
     /// Subject alternative names as the report has them (`DNS:x`, `URI:x`, `IP:x`, ...).
     pub san: Vec<String>,
+    /// Subject commonName values.
+    pub cn: Vec<String>,
+    /// Subject organizationName values.
+    pub o: Vec<String>,
+    /// Subject organizationalUnitName values.
+    pub ou: Vec<String>,
+    /// dNSName SANs.
+    pub dns: Vec<String>,
+    /// uniformResourceIdentifier SANs.
+    pub uri: Vec<String>,
+    /// iPAddress SANs, as text.
+    pub ip: Vec<String>,
+    /// rfc822Name SANs.
+    pub email: Vec<String>,
+}
+
+impl CertInfo {
+    /// The SPIFFE ID (an X509-SVID has exactly one URI SAN, `spiffe://trust-domain/path`):
+    /// `None` when there is none, or more than one URI SAN.
+    pub fn spiffe_id(&self) -> Option<&str> {
+        match self.uri.as_slice() {
+            [one] if one.starts_with("spiffe://") => Some(one.as_str()),
+            _ => None,
+        }
+    }
 }
 
 /// Decodes the facts above; `None` when the bytes are not a certificate.
@@ -59,7 +88,40 @@ pub fn read(der: &[u8]) -> Option<CertInfo> {
             _ => {}
         }
     }
+    let mut by_kind: [Vec<String>; 4] = Default::default();
+    for s in &san {
+        let (kind, value) = s.split_once(':').unwrap_or(("", ""));
+        let slot = match kind {
+            "DNS" => 0,
+            "URI" => 1,
+            "IP" => 2,
+            "email" => 3,
+            _ => continue,
+        };
+        by_kind[slot].push(value.to_string());
+    }
+    let [dns, uri, ip, email] = by_kind;
+    let subject = tbs.subject();
+    let texts = |oid: &x509_parser::der_parser::Oid<'_>| -> Vec<String> {
+        subject
+            .iter_by_oid(oid)
+            .filter_map(|a| a.as_str().ok().map(str::to_string))
+            .collect()
+    };
+    use x509_parser::oid_registry::{
+        OID_X509_COMMON_NAME, OID_X509_ORGANIZATIONAL_UNIT, OID_X509_ORGANIZATION_NAME,
+    };
+    let digest: [u8; 32] = Sha256::digest(cert.as_raw()).into();
     Some(CertInfo {
+        cn: texts(&OID_X509_COMMON_NAME),
+        o: texts(&OID_X509_ORGANIZATION_NAME),
+        ou: texts(&OID_X509_ORGANIZATIONAL_UNIT),
+        dns,
+        uri,
+        ip,
+        email,
+        sha256_bytes: digest,
+        spki_sha256: Sha256::digest(tbs.subject_pki.raw).into(),
         subject: name::rfc4514(tbs.subject()),
         issuer: name::rfc4514(tbs.issuer()),
         serial: certificate::serial_text(tbs.raw_serial()),
@@ -67,7 +129,7 @@ pub fn read(der: &[u8]) -> Option<CertInfo> {
         not_after: tbs.validity().not_after.timestamp(),
         extended_key_usage,
         is_ca,
-        sha256: der::hex(&Sha256::digest(cert.as_raw())),
+        sha256: der::hex(&digest),
         san,
     })
 }

@@ -119,6 +119,21 @@ pub enum CrlPolicy {
     Allow,
 }
 
+/// How the verified client is described to the upstream (`identity_headers`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentityHeaders {
+    /// nginx's set: `X-SSL-Client-Verify`, `-S-DN`, `-I-DN`, `-Serial`, `-Fingerprint`,
+    /// `-Cert`, `-Not-Before`, `-Not-After`, `-V-Remain`.
+    Nginx,
+    /// Envoy's `X-Forwarded-Client-Cert` (`Hash`, `Cert`, `Subject`, `URI`, `DNS`).
+    Xfcc,
+    /// The same with `Chain=` (every certificate the client sent).
+    XfccChain,
+    /// RFC 9440's `Client-Cert` and `Client-Cert-Chain` (byte sequences, DER in base64).
+    Rfc9440,
+}
+
 /// TLS protocol versions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 pub enum Protocol {
@@ -355,8 +370,36 @@ pub struct Location {
     /// Idle keep-alive connections kept per upstream.
     #[serde(default = "default_keepalive")]
     pub keepalive: usize,
+    /// Rules a verified client certificate must match (one of them) to be let through
+    /// (docs/config.md, "Authorization"); empty: every verified client.
+    #[serde(default)]
+    pub allow: Vec<String>,
+    /// Rules that refuse a client certificate whatever `allow` says.
+    #[serde(default)]
+    pub deny: Vec<String>,
+    /// Which identity headers the upstream gets.
+    #[serde(default = "default_identity_headers")]
+    pub identity_headers: Vec<IdentityHeaders>,
 }
 
+impl Location {
+    /// `identity_headers`, with Envoy's header added when `[server] forward_client_cert`
+    /// asks for it everywhere (the key from before `identity_headers`).
+    pub fn identity_styles(&self, server: &Server) -> Vec<IdentityHeaders> {
+        let mut v = self.identity_headers.clone();
+        if server.forward_client_cert
+            && !v.contains(&IdentityHeaders::Xfcc)
+            && !v.contains(&IdentityHeaders::XfccChain)
+        {
+            v.push(IdentityHeaders::Xfcc);
+        }
+        v
+    }
+}
+
+fn default_identity_headers() -> Vec<IdentityHeaders> {
+    vec![IdentityHeaders::Nginx]
+}
 fn default_crl_check() -> CrlScope {
     CrlScope::Chain
 }
@@ -642,6 +685,14 @@ impl Config {
             if l.max_conns > MAX_CONNECTIONS {
                 return Err(bad(format!(
                     "{at}: max_conns must be at most {MAX_CONNECTIONS} (0: no limit)"
+                )));
+            }
+            if let Err(e) = crate::authz::Policy::parse(&l.allow, &l.deny) {
+                return Err(bad(format!("{at}: {e}")));
+            }
+            if (!l.allow.is_empty() || !l.deny.is_empty()) && s.verify_client == VerifyClient::Off {
+                return Err(bad(format!(
+                    "{at}: allow and deny rules need client certificates, but verify_client = \"off\""
                 )));
             }
             if l.keepalive > 100_000 {

@@ -178,6 +178,8 @@ pub struct Request {
     pub status: u16,
     pub start: Instant,
     pub upstream: Option<Arc<str>>,
+    /// The authorization rule that refused the request, when one did.
+    pub authz: Option<String>,
     /// Ends the request on its connection's activity when the log line is written.
     pub _in_flight: InFlight,
     /// The request's place under its upstream's `max_conns`, held until the response ends.
@@ -220,6 +222,7 @@ impl<B> LoggedBody<B> {
                 bytes = self.bytes,
                 duration_ms = r.start.elapsed().as_secs_f64() * 1000.0,
                 upstream = r.upstream.as_deref(),
+                authz = r.authz.as_deref(),
             );
         }
     }

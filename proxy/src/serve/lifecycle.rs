@@ -40,8 +40,9 @@ pub struct Generation {
     pub timers: Timers,
     /// How long a write to a client may wait for it to read.
     pub client_send_timeout: Duration,
-    /// Add Envoy's `X-Forwarded-Client-Cert` upstream.
-    pub forward_client_cert: bool,
+    /// Every identity header style a location of this generation sends (each connection
+    /// prepares these).
+    pub identity_styles: Vec<config::IdentityHeaders>,
     /// `max_handshakes_per_address`.
     pub max_handshakes_per_address: usize,
     /// The client CA bundle, for explanations.
@@ -91,7 +92,17 @@ impl Generation {
                 idle_timeout: s.idle_timeout.0,
                 max_connection_age: s.max_connection_age.0,
             },
-            forward_client_cert: s.forward_client_cert,
+            identity_styles: {
+                let mut v: Vec<config::IdentityHeaders> = Vec::new();
+                for l in &config.locations {
+                    for st in l.identity_styles(s) {
+                        if !v.contains(&st) {
+                            v.push(st);
+                        }
+                    }
+                }
+                v
+            },
             max_handshakes_per_address: s.max_handshakes_per_address,
             anchors: built.anchors,
             crls: built.crls,

@@ -578,7 +578,7 @@ async fn connection(
                 .unwrap_or("unknown"),
             resumed: matches!(tls.handshake_kind(), Some(rustls::HandshakeKind::Resumed)),
             ja4: hello.and_then(|h| h.ja4),
-            identity: Identity::new(tls.peer_certificates(), generation.forward_client_cert),
+            identity: Identity::new(tls.peer_certificates(), &generation.identity_styles),
             _slot: slot,
             activity: Activity::new(),
             lifecycle: lifecycle.clone(),

@@ -47,6 +47,10 @@ pub struct Upstream {
     /// What the log names the upstream by.
     pub name: String,
     pub server_name: String,
+    /// Who may pass (`allow`, `deny`).
+    pub authz: crate::authz::Policy,
+    /// The identity headers this location sends.
+    pub identity: Vec<crate::config::IdentityHeaders>,
 }
 
 /// Accepts any server certificate: `verify = false`, as nginx's `proxy_ssl_verify off`.
@@ -193,6 +197,9 @@ impl Upstream {
             queue_timeout: l.queue_timeout.0,
             name: l.upstream.clone(),
             server_name,
+            authz: crate::authz::Policy::parse(&l.allow, &l.deny)
+                .map_err(|e| bad(format!("location {}: {e}", l.path)))?,
+            identity: l.identity_styles(&config.server),
         })
     }
 }
