@@ -9,7 +9,7 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 pub(crate) mod ciphers;
 mod duration;
@@ -53,7 +53,7 @@ pub const MAX_CONNECTIONS: usize = 1_000_000;
 pub const MAX_SPAN: std::time::Duration = std::time::Duration::from_secs(30 * 86_400);
 
 /// The whole file.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// `[server]`: the listening side.
@@ -64,6 +64,9 @@ pub struct Config {
     /// `[process]`: reload, drain and the pid file.
     #[serde(default)]
     pub process: Process,
+    /// `[admin]`: the admin listener (metrics, health, effective config).
+    #[serde(default)]
+    pub admin: Admin,
     /// `[[location]]`: path prefixes and their upstreams, longest prefix first when routing.
     #[serde(rename = "location", default)]
     pub locations: Vec<Location>,
@@ -76,7 +79,7 @@ pub struct Config {
 }
 
 /// Client verification, nginx's `ssl_verify_client`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum VerifyClient {
     /// A certificate from the client CA bundle is required (`on`).
@@ -88,7 +91,7 @@ pub enum VerifyClient {
 }
 
 /// What becomes of the `X-Forwarded-For` a client sends.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ForwardedFor {
     /// The client's address is appended (nginx's `$proxy_add_x_forwarded_for`): for a
@@ -99,7 +102,7 @@ pub enum ForwardedFor {
 }
 
 /// Which certificates of a client's chain CRLs are checked for (`crl_check`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CrlScope {
     /// Every certificate below the trust anchor (nginx's `ssl_crl`, OpenSSL's `crl_check_all`).
@@ -110,7 +113,7 @@ pub enum CrlScope {
 
 /// What becomes of a client whose revocation status the CRLs cannot tell: none was issued by
 /// its issuer (`crl_unknown`), or the one that was has passed its nextUpdate (`crl_expired`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CrlPolicy {
     /// Refuse the handshake (the default for both: fail closed).
@@ -120,7 +123,7 @@ pub enum CrlPolicy {
 }
 
 /// How the verified client is described to the upstream (`identity_headers`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum IdentityHeaders {
     /// nginx's set: `X-SSL-Client-Verify`, `-S-DN`, `-I-DN`, `-Serial`, `-Fingerprint`,
@@ -135,7 +138,7 @@ pub enum IdentityHeaders {
 }
 
 /// TLS protocol versions.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
 pub enum Protocol {
     /// `"TLSv1.2"`.
     #[serde(rename = "TLSv1.2")]
@@ -146,7 +149,7 @@ pub enum Protocol {
 }
 
 /// The listening side: nginx's `listen` and `ssl_*` directives.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Server {
     /// `0.0.0.0:8000`, `[::]:8000`; an IPv6 socket listens on IPv6 only.
@@ -278,7 +281,7 @@ impl Server {
 }
 
 /// Where logs go.
-#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct Log {
     /// error, warn, info or debug.
@@ -302,8 +305,19 @@ impl Default for Log {
     }
 }
 
+/// The admin listener: plain HTTP, `/metrics`, `/healthz`, `/readyz`, `/config`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Admin {
+    /// Where it listens (none: no admin listener). A loopback address unless `public`.
+    pub listen: Option<SocketAddr>,
+    /// Allow a `listen` address that is not loopback (the listener has no authentication).
+    #[serde(default)]
+    pub public: bool,
+}
+
 /// The process: reload on file changes, the graceful drain, the pid file.
-#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct Process {
     /// On SIGTERM or SIGINT, how long in-flight requests and tunnels may take to finish
@@ -329,7 +343,7 @@ impl Default for Process {
 }
 
 /// A path prefix and the upstream it goes to: nginx's `location` with `proxy_*`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Location {
     /// The path prefix this location serves (default `/`).
@@ -605,6 +619,16 @@ impl Config {
             return Err(bad(
                 "process.reload_poll must be 0s (off) or from 100ms to 30d".into(),
             ));
+        }
+        if let Some(a) = self.admin.listen {
+            if !a.ip().is_loopback() && !self.admin.public {
+                return Err(bad(format!(
+                    "admin.listen = {a} is not a loopback address: the admin listener has no authentication; set admin.public = true to serve it there anyway"
+                )));
+            }
+            if s.listen.contains(&a) {
+                return Err(bad(format!("admin.listen = {a} is also in server.listen")));
+            }
         }
         if !s.crl.is_empty() && s.verify_client == VerifyClient::Off {
             return Err(bad(

@@ -227,6 +227,7 @@ pub async fn handle(
         status: 0,
         start: Instant::now(),
         upstream: None,
+        location: None,
         authz: None,
         _in_flight: conn.activity.begin(),
         upstream_slot: None,
@@ -251,6 +252,7 @@ pub async fn handle(
         return Ok(plain(StatusCode::NOT_FOUND, record));
     };
     record.upstream = Some(Arc::from(up.name.as_str()));
+    record.location = Some(Arc::from(up.prefix.as_str()));
     // Authorization on the normalised path's location, before anything goes upstream.
     if let Err(denial) = up.authz.decide(conn.identity.info.as_ref()) {
         let label = denial.label();
@@ -261,6 +263,7 @@ pub async fn handle(
             authz = %label,
             "403: {}", denial.body(conn.identity.subject()).trim_end()
         );
+        conn.lifecycle.metrics.denied(&label);
         record.authz = Some(label);
         return Ok(text_response(
             StatusCode::FORBIDDEN,
@@ -353,7 +356,8 @@ pub async fn handle(
         &up.client
     };
     // read_timeout counts from the end of the request body: an upload takes the client's time.
-    let (body, sent_all) = Signalled::new(body);
+    let (body, sent_all) = Signalled::new(body, conn.lifecycle.metrics.bytes_in());
+    let asked = Instant::now();
     let sent = client.request(Request::from_parts(parts, body));
     let read_timeout = up.read_timeout;
     let head = async move {
@@ -366,6 +370,7 @@ pub async fn handle(
     };
     match head.await {
         Ok(Ok(mut resp)) => {
+            up.response_time.observe(asked.elapsed().as_secs_f64());
             let switched = match upgrade {
                 Some((_, client_side)) if resp.status() == StatusCode::SWITCHING_PROTOCOLS => {
                     let upstream_side = hyper::upgrade::on(&mut resp);

@@ -18,6 +18,7 @@ use tokio::sync::watch;
 
 use super::handler::Policy;
 use super::listener::{Http, Timers};
+use super::metrics::{Expiry, Metrics};
 use super::tls_server::{self, Anchors, Crls, Resumption};
 use super::upstream::Routes;
 use crate::config::{self, Config};
@@ -49,6 +50,10 @@ pub struct Generation {
     pub anchors: Anchors,
     /// The CRLs, for explanations.
     pub crls: Crls,
+    /// Every certificate and CRL in use, for the expiry gauges.
+    pub expiries: Vec<Expiry>,
+    /// The server block's name in the metrics (its first server name, or `default`).
+    pub server_label: Arc<str>,
 }
 
 impl Generation {
@@ -59,9 +64,11 @@ impl Generation {
         config: &Config,
         id: u64,
         kept: &Resumption,
+        metrics: &Metrics,
     ) -> Result<(Generation, Resumption), Error> {
         let built = tls_server::build(config, kept)?;
-        let routes = Arc::new(Routes::new(config)?);
+        let routes = Arc::new(Routes::new(config, metrics)?);
+        let expiries = expiries(config, &built);
         let s = &config.server;
         let generation = Generation {
             id,
@@ -106,9 +113,66 @@ impl Generation {
             max_handshakes_per_address: s.max_handshakes_per_address,
             anchors: built.anchors,
             crls: built.crls,
+            expiries,
+            server_label: Arc::from(s.server_names.first().map_or("default", String::as_str)),
         };
         Ok((generation, built.resumption))
     }
+}
+
+/// The certificates and CRLs a generation uses, with their ends: the server certificate, the
+/// client CA bundle, each location's trusted CAs and client certificate, the CRLs.
+fn expiries(config: &Config, built: &tls_server::Built) -> Vec<Expiry> {
+    use mtlskit_pki::load;
+    let mut out = Vec::new();
+    let mut add = |role: &'static str, der: &[u8]| {
+        if let Some(i) = crate::certinfo::read(der) {
+            out.push(Expiry {
+                role,
+                subject: i.subject,
+                at: i.not_after,
+            });
+        }
+    };
+    if let Ok(chain) = load::certificates(&config.resolve(&config.server.certificate)) {
+        if let Some(leaf) = chain.first() {
+            add("server", leaf.as_ref());
+        }
+    }
+    for a in built.anchors.iter() {
+        add("client_ca", a.as_ref());
+    }
+    for l in &config.locations {
+        for (role, file) in [
+            ("upstream_ca", &l.trusted_ca),
+            ("upstream_client", &l.client_certificate),
+        ] {
+            let Some(file) = file else { continue };
+            if let Ok(certs) = load::certificates(&config.resolve(file)) {
+                let take = if role == "upstream_client" {
+                    1
+                } else {
+                    certs.len()
+                };
+                for c in certs.iter().take(take) {
+                    add(role, c.as_ref());
+                }
+            }
+        }
+    }
+    for c in built.crls.iter() {
+        if let Some(i) = crate::certinfo::read_crl(c.der.as_ref()) {
+            if let Some(next) = i.next_update {
+                out.push(Expiry {
+                    role: "crl",
+                    subject: i.issuer,
+                    at: next,
+                });
+            }
+        }
+    }
+    out.dedup();
+    out
 }
 
 /// Where the proxy is in its life.
@@ -136,6 +200,8 @@ pub struct Lifecycle {
     pub control: watch::Receiver<Control>,
     /// Upgraded connections (tunnels) open in the process.
     pub tunnels: Arc<AtomicUsize>,
+    /// The process's metrics.
+    pub metrics: Arc<Metrics>,
 }
 
 impl Lifecycle {

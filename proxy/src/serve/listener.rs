@@ -59,6 +59,8 @@ pub struct Shared {
     pub tunnels: Arc<AtomicUsize>,
     /// Connections open (accepted, not yet ended).
     pub open: Arc<AtomicUsize>,
+    /// The process's metrics.
+    pub metrics: Arc<super::metrics::Metrics>,
 }
 
 /// A connection's place under `max_connections`, counted in [`Shared::open`] while it lives.
@@ -86,7 +88,7 @@ impl Drop for Slot {
 
 impl Shared {
     /// The process's shared state, serving `generation`.
-    pub fn new(generation: Arc<Generation>) -> Shared {
+    pub fn new(generation: Arc<Generation>, metrics: Arc<super::metrics::Metrics>) -> Shared {
         let max = generation.config.server.max_connections;
         let (control, _) = tokio::sync::watch::channel(Control {
             generation,
@@ -102,6 +104,7 @@ impl Shared {
             explain_queue: Arc::new(Semaphore::new(EXPLAIN_QUEUE)),
             tunnels: Arc::new(AtomicUsize::new(0)),
             open: Arc::new(AtomicUsize::new(0)),
+            metrics,
         }
     }
 
@@ -318,6 +321,7 @@ impl Failures {
 }
 
 fn log_failure(shared: &Shared, peer: SocketAddr, e: &Explained, hello: Option<&Hello>) {
+    shared.metrics.handshake_failed(e.code);
     let (count, log, suppressed) = match shared.failures.lock() {
         Ok(mut m) => m.entry(e.code).or_default().count(),
         Err(_) => (0, true, 0),
@@ -521,6 +525,7 @@ async fn connection(
     let lifecycle = Lifecycle {
         control: shared.control.subscribe(),
         tunnels: shared.tunnels.clone(),
+        metrics: shared.metrics.clone(),
     };
     let accept = TlsAcceptor::from(generation.tls.clone()).accept(Recorder::new(tcp));
     let handshake = REJECTION.scope(RefCell::new(None), async {
@@ -582,8 +587,13 @@ async fn connection(
             _slot: slot,
             activity: Activity::new(),
             lifecycle: lifecycle.clone(),
+            server: generation.server_label.clone(),
         })
     };
+    shared.metrics.handshake_ok(info.tls_version, info.resumed);
+    if let Some(cert) = &info.identity.info {
+        shared.metrics.client_seen(&cert.subject, cert.not_after);
+    }
     let activity = info.activity.clone();
     // The connection ends at max_connection_age, and never serves a request once the client
     // certificate has expired (rustls checked it at the handshake only).

@@ -19,6 +19,7 @@ use crate::config::Config;
 use crate::Error;
 
 mod access_log;
+mod admin;
 mod body;
 mod explain;
 mod handler;
@@ -26,6 +27,7 @@ mod hello;
 mod identity;
 mod lifecycle;
 mod listener;
+mod metrics;
 mod path;
 mod reload;
 mod resumption;
@@ -101,9 +103,10 @@ pub async fn serve(config: &Config, shutdown: impl Future<Output = Shutdown>) ->
             errors: findings.errors,
         });
     }
-    let (generation, resumption) = Generation::build(config, 1, &Default::default())?;
+    let metrics = Arc::new(metrics::Metrics::default());
+    let (generation, resumption) = Generation::build(config, 1, &Default::default(), &metrics)?;
     reload::log_crls(&generation);
-    let shared = Arc::new(listener::Shared::new(Arc::new(generation)));
+    let shared = Arc::new(listener::Shared::new(Arc::new(generation), metrics));
     let mut bound = Vec::new();
     for addr in &config.server.listen {
         let l = listener::bind(*addr).map_err(|source| Error::Bind {
@@ -112,6 +115,14 @@ pub async fn serve(config: &Config, shutdown: impl Future<Output = Shutdown>) ->
         })?;
         bound.push((*addr, l));
     }
+    let admin = match config.admin.listen {
+        Some(addr) => {
+            let l = listener::bind(addr).map_err(|source| Error::Bind { addr, source })?;
+            tracing::info!(target: "mtlskit::admin", address = %addr, "admin listener on http://{addr}/ (/metrics, /healthz, /readyz, /config)");
+            Some(tokio::spawn(admin::serve(l, shared.clone())))
+        }
+        None => None,
+    };
     let mut running = Running {
         shared: shared.clone(),
         path: (!config.path.is_empty()).then(|| config.path.clone().into()),
@@ -141,6 +152,9 @@ pub async fn serve(config: &Config, shutdown: impl Future<Output = Shutdown>) ->
     }
     let drain_timeout = shared.current().config.process.drain_timeout.0;
     stop(&shared, how, drain_timeout).await;
+    if let Some(task) = admin {
+        task.abort();
+    }
     if let Some(p) = &pid_file {
         let _ = std::fs::remove_file(p);
     }

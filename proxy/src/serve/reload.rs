@@ -105,6 +105,7 @@ pub fn reload(running: &mut Running, trigger: Trigger) -> bool {
         for p in problems {
             tracing::error!(target: "mtlskit::reload", "{p}");
         }
+        running.shared.metrics.reload(false);
         tracing::error!(
             target: "mtlskit::reload",
             result = "refused",
@@ -131,11 +132,15 @@ pub fn reload(running: &mut Running, trigger: Trigger) -> bool {
     for w in &findings.warnings {
         tracing::warn!(target: "mtlskit::config", "{w}");
     }
-    let (generation, resumption) =
-        match Generation::build(&config, current.id + 1, &running.resumption) {
-            Ok(g) => g,
-            Err(e) => return refuse(&[e.to_string()]),
-        };
+    let (generation, resumption) = match Generation::build(
+        &config,
+        current.id + 1,
+        &running.resumption,
+        &running.shared.metrics,
+    ) {
+        Ok(g) => g,
+        Err(e) => return refuse(&[e.to_string()]),
+    };
     // New addresses are bound before anything is swapped: one that cannot be refuses it all.
     let old = &current.config;
     let mut bound = Vec::new();
@@ -150,6 +155,7 @@ pub fn reload(running: &mut Running, trigger: Trigger) -> bool {
     }
     let restart_only = [
         ("[log]", old.log != config.log),
+        ("[admin]", old.admin != config.admin),
         (
             "process.pid_file",
             old.process.pid_file != config.process.pid_file,
@@ -190,6 +196,7 @@ pub fn reload(running: &mut Running, trigger: Trigger) -> bool {
         .filter(|now| !before.contains(now))
         .map(|(p, _)| p.display().to_string())
         .collect();
+    running.shared.metrics.reload(true);
     tracing::info!(
         target: "mtlskit::reload",
         result = "ok",

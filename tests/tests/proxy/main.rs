@@ -4,6 +4,7 @@
 //! One test binary for the area; the helpers are the `mtlskit_tests` support library
 //! (tests/src/).
 
+mod authz;
 mod bodies;
 mod config;
 mod headers;
@@ -12,6 +13,7 @@ mod identity;
 mod limits;
 mod logs;
 mod logs_flood;
+mod metrics;
 mod paths;
 mod read_timeout;
 mod refusals;
