@@ -67,6 +67,9 @@ pub struct Config {
     /// `[admin]`: the admin listener (metrics, health, effective config).
     #[serde(default)]
     pub admin: Admin,
+    /// `[[trust_domain]]`: SPIFFE trust domains, each verified against its own bundle.
+    #[serde(rename = "trust_domain", default)]
+    pub trust_domains: Vec<TrustDomain>,
     /// `[[location]]`: path prefixes and their upstreams, longest prefix first when routing.
     #[serde(rename = "location", default)]
     pub locations: Vec<Location>,
@@ -303,6 +306,17 @@ impl Default for Log {
             access: default_stdout(),
         }
     }
+}
+
+/// A SPIFFE trust domain: client X509-SVIDs whose SPIFFE ID is in it are verified against its
+/// bundle, and only against it.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct TrustDomain {
+    /// The trust domain name (`example.org`).
+    pub name: String,
+    /// PEM: its X.509 bundle (the CAs that sign its SVIDs).
+    pub bundle: PathBuf,
 }
 
 /// The admin listener: plain HTTP, `/metrics`, `/healthz`, `/readyz`, `/config`.
@@ -556,7 +570,33 @@ impl Config {
         if s.protocols.is_empty() {
             return Err(bad("server.protocols is empty".into()));
         }
-        if s.verify_client != VerifyClient::Off && s.client_ca.is_none() {
+        for (i, td) in self.trust_domains.iter().enumerate() {
+            // SPIFFE ID spec 2.1: lowercase letters, digits, dots, dashes and underscores.
+            if td.name.is_empty()
+                || !td
+                    .name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+            {
+                return Err(bad(format!(
+                    "trust_domain {:?}: a trust domain name is lowercase letters, digits, '.', '-' and '_'",
+                    td.name
+                )));
+            }
+            if self.trust_domains[..i].iter().any(|t| t.name == td.name) {
+                return Err(bad(format!("trust_domain {:?} is listed twice", td.name)));
+            }
+            if s.verify_client == VerifyClient::Off {
+                return Err(bad(
+                    "[[trust_domain]] verifies client certificates, but verify_client = \"off\""
+                        .into(),
+                ));
+            }
+        }
+        if s.verify_client != VerifyClient::Off
+            && s.client_ca.is_none()
+            && self.trust_domains.is_empty()
+        {
             return Err(bad(
                 "server.client_ca is missing: verify_client needs the CA bundle that issues client certificates".into(),
             ));

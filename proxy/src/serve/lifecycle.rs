@@ -139,8 +139,21 @@ fn expiries(config: &Config, built: &tls_server::Built) -> Vec<Expiry> {
             add("server", leaf.as_ref());
         }
     }
-    for a in built.anchors.iter() {
-        add("client_ca", a.as_ref());
+    // The bundles' own certificates, under their roles (anchors holds them all, in order).
+    let mut roles: Vec<(&'static str, std::path::PathBuf)> = Vec::new();
+    if let Some(ca) = &config.server.client_ca {
+        roles.push(("client_ca", config.resolve(ca)));
+    }
+    for td in &config.trust_domains {
+        roles.push(("spiffe_bundle", config.resolve(&td.bundle)));
+    }
+    if built.anchors.is_empty() {
+        roles.clear();
+    }
+    for (role, path) in roles {
+        for c in load::certificates(&path).unwrap_or_default() {
+            add(role, c.as_ref());
+        }
     }
     for l in &config.locations {
         for (role, file) in [

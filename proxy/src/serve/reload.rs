@@ -44,6 +44,12 @@ pub fn watched(config: &Config) -> Vec<PathBuf> {
     files.push(config.resolve(&s.certificate));
     files.push(config.resolve(&s.key));
     files.extend(s.client_ca.iter().map(|p| config.resolve(p)));
+    files.extend(
+        config
+            .trust_domains
+            .iter()
+            .map(|t| config.resolve(&t.bundle)),
+    );
     for crl in &s.crl {
         let p = config.resolve(crl);
         if let Ok(entries) = std::fs::read_dir(&p) {
