@@ -257,11 +257,21 @@ pub fn curl_ok(url: &str) {
 /// Python's ssl module as an mTLS client (`client.pem`, CA `ca.pem`) to 127.0.0.1:`port`;
 /// the status line it printed.
 pub fn python_get(dir: &Path, port: u16) -> String {
+    python_get_with(
+        dir,
+        port,
+        "ctx = ssl.create_default_context(cafile='ca.pem')\n\
+         ctx.load_cert_chain('client.pem', 'client.key')\n\
+         ctx.set_alpn_protocols(['http/1.1'])\n",
+    )
+}
+
+/// Python's ssl module sending `GET / HTTP/1.0` to 127.0.0.1:`port` with the context that
+/// `context` (lines of Python) sets up as `ctx`; the status line it printed.
+pub fn python_get_with(dir: &Path, port: u16, context: &str) -> String {
     let script = format!(
         "import socket, ssl\n\
-         ctx = ssl.create_default_context(cafile='ca.pem')\n\
-         ctx.load_cert_chain('client.pem', 'client.key')\n\
-         ctx.set_alpn_protocols(['http/1.1'])\n\
+         {context}\
          with socket.create_connection(('127.0.0.1', {port}), timeout=20) as s:\n\
          \x20   with ctx.wrap_socket(s, server_hostname='localhost') as t:\n\
          \x20       t.sendall(b'GET / HTTP/1.0\\r\\n\\r\\n')\n\
@@ -278,6 +288,23 @@ pub fn python_get(dir: &Path, port: u16) -> String {
         .output()
         .expect("run python3");
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Two CAs, `good` and `other`, with a client certificate each ([`crate::pki::ca_and_client`]),
+/// and `openssl s_server -www` on a free port requiring a client certificate from `good`
+/// (`-Verify 1 -verify_return_error`); the server and its port.
+pub fn good_ca_server(dir: &Path) -> (Daemon, u16) {
+    crate::pki::ca_and_client(dir, "good");
+    crate::pki::ca_and_client(dir, "other");
+    let port = free_port();
+    let ca = dir.join("good.pem");
+    let ca = ca.to_str().expect("utf-8 path");
+    let server = self_signed_server(
+        dir,
+        port,
+        &["-Verify", "1", "-verify_return_error", "-CAfile", ca],
+    );
+    (server, port)
 }
 
 /// The subject of a PEM certificate as `openssl -nameopt RFC2253` prints it.

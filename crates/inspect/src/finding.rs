@@ -60,6 +60,10 @@ pub enum Code {
     CrlMissingForIssuer,
     /// A CRL names a certificate's issuer but its signature does not verify with that issuer's key (RFC 5280 6.3.3 (f)).
     CrlNotSignedByIssuer,
+    /// Encrypted records did not decrypt with the key log's secrets.
+    DecryptionFailed,
+    /// A connection's encrypted records were decrypted with a key log.
+    Decrypted,
     /// notAfter is before the evaluation time (RFC 5280 4.1.2.5).
     Expired,
     /// Fewer than 30 days of validity are left.
@@ -116,6 +120,8 @@ pub enum Code {
     Revoked,
     /// The client rejected the server's certificate with an alert.
     ServerCertificateRejected,
+    /// A key log holds no usable secret for a connection, or for some of its records.
+    SecretsMissing,
     /// Signed with SHA-1.
     Sha1Signature,
     /// The client certificate's key can sign with none of the signature algorithms the CertificateRequest allows (RFC 5246 7.4.4).
@@ -170,6 +176,8 @@ impl Code {
             Code::CrlExpired => "crl_expired",
             Code::CrlMissingForIssuer => "crl_missing_for_issuer",
             Code::CrlNotSignedByIssuer => "crl_not_signed_by_issuer",
+            Code::DecryptionFailed => "decryption_failed",
+            Code::Decrypted => "decrypted",
             Code::Expired => "expired",
             Code::ExpiresSoon => "expires_soon",
             Code::HostnameMismatch => "hostname_mismatch",
@@ -198,6 +206,7 @@ impl Code {
             Code::ProtocolVersion => "protocol_version",
             Code::Revoked => "revoked",
             Code::ServerCertificateRejected => "server_certificate_rejected",
+            Code::SecretsMissing => "secrets_missing",
             Code::Sha1Signature => "sha1_signature",
             Code::SignatureAlgorithmMismatch => "signature_algorithm_mismatch",
             Code::SignatureNotChecked => "signature_not_checked",
