@@ -154,3 +154,25 @@ fn a_key_of_another_certificate_is_reported() {
     assert_eq!(v, Verdict::Rejected);
     assert!(codes.contains(&"key_mismatch"), "{codes:?}");
 }
+
+#[test]
+fn each_certificate_is_checked_in_its_own_role_unless_the_user_picks_one() {
+    let s = add(
+        &State::new(NOW),
+        &[
+            ("ca.pem", CA),
+            ("server.pem", SERVER),
+            ("client.pem", CLIENT),
+        ],
+    );
+    let s = s.apply(Action::ChooseLeaf(Some(("server.pem".to_string(), 0))));
+    assert_eq!(s.choice.role, Role::Server);
+    assert_eq!(verdict(&s), Ok((Verdict::Accepted, Vec::new())));
+    let s = s.apply(Action::SetRole(Role::Client));
+    assert_eq!(s.choice.role, Role::Client);
+    // Another certificate: back to its own role.
+    let s = s.apply(Action::ChooseLeaf(Some(("client.pem".to_string(), 0))));
+    assert_eq!(s.choice.role, Role::Client);
+    let s = s.apply(Action::ChooseLeaf(Some(("server.pem".to_string(), 0))));
+    assert_eq!(s.choice.role, Role::Server);
+}
