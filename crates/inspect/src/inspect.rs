@@ -462,6 +462,15 @@ pub enum IssuerLink {
         /// The certificate.
         cert: usize,
     },
+    /// The CA certificate at `ca` has the name of the issuer of the certificate at `cert`, but
+    /// its key does not verify the certificate's signature (same name, different key), and no
+    /// other CA certificate of the report does: the chain builder will not use it.
+    SameNameOtherKey {
+        /// The certificate.
+        cert: usize,
+        /// The CA certificate of the same name.
+        ca: usize,
+    },
 }
 
 /// Links each certificate of a report to the CA certificates of the same report that issued
@@ -494,6 +503,7 @@ pub fn link_issuers(items: &[Item]) -> Vec<IssuerLink> {
             out.push(IssuerLink::Missing { cert: *pos });
             continue;
         }
+        let before = out.len();
         for issuer in crate::diagnose::issuers(&parsed, child) {
             if let Some((issuer_pos, ca)) = positions.get(issuer) {
                 if ca.is_ca && issuer_pos != pos {
@@ -503,6 +513,17 @@ pub fn link_issuers(items: &[Item]) -> Vec<IssuerLink> {
                     });
                 }
             }
+        }
+        if out.len() == before {
+            out.extend(
+                positions
+                    .iter()
+                    .filter(|(other, ca)| other != pos && ca.is_ca && ca.subject == cert.issuer)
+                    .map(|(other, _)| IssuerLink::SameNameOtherKey {
+                        cert: *pos,
+                        ca: *other,
+                    }),
+            );
         }
     }
     out
