@@ -34,8 +34,27 @@ impl Findings {
     }
 }
 
-/// Checks a loaded config and the files it names.
+/// Checks a loaded config and the files it names, every site (server block) of it.
 pub fn check(config: &Config) -> Findings {
+    let mut all = Findings::default();
+    for site in config.sites() {
+        let f = check_site(&site);
+        for e in f.errors {
+            if !all.errors.contains(&e) {
+                all.errors.push(e);
+            }
+        }
+        for w in f.warnings {
+            if !all.warnings.contains(&w) {
+                all.warnings.push(w);
+            }
+        }
+    }
+    all
+}
+
+/// Checks one site: its config has only that site's server block and locations.
+fn check_site(config: &Config) -> Findings {
     let mut f = Findings::default();
     let s = &config.server;
     let unsupported = config.cipher_codes().unsupported;

@@ -52,12 +52,18 @@ pub const MAX_CONNECTIONS: usize = 1_000_000;
 /// The longest duration any key accepts: timers far in the future overflow tokio's clock.
 pub const MAX_SPAN: std::time::Duration = std::time::Duration::from_secs(30 * 86_400);
 
-/// The whole file.
+/// The whole file, seen from one site (a server block): `server` and `locations` are that
+/// site's; the file's other `[[server]]` blocks are in `other_sites` ([`Config::sites`] gives
+/// each as a config of its own).
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    /// `[server]`: the listening side.
+    /// `[server]`, or the first `[[server]]` block: the listening side of this site.
+    #[serde(deserialize_with = "one_or_many::first", rename = "server")]
     pub server: Server,
+    /// The other `[[server]]` blocks, each with its locations.
+    #[serde(skip)]
+    pub other_sites: Vec<Server>,
     /// `[log]`: where logs go.
     #[serde(default)]
     pub log: Log,
@@ -256,6 +262,11 @@ pub struct Server {
     /// Most bytes of certificates a client may send in its chain.
     #[serde(default = "default_max_client_chain_bytes")]
     pub max_client_chain_bytes: usize,
+    /// `[[server.location]]`: this block's locations (with several `[[server]]` blocks; a single
+    /// `[server]` may use top-level `[[location]]` instead). Moved into [`Config::locations`]
+    /// when the file is read.
+    #[serde(rename = "location", default, skip_serializing)]
+    pub locations: Vec<Location>,
     /// CRL files or folders of them (PEM or DER) that client certificates are checked against
     /// (nginx `ssl_crl`). Reloaded with the rest of the config.
     #[serde(default)]
@@ -536,14 +547,107 @@ impl Config {
 
     /// Parses and validates config text; `base` resolves relative paths.
     pub fn parse(text: &str, shown: &str, base: PathBuf) -> Result<Config, ConfigError> {
-        let mut config: Config = toml::from_str(text).map_err(|e| ConfigError::Parse {
+        let parse_error = |e: toml::de::Error| ConfigError::Parse {
             path: shown.to_string(),
             message: one_line(&e),
-        })?;
+        };
+        let mut config: Config = toml::from_str(text).map_err(parse_error)?;
+        // Every block, the first included, read again as the list it is.
+        let all: one_or_many::All = toml::from_str(text).map_err(parse_error)?;
+        let mut blocks = all.server.into_iter();
+        if let Some(first) = blocks.next() {
+            config.server = first;
+        }
+        config.other_sites = blocks.collect();
         config.base = base;
         config.path = shown.to_string();
-        config.validate()?;
+        let bad = |message: String| ConfigError::Invalid {
+            path: shown.to_string(),
+            message,
+        };
+        let own = std::mem::take(&mut config.server.locations);
+        match (config.locations.is_empty(), own.is_empty()) {
+            (true, _) => config.locations = own,
+            (false, true) if config.other_sites.is_empty() => {}
+            (false, true) => {
+                return Err(bad(
+                    "top-level [[location]] with several [[server]] blocks: give each block its own [[server.location]]".into(),
+                ))
+            }
+            (false, false) => {
+                return Err(bad(
+                    "both [[location]] and [[server.location]]: use one of them".into(),
+                ))
+            }
+        }
+        for site in config.sites() {
+            site.validate()?;
+        }
+        config.validate_sites()?;
         Ok(config)
+    }
+
+    /// Every site of the file, each as a config whose `server` and `locations` are its own;
+    /// the first is the default.
+    pub fn sites(&self) -> Vec<Config> {
+        let first = Config {
+            other_sites: Vec::new(),
+            ..self.clone()
+        };
+        let mut out = vec![first.clone()];
+        for s in &self.other_sites {
+            let mut server = s.clone();
+            let locations = std::mem::take(&mut server.locations);
+            out.push(Config {
+                server,
+                locations,
+                ..first.clone()
+            });
+        }
+        out
+    }
+
+    /// What no single site can check: two sites on one address need server names to be told
+    /// apart, and no name may belong to two of them.
+    fn validate_sites(&self) -> Result<(), ConfigError> {
+        let bad = |message: String| ConfigError::Invalid {
+            path: self.path.clone(),
+            message,
+        };
+        let sites = self.sites();
+        for (i, a) in sites.iter().enumerate() {
+            for b in &sites[..i] {
+                let shared: Vec<_> = a
+                    .server
+                    .listen
+                    .iter()
+                    .filter(|l| b.server.listen.contains(l))
+                    .collect();
+                if shared.is_empty() {
+                    continue;
+                }
+                if a.server.server_names.is_empty() {
+                    return Err(bad(format!(
+                        "server block {} listens on {} like an earlier block but has no server_names: SNI could never choose it",
+                        i + 1,
+                        shared[0]
+                    )));
+                }
+                for n in &a.server.server_names {
+                    if b.server
+                        .server_names
+                        .iter()
+                        .any(|m| m.eq_ignore_ascii_case(n))
+                    {
+                        return Err(bad(format!(
+                            "server name {n:?} is in two server blocks on {}",
+                            shared[0]
+                        )));
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// A path from the config, resolved against the config's folder.
@@ -781,6 +885,49 @@ impl Config {
     /// Cipher suites resolved from the names (all of rustls's when none are named).
     pub(crate) fn cipher_codes(&self) -> ciphers::Resolved {
         ciphers::resolve(&self.server.ciphers)
+    }
+}
+
+/// `server` as one `[server]` table or several `[[server]]` blocks.
+mod one_or_many {
+    use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
+    use serde::Deserialize;
+
+    use super::Server;
+
+    /// Every block, in file order.
+    #[derive(Deserialize)]
+    pub struct All {
+        #[serde(deserialize_with = "all")]
+        pub server: Vec<Server>,
+    }
+
+    struct V;
+
+    impl<'de> Visitor<'de> for V {
+        type Value = Vec<Server>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a [server] table or [[server]] blocks")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            Server::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(|s| vec![s])
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+            Vec::<Server>::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))
+        }
+    }
+
+    /// Every block.
+    pub fn all<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Server>, D::Error> {
+        d.deserialize_any(V)
+    }
+
+    /// The first block (the default site).
+    pub fn first<'de, D: Deserializer<'de>>(d: D) -> Result<Server, D::Error> {
+        all(d)?
+            .into_iter()
+            .next()
+            .ok_or_else(|| serde::de::Error::custom("[[server]] needs at least one block"))
     }
 }
 

@@ -93,13 +93,25 @@ fn answer(req: &Request<Incoming>, shared: &Shared) -> Response<Full<Bytes>> {
                 "draining: not accepting new connections\n".into(),
             ),
         },
-        "/config" => match toml::to_string(&generation.config) {
-            Ok(t) => text(
+        "/config" => match generation
+            .config
+            .sites()
+            .iter()
+            .map(toml::to_string)
+            .collect::<Result<Vec<_>, _>>()
+        {
+            Ok(sites) => text(
                 StatusCode::OK,
                 "application/toml; charset=utf-8",
                 format!(
-                    "# generation {} (from {})\n{t}",
-                    generation.id, generation.config.path
+                    "# generation {} (from {}){}",
+                    generation.id,
+                    generation.config.path,
+                    sites
+                        .iter()
+                        .enumerate()
+                        .map(|(i, t)| format!("\n# site {}\n{t}", i + 1))
+                        .collect::<String>()
                 ),
             ),
             Err(e) => text(

@@ -10,6 +10,8 @@
 //! clients move to the new config (a revoked client does not keep its connection), and drops
 //! at once when the phase is [`Phase::Closing`].
 
+use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,13 +26,27 @@ use super::upstream::Routes;
 use crate::config::{self, Config};
 use crate::Error;
 
-/// One config, ready to serve.
+/// One config, ready to serve: every site (server block) built.
 #[derive(Debug)]
 pub struct Generation {
     /// 1 at start, one more at each successful reload.
     pub id: u64,
-    /// The config it was built from.
+    /// The config it was built from (seen from its first site).
     pub config: Config,
+    /// The sites, in file order; the first is the default.
+    pub sites: Vec<Arc<Site>>,
+    /// For each listening address, its sites in file order (the first answers when SNI names
+    /// none of them).
+    pub by_address: HashMap<SocketAddr, Vec<usize>>,
+    /// Every certificate and CRL in use, for the expiry gauges.
+    pub expiries: Vec<Expiry>,
+}
+
+/// One server block, ready to serve.
+#[derive(Debug)]
+pub struct Site {
+    /// Its server names, lowercase (`*.example.org` matches one label).
+    pub names: Vec<String>,
     pub tls: Arc<rustls::ServerConfig>,
     pub routes: Arc<Routes>,
     /// What passes of what clients say about themselves.
@@ -41,8 +57,8 @@ pub struct Generation {
     pub timers: Timers,
     /// How long a write to a client may wait for it to read.
     pub client_send_timeout: Duration,
-    /// Every identity header style a location of this generation sends (each connection
-    /// prepares these).
+    /// Every identity header style a location of this site sends (each connection prepares
+    /// these).
     pub identity_styles: Vec<config::IdentityHeaders>,
     /// `max_handshakes_per_address`.
     pub max_handshakes_per_address: usize,
@@ -50,29 +66,94 @@ pub struct Generation {
     pub anchors: Anchors,
     /// The CRLs, for explanations.
     pub crls: Crls,
-    /// Every certificate and CRL in use, for the expiry gauges.
-    pub expiries: Vec<Expiry>,
-    /// The server block's name in the metrics (its first server name, or `default`).
+    /// The site's name in the metrics (its first server name, or `default`).
     pub server_label: Arc<str>,
 }
 
 impl Generation {
     /// Builds generation `id` from a config that `check` found no error in, reusing `kept`'s
-    /// session store and ticket keys where their settings did not change; also returns the
-    /// resumption state to keep.
+    /// session stores and ticket keys (one per site) where their settings did not change; also
+    /// returns the resumption state to keep.
     pub fn build(
         config: &Config,
         id: u64,
-        kept: &Resumption,
+        kept: &[Resumption],
         metrics: &Metrics,
-    ) -> Result<(Generation, Resumption), Error> {
-        let built = tls_server::build(config, kept)?;
+    ) -> Result<(Generation, Vec<Resumption>), Error> {
+        let mut sites = Vec::new();
+        let mut resumption = Vec::new();
+        let mut expiries_all = Vec::new();
+        let mut by_address: HashMap<SocketAddr, Vec<usize>> = HashMap::new();
+        for (i, site) in config.sites().iter().enumerate() {
+            let (built, kept_next) =
+                Site::build(site, kept.get(i).cloned().unwrap_or_default(), metrics)?;
+            expiries_all.extend(built.1);
+            sites.push(Arc::new(built.0));
+            resumption.push(kept_next);
+            for addr in &site.server.listen {
+                by_address.entry(*addr).or_default().push(i);
+            }
+        }
+        expiries_all.dedup();
+        Ok((
+            Generation {
+                id,
+                config: config.clone(),
+                sites,
+                by_address,
+                expiries: expiries_all,
+            },
+            resumption,
+        ))
+    }
+
+    /// The site for a connection to `addr` that asked for `sni`: the one whose server names
+    /// cover it, else the address's first.
+    pub fn site_for(&self, addr: &SocketAddr, sni: Option<&str>) -> Option<Arc<Site>> {
+        let list = self.by_address.get(addr)?;
+        let chosen = sni.and_then(|name| {
+            let name = name.to_ascii_lowercase();
+            list.iter().copied().find(|&i| {
+                self.sites[i]
+                    .names
+                    .iter()
+                    .any(|n| match n.strip_prefix("*.") {
+                        Some(parent) => {
+                            name.split_once('.').is_some_and(|(_, rest)| rest == parent)
+                        }
+                        None => *n == name,
+                    })
+            })
+        });
+        chosen
+            .or(list.first().copied())
+            .map(|i| self.sites[i].clone())
+    }
+
+    /// Whether SNI chooses among several sites on `addr` (else the one site's config serves
+    /// the handshake from its first byte).
+    pub fn shared(&self, addr: &SocketAddr) -> bool {
+        self.by_address.get(addr).is_some_and(|l| l.len() > 1)
+    }
+}
+
+impl Site {
+    /// Builds one site from its single-site config.
+    fn build(
+        config: &Config,
+        kept: Resumption,
+        metrics: &Metrics,
+    ) -> Result<((Site, Vec<Expiry>), Resumption), Error> {
+        let built = tls_server::build(config, &kept)?;
         let routes = Arc::new(Routes::new(config, metrics)?);
         let expiries = expiries(config, &built);
         let s = &config.server;
-        let generation = Generation {
-            id,
-            config: config.clone(),
+        let site = Site {
+            names: s
+                .server_names
+                .iter()
+                .map(|n| n.to_ascii_lowercase())
+                .collect(),
             tls: built.tls,
             routes,
             policy: Arc::new(Policy {
@@ -113,10 +194,9 @@ impl Generation {
             max_handshakes_per_address: s.max_handshakes_per_address,
             anchors: built.anchors,
             crls: built.crls,
-            expiries,
             server_label: Arc::from(s.server_names.first().map_or("default", String::as_str)),
         };
-        Ok((generation, built.resumption))
+        Ok(((site, expiries), built.resumption))
     }
 }
 

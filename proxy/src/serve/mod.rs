@@ -104,11 +104,12 @@ pub async fn serve(config: &Config, shutdown: impl Future<Output = Shutdown>) ->
         });
     }
     let metrics = Arc::new(metrics::Metrics::default());
-    let (generation, resumption) = Generation::build(config, 1, &Default::default(), &metrics)?;
+    let (generation, resumption) = Generation::build(config, 1, &[], &metrics)?;
     reload::log_crls(&generation);
     let shared = Arc::new(listener::Shared::new(Arc::new(generation), metrics));
     let mut bound = Vec::new();
-    for addr in &config.server.listen {
+    for addr in listen_addresses(config) {
+        let addr = &addr;
         let l = listener::bind(*addr).map_err(|source| Error::Bind {
             addr: *addr,
             source,
@@ -134,9 +135,10 @@ pub async fn serve(config: &Config, shutdown: impl Future<Output = Shutdown>) ->
         if let Ok(a) = l.local_addr() {
             tracing::info!(target: "mtlskit::listener", address = %a, "listening on {a}");
         }
-        running
-            .listeners
-            .insert(addr, tokio::spawn(listener::accept_loop(l, shared.clone())));
+        running.listeners.insert(
+            addr,
+            tokio::spawn(listener::accept_loop(l, addr, shared.clone())),
+        );
     }
     let pid_file = config.process.pid_file.as_ref().map(|p| config.resolve(p));
     if let Some(p) = &pid_file {
@@ -159,6 +161,19 @@ pub async fn serve(config: &Config, shutdown: impl Future<Output = Shutdown>) ->
         let _ = std::fs::remove_file(p);
     }
     Ok(())
+}
+
+/// Every address a site of the config listens on, once each, in file order.
+pub(crate) fn listen_addresses(config: &Config) -> Vec<std::net::SocketAddr> {
+    let mut out = Vec::new();
+    for site in config.sites() {
+        for a in site.server.listen {
+            if !out.contains(&a) {
+                out.push(a);
+            }
+        }
+    }
+    out
 }
 
 /// Serves, reloading on SIGHUP and on file changes, until `shutdown` says how to stop.

@@ -24,8 +24,9 @@ pub struct Running {
     pub path: Option<PathBuf>,
     /// The accept task of each listening address.
     pub listeners: HashMap<SocketAddr, JoinHandle<()>>,
-    /// Session store and ticket keys, kept across reloads that keep their settings.
-    pub resumption: Resumption,
+    /// Session stores and ticket keys (one per site), kept across reloads that keep their
+    /// settings.
+    pub resumption: Vec<Resumption>,
     /// What the watched files looked like when last read.
     pub seen: Fingerprint,
 }
@@ -36,11 +37,24 @@ pub type Fingerprint = Vec<(PathBuf, Option<(SystemTime, u64)>)>;
 /// The files a reload reads: the config and every file it names (a CRL folder and each file
 /// in it).
 pub fn watched(config: &Config) -> Vec<PathBuf> {
-    let s = &config.server;
     let mut files: Vec<PathBuf> = Vec::new();
     if !config.path.is_empty() {
         files.push(PathBuf::from(&config.path));
     }
+    for site in config.sites() {
+        for f in site_files(&site) {
+            if !files.contains(&f) {
+                files.push(f);
+            }
+        }
+    }
+    files
+}
+
+/// The files one site names.
+fn site_files(config: &Config) -> Vec<PathBuf> {
+    let s = &config.server;
+    let mut files: Vec<PathBuf> = Vec::new();
     files.push(config.resolve(&s.certificate));
     files.push(config.resolve(&s.key));
     files.extend(s.client_ca.iter().map(|p| config.resolve(p)));
@@ -150,7 +164,8 @@ pub fn reload(running: &mut Running, trigger: Trigger) -> bool {
     // New addresses are bound before anything is swapped: one that cannot be refuses it all.
     let old = &current.config;
     let mut bound = Vec::new();
-    for addr in &config.server.listen {
+    let addresses = super::listen_addresses(&config);
+    for addr in &addresses {
         if running.listeners.contains_key(addr) {
             continue;
         }
@@ -185,11 +200,11 @@ pub fn reload(running: &mut Running, trigger: Trigger) -> bool {
         tracing::info!(target: "mtlskit::listener", address = %addr, "listening on {addr}");
         running.listeners.insert(
             addr,
-            tokio::spawn(listener::accept_loop(l, running.shared.clone())),
+            tokio::spawn(listener::accept_loop(l, addr, running.shared.clone())),
         );
     }
     running.listeners.retain(|addr, task| {
-        let keep = config.server.listen.contains(addr);
+        let keep = addresses.contains(addr);
         if !keep {
             tracing::info!(target: "mtlskit::listener", address = %addr, "no longer listening on {addr}");
             task.abort();
@@ -224,7 +239,7 @@ pub fn reload(running: &mut Running, trigger: Trigger) -> bool {
 pub fn log_crls(generation: &Generation) {
     let now = mtlskit_inspect::Timestamp::now().0;
     let s = &generation.config.server;
-    for c in generation.crls.iter() {
+    for c in generation.sites.iter().flat_map(|site| site.crls.iter()) {
         let Some(info) = crate::certinfo::read_crl(c.der.as_ref()) else {
             continue;
         };

@@ -21,6 +21,7 @@ mod reload;
 mod resumption;
 mod revocation;
 mod send_timeout;
+mod sites;
 mod spiffe;
 mod timers;
 mod upgrade;
