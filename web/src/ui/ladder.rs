@@ -118,13 +118,15 @@ pub fn rung_keys(e: KeyboardEvent) {
     focus::list_keys(&e, ".rung button");
 }
 
-/// Keeps the selected rung in view in the ladder's scroll box when the selection changes.
+/// Keeps the selected rung in view in the ladder's scroll box, and the ladder's Tab stop on it,
+/// when the selection changes.
 #[hook]
 pub fn use_reveal(rungs: &NodeRef, selected: Option<Vec<usize>>) {
     let rungs = rungs.clone();
     use_effect_with(selected, move |_| {
         if let Some(list) = rungs.cast::<web_sys::Element>() {
             focus::reveal_in(&list, ".rung.selected");
+            focus::one_stop(&list, ".rung button", ".rung.selected button");
         }
     });
 }

@@ -41,6 +41,7 @@ pub fn tree_view(props: &TreeProps) -> Html {
         use_effect_with(props.selected.clone(), move |_| {
             if let Some(tree) = tree_ref.cast::<Element>() {
                 focus::reveal_in(&tree, "button.field.selected");
+                focus::one_stop(&tree, "button.field", "button.field.selected");
             }
         });
     }
