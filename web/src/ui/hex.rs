@@ -1,5 +1,6 @@
 //! The hex view: offsets, bytes and ASCII, the selected field's bytes highlighted; clicking a
-//! byte selects the deepest field that contains it. Long items are shown a page at a time.
+//! byte (or Enter on the focused byte: the bytes are one Tab stop, moved through with the arrow
+//! keys) selects the deepest field that contains it. Long items are shown a page at a time.
 //! Private key material is masked (`••`): it is on the user's machine, but not on their screen.
 
 use mtlskit_inspect::{Node, Report};

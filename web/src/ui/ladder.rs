@@ -1,5 +1,7 @@
 //! The ladder of a TLS item: the connection summary and explanations, then one rung per record
-//! on the sender's side; a rung selects the record in the tree and the hex view.
+//! on the sender's side; a rung selects the record in the tree and the hex view, and the rung of
+//! the record holding the selection is marked (also when it was selected from a byte). The
+//! ladder is one Tab stop; the arrow keys move from rung to rung (`focus`).
 
 use mtlskit_inspect::ItemBody;
 use mtlskit_inspect::Report;
