@@ -13,7 +13,7 @@ use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
 
-use mtlskit_inspect::diagnose::{self, Request, Role, Source, Verdict};
+use mtlskit_inspect::diagnose::{self, Profile, Request, Role, Source, Verdict};
 use mtlskit_inspect::Timestamp;
 use serde_json::Value;
 
@@ -114,7 +114,8 @@ pub struct CaseResult {
 /// Reads a limbo.json (version 1).
 pub fn load(path: &Path) -> Result<Vec<Case>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let json: Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let json: Value =
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     if json["version"] != 1 {
         return Err(format!("{}: not a version 1 limbo suite", path.display()));
     }
@@ -126,7 +127,11 @@ pub fn load(path: &Path) -> Result<Vec<Case>, String> {
 
 fn strings(v: &Value) -> Vec<String> {
     v.as_array()
-        .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -143,13 +148,13 @@ fn case(v: &Value) -> Result<Case, String> {
     let certs = |pems: &[String]| -> Result<Vec<Vec<u8>>, String> {
         let mut out = Vec::new();
         for pem in pems {
-            out.extend(
-                diagnose::certificates_in(pem.as_bytes()).map_err(|e| bad(&e.to_string()))?,
-            );
+            out.extend(diagnose::certificates_in(pem.as_bytes()).map_err(|e| bad(&e.to_string()))?);
         }
         Ok(out)
     };
-    let peer = v["peer_certificate"].as_str().ok_or_else(|| bad("no peer"))?;
+    let peer = v["peer_certificate"]
+        .as_str()
+        .ok_or_else(|| bad("no peer"))?;
     let peer = certs(&[peer.to_string()])?
         .into_iter()
         .next()
@@ -245,6 +250,17 @@ pub fn request(case: &Case) -> Request<'_> {
             .map(|(i, d)| source(d, "crl", i))
             .collect(),
         max_intermediates: case.max_chain_depth,
+        profile: profile(case),
+    }
+}
+
+/// The profile a case is held to: the `webpki::` namespace tests the CA/Browser Forum profile
+/// of public TLS servers (as the published harnesses run it), every other one RFC 5280 alone.
+pub fn profile(case: &Case) -> Profile {
+    if case.id.starts_with("webpki::") {
+        Profile::WebPki
+    } else {
+        Profile::Rfc5280
     }
 }
 
@@ -327,11 +343,13 @@ fn proxy_verify(case: &Case, scratch: &Path) -> Result<(), String> {
                 .iter()
                 .map(|d| CertificateRevocationListDer::from(d.clone()))
                 .collect();
-            let verifier =
-                rustls::client::WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
-                    .with_crls(crls)
-                    .build()
-                    .map_err(|e| format!("{e:?}"))?;
+            let verifier = rustls::client::WebPkiServerVerifier::builder_with_provider(
+                Arc::new(roots),
+                provider,
+            )
+            .with_crls(crls)
+            .build()
+            .map_err(|e| format!("{e:?}"))?;
             let name = case
                 .peer_name
                 .as_ref()
@@ -539,7 +557,9 @@ pub fn exception_problems(
     }
     for id in listed.keys() {
         if !cases.iter().any(|c| &c.id == id) {
-            problems.push(format!("{harness}: {id} in exceptions.toml is no case of the suite"));
+            problems.push(format!(
+                "{harness}: {id} in exceptions.toml is no case of the suite"
+            ));
         }
     }
     problems

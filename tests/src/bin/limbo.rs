@@ -63,7 +63,9 @@ fn run(suite: &std::path::Path, out: &std::path::Path) -> Result<(), String> {
     let _ = std::fs::remove_dir_all(&scratch);
     let proxy_out = out.with_file_name(format!(
         "{}-proxy.json",
-        out.file_stem().and_then(|s| s.to_str()).unwrap_or("results")
+        out.file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("results")
     ));
     for (path, harness, results) in [
         (out, "mtlskit-diagnose", &diagnose),

@@ -25,6 +25,18 @@ pub fn run(
         return;
     };
     trust(req, certs, anchor, out, &path, findings);
+    for pair in out.path.windows(2) {
+        let (Some(child), Some(issuer)) = (certs.get(pair[0]), certs.get(pair[1])) else {
+            continue;
+        };
+        if out.unchecked.contains(&(pair[0], pair[1])) {
+            let alg = child.x509.signature_algorithm.algorithm.to_id_string();
+            let alg = crate::oid::signature_name(&alg).map_or(alg.clone(), String::from);
+            findings.push(child.proves(Finding::error(Code::UnsupportedAlgorithm, format!(
+                "the signature on {} by {} ({alg}, with that CA's key) cannot be verified here, and rustls-webpki (mtlskit serve) does not implement it either: DSA, P-192, explicit curve parameters and Ed448 are refused; reissue with ECDSA P-256/P-384, RSA 2048+ or Ed25519",
+                child.label(), issuer.label())), "signatureAlgorithm"));
+        }
+    }
     for (depth, cert) in path.iter().enumerate() {
         validity(cert, req.now, findings);
         if depth > 0 {
@@ -50,6 +62,7 @@ pub fn run(
         }
     }
     leaf_checks(req, leaf, findings);
+    super::profile::run(req, &path, out.trusted, findings);
     super::revocation::check(req, &path, out.trusted, findings);
 }
 
@@ -236,8 +249,21 @@ fn issuer_checks(
             "{} allows {max} intermediate CA(s) below it (pathlen:{max}) but the chain has {below}", cert.label())), "basicConstraints"));
     }
     if let Some(nc) = cert.name_constraints() {
+        if let Some(problem) = constraints::malformed(nc) {
+            findings.push(cert.proves(
+                Finding::error(
+                    Code::NameConstraints,
+                    format!(
+                        "{}'s nameConstraints are malformed: {problem}",
+                        cert.label()
+                    ),
+                ),
+                "nameConstraints",
+            ));
+        }
+        let mut budget = constraints::MAX_COMPARISONS;
         for subject in path.iter().take(depth) {
-            if let Some(v) = constraints::violation(nc, subject) {
+            if let Some(v) = constraints::violation(nc, subject, &mut budget) {
                 findings.push(cert.proves(
                     Finding::error(
                         Code::NameConstraints,

@@ -33,6 +33,8 @@ pub mod handshake;
 #[cfg(feature = "std")]
 pub mod hostname;
 #[cfg(feature = "std")]
+mod profile;
+#[cfg(feature = "std")]
 mod revocation;
 
 #[cfg(feature = "std")]
@@ -72,10 +74,35 @@ pub struct Request<'a> {
     /// Certificate revocation lists (DER) to check the chain against; none: no revocation
     /// checks (docs/diagnosis.md, "Revocation").
     pub crls: Vec<Source<'a>>,
+    /// The certificate profile checked beyond what every verifier checks.
+    pub profile: Profile,
     /// The most intermediate CAs the verifier allows between the leaf and the trust anchor
     /// (the proxy's `verify_depth` minus one, OpenSSL's `-verify_depth`); `None`: the engine's
     /// own bound ([`MAX_DEPTH`]).
     pub max_intermediates: Option<usize>,
+}
+
+/// The certificate profile a diagnosis holds the chain to, beyond path validation.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Profile {
+    /// RFC 5280's MUSTs (criticality, key identifiers, serial numbers, name syntax): the
+    /// profile of a private mTLS PKI, and the default.
+    #[default]
+    Rfc5280,
+    /// RFC 5280 and, for TLS server certificates, the CA/Browser Forum Baseline Requirements
+    /// (the public Web PKI): an EKU with serverAuth and without anyExtendedKeyUsage, the CN one
+    /// of the SANs, root AKIs, RSA sizes in whole octets.
+    WebPki,
+}
+
+impl Profile {
+    /// "rfc5280" or "webpki", as the CLI spells it.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Profile::Rfc5280 => "rfc5280",
+            Profile::WebPki => "webpki",
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
