@@ -13,7 +13,7 @@ use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
 
-use mtlskit_inspect::diagnose::{self, Profile, Request, Role, Source, Verdict};
+use mtlskit_inspect::diagnose::{self, Profile, Request, Role, Source, Verdict, Verifier};
 use mtlskit_inspect::Timestamp;
 use serde_json::Value;
 
@@ -216,8 +216,8 @@ fn skipped(case: &Case) -> Option<CaseResult> {
     })
 }
 
-/// The diagnosis request of a case.
-pub fn request(case: &Case) -> Request<'_> {
+/// The diagnosis request of a case, reproducing `verifier`'s decisions.
+pub fn request(case: &Case, verifier: Verifier) -> Request<'_> {
     fn source<'a>(der: &'a [u8], what: &str, i: usize) -> Source<'a> {
         Source {
             der,
@@ -251,6 +251,7 @@ pub fn request(case: &Case) -> Request<'_> {
             .collect(),
         max_intermediates: case.max_chain_depth,
         profile: profile(case),
+        verifier,
     }
 }
 
@@ -264,12 +265,18 @@ pub fn profile(case: &Case) -> Profile {
     }
 }
 
-/// The diagnosis engine's answer for one case: its verdict, the finding codes as context.
+/// The diagnosis engine's answer for one case (RFC 5280 path validation): its verdict, the
+/// finding codes as context.
 pub fn run_diagnose(case: &Case) -> CaseResult {
+    diagnose_as(case, Verifier::Rfc5280)
+}
+
+/// The diagnosis engine's answer for one case when it reproduces `verifier`.
+pub fn diagnose_as(case: &Case, verifier: Verifier) -> CaseResult {
     if let Some(s) = skipped(case) {
         return s;
     }
-    let (actual, context) = match diagnose::diagnose(&request(case)) {
+    let (actual, context) = match diagnose::diagnose(&request(case, verifier)) {
         Ok(d) => {
             let codes: Vec<&str> = d
                 .findings
@@ -388,8 +395,9 @@ fn proxy_client_verifier(
     // The server's own certificate and key: any pair will do.
     let server = server_identity(scratch)?;
     // verify_depth counts the CAs above the client's certificate: the intermediates plus the
-    // anchor (docs/config.md). Without a limit in the case, webpki's own applies.
-    let depth = case.max_chain_depth.map_or(64, |d| d + 1);
+    // anchor (docs/config.md). Without a limit in the case, the most the config allows (the
+    // chain a client may send, verify_depth + 2, is at most 16 certificates).
+    let depth = case.max_chain_depth.map_or(14, |d| (d + 1).min(14));
     let config = format!(
         "[server]\nlisten = [\"127.0.0.1:0\"]\ncertificate = \"{cert}\"\nkey = \"{key}\"\n\
          client_ca = \"ca.pem\"\nverify_depth = {depth}\ncrl = [{crl_lines}]\n\
@@ -486,6 +494,26 @@ impl fmt::Display for Summary {
             self.skipped
         )
     }
+}
+
+/// The cases the proxy's verifier refuses and the diagnosis, asked as the proxy
+/// ([`Verifier::Rustls`]), accepts: a refusal the engine would call fine.
+pub fn unexplained_refusals(
+    cases: &[Case],
+    proxy: &[CaseResult],
+    as_proxy: &[CaseResult],
+) -> Vec<String> {
+    cases
+        .iter()
+        .zip(proxy.iter().zip(as_proxy))
+        .filter(|(_, (p, d))| p.actual == Outcome::Failure && d.actual == Outcome::Success)
+        .map(|(c, (p, _))| {
+            format!(
+                "{}: the proxy refuses it ({}), diagnose accepts it",
+                c.id, p.context
+            )
+        })
+        .collect()
 }
 
 /// `testdata/limbo/exceptions.toml`: per harness, the cases that disagree, each with a reason.

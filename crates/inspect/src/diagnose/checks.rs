@@ -40,7 +40,7 @@ pub fn run(
     for (depth, cert) in path.iter().enumerate() {
         validity(cert, req.now, findings);
         if depth > 0 {
-            issuer_checks(cert, depth, &path, req.role, findings);
+            issuer_checks(cert, depth, &path, req, findings);
         }
         if depth + 1 < path.len() || !out.trusted {
             if let Some(hash) = cert.weak_hash() {
@@ -216,9 +216,10 @@ fn issuer_checks(
     cert: &Cert<'_>,
     depth: usize,
     path: &[&Cert<'_>],
-    role: Role,
+    req: &Request<'_>,
     findings: &mut Vec<Finding>,
 ) {
+    let role = req.role;
     let (is_ca, path_len) = cert.ca();
     // X.509 v1 roots predate basicConstraints; verifiers accept them as anchors.
     let v1_root = cert.x509.version().0 == 0 && cert.self_issued();
@@ -242,8 +243,15 @@ fn issuer_checks(
             "keyUsage",
         ));
     }
-    // Intermediates between this CA and the leaf.
-    let below = depth.saturating_sub(1);
+    // Intermediates between this CA and the leaf; RFC 5280 6.1.4 (l) does not count
+    // self-issued ones (a key rollover), rustls-webpki does.
+    let rfc = req.verifier == super::Verifier::Rfc5280;
+    let below = path
+        .get(1..depth)
+        .unwrap_or_default()
+        .iter()
+        .filter(|c| !(rfc && c.self_issued()))
+        .count();
     if let Some(max) = path_len.filter(|max| below > *max as usize) {
         findings.push(cert.proves(Finding::error(Code::PathLenExceeded, format!(
             "{} allows {max} intermediate CA(s) below it (pathlen:{max}) but the chain has {below}", cert.label())), "basicConstraints"));
@@ -262,8 +270,10 @@ fn issuer_checks(
             ));
         }
         let mut budget = constraints::MAX_COMPARISONS;
-        for subject in path.iter().take(depth) {
-            if let Some(v) = constraints::violation(nc, subject, &mut budget) {
+        // RFC 5280 6.1.3 (b): not applied to self-issued intermediates (rustls-webpki does).
+        let below = path.iter().take(depth).enumerate();
+        for (_, subject) in below.filter(|(i, c)| !(rfc && *i > 0 && c.self_issued())) {
+            if let Some(v) = constraints::violation(nc, subject, &mut budget, req.verifier) {
                 findings.push(cert.proves(
                     Finding::error(
                         Code::NameConstraints,

@@ -14,13 +14,19 @@ use alloc::vec::Vec;
 use x509_parser::extensions::{GeneralName, GeneralSubtree, NameConstraints};
 
 use super::cert::Cert;
+use super::Verifier;
 
 /// The most name-against-constraint comparisons made for one chain (rustls-webpki's budget).
 pub const MAX_COMPARISONS: usize = 250_000;
 
 /// The first name of `leaf` that `nc` forbids, as text, if any; `budget` is what is left of
 /// [`MAX_COMPARISONS`].
-pub fn violation(nc: &NameConstraints<'_>, leaf: &Cert<'_>, budget: &mut usize) -> Option<String> {
+pub fn violation(
+    nc: &NameConstraints<'_>,
+    leaf: &Cert<'_>,
+    budget: &mut usize,
+    verifier: Verifier,
+) -> Option<String> {
     let sans = leaf.sans();
     let subject = GeneralName::DirectoryName(leaf.x509.subject().clone());
     let subject_empty = leaf.x509.subject().iter().next().is_none();
@@ -49,6 +55,18 @@ pub fn violation(nc: &NameConstraints<'_>, leaf: &Cert<'_>, budget: &mut usize) 
         };
         let permitted = relevant(&nc.permitted_subtrees, false);
         let excluded = relevant(&nc.excluded_subtrees, true);
+        let unprocessed = matches!(
+            name,
+            GeneralName::RFC822Name(_) | GeneralName::DirectoryName(_)
+        );
+        if verifier == Verifier::Rustls
+            && unprocessed
+            && (!permitted.is_empty() || !excluded.is_empty())
+        {
+            return Some(alloc::format!(
+                "{text} is of a form the CA constrains and rustls-webpki (mtlskit serve) does not process, so it refuses it"
+            ));
+        }
         if permitted.contains(&Match::Unknown) || excluded.contains(&Match::Unknown) {
             return Some(alloc::format!(
                 "{text} is of a form the CA constrains and that cannot be checked here, so it is refused (RFC 5280 4.2.1.10)"
@@ -77,7 +95,7 @@ pub fn malformed(nc: &NameConstraints<'_>) -> Option<String> {
         match &s.base {
             GeneralName::DNSName(d) if d.starts_with('.') => {
                 return Some(alloc::format!(
-                    "the DNS constraint \"{d}\" starts with a period, which RFC 5280 4.2.1.10 does not allow for dNSName"
+                    "the DNS constraint \"{d}\" starts with a period, which RFC 5280 4.2.1.10 does not allow for dNSName (OpenSSL and rustls-webpki, so mtlskit serve, read it as the subdomains and accept it); write it without the period, which covers the domain and its subdomains"
                 ))
             }
             GeneralName::IPAddress(b) if !cidr_ok(b) => {

@@ -76,6 +76,8 @@ pub struct Request<'a> {
     pub crls: Vec<Source<'a>>,
     /// The certificate profile checked beyond what every verifier checks.
     pub profile: Profile,
+    /// Whose decisions the verdict reproduces.
+    pub verifier: Verifier,
     /// The most intermediate CAs the verifier allows between the leaf and the trust anchor
     /// (the proxy's `verify_depth` minus one, OpenSSL's `-verify_depth`); `None`: the engine's
     /// own bound ([`MAX_DEPTH`]).
@@ -103,6 +105,18 @@ impl Profile {
             Profile::WebPki => "webpki",
         }
     }
+}
+
+/// Whose decisions a diagnosis reproduces where verifiers differ.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Verifier {
+    /// Path validation as RFC 5280 defines it (the default).
+    #[default]
+    Rfc5280,
+    /// RFC 5280 and rustls-webpki's own refusals, so the verdict is `mtlskit serve`'s: it does
+    /// not process directoryName, rfc822Name, URI and otherName constraints and refuses every
+    /// such name under a constraint of its form (RFC 5280 4.2.1.10 lets it).
+    Rustls,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -178,12 +192,29 @@ pub fn diagnose_bounded(request: &Request<'_>, max_checks: usize) -> Result<Diag
     let max_len = request
         .max_intermediates
         .map_or(MAX_DEPTH, |m| m.saturating_add(2));
-    let mut outcome = chain::build(&certs, &anchor, 0, max_checks, max_len);
+    let mut outcome = chain::build(&certs, &anchor, 0, (max_checks, max_len), request.verifier);
     if !outcome.trusted && max_len < MAX_DEPTH {
         // Is the only way to the bundle a longer chain? Then that is what to say.
-        let longer = chain::build(&certs, &anchor, 0, max_checks, MAX_DEPTH);
+        let longer = chain::build(
+            &certs,
+            &anchor,
+            0,
+            (max_checks, MAX_DEPTH),
+            request.verifier,
+        );
         if longer.trusted {
-            findings.push(checks::too_deep(&certs, &longer, max_len - 2));
+            // Self-issued intermediates (a key rollover) do not count (RFC 5280 6.1.4 (l)).
+            let inner = longer
+                .path
+                .get(1..longer.path.len() - 1)
+                .unwrap_or_default();
+            let logical = inner
+                .iter()
+                .filter(|i| certs.get(**i).is_some_and(|c| !c.self_issued()))
+                .count();
+            if logical > max_len - 2 {
+                findings.push(checks::too_deep(&certs, &longer, max_len - 2));
+            }
             outcome = longer;
         }
     }
