@@ -592,3 +592,28 @@ pub fn exception_problems(
     }
     problems
 }
+
+/// The cases the proxy's verifier accepts and the diagnosis refuses where no error finding
+/// says that the proxy (`mtlskit serve`) accepts it: a user would be told a working
+/// certificate is broken.
+pub fn unflagged_refusals(cases: &[Case], proxy: &[CaseResult]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (case, p) in cases.iter().zip(proxy) {
+        if p.actual != Outcome::Success || !unimplemented(case).is_empty() {
+            continue;
+        }
+        let Ok(d) = diagnose::diagnose(&request(case, Verifier::Rfc5280)) else {
+            continue;
+        };
+        let errors: Vec<&mtlskit_inspect::Finding> = d
+            .findings
+            .iter()
+            .filter(|f| f.severity == mtlskit_inspect::Severity::Error)
+            .collect();
+        if !errors.is_empty() && !errors.iter().any(|f| f.message.contains("mtlskit serve")) {
+            let codes: Vec<&str> = errors.iter().map(|f| f.code.as_str()).collect();
+            out.push(format!("{}: {}", case.id, codes.join(",")));
+        }
+    }
+    out
+}

@@ -91,6 +91,14 @@ fn run(suite: &std::path::Path, out: &std::path::Path) -> Result<(), String> {
     for u in &unexplained {
         println!("  {u}");
     }
+    let unflagged = limbo::unflagged_refusals(&cases, &proxy);
+    println!(
+        "limbo: {} cases the proxy accepts that diagnose refuses without saying so",
+        unflagged.len()
+    );
+    for u in &unflagged {
+        println!("  {u}");
+    }
     Ok(())
 }
 

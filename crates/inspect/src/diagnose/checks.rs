@@ -64,7 +64,26 @@ pub fn run(
     leaf_checks(req, leaf, findings);
     super::profile::run(req, &path, out.trusted, findings);
     super::revocation::check(req, &path, out.trusted, findings);
+    // rustls-webpki takes a trust anchor as its subject, key and name constraints: what else is
+    // wrong with the anchor does not stop mtlskit serve, and the finding says so.
+    if let (true, Some(anchor)) = (out.trusted && path.len() > 1, path.last()) {
+        for f in findings.iter_mut().filter(|f| {
+            f.certificate.as_deref() == Some(anchor.sha256.as_str())
+                && f.severity == crate::finding::Severity::Error
+                && !matches!(
+                    f.code,
+                    Code::NameConstraints | Code::UntrustedIssuer | Code::BadSignature
+                )
+                && !f.message.contains("mtlskit serve")
+        }) {
+            f.message.push_str(ANCHOR_NOTE);
+        }
+    }
 }
+
+/// Appended to findings about a trust anchor that rustls-webpki does not check.
+const ANCHOR_NOTE: &str =
+    " (rustls-webpki, so mtlskit serve, takes a trust anchor as configured and does not check this)";
 
 /// The chain `out` (trusted, found beyond the verifier's depth limit) has more than `max`
 /// intermediates.
@@ -79,7 +98,7 @@ pub fn too_deep(certs: &[Cert<'_>], out: &Outcome, max: usize) -> Finding {
     let finding = Finding::error(
         Code::ChainTooDeep,
         format!(
-            "the only chain to the CA bundle ({}) has {count} intermediate CA(s); the verifier allows {max} (verify_depth {}): send a shorter chain or raise the limit",
+            "the only chain to the CA bundle ({}) has {count} intermediate CA(s); the verifier allows {max} (mtlskit serve: verify_depth {}): send a shorter chain or raise the limit",
             path.join(" <- "),
             max + 1
         ),

@@ -374,8 +374,10 @@ fn ip_text(ip: &[u8]) -> Option<String> {
 /// What is wrong with the syntax of a SAN (RFC 5280 4.2.1.6), if anything.
 pub fn malformed(name: &GeneralName<'_>) -> Option<String> {
     match name {
-        GeneralName::DNSName(d) => {
-            (!dns_name_ok(d, true)).then(|| format!("the DNS name \"{d}\" in its subjectAltName is not a valid host name (letters, digits and hyphens in dot-separated labels, a leading \"*\" label at most; RFC 5280 4.2.1.6)"))
+        GeneralName::DNSName(d) if !dns_name_ok(d, true) => {
+            // rustls-webpki lets underscores through (service names use them).
+            let lenient = if dns_name_ok(&d.replace('_', "a"), true) { LENIENT } else { "" };
+            Some(format!("the DNS name \"{d}\" in its subjectAltName is not a valid host name (letters, digits and hyphens in dot-separated labels, a leading \"*\" label at most; RFC 5280 4.2.1.6){lenient}"))
         }
         GeneralName::IPAddress(ip) if ip.len() != 4 && ip.len() != 16 => Some(format!(
             "an IP address in its subjectAltName is {} bytes long; it must be 4 (IPv4) or 16 (IPv6) (RFC 5280 4.2.1.6)",

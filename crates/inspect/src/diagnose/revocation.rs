@@ -164,9 +164,10 @@ fn unusable(body: &crate::objects::Crl) -> Option<&'static str> {
 fn signature(c: &Crl<'_>, issuer: &Cert<'_>) -> Option<Finding> {
     let problem = if issuer.key_usage().is_some_and(|ku| ku & KU_CRL_SIGN == 0) {
         format!(
-            "the CRL {} names {} as its issuer, but that CA's key usage lacks cRLSign, so it may not sign CRLs (RFC 5280 6.3.3 (f))",
+            "the CRL {} names {} as its issuer, but that CA's key usage lacks cRLSign, so it may not sign CRLs (RFC 5280 6.3.3 (f)){}",
             c.origin,
-            issuer.label()
+            issuer.label(),
+            super::profile::LENIENT
         )
     } else {
         match crl::verify(c.der, issuer.spki()) {
