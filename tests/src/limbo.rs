@@ -25,8 +25,10 @@ use serde_json::Value;
 /// - `name-constraint-dn`: directoryName name constraints (RFC 5280 4.2.1.10);
 /// - `pedantic-webpki-eku`: webpki's EKU rules (anyExtendedKeyUsage is not serverAuth);
 /// - `pedantic-serial-number`: serial numbers of RFC 5280 4.1.2.2 (positive, at most 20
-///   octets).
+///   octets);
+/// - `pedantic-webpki-subscriber-key`: the key types and sizes a Web PKI server may have.
 pub const IMPLEMENTED: &[&str] = &[
+    "pedantic-webpki-subscriber-key",
     "has-crl",
     "max-chain-depth",
     "denial-of-service",

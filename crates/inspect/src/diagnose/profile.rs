@@ -55,6 +55,8 @@ pub fn run(req: &Request<'_>, path: &[&Cert<'_>], trusted: bool, findings: &mut 
         }
         if position != Position::Leaf {
             key_size(cert, web, findings);
+        } else if web {
+            subscriber_key(cert, findings);
         }
         if position == Position::Leaf {
             leaf(cert, web, findings);
@@ -263,6 +265,45 @@ fn key_size(cert: &Cert<'_>, web: bool, out: &mut Vec<Finding>) {
         ),
         "subjectPublicKeyInfo",
     ));
+}
+
+/// A TLS server's own key in the Web PKI: RSA of 2048 bits or more in whole octets, or ECDSA on
+/// P-256, P-384 or P-521 by name (CA/Browser Forum BR 6.1.5, 7.1.3.1).
+fn subscriber_key(cert: &Cert<'_>, out: &mut Vec<Finding>) {
+    use crate::oid::{EC_PUBLIC_KEY, P256, P384, P521, RSA_ENCRYPTION};
+    let Ok(spki) = crate::x509::key::parse_spki(cert.spki()) else {
+        return;
+    };
+    let problem = match spki.algorithm.as_str() {
+        RSA_ENCRYPTION => match rsa_modulus_bits(cert.spki()) {
+            Some(bits) if bits < 2048 || bits % 8 != 0 => Some((
+                Code::WeakKey,
+                format!("its {bits}-bit RSA key is under 2048 bits or not in whole octets"),
+            )),
+            _ => None,
+        },
+        EC_PUBLIC_KEY if matches!(spki.curve(), Some(P256 | P384 | P521)) => None,
+        EC_PUBLIC_KEY => Some((
+            Code::UnsupportedAlgorithm,
+            String::from("its EC key is not on P-256, P-384 or P-521 given by name"),
+        )),
+        other => Some((
+            Code::UnsupportedAlgorithm,
+            format!("its key algorithm {other} is neither RSA nor ECDSA"),
+        )),
+    };
+    if let Some((code, problem)) = problem {
+        out.push(cert.proves(
+            Finding::error(
+                code,
+                format!(
+                    "{}: {problem}, which a TLS server certificate of the Web PKI may not have (CA/Browser Forum BR 6.1.5, 7.1.3.1){LENIENT}",
+                    cert.label()
+                ),
+            ),
+            "subjectPublicKeyInfo",
+        ));
+    }
 }
 
 /// The exact bit length of an RSA SubjectPublicKeyInfo's modulus.
