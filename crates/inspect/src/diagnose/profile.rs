@@ -18,8 +18,7 @@ use super::{Profile, Request, Role};
 use crate::finding::{Code, Finding};
 
 /// Appended to findings of rules rustls-webpki does not check.
-pub const LENIENT: &str =
-    " (rustls-webpki, so mtlskit serve, does not check this; OpenSSL, Go and pyca/cryptography refuse it)";
+pub const LENIENT: &str = " (rustls-webpki, so mtlskit serve, does not check this)";
 
 const AKI: &str = "2.5.29.35";
 const SKI: &str = "2.5.29.14";
