@@ -222,3 +222,59 @@ fn within(name: &GeneralName<'_>, base: &GeneralName<'_>, excluded: bool) -> Opt
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dns(name: &'static str, base: &'static str, excluded: bool) -> Option<Match> {
+        within(
+            &GeneralName::DNSName(name),
+            &GeneralName::DNSName(base),
+            excluded,
+        )
+    }
+
+    #[test]
+    fn dns_subtrees_and_wildcards() {
+        assert_eq!(
+            dns("a.example.com", "example.com", false),
+            Some(Match::Inside)
+        );
+        assert_eq!(
+            dns("example.com", "example.com", false),
+            Some(Match::Inside)
+        );
+        assert_eq!(
+            dns("badexample.com", "example.com", false),
+            Some(Match::Outside)
+        );
+        // *.example.com covers bar.example.com: excluded when that one is.
+        assert_eq!(
+            dns("*.example.com", "bar.example.com", true),
+            Some(Match::Inside)
+        );
+        assert_eq!(
+            dns("*.example.com", "bar.example.com", false),
+            Some(Match::Outside)
+        );
+        assert_eq!(
+            dns("*.example.com", "a.b.example.com", true),
+            Some(Match::Outside)
+        );
+        assert_eq!(dns("*.foo.com", "foo.com", false), Some(Match::Inside));
+    }
+
+    #[test]
+    fn ip_masks_and_forms() {
+        assert!(cidr_ok(&[192, 0, 2, 0, 255, 255, 255, 0]));
+        assert!(!cidr_ok(&[192, 0, 2, 0, 255, 0, 255, 0]));
+        assert!(!cidr_ok(&[192, 0, 2, 0]));
+        let ip = GeneralName::IPAddress(&[192, 0, 2, 7]);
+        let net = GeneralName::IPAddress(&[192, 0, 2, 0, 255, 255, 255, 0]);
+        assert_eq!(within(&ip, &net, false), Some(Match::Inside));
+        let uri = GeneralName::URI("https://example.com");
+        assert_eq!(within(&uri, &uri, true), Some(Match::Unknown));
+        assert_eq!(within(&uri, &net, true), None);
+    }
+}

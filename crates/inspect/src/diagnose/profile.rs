@@ -458,3 +458,48 @@ fn email_ok(address: &str) -> bool {
         None => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_names() {
+        assert!(dns_name_ok("api.example.com", true));
+        assert!(dns_name_ok("*.example.com", true));
+        assert!(dns_name_ok("localhost", false));
+        assert!(!dns_name_ok("*.example.com", false));
+        assert!(!dns_name_ok("a.*.example.com", true));
+        assert!(!dns_name_ok(".example.com", true));
+        assert!(!dns_name_ok("a_b.example.com", true));
+        assert!(!dns_name_ok("-a.example.com", true));
+        assert!(!dns_name_ok("", true));
+    }
+
+    #[test]
+    fn san_syntax() {
+        assert_eq!(malformed(&GeneralName::RFC822Name("a@example.com")), None);
+        assert_eq!(malformed(&GeneralName::RFC822Name("*@example.com")), None);
+        assert!(malformed(&GeneralName::RFC822Name("a@b@example.com")).is_some());
+        assert!(malformed(&GeneralName::RFC822Name("example.com")).is_some());
+        assert!(malformed(&GeneralName::IPAddress(&[192, 0, 2, 0, 255, 255, 255, 0])).is_some());
+        assert_eq!(malformed(&GeneralName::IPAddress(&[127, 0, 0, 1])), None);
+        let underscore = malformed(&GeneralName::DNSName("a_b.example.com")).unwrap_or_default();
+        assert!(underscore.contains("mtlskit serve"), "{underscore}");
+        let dot = malformed(&GeneralName::DNSName(".example.com")).unwrap_or_default();
+        assert!(!dot.is_empty() && !dot.contains("mtlskit serve"), "{dot}");
+    }
+
+    #[test]
+    fn ip_texts_are_canonical() {
+        assert_eq!(ip_text(&[192, 168, 1, 1]).as_deref(), Some("192.168.1.1"));
+        let mut v6 = [0u8; 16];
+        v6[0] = 0x20;
+        v6[1] = 0x01;
+        v6[2] = 0x0d;
+        v6[3] = 0xb8;
+        v6[15] = 1;
+        assert_eq!(ip_text(&v6).as_deref(), Some("2001:db8::1"));
+        assert_eq!(ip_text(&[1, 2, 3]), None);
+    }
+}
