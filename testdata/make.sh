@@ -73,3 +73,43 @@ kill "$server"
 rm -rf "$w/peer"
 bash "$root/testdata/make-crl.sh"
 echo "testdata/make.sh: wrote $b and $w"
+
+# --- testdata/decrypt: TLS 1.3 mTLS failures with the key log the client wrote (golden cases) --
+# Needs dumpcap (root, or the wireshark group) and editcap.
+d=$root/testdata/decrypt
+rm -rf "$d"
+mkdir -p "$d/work"
+cd "$d/work"
+for name in good other; do
+  openssl req -x509 "${ec[@]}" -keyout $name-ca.key -out $name-ca.pem -days 36500 -subj "/CN=$name CA" 2>/dev/null
+  openssl req -new "${ec[@]}" -keyout $name.key -out $name.csr -subj "/CN=$name client" 2>/dev/null
+  openssl x509 -req -in $name.csr -CA $name-ca.pem -CAkey $name-ca.key -set_serial 7 -days 36500 -out $name.pem 2>/dev/null
+done
+openssl req -x509 "${ec[@]}" -keyout server.key -out server.pem -days 36500 -subj "/CN=localhost" 2>/dev/null
+port=$(free_port)
+dumpcap -q -i lo -f "tcp port $port" -w "$d/work/tls13.pcapng" >/dev/null 2>&1 &
+cap=$!
+sleep 2
+openssl s_server -accept "127.0.0.1:$port" -cert server.pem -key server.key -CAfile good-ca.pem \
+  -Verify 1 -verify_return_error -www -tls1_3 </dev/zero >/dev/null 2>&1 &
+server=$!
+wait_port "$port"
+get() { printf 'GET /decrypt HTTP/1.0\r\n\r\n' | openssl s_client -connect "127.0.0.1:$port" -ign_eof \
+  -keylogfile "$d/tls13.keys" "$@" >/dev/null 2>&1 || true; }
+get -cert good.pem -key good.key      # accepted
+get -cert other.pem -key other.key    # unknown_ca
+get                                   # certificate_required
+sleep 1
+kill "$server"
+kill -INT "$cap"
+wait "$cap" || true
+# Only the three connections (dropping wait_port's probe): tshark keeps their packets.
+ports=$(tshark -r tls13.pcapng -Y "tls.handshake.type == 1" -T fields -e tcp.srcport | paste -sd, -)
+tshark -r tls13.pcapng -Y "tcp.port in {$ports}" -w "$d/tls13.pcapng" 2>/dev/null
+editcap --inject-secrets "tls,$d/tls13.keys" "$d/tls13.pcapng" "$d/tls13-with-secrets.pcapng"
+# The same client randoms with wrong secrets: decrypts nothing.
+sed -E 's/^([A-Z_0-9]+ [0-9a-f]+ )([0-9a-f])+$/\1/' "$d/tls13.keys" | grep -v '^#' \
+  | while read -r label random; do printf '%s %s %s\n' "$label" "$random" "$(printf '5a%.0s' $(seq 48))"; done \
+  > "$d/wrong.keys"
+cd "$d" && rm -rf work
+echo "testdata/make.sh: wrote $b, $w and $d"

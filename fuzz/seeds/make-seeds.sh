@@ -150,4 +150,41 @@ if command -v dumpcap >/dev/null && command -v tshark >/dev/null; then
   cp capture/seed-mtls.pcap inspect/seed-capture.pcap
 fi
 bash make-crl-seeds.sh
+# key_log and decrypt: one mTLS connection each with TLS 1.3 (ChaCha20-Poly1305) and TLS 1.2
+# (ECDHE-ECDSA-AES128-GCM), captured with dumpcap while s_client writes its key log; the decrypt
+# seeds join a capture and its key log as the target splits them (fuzz/src/lib.rs,
+# split_sources: a count byte 1, the capture's length as two little-endian bytes, the capture,
+# then the key log).
+if command -v dumpcap >/dev/null; then
+  mkdir -p key_log decrypt
+  for version in tls13 tls12; do
+    port=$((20000 + RANDOM % 20000))
+    rm -f "$work/$version.log"
+    dumpcap -q -i lo -f "tcp port $port" -w "$work/$version.pcapng" >/dev/null 2>&1 &
+    cap=$!
+    sleep 1
+    openssl s_server -quiet -accept "127.0.0.1:$port" -cert "$work/server.pem" \
+      -key "$work/ec.key" -CAfile "$work/trust.pem" -Verify 1 -naccept 1 >/dev/null 2>&1 &
+    server=$!
+    sleep 0.5
+    if [ "$version" = tls13 ]; then
+      args=(-tls1_3 -ciphersuites TLS_CHACHA20_POLY1305_SHA256)
+    else
+      args=(-tls1_2 -cipher ECDHE-ECDSA-AES128-GCM-SHA256)
+    fi
+    echo | openssl s_client -quiet -connect "127.0.0.1:$port" "${args[@]}" \
+      -keylogfile "$work/$version.log" -servername server.example -cert "$work/client.pem" \
+      -key "$work/rsa.key" -CAfile "$work/trust.pem" >/dev/null 2>&1 || true
+    wait "$server" 2>/dev/null || true
+    sleep 1
+    kill "$cap" 2>/dev/null || true
+    wait "$cap" 2>/dev/null || true
+    cp "$work/$version.log" "key_log/seed-$version.log"
+    python3 - "$work/$version.pcapng" "$work/$version.log" "decrypt/seed-$version.bin" <<'PY'
+import sys
+capture, log = open(sys.argv[1], "rb").read(), open(sys.argv[2], "rb").read()
+open(sys.argv[3], "wb").write(bytes([1]) + len(capture).to_bytes(2, "little") + capture + log)
+PY
+  done
+fi
 echo "seeds written under $(pwd)"

@@ -30,6 +30,8 @@ pub const TARGETS: &[&str] = &[
     "tls",
     "capture",
     "diagnose",
+    "key_log",
+    "decrypt",
 ];
 
 /// A fixed "now" (2025-01-01T00:00:00Z) for the paths that add time findings.
@@ -53,6 +55,8 @@ pub fn run(name: &str, data: &[u8]) -> bool {
         "tls" => tls(data),
         "capture" => capture(data),
         "diagnose" => diagnose(data),
+        "key_log" => key_log(data),
+        "decrypt" => decrypt(data),
         _ => return false,
     }
     true
@@ -262,6 +266,46 @@ pub fn capture(data: &[u8]) {
     let _ = mtlskit_inspect::capture::looks_like_capture(data);
     if let Ok(decoded) = mtlskit_inspect::capture::decode(data, Some(NOW)) {
         check_spans(&decoded.tree, data.len());
+        if let Err(e) = serde_json::to_string(&decoded.capture) {
+            panic!("the capture does not serialise: {e}");
+        }
+    }
+}
+
+/// Any bytes as an NSS key log: a parse that never fails, a bounded list of problem lines,
+/// and a `Debug` that shows no secret (secrets are 32 to 64 bytes: the longest run of hex
+/// digits it prints is shorter than the 64 digits of the smallest).
+pub fn key_log(data: &[u8]) {
+    use mtlskit_inspect::decrypt::{looks_like_key_log, KeyLog};
+    let _ = looks_like_key_log(data);
+    let log = KeyLog::parse(data);
+    assert!(log.problems.len() <= 16, "problem lines are bounded");
+    let shown = format!("{log:?}");
+    // Client randoms are shown (32-byte arrays as decimal lists); secrets never.
+    assert!(
+        !shown.contains("Secret([") && !shown.contains("Secret {"),
+        "{shown}"
+    );
+}
+
+/// A capture and a key log ([`split_sources`]: the first source is the capture, the second
+/// the key log): decryption of every connection the key log has secrets for, and the report
+/// with the decrypted messages.
+pub fn decrypt(data: &[u8]) {
+    use mtlskit_inspect::decrypt::KeyLog;
+    let parts = split_sources(data);
+    let (capture, log) = match parts.as_slice() {
+        [capture, log, ..] => (*capture, KeyLog::parse(log)),
+        [capture] => (*capture, KeyLog::default()),
+        [] => return,
+    };
+    if let Ok(decoded) =
+        mtlskit_inspect::capture::decode_keyed(capture, Some(NOW), true, Some(&log))
+    {
+        check_spans(&decoded.tree, capture.len());
+        for d in &decoded.decrypted {
+            check_spans(&d.tree, d.bytes.len());
+        }
         if let Err(e) = serde_json::to_string(&decoded.capture) {
             panic!("the capture does not serialise: {e}");
         }

@@ -32,8 +32,37 @@ pub struct CertInfo {
     pub extended_key_usage: Vec<String>,
     pub is_ca: bool,
     pub sha256: String,
+    /// The same digest, as bytes (for `sha256:` pins).
+    pub sha256_bytes: [u8; 32],
+    /// SHA-256 of the SubjectPublicKeyInfo (for `spki:` pins).
+    pub spki_sha256: [u8; 32],
     /// Subject alternative names as the report has them (`DNS:x`, `URI:x`, `IP:x`, ...).
     pub san: Vec<String>,
+    /// Subject commonName values.
+    pub cn: Vec<String>,
+    /// Subject organizationName values.
+    pub o: Vec<String>,
+    /// Subject organizationalUnitName values.
+    pub ou: Vec<String>,
+    /// dNSName SANs.
+    pub dns: Vec<String>,
+    /// uniformResourceIdentifier SANs.
+    pub uri: Vec<String>,
+    /// iPAddress SANs, as text.
+    pub ip: Vec<String>,
+    /// rfc822Name SANs.
+    pub email: Vec<String>,
+}
+
+impl CertInfo {
+    /// The SPIFFE ID (an X509-SVID has exactly one URI SAN, `spiffe://trust-domain/path`):
+    /// `None` when there is none, or more than one URI SAN.
+    pub fn spiffe_id(&self) -> Option<&str> {
+        match self.uri.as_slice() {
+            [one] if one.starts_with("spiffe://") => Some(one.as_str()),
+            _ => None,
+        }
+    }
 }
 
 /// Decodes the facts above; `None` when the bytes are not a certificate.
@@ -59,7 +88,40 @@ pub fn read(der: &[u8]) -> Option<CertInfo> {
             _ => {}
         }
     }
+    let mut by_kind: [Vec<String>; 4] = Default::default();
+    for s in &san {
+        let (kind, value) = s.split_once(':').unwrap_or(("", ""));
+        let slot = match kind {
+            "DNS" => 0,
+            "URI" => 1,
+            "IP" => 2,
+            "email" => 3,
+            _ => continue,
+        };
+        by_kind[slot].push(value.to_string());
+    }
+    let [dns, uri, ip, email] = by_kind;
+    let subject = tbs.subject();
+    let texts = |oid: &x509_parser::der_parser::Oid<'_>| -> Vec<String> {
+        subject
+            .iter_by_oid(oid)
+            .filter_map(|a| a.as_str().ok().map(str::to_string))
+            .collect()
+    };
+    use x509_parser::oid_registry::{
+        OID_X509_COMMON_NAME, OID_X509_ORGANIZATIONAL_UNIT, OID_X509_ORGANIZATION_NAME,
+    };
+    let digest: [u8; 32] = Sha256::digest(cert.as_raw()).into();
     Some(CertInfo {
+        cn: texts(&OID_X509_COMMON_NAME),
+        o: texts(&OID_X509_ORGANIZATION_NAME),
+        ou: texts(&OID_X509_ORGANIZATIONAL_UNIT),
+        dns,
+        uri,
+        ip,
+        email,
+        sha256_bytes: digest,
+        spki_sha256: Sha256::digest(tbs.subject_pki.raw).into(),
         subject: name::rfc4514(tbs.subject()),
         issuer: name::rfc4514(tbs.issuer()),
         serial: certificate::serial_text(tbs.raw_serial()),
@@ -67,7 +129,7 @@ pub fn read(der: &[u8]) -> Option<CertInfo> {
         not_after: tbs.validity().not_after.timestamp(),
         extended_key_usage,
         is_ca,
-        sha256: der::hex(&Sha256::digest(cert.as_raw())),
+        sha256: der::hex(&digest),
         san,
     })
 }
@@ -85,6 +147,8 @@ pub struct CrlInfo {
     pub next_update: Option<i64>,
     /// Revoked certificates listed.
     pub entries: usize,
+    /// A version 2 CRL (RFC 5280 5.1.2.1: required with extensions; webpki reads no other).
+    pub v2: bool,
 }
 
 /// Decodes the facts above; `None` when the bytes are not a CRL.
@@ -97,81 +161,20 @@ pub fn read_crl(der: &[u8]) -> Option<CrlInfo> {
         this_update: crl.last_update().timestamp(),
         next_update: crl.next_update().map(|t| t.timestamp()),
         entries: crl.iter_revoked_certificates().count(),
-    })
-}
-
-/// A certificate found in a CRL.
-#[derive(Clone, Debug)]
-pub struct RevokedInfo {
-    /// Serial as `0a:1b:...`.
-    pub serial: String,
-    pub revoked_at: i64,
-    /// RFC 5280's name of the reason, when the CRL gives one.
-    pub reason: Option<String>,
-    /// The CRL's issuer, RFC 4514.
-    pub crl_issuer: String,
-    pub next_update: Option<i64>,
-}
-
-/// The entry of the certificate `der` in the first of `crls` that its issuer signed... by name:
-/// webpki has checked the signature already when this is asked (it refused the chain as
-/// revoked), so this only finds the words for the log.
-pub fn revocation<'a>(der: &[u8], crls: impl IntoIterator<Item = &'a [u8]>) -> Option<RevokedInfo> {
-    use x509_parser::revocation_list::CertificateRevocationList;
-    let (_, cert) = X509Certificate::from_der(der).ok()?;
-    let issuer = cert.tbs_certificate.issuer().as_raw();
-    let serial = cert.tbs_certificate.raw_serial();
-    crls.into_iter().find_map(|crl_der| {
-        let (_, crl) = CertificateRevocationList::from_der(crl_der).ok()?;
-        if crl.issuer().as_raw() != issuer {
-            return None;
-        }
-        let entry = crl
-            .iter_revoked_certificates()
-            .find(|e| e.raw_serial() == serial)?;
-        Some(RevokedInfo {
-            serial: entry.raw_serial_as_string(),
-            revoked_at: entry.revocation_date.timestamp(),
-            reason: entry.reason_code().map(|(_, code)| {
-                mtlskit_pki::revoke::Reason::from_code(code.0)
-                    .map_or_else(|| format!("reason {}", code.0), |r| r.to_string())
-            }),
-            crl_issuer: name::rfc4514(crl.issuer()),
-            next_update: crl.next_update().map(|t| t.timestamp()),
-        })
+        v2: crl.version().is_some_and(|v| v.0 == 1),
     })
 }
 
 /// Whether the CRL `crl` verifies under the public key of the certificate `ca` (the inspect
-/// crate's signature check, the one `mtlskit diagnose` makes); `None` when that cannot be
-/// told here (an algorithm with parameters, RSASSA-PSS, is left to webpki at the handshake).
+/// crate's signature check, the one `mtlskit diagnose --crl` makes); `None` for an algorithm
+/// it cannot check (left to webpki at the handshake).
 pub fn crl_signed_by(crl: &[u8], ca: &[u8]) -> Option<bool> {
-    use mtlskit_inspect::x509::signature::{verify, Verification};
-    use x509_parser::revocation_list::CertificateRevocationList;
-    let (Ok((_, crl)), Ok((_, ca))) = (
-        CertificateRevocationList::from_der(crl),
-        X509Certificate::from_der(ca),
-    ) else {
-        return Some(false);
-    };
-    let alg = &crl.signature_algorithm;
-    if alg
-        .parameters
-        .as_ref()
-        .is_some_and(|p| p.tag() != x509_parser::der_parser::asn1_rs::Tag::Null)
-    {
-        return None;
-    }
-    match verify(
-        &alg.algorithm.to_id_string(),
-        None,
-        ca.tbs_certificate.subject_pki.raw,
-        crl.tbs_cert_list.as_ref(),
-        &crl.signature_value.data,
-    ) {
-        Verification::Valid => Some(true),
-        Verification::Invalid => Some(false),
-        Verification::Unsupported(_) => None,
+    use mtlskit_inspect::x509::signature::Verification;
+    let (_, ca) = X509Certificate::from_der(ca).ok()?;
+    match mtlskit_inspect::x509::crl::verify(crl, ca.tbs_certificate.subject_pki.raw) {
+        Ok(Verification::Valid) => Some(true),
+        Ok(Verification::Invalid) | Err(_) => Some(false),
+        Ok(Verification::Unsupported(_)) => None,
     }
 }
 

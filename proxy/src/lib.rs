@@ -12,6 +12,7 @@
 
 #![deny(missing_docs)]
 
+mod authz;
 mod certinfo;
 mod check;
 pub mod config;

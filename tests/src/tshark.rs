@@ -65,8 +65,8 @@ impl Capture {
         capture::streams(&bytes).unwrap_or_default()
     }
 
-    /// Waits until the capture holds `connections` connections with data closed in both
-    /// directions (FIN or RST), then stops tshark with SIGINT and waits for it to exit.
+    /// Waits until the capture holds `connections` connections with data closed (a FIN each
+    /// way, or a RST either way), then stops tshark with SIGINT and waits for it to exit.
     pub fn stop(mut self, connections: usize) -> PathBuf {
         let done = poll(Duration::from_secs(20), || {
             let closed = self
@@ -74,8 +74,9 @@ impl Capture {
                 .iter()
                 .filter(|s| !s.client_to_server.bytes.is_empty())
                 .filter(|s| {
-                    (s.client_to_server.fin || s.client_to_server.rst)
-                        && (s.server_to_client.fin || s.server_to_client.rst)
+                    let (c, s) = (&s.client_to_server, &s.server_to_client);
+                    // A reset from either side ends the connection; else both send a FIN.
+                    c.rst || s.rst || (c.fin && s.fin)
                 })
                 .count();
             closed >= connections
@@ -137,8 +138,20 @@ pub fn rows(path: &Path, filter: Option<&str>, names: &[&str]) -> Vec<Vec<String
 /// occurrence of each field.
 pub fn frames(path: &Path, stream: usize, from_port: u16, names: &[&str]) -> Vec<Vec<Vec<String>>> {
     let filter = format!("tcp.stream=={stream} && tcp.srcport=={from_port} && tls");
-    let options = ["-E", "occurrence=a", "-E", "aggregator=~"];
-    field_rows(path, Some(&filter), names, &options)
+    frames_where(path, &filter, names, &[])
+}
+
+/// Per frame matching `filter`, every occurrence of each field; `extra` are more tshark
+/// options (`-o tls.keylog_file:FILE`).
+fn frames_where(
+    path: &Path,
+    filter: &str,
+    names: &[&str],
+    extra: &[&str],
+) -> Vec<Vec<Vec<String>>> {
+    let mut options = vec!["-E", "occurrence=a", "-E", "aggregator=~"];
+    options.extend_from_slice(extra);
+    field_rows(path, Some(filter), names, &options)
         .iter()
         .map(|line| {
             line.split('|')
@@ -157,6 +170,28 @@ pub fn frames(path: &Path, stream: usize, from_port: u16, names: &[&str]) -> Vec
 pub fn fields(path: &Path, stream: usize, from_port: u16, names: &[&str]) -> Vec<Vec<String>> {
     let mut out = vec![Vec::new(); names.len()];
     for frame in frames(path, stream, from_port, names) {
+        for (i, values) in frame.into_iter().enumerate() {
+            if let Some(col) = out.get_mut(i) {
+                col.extend(values);
+            }
+        }
+    }
+    out
+}
+
+/// Every occurrence of each field, in frame order, in the TLS packets from port `from` to port
+/// `to`, as tshark reads them decrypted with the NSS key log `keylog`.
+pub fn decrypted_fields(
+    path: &Path,
+    keylog: &Path,
+    from: u16,
+    to: u16,
+    names: &[&str],
+) -> Vec<Vec<String>> {
+    let filter = format!("tcp.srcport=={from} && tcp.dstport=={to} && tls");
+    let option = format!("tls.keylog_file:{}", keylog.display());
+    let mut out = vec![Vec::new(); names.len()];
+    for frame in frames_where(path, &filter, names, &["-o", &option]) {
         for (i, values) in frame.into_iter().enumerate() {
             if let Some(col) = out.get_mut(i) {
                 col.extend(values);

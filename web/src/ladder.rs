@@ -111,6 +111,7 @@ mod tests {
             offset: 0,
             handshake_types: vec![1],
             encrypted: false,
+            decrypted: None,
         };
         let r = rung(&hello, Side::Client);
         assert!(
@@ -131,6 +132,7 @@ mod tests {
             offset: 517,
             handshake_types: Vec::new(),
             encrypted: true,
+            decrypted: None,
         };
         let r = rung(&data, Side::Server);
         assert!(r.label.ends_with("(encrypted)"));

@@ -190,3 +190,25 @@ fn a_dropped_crl_is_a_card_and_the_verdict_checks_revocation() {
     let s = s.apply(Action::ChooseLeaf(Some(("revoked.pem".to_string(), 0))));
     assert_eq!(verdict(&s), Ok((Verdict::Accepted, Vec::new())));
 }
+
+#[test]
+fn each_certificate_is_checked_in_its_own_role_unless_the_user_picks_one() {
+    let s = add(
+        &State::new(NOW),
+        &[
+            ("ca.pem", CA),
+            ("server.pem", SERVER),
+            ("client.pem", CLIENT),
+        ],
+    );
+    let s = s.apply(Action::ChooseLeaf(Some(("server.pem".to_string(), 0))));
+    assert_eq!(s.choice.role, Role::Server);
+    assert_eq!(verdict(&s), Ok((Verdict::Accepted, Vec::new())));
+    let s = s.apply(Action::SetRole(Role::Client));
+    assert_eq!(s.choice.role, Role::Client);
+    // Another certificate: back to its own role.
+    let s = s.apply(Action::ChooseLeaf(Some(("client.pem".to_string(), 0))));
+    assert_eq!(s.choice.role, Role::Client);
+    let s = s.apply(Action::ChooseLeaf(Some(("server.pem".to_string(), 0))));
+    assert_eq!(s.choice.role, Role::Server);
+}

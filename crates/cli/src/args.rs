@@ -127,9 +127,14 @@ pub struct ProbeArgs {
     /// Do not verify the server's certificate (its problems are still shown).
     #[arg(long, short = 'k')]
     pub insecure: bool,
-    /// Write the connection's bytes as a pcap file (for `mtlskit inspect` and the web page).
+    /// Write the connection's bytes as a pcap file (for `mtlskit inspect` and the web page);
+    /// with --keylog, a pcapng holding the secrets too, which opens decrypted.
     #[arg(long, value_name = "FILE")]
     pub save_handshake: Option<std::path::PathBuf>,
+    /// Append the connection's TLS secrets to this NSS key log (SSLKEYLOGFILE format; created
+    /// with mode 0600). They are secrets: written only here, never printed.
+    #[arg(long, value_name = "FILE")]
+    pub keylog: Option<std::path::PathBuf>,
     /// Seconds to wait for the connection and for each answer.
     #[arg(long, default_value_t = 10)]
     pub timeout: u64,
@@ -297,6 +302,10 @@ pub struct InspectArgs {
     /// Evaluate validity at this moment (RFC 3339, e.g. 2030-01-01T00:00:00Z) instead of now.
     #[arg(long, value_name = "RFC3339")]
     pub at: Option<String>,
+    /// Decrypt the TLS of captures with this NSS key log (what SSLKEYLOGFILE, openssl
+    /// -keylogfile and curl write). Its secrets are never printed.
+    #[arg(long, value_name = "FILE")]
+    pub keylog: Option<String>,
     /// Files to inspect; '-' reads standard input.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<String>,

@@ -62,6 +62,10 @@ pub enum Code {
     CrlNotSignedByIssuer,
     /// A CRL breaks RFC 5280 (no or a critical cRLNumber, an unknown critical extension, a delta CRL) and is not used (RFC 5280 5.2).
     CrlUnusable,
+    /// Encrypted records did not decrypt with the key log's secrets.
+    DecryptionFailed,
+    /// A connection's encrypted records were decrypted with a key log.
+    Decrypted,
     /// notAfter is before the evaluation time (RFC 5280 4.1.2.5).
     Expired,
     /// Fewer than 30 days of validity are left.
@@ -122,6 +126,8 @@ pub enum Code {
     Revoked,
     /// The client rejected the server's certificate with an alert.
     ServerCertificateRejected,
+    /// A key log holds no usable secret for a connection, or for some of its records.
+    SecretsMissing,
     /// Signed with SHA-1.
     Sha1Signature,
     /// The client certificate's key can sign with none of the signature algorithms the CertificateRequest allows (RFC 5246 7.4.4).
@@ -179,6 +185,8 @@ impl Code {
             Code::CrlMissingForIssuer => "crl_missing_for_issuer",
             Code::CrlNotSignedByIssuer => "crl_not_signed_by_issuer",
             Code::CrlUnusable => "crl_unusable",
+            Code::DecryptionFailed => "decryption_failed",
+            Code::Decrypted => "decrypted",
             Code::Expired => "expired",
             Code::ExpiresSoon => "expires_soon",
             Code::HostnameMismatch => "hostname_mismatch",
@@ -209,6 +217,7 @@ impl Code {
             Code::ProtocolVersion => "protocol_version",
             Code::Revoked => "revoked",
             Code::ServerCertificateRejected => "server_certificate_rejected",
+            Code::SecretsMissing => "secrets_missing",
             Code::Sha1Signature => "sha1_signature",
             Code::SignatureAlgorithmMismatch => "signature_algorithm_mismatch",
             Code::SignatureNotChecked => "signature_not_checked",

@@ -36,23 +36,29 @@ pub fn inspect_many(inputs: &[Input<'_>], now: Option<Timestamp>) -> Report {
     inspect_with(inputs, now, Options::default())
 }
 
-/// What to build beyond the report fields.
+/// What to build beyond the report fields, and the secrets to decrypt captures with.
 #[derive(Clone, Copy, Debug)]
 #[non_exhaustive]
-pub struct Options {
+pub struct Options<'a> {
     /// Keep each item's bytes and field tree (the hex view needs them; a CLI printing the
     /// report does not, and a large capture's tree costs more than its report).
     pub trees: bool,
+    /// A key log (`SSLKEYLOGFILE`) to decrypt the TLS of captures with: see
+    /// [`crate::decrypt`]. The report names the secrets found, never their values.
+    pub key_log: Option<&'a crate::decrypt::KeyLog>,
 }
 
-impl Default for Options {
+impl Default for Options<'_> {
     fn default() -> Self {
-        Self { trees: true }
+        Self {
+            trees: true,
+            key_log: None,
+        }
     }
 }
 
 /// [`inspect_many`] with [`Options`].
-pub fn inspect_with(inputs: &[Input<'_>], now: Option<Timestamp>, options: Options) -> Report {
+pub fn inspect_with(inputs: &[Input<'_>], now: Option<Timestamp>, options: Options<'_>) -> Report {
     let mut report = Report::default();
     for input in inputs {
         inspect_source(input, now, options, &mut report);
@@ -71,7 +77,7 @@ pub fn inspect_with(inputs: &[Input<'_>], now: Option<Timestamp>, options: Optio
 fn inspect_source(
     input: &Input<'_>,
     now: Option<Timestamp>,
-    options: Options,
+    options: Options<'_>,
     report: &mut Report,
 ) {
     let error = |message: String| SourceError {
@@ -138,7 +144,7 @@ fn inspect_source(
 type Parts = (ItemBody, Vec<crate::span::Node>, Vec<Finding>, Vec<u8>);
 
 /// Decodes one blob into items (a PKCS#7 bundle gives several).
-fn decode(blob: Blob, now: Option<Timestamp>, options: Options) -> Result<Vec<Parts>, Error> {
+fn decode(blob: Blob, now: Option<Timestamp>, options: Options<'_>) -> Result<Vec<Parts>, Error> {
     let opaque = |format: &str, reason: &str| {
         let finding = Finding::info(Code::NotDecoded, reason);
         (
@@ -188,7 +194,8 @@ fn decode(blob: Blob, now: Option<Timestamp>, options: Options) -> Result<Vec<Pa
             )])
         }
         Object::Capture => {
-            let mut d = crate::capture::decode_with(&blob.bytes, now, options.trees)?;
+            let mut d =
+                crate::capture::decode_keyed(&blob.bytes, now, options.trees, options.key_log)?;
             // Why each handshake failed, from both directions.
             for conn in &mut d.capture.connections {
                 let found = crate::diagnose::handshake::connection(
@@ -455,6 +462,15 @@ pub enum IssuerLink {
         /// The certificate.
         cert: usize,
     },
+    /// The CA certificate at `ca` has the name of the issuer of the certificate at `cert`, but
+    /// its key does not verify the certificate's signature (same name, different key), and no
+    /// other CA certificate of the report does: the chain builder will not use it.
+    SameNameOtherKey {
+        /// The certificate.
+        cert: usize,
+        /// The CA certificate of the same name.
+        ca: usize,
+    },
 }
 
 /// Links each certificate of a report to the CA certificates of the same report that issued
@@ -487,6 +503,7 @@ pub fn link_issuers(items: &[Item]) -> Vec<IssuerLink> {
             out.push(IssuerLink::Missing { cert: *pos });
             continue;
         }
+        let before = out.len();
         for issuer in crate::diagnose::issuers(&parsed, child) {
             if let Some((issuer_pos, ca)) = positions.get(issuer) {
                 if ca.is_ca && issuer_pos != pos {
@@ -496,6 +513,17 @@ pub fn link_issuers(items: &[Item]) -> Vec<IssuerLink> {
                     });
                 }
             }
+        }
+        if out.len() == before {
+            out.extend(
+                positions
+                    .iter()
+                    .filter(|(other, ca)| other != pos && ca.is_ca && ca.subject == cert.issuer)
+                    .map(|(other, _)| IssuerLink::SameNameOtherKey {
+                        cert: *pos,
+                        ca: *other,
+                    }),
+            );
         }
     }
     out

@@ -55,6 +55,7 @@ macro_rules! summary_line_parts {
 // (TLS bytes, captures, diagnosis, PEM/DER/hex helpers, time, the X.509 decoders); the report
 // model and the small shared types are re-exported here, at the root.
 pub mod capture;
+pub mod decrypt;
 pub mod der;
 pub mod diagnose;
 mod error;

@@ -328,3 +328,30 @@ fn every_key_format_and_many_sources_survive_garbage() {
     );
     assert!(report.items.iter().all(|i| i.source == "good"));
 }
+
+/// The decrypt seeds are worth fuzzing from: each capture decrypts with the key log joined to
+/// it, so mutations start from a path that reaches the decrypted messages.
+#[test]
+fn decrypt_seeds_decrypt() {
+    let dir = fuzz_dir().join("seeds/decrypt");
+    let mut seen = 0;
+    for file in names_in(&dir, false) {
+        let data = std::fs::read(dir.join(&file)).unwrap();
+        let parts = targets::split_sources(&data);
+        let log = mtlskit_inspect::decrypt::KeyLog::parse(parts[1]);
+        let d = mtlskit_inspect::capture::decode_keyed(parts[0], None, false, Some(&log)).unwrap();
+        let decrypted = d
+            .capture
+            .connections
+            .iter()
+            .filter_map(|c| c.decryption.as_ref())
+            .map(|x| (x.records_decrypted, x.records_failed))
+            .collect::<Vec<_>>();
+        assert!(
+            decrypted.iter().any(|&(ok, failed)| ok > 0 && failed == 0),
+            "{file}: {decrypted:?}"
+        );
+        seen += 1;
+    }
+    assert!(seen >= 2, "decrypt seeds: {seen}");
+}

@@ -73,16 +73,6 @@ impl Reason {
             .map_or("unspecified", |(_, n)| n)
     }
 
-    /// The reason of RFC 5280's number (`None` for 7, `removeFromCRL` (8) and unknown ones).
-    pub fn from_code(code: u8) -> Option<Reason> {
-        REASONS.iter().map(|(r, _)| *r).find(|r| r.code() == code)
-    }
-
-    /// RFC 5280's number.
-    pub fn code(self) -> u8 {
-        self.rcgen() as u8
-    }
-
     fn rcgen(self) -> RevocationReason {
         match self {
             Reason::Unspecified => RevocationReason::Unspecified,

@@ -11,6 +11,39 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::sign::CertifiedKey;
 use rustls::{DigitallySignedStruct, SignatureScheme};
 
+/// The probe connection's TLS secrets as NSS key log lines (`SSLKEYLOGFILE` format), from
+/// rustls' `KeyLog` hook. Secrets: its `Debug` shows a count, never a line.
+#[derive(Clone, Default)]
+pub struct Secrets(Arc<Mutex<Vec<String>>>);
+
+impl Secrets {
+    /// The lines logged so far, each ending in a newline.
+    pub fn text(&self) -> String {
+        match self.0.lock() {
+            Ok(g) => g.concat(),
+            Err(p) => p.into_inner().concat(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.0.lock().map_or(0, |g| g.len());
+        write!(f, "Secrets(<{n} lines>)")
+    }
+}
+
+impl rustls::KeyLog for Secrets {
+    fn log(&self, label: &str, client_random: &[u8], secret: &[u8]) {
+        let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+        let line = format!("{label} {} {}\n", hex(client_random), hex(secret));
+        match self.0.lock() {
+            Ok(mut g) => g.push(line),
+            Err(p) => p.into_inner().push(line),
+        }
+    }
+}
+
 /// What the hooks saw during one handshake.
 #[derive(Clone, Debug, Default)]
 pub struct Seen {

@@ -165,7 +165,8 @@ fn plan(args: &Options) -> Result<Plan, Error> {
 async fn run(plan: &Plan, now: Timestamp) -> ProbeReport {
     let mut report = ProbeReport::new(&plan.url, &plan.server_name, now);
     let seen = hooks::Shared::default();
-    let config = match client_config(plan, &seen) {
+    let secrets = hooks::Secrets::default();
+    let config = match client_config(plan, &seen, &secrets) {
         Ok(c) => c,
         Err(e) => return report.failed(format!("cannot set up TLS: {e}")),
     };
@@ -232,6 +233,7 @@ async fn run(plan: &Plan, now: Timestamp) -> ProbeReport {
         Err(p) => p.into_inner().clone(),
     };
     report.fill(plan.ca_path.as_deref(), &plan.client_chain, seen, recording);
+    report.secrets = secrets;
     match result {
         Ok(Ok((negotiated, response))) => report.succeeded(negotiated, &response),
         Ok(Err((stage, e))) => report.tls_error(stage, &e),
@@ -241,7 +243,11 @@ async fn run(plan: &Plan, now: Timestamp) -> ProbeReport {
     report
 }
 
-fn client_config(plan: &Plan, seen: &hooks::Shared) -> Result<rustls::ClientConfig, rustls::Error> {
+fn client_config(
+    plan: &Plan,
+    seen: &hooks::Shared,
+    secrets: &hooks::Secrets,
+) -> Result<rustls::ClientConfig, rustls::Error> {
     let provider = plan.provider.clone();
     let roots = match &plan.roots {
         Some(r) => r.clone(),
@@ -276,6 +282,9 @@ fn client_config(plan: &Plan, seen: &hooks::Shared) -> Result<rustls::ClientConf
         .with_custom_certificate_verifier(Arc::new(verifier))
         .with_client_cert_resolver(Arc::new(resolver));
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    // Kept in memory for `--keylog` and a `--save-handshake` that opens decrypted; written
+    // nowhere unless the caller asks.
+    config.key_log = Arc::new(secrets.clone());
     Ok(config)
 }
 

@@ -1,4 +1,5 @@
-//! `--save-handshake`: the recorded connection as a classic pcap file.
+//! `--save-handshake`: the recorded connection as a classic pcap file, or (with the
+//! connection's secrets) as a pcapng file with a Decryption Secrets Block.
 //!
 //! A capture holds both directions in one file that the web inspector, `mtlskit inspect` and
 //! Wireshark all read. The packets are synthesised: Ethernet, IPv4 (or IPv6) and TCP headers
@@ -8,6 +9,60 @@
 use std::net::{IpAddr, SocketAddr};
 
 const MSS: usize = 1400;
+
+/// The packets of a pcap file this module wrote, as pcapng (draft-ietf-opsawg-pcapng): a
+/// Section Header, one Ethernet interface (microsecond times, the default), a Decryption
+/// Secrets Block holding `key_log` (type TLS key log, "TLSK"), then an Enhanced Packet per
+/// packet.
+pub fn to_pcapng(pcap: &[u8], key_log: &[u8]) -> Vec<u8> {
+    fn block(out: &mut Vec<u8>, kind: u32, body: &[u8]) {
+        let padded = body.len().div_ceil(4) * 4;
+        let total = (12 + padded) as u32;
+        out.extend_from_slice(&kind.to_le_bytes());
+        out.extend_from_slice(&total.to_le_bytes());
+        out.extend_from_slice(body);
+        out.resize(out.len() + padded - body.len(), 0);
+        out.extend_from_slice(&total.to_le_bytes());
+    }
+    let mut out = Vec::with_capacity(pcap.len() + key_log.len() + 256);
+    let mut shb = 0x1a2b_3c4du32.to_le_bytes().to_vec();
+    shb.extend_from_slice(&1u16.to_le_bytes());
+    shb.extend_from_slice(&0u16.to_le_bytes());
+    shb.extend_from_slice(&u64::MAX.to_le_bytes()); // section length: not given
+    block(&mut out, 0x0a0d_0d0a, &shb);
+    let mut idb = 1u16.to_le_bytes().to_vec(); // LINKTYPE_ETHERNET
+    idb.extend_from_slice(&0u16.to_le_bytes());
+    idb.extend_from_slice(&262_144u32.to_le_bytes());
+    block(&mut out, 1, &idb);
+    if !key_log.is_empty() {
+        let mut dsb = 0x544c_534bu32.to_le_bytes().to_vec();
+        dsb.extend_from_slice(&(key_log.len() as u32).to_le_bytes());
+        dsb.extend_from_slice(key_log);
+        block(&mut out, 0x0a, &dsb);
+    }
+    // The classic records: seconds, microseconds, captured and original length, data.
+    let mut at = 24;
+    while let Some(header) = pcap.get(at..at + 16) {
+        let word = |i: usize| {
+            let b: [u8; 4] = header[i..i + 4].try_into().unwrap_or_default();
+            u32::from_le_bytes(b)
+        };
+        let (secs, micros, len, orig) = (word(0), word(4), word(8), word(12));
+        let Some(data) = pcap.get(at + 16..at + 16 + len as usize) else {
+            break;
+        };
+        let ts = u64::from(secs) * 1_000_000 + u64::from(micros);
+        let mut epb = 0u32.to_le_bytes().to_vec();
+        epb.extend_from_slice(&((ts >> 32) as u32).to_le_bytes());
+        epb.extend_from_slice(&(ts as u32).to_le_bytes());
+        epb.extend_from_slice(&len.to_le_bytes());
+        epb.extend_from_slice(&orig.to_le_bytes());
+        epb.extend_from_slice(data);
+        block(&mut out, 6, &epb);
+        at += 16 + len as usize;
+    }
+    out
+}
 
 /// pcap bytes of a connection from `client` to `server` that carried these two streams, in
 /// the order of `turns` (who sent how many bytes next), so the file shows the handshake as

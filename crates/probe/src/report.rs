@@ -71,6 +71,9 @@ pub struct ProbeReport {
     pub now: Timestamp,
     #[serde(skip)]
     client_leaf: Option<Vec<u8>>,
+    /// The connection's TLS secrets (never serialised; `Debug` shows a count).
+    #[serde(skip)]
+    pub(crate) secrets: crate::hooks::Secrets,
 }
 
 /// The outcome of a probe.
@@ -183,7 +186,20 @@ impl ProbeReport {
             turns: Vec::new(),
             now,
             client_leaf: None,
+            secrets: crate::hooks::Secrets::default(),
         }
+    }
+
+    /// The connection's TLS secrets as NSS key log lines (what `SSLKEYLOGFILE` holds): a
+    /// secret, for the caller to write only where the user asked.
+    pub fn key_log(&self) -> String {
+        self.secrets.text()
+    }
+
+    /// The recorded connection as a pcapng file with its TLS secrets in a Decryption Secrets
+    /// Block, so it opens decrypted in `mtlskit inspect`, the web page and Wireshark.
+    pub fn pcapng_with_secrets(&self) -> Vec<u8> {
+        crate::pcap::to_pcapng(&self.pcap(), self.key_log().as_bytes())
     }
 
     /// The recorded connection as a pcap file.

@@ -249,34 +249,37 @@ fn revoked(
     intermediates: &[CertificateDer<'_>],
     crls: &[mtlskit_pki::load::LoadedCrl],
 ) -> Explained {
-    use mtlskit_inspect::Timestamp;
+    let crls: Vec<&[u8]> = crls.iter().map(|c| c.der.as_ref()).collect();
     let found = std::iter::once(end_entity)
         .chain(intermediates)
         .enumerate()
         .find_map(|(i, c)| {
-            certinfo::revocation(c.as_ref(), crls.iter().map(|l| l.der.as_ref())).map(|r| (i, c, r))
+            mtlskit_inspect::x509::revocation(c.as_ref(), &crls)
+                .ok()
+                .flatten()
+                .map(|r| (i, r))
         });
-    let Some((i, cert, r)) = found else {
+    let Some((i, r)) = found else {
         return Explained::new("revoked", format!("{who} is revoked"));
     };
     let what = if i == 0 {
         who.to_string()
     } else {
-        let subject = facts(cert.as_ref()).map(|f| f.subject).unwrap_or_default();
-        format!("{who}: its issuer {subject}")
+        format!("{who}: its issuer {}", r.subject)
     };
-    let reason = r.reason.map(|r| format!(" ({r})")).unwrap_or_default();
+    let reason = r
+        .reason
+        .map(|r| format!(" ({})", r.as_str()))
+        .unwrap_or_default();
     let next = r
         .next_update
-        .map(|n| format!(", next update {}", Timestamp(n)))
+        .map(|n| format!(", next update {n}"))
         .unwrap_or_default();
     Explained::new(
         "revoked",
         format!(
             "{what} serial {} was revoked on {}{reason} by the CRL of {}{next}",
-            r.serial,
-            Timestamp(r.revoked_at),
-            r.crl_issuer
+            r.serial_colon, r.revoked_at, r.crl_issuer
         ),
     )
 }

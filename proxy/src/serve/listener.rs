@@ -24,7 +24,7 @@ use super::access_log::{Activity, ConnInfo};
 use super::explain::{self, Explained};
 use super::hello::{self, Hello, Recorder};
 use super::identity::Identity;
-use super::lifecycle::{Control, Generation, Lifecycle, Phase};
+use super::lifecycle::{Control, Generation, Lifecycle, Phase, Site};
 use super::send_timeout::{SendTimeout, Side};
 use super::verifier::{Rejection, REJECTION};
 use crate::certinfo::clip_to;
@@ -59,6 +59,8 @@ pub struct Shared {
     pub tunnels: Arc<AtomicUsize>,
     /// Connections open (accepted, not yet ended).
     pub open: Arc<AtomicUsize>,
+    /// The process's metrics.
+    pub metrics: Arc<super::metrics::Metrics>,
 }
 
 /// A connection's place under `max_connections`, counted in [`Shared::open`] while it lives.
@@ -86,7 +88,7 @@ impl Drop for Slot {
 
 impl Shared {
     /// The process's shared state, serving `generation`.
-    pub fn new(generation: Arc<Generation>) -> Shared {
+    pub fn new(generation: Arc<Generation>, metrics: Arc<super::metrics::Metrics>) -> Shared {
         let max = generation.config.server.max_connections;
         let (control, _) = tokio::sync::watch::channel(Control {
             generation,
@@ -102,6 +104,7 @@ impl Shared {
             explain_queue: Arc::new(Semaphore::new(EXPLAIN_QUEUE)),
             tunnels: Arc::new(AtomicUsize::new(0)),
             open: Arc::new(AtomicUsize::new(0)),
+            metrics,
         }
     }
 
@@ -200,7 +203,7 @@ pub fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
 
 /// Accepts on one listener until the task is aborted (a reload that drops the address, or
 /// the drain); each connection gets the generation current when it is accepted.
-pub async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+pub async fn accept_loop(listener: TcpListener, addr: SocketAddr, shared: Arc<Shared>) {
     loop {
         let Ok(permit) = shared.limit.clone().acquire_owned().await else {
             return;
@@ -208,23 +211,28 @@ pub async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
         match listener.accept().await {
             Ok((tcp, peer)) => {
                 let generation = shared.current();
+                // The address's first site decides what happens before SNI is read.
+                let Some(default) = generation.site_for(&addr, None) else {
+                    continue;
+                };
                 // Counted here, in accept order, so the connection over the limit is the one
                 // refused (and it costs no task).
-                let Some(handshaking) = Handshaking::begin(
-                    shared.clone(),
-                    peer.ip(),
-                    generation.max_handshakes_per_address,
-                ) else {
-                    refuse_busy_address(&shared, peer, generation.max_handshakes_per_address);
+                let max = default.max_handshakes_per_address;
+                let Some(handshaking) = Handshaking::begin(shared.clone(), peer.ip(), max) else {
+                    refuse_busy_address(&shared, peer, max);
                     continue;
                 };
                 let _ = tcp.set_nodelay(true);
                 let slot = Slot::new(permit, &shared.open);
                 tokio::spawn(connection(
                     tcp,
-                    peer,
+                    Accepted {
+                        peer,
+                        addr,
+                        generation,
+                        default,
+                    },
                     shared.clone(),
-                    generation,
                     slot,
                     handshaking,
                 ));
@@ -318,6 +326,7 @@ impl Failures {
 }
 
 fn log_failure(shared: &Shared, peer: SocketAddr, e: &Explained, hello: Option<&Hello>) {
+    shared.metrics.handshake_failed(e.code);
     let (count, log, suppressed) = match shared.failures.lock() {
         Ok(mut m) => m.entry(e.code).or_default().count(),
         Err(_) => (0, true, 0),
@@ -477,7 +486,7 @@ where
 /// queue are busy, the explanation is skipped and says so.
 async fn explain_rejection(
     shared: &Shared,
-    generation: &Generation,
+    generation: &Site,
     error: rustls::Error,
     chain: Vec<rustls_pki_types::CertificateDer<'static>>,
 ) -> Explained {
@@ -510,22 +519,73 @@ fn refuse_busy_address(shared: &Shared, peer: SocketAddr, max: usize) {
     log_failure(shared, peer, &e, None);
 }
 
+/// A connection just accepted: from whom, on which address, under which generation, and the
+/// address's first site.
+struct Accepted {
+    peer: SocketAddr,
+    addr: SocketAddr,
+    generation: Arc<Generation>,
+    default: Arc<Site>,
+}
+
+/// The TLS handshake: with the one site's config when the address has one site, else after
+/// reading the ClientHello, with the config of the site its SNI names (RFC 6066 section 3;
+/// the address's first site when it names none).
+async fn handshake(
+    tcp: TcpStream,
+    a: &Accepted,
+) -> Result<
+    (
+        tokio_rustls::server::TlsStream<Recorder<TcpStream>>,
+        Arc<Site>,
+    ),
+    (std::io::Error, Arc<Site>),
+> {
+    if !a.generation.shared(&a.addr) {
+        let site = a.default.clone();
+        return match TlsAcceptor::from(site.tls.clone())
+            .accept(Recorder::new(tcp))
+            .await
+        {
+            Ok(stream) => Ok((stream, site)),
+            Err(e) => Err((e, site)),
+        };
+    }
+    let start = tokio_rustls::LazyConfigAcceptor::new(
+        rustls::server::Acceptor::default(),
+        Recorder::new(tcp),
+    )
+    .await
+    .map_err(|e| (e, a.default.clone()))?;
+    let sni = start.client_hello().server_name().map(str::to_string);
+    let site = a
+        .generation
+        .site_for(&a.addr, sni.as_deref())
+        .unwrap_or_else(|| a.default.clone());
+    match start.into_stream(site.tls.clone()).await {
+        Ok(stream) => Ok((stream, site)),
+        Err(e) => Err((e, site)),
+    }
+}
+
 async fn connection(
     tcp: TcpStream,
-    peer: SocketAddr,
+    accepted: Accepted,
     shared: Arc<Shared>,
-    generation: Arc<Generation>,
     slot: Slot,
     handshaking: Handshaking,
 ) {
+    let peer = accepted.peer;
     let lifecycle = Lifecycle {
         control: shared.control.subscribe(),
         tunnels: shared.tunnels.clone(),
+        metrics: shared.metrics.clone(),
     };
-    let accept = TlsAcceptor::from(generation.tls.clone()).accept(Recorder::new(tcp));
+    let default = accepted.default.clone();
+    let accept = handshake(tcp, &accepted);
     let handshake = REJECTION.scope(RefCell::new(None), async {
         let result = tokio::select! {
-            r = tokio::time::timeout(generation.handshake_timeout, accept) => r,
+            r = tokio::time::timeout(default.handshake_timeout, accept) => r,
             // Closing everything: a handshake in progress ends too.
             () = lifecycle.closing() => return None,
         };
@@ -539,32 +599,33 @@ async fn connection(
     drop(handshaking);
     let hello = Hello::decode(&bytes);
     drop(bytes);
-    let stream = match result {
+    let (stream, generation) = match result {
         Err(_) => {
             let e = Explained::new(
                 "handshake_timeout",
                 format!(
                     "client did not complete the handshake within {}s",
-                    generation.handshake_timeout.as_secs_f64()
+                    default.handshake_timeout.as_secs_f64()
                 ),
             );
             log_failure(&shared, peer, &e, hello.as_ref());
             return;
         }
-        Ok(Err(err)) => {
+        Ok(Err((err, site))) => {
             // The connection is gone; its slot is free while the failure is explained.
             drop(slot);
             let e = match rejection {
                 Some(Rejection::Explained(e)) => e,
                 Some(Rejection::Chain { error, chain }) => {
-                    explain_rejection(&shared, &generation, error, chain).await
+                    explain_rejection(&shared, &site, error, chain).await
                 }
                 None => explain::handshake_error(&err),
             };
             log_failure(&shared, peer, &e, hello.as_ref());
             return;
         }
-        Ok(Ok(stream)) => stream,
+        // From here on, `generation` is the site the connection serves.
+        Ok(Ok((stream, site))) => (stream, site),
     };
     let info = {
         let (_, tls) = stream.get_ref();
@@ -578,12 +639,17 @@ async fn connection(
                 .unwrap_or("unknown"),
             resumed: matches!(tls.handshake_kind(), Some(rustls::HandshakeKind::Resumed)),
             ja4: hello.and_then(|h| h.ja4),
-            identity: Identity::new(tls.peer_certificates(), generation.forward_client_cert),
+            identity: Identity::new(tls.peer_certificates(), &generation.identity_styles),
             _slot: slot,
             activity: Activity::new(),
             lifecycle: lifecycle.clone(),
+            server: generation.server_label.clone(),
         })
     };
+    shared.metrics.handshake_ok(info.tls_version, info.resumed);
+    if let Some(cert) = &info.identity.info {
+        shared.metrics.client_seen(&cert.subject, cert.not_after);
+    }
     let activity = info.activity.clone();
     // The connection ends at max_connection_age, and never serves a request once the client
     // certificate has expired (rustls checked it at the handshake only).
@@ -611,7 +677,7 @@ async fn connection(
         timers: &generation.timers,
         until,
         peer,
-        generation: generation.id,
+        generation: accepted.generation.id,
         control: lifecycle.control.clone(),
     };
     let ended = if h2 {

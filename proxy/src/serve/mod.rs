@@ -19,6 +19,7 @@ use crate::config::Config;
 use crate::Error;
 
 mod access_log;
+mod admin;
 mod body;
 mod explain;
 mod handler;
@@ -26,6 +27,7 @@ mod hello;
 mod identity;
 mod lifecycle;
 mod listener;
+mod metrics;
 mod path;
 mod reload;
 mod resumption;
@@ -101,17 +103,27 @@ pub async fn serve(config: &Config, shutdown: impl Future<Output = Shutdown>) ->
             errors: findings.errors,
         });
     }
-    let (generation, resumption) = Generation::build(config, 1, &Default::default())?;
+    let metrics = Arc::new(metrics::Metrics::default());
+    let (generation, resumption) = Generation::build(config, 1, &[], &metrics)?;
     reload::log_crls(&generation);
-    let shared = Arc::new(listener::Shared::new(Arc::new(generation)));
+    let shared = Arc::new(listener::Shared::new(Arc::new(generation), metrics));
     let mut bound = Vec::new();
-    for addr in &config.server.listen {
+    for addr in listen_addresses(config) {
+        let addr = &addr;
         let l = listener::bind(*addr).map_err(|source| Error::Bind {
             addr: *addr,
             source,
         })?;
         bound.push((*addr, l));
     }
+    let admin = match config.admin.listen {
+        Some(addr) => {
+            let l = listener::bind(addr).map_err(|source| Error::Bind { addr, source })?;
+            tracing::info!(target: "mtlskit::admin", address = %addr, "admin listener on http://{addr}/ (/metrics, /healthz, /readyz, /config)");
+            Some(tokio::spawn(admin::serve(l, shared.clone())))
+        }
+        None => None,
+    };
     let mut running = Running {
         shared: shared.clone(),
         path: (!config.path.is_empty()).then(|| config.path.clone().into()),
@@ -123,9 +135,10 @@ pub async fn serve(config: &Config, shutdown: impl Future<Output = Shutdown>) ->
         if let Ok(a) = l.local_addr() {
             tracing::info!(target: "mtlskit::listener", address = %a, "listening on {a}");
         }
-        running
-            .listeners
-            .insert(addr, tokio::spawn(listener::accept_loop(l, shared.clone())));
+        running.listeners.insert(
+            addr,
+            tokio::spawn(listener::accept_loop(l, addr, shared.clone())),
+        );
     }
     let pid_file = config.process.pid_file.as_ref().map(|p| config.resolve(p));
     if let Some(p) = &pid_file {
@@ -141,10 +154,26 @@ pub async fn serve(config: &Config, shutdown: impl Future<Output = Shutdown>) ->
     }
     let drain_timeout = shared.current().config.process.drain_timeout.0;
     stop(&shared, how, drain_timeout).await;
+    if let Some(task) = admin {
+        task.abort();
+    }
     if let Some(p) = &pid_file {
         let _ = std::fs::remove_file(p);
     }
     Ok(())
+}
+
+/// Every address a site of the config listens on, once each, in file order.
+pub(crate) fn listen_addresses(config: &Config) -> Vec<std::net::SocketAddr> {
+    let mut out = Vec::new();
+    for site in config.sites() {
+        for a in site.server.listen {
+            if !out.contains(&a) {
+                out.push(a);
+            }
+        }
+    }
+    out
 }
 
 /// Serves, reloading on SIGHUP and on file changes, until `shutdown` says how to stop.

@@ -24,8 +24,9 @@ pub struct Running {
     pub path: Option<PathBuf>,
     /// The accept task of each listening address.
     pub listeners: HashMap<SocketAddr, JoinHandle<()>>,
-    /// Session store and ticket keys, kept across reloads that keep their settings.
-    pub resumption: Resumption,
+    /// Session stores and ticket keys (one per site), kept across reloads that keep their
+    /// settings.
+    pub resumption: Vec<Resumption>,
     /// What the watched files looked like when last read.
     pub seen: Fingerprint,
 }
@@ -36,14 +37,33 @@ pub type Fingerprint = Vec<(PathBuf, Option<(SystemTime, u64)>)>;
 /// The files a reload reads: the config and every file it names (a CRL folder and each file
 /// in it).
 pub fn watched(config: &Config) -> Vec<PathBuf> {
-    let s = &config.server;
     let mut files: Vec<PathBuf> = Vec::new();
     if !config.path.is_empty() {
         files.push(PathBuf::from(&config.path));
     }
+    for site in config.sites() {
+        for f in site_files(&site) {
+            if !files.contains(&f) {
+                files.push(f);
+            }
+        }
+    }
+    files
+}
+
+/// The files one site names.
+fn site_files(config: &Config) -> Vec<PathBuf> {
+    let s = &config.server;
+    let mut files: Vec<PathBuf> = Vec::new();
     files.push(config.resolve(&s.certificate));
     files.push(config.resolve(&s.key));
     files.extend(s.client_ca.iter().map(|p| config.resolve(p)));
+    files.extend(
+        config
+            .trust_domains
+            .iter()
+            .map(|t| config.resolve(&t.bundle)),
+    );
     for crl in &s.crl {
         let p = config.resolve(crl);
         if let Ok(entries) = std::fs::read_dir(&p) {
@@ -105,6 +125,7 @@ pub fn reload(running: &mut Running, trigger: Trigger) -> bool {
         for p in problems {
             tracing::error!(target: "mtlskit::reload", "{p}");
         }
+        running.shared.metrics.reload(false);
         tracing::error!(
             target: "mtlskit::reload",
             result = "refused",
@@ -131,15 +152,20 @@ pub fn reload(running: &mut Running, trigger: Trigger) -> bool {
     for w in &findings.warnings {
         tracing::warn!(target: "mtlskit::config", "{w}");
     }
-    let (generation, resumption) =
-        match Generation::build(&config, current.id + 1, &running.resumption) {
-            Ok(g) => g,
-            Err(e) => return refuse(&[e.to_string()]),
-        };
+    let (generation, resumption) = match Generation::build(
+        &config,
+        current.id + 1,
+        &running.resumption,
+        &running.shared.metrics,
+    ) {
+        Ok(g) => g,
+        Err(e) => return refuse(&[e.to_string()]),
+    };
     // New addresses are bound before anything is swapped: one that cannot be refuses it all.
     let old = &current.config;
     let mut bound = Vec::new();
-    for addr in &config.server.listen {
+    let addresses = super::listen_addresses(&config);
+    for addr in &addresses {
         if running.listeners.contains_key(addr) {
             continue;
         }
@@ -150,6 +176,7 @@ pub fn reload(running: &mut Running, trigger: Trigger) -> bool {
     }
     let restart_only = [
         ("[log]", old.log != config.log),
+        ("[admin]", old.admin != config.admin),
         (
             "process.pid_file",
             old.process.pid_file != config.process.pid_file,
@@ -173,11 +200,11 @@ pub fn reload(running: &mut Running, trigger: Trigger) -> bool {
         tracing::info!(target: "mtlskit::listener", address = %addr, "listening on {addr}");
         running.listeners.insert(
             addr,
-            tokio::spawn(listener::accept_loop(l, running.shared.clone())),
+            tokio::spawn(listener::accept_loop(l, addr, running.shared.clone())),
         );
     }
     running.listeners.retain(|addr, task| {
-        let keep = config.server.listen.contains(addr);
+        let keep = addresses.contains(addr);
         if !keep {
             tracing::info!(target: "mtlskit::listener", address = %addr, "no longer listening on {addr}");
             task.abort();
@@ -190,6 +217,7 @@ pub fn reload(running: &mut Running, trigger: Trigger) -> bool {
         .filter(|now| !before.contains(now))
         .map(|(p, _)| p.display().to_string())
         .collect();
+    running.shared.metrics.reload(true);
     tracing::info!(
         target: "mtlskit::reload",
         result = "ok",
@@ -211,7 +239,7 @@ pub fn reload(running: &mut Running, trigger: Trigger) -> bool {
 pub fn log_crls(generation: &Generation) {
     let now = mtlskit_inspect::Timestamp::now().0;
     let s = &generation.config.server;
-    for c in generation.crls.iter() {
+    for c in generation.sites.iter().flat_map(|site| site.crls.iter()) {
         let Some(info) = crate::certinfo::read_crl(c.der.as_ref()) else {
             continue;
         };

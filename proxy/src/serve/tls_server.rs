@@ -11,8 +11,9 @@ use rustls::ServerConfig;
 use sha2::{Digest, Sha256};
 
 use super::resumption::{Binding, BoundCache, BoundTicketer, SessionStore};
-use super::verifier::ExplainingVerifier;
+use super::verifier::{ExplainingVerifier, SpiffeVerifier};
 use mtlskit_pki::load;
+use rustls::server::danger::ClientCertVerifier;
 
 use crate::config::{Config, CrlPolicy, CrlScope, Protocol, VerifyClient};
 
@@ -132,64 +133,90 @@ pub fn build(config: &Config, kept: &Resumption) -> Result<Built, TlsSetupError>
         "{:?}/{}/{:?}/{:?}/{:?}",
         s.verify_client, s.verify_depth, s.crl_check, s.crl_unknown, s.crl_expired
     ));
-    let verifier: Arc<dyn rustls::server::danger::ClientCertVerifier> =
-        match (&s.client_ca, s.verify_client) {
-            (Some(ca), mode) if mode != VerifyClient::Off => {
-                let ca_path = config.resolve(ca);
-                let anchors = load::certificates(&ca_path)?;
-                for a in &anchors {
-                    binding_hash.update(a.as_ref());
-                }
-                let roots = Arc::new(load::root_store(&ca_path)?);
-                let paths: Vec<_> = s.crl.iter().map(|p| config.resolve(p)).collect();
-                let loaded = load::crls(&paths)?;
-                for c in &loaded {
-                    // Each CRL alone first, so a bad one is named by its file.
-                    WebPkiClientVerifier::builder_with_provider(roots.clone(), provider.clone())
-                        .with_crls([c.der.clone()])
-                        .build()
-                        .map_err(|e| TlsSetupError::Material {
-                            path: c.path.display().to_string(),
-                            problem: format!("is not a CRL that can be used ({e})"),
-                        })?;
-                    binding_hash.update(c.der.as_ref());
-                    if s.crl_expired == CrlPolicy::Deny {
-                        if let Some(next) = crate::certinfo::crl_next_update(c.der.as_ref()) {
-                            until = until.min(next);
-                        }
-                    }
-                }
-                let mut builder =
-                    WebPkiClientVerifier::builder_with_provider(roots, provider.clone())
-                        .with_crls(loaded.iter().map(|c| c.der.clone()));
-                if s.crl_check == CrlScope::Leaf {
-                    builder = builder.only_check_end_entity_revocation();
-                }
-                if s.crl_unknown == CrlPolicy::Allow {
-                    builder = builder.allow_unknown_revocation_status();
-                }
-                if s.crl_expired == CrlPolicy::Deny {
-                    builder = builder.enforce_revocation_expiration();
-                }
-                if mode == VerifyClient::Optional {
-                    builder = builder.allow_unauthenticated();
-                }
-                let inner = builder.build().map_err(|e| TlsSetupError::Material {
-                    path: ca_path.display().to_string(),
-                    problem: format!("cannot verify clients with this bundle ({e})"),
-                })?;
-                crls = Arc::new(loaded);
-                bundle = Arc::new(anchors);
-                Arc::new(ExplainingVerifier::new(
-                    inner,
-                    s.verify_depth,
-                    bundle.clone(),
-                    s.client_chain_limit(),
-                    s.max_client_chain_bytes,
-                ))
+    let verifier: Arc<dyn ClientCertVerifier> = if s.verify_client == VerifyClient::Off {
+        WebPkiClientVerifier::no_client_auth()
+    } else {
+        let paths: Vec<_> = s.crl.iter().map(|p| config.resolve(p)).collect();
+        let loaded = load::crls(&paths)?;
+        // Each bundle: its certificates in the binding, and a webpki verifier of its own.
+        let mut anchors = Vec::new();
+        let mut verifier_for = |label: &str,
+                                path: std::path::PathBuf|
+         -> Result<_, TlsSetupError> {
+            let certs = load::certificates(&path)?;
+            binding_hash.update(label);
+            for a in &certs {
+                binding_hash.update(a.as_ref());
             }
-            _ => WebPkiClientVerifier::no_client_auth(),
+            anchors.extend(certs);
+            let roots = Arc::new(load::root_store(&path)?);
+            for c in &loaded {
+                // Each CRL alone first, so a bad one is named by its file.
+                WebPkiClientVerifier::builder_with_provider(roots.clone(), provider.clone())
+                    .with_crls([c.der.clone()])
+                    .build()
+                    .map_err(|e| TlsSetupError::Material {
+                        path: c.path.display().to_string(),
+                        problem: format!("is not a CRL that can be used ({e})"),
+                    })?;
+            }
+            let mut builder = WebPkiClientVerifier::builder_with_provider(roots, provider.clone())
+                .with_crls(loaded.iter().map(|c| c.der.clone()));
+            if s.crl_check == CrlScope::Leaf {
+                builder = builder.only_check_end_entity_revocation();
+            }
+            if s.crl_unknown == CrlPolicy::Allow {
+                builder = builder.allow_unknown_revocation_status();
+            }
+            if s.crl_expired == CrlPolicy::Deny {
+                builder = builder.enforce_revocation_expiration();
+            }
+            if s.verify_client == VerifyClient::Optional {
+                builder = builder.allow_unauthenticated();
+            }
+            builder.build().map_err(|e| TlsSetupError::Material {
+                path: path.display().to_string(),
+                problem: format!("cannot verify clients with this bundle ({e})"),
+            })
         };
+        let fallback = match &s.client_ca {
+            Some(ca) => Some(verifier_for("client_ca", config.resolve(ca))?),
+            None => None,
+        };
+        let mut domains = Vec::new();
+        for td in &config.trust_domains {
+            let label = format!("trust_domain {}", td.name);
+            domains.push((
+                td.name.clone(),
+                verifier_for(&label, config.resolve(&td.bundle))?,
+            ));
+        }
+        for c in &loaded {
+            binding_hash.update(c.der.as_ref());
+            if s.crl_expired == CrlPolicy::Deny {
+                if let Some(next) = crate::certinfo::crl_next_update(c.der.as_ref()) {
+                    until = until.min(next);
+                }
+            }
+        }
+        let inner: Arc<dyn ClientCertVerifier> = match (fallback, domains.is_empty()) {
+            (Some(v), true) => v,
+            (fallback, _) => Arc::new(SpiffeVerifier::new(
+                domains,
+                fallback,
+                s.verify_client == VerifyClient::Required,
+            )),
+        };
+        crls = Arc::new(loaded);
+        bundle = Arc::new(anchors);
+        Arc::new(ExplainingVerifier::new(
+            inner,
+            s.verify_depth,
+            bundle.clone(),
+            s.client_chain_limit(),
+            s.max_client_chain_bytes,
+        ))
+    };
 
     let mut tls = ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(&versions(&s.protocols))?

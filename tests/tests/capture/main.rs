@@ -4,6 +4,7 @@
 //! One test binary for the area; the helpers are the `mtlskit_tests` support library
 //! (tests/src/).
 
+mod decrypt;
 mod diagnosis;
 mod robust;
 mod tls;

@@ -10,9 +10,7 @@ use mtlskit_inspect::capture;
 use mtlskit_inspect::capture::model::{ClientBy, ClientCertificate, Connection, Direction};
 use mtlskit_inspect::Timestamp;
 use mtlskit_tests::capture::{editcap, Pcap};
-use mtlskit_tests::peer::{get, self_signed_server};
-use mtlskit_tests::pki::ca_and_client;
-use mtlskit_tests::process::free_port;
+use mtlskit_tests::peer::{get, good_ca_server};
 use mtlskit_tests::tshark::{rows, Capture};
 
 struct Case {
@@ -59,21 +57,7 @@ fn cases(dir: &Path) -> Vec<Case> {
 /// Runs every case against one `s_server -Verify 1`, captured on lo; returns the file and the
 /// client port of each case.
 fn capture_cases(dir: &Path) -> (std::path::PathBuf, Vec<(Case, u16)>) {
-    ca_and_client(dir, "good");
-    ca_and_client(dir, "other");
-    let port = free_port();
-    let ca = dir.join("good.pem");
-    let _server = self_signed_server(
-        dir,
-        port,
-        &[
-            "-Verify",
-            "1",
-            "-verify_return_error",
-            "-CAfile",
-            ca.to_str().unwrap(),
-        ],
-    );
+    let (_server, port) = good_ca_server(dir);
     let cap = Capture::start(dir, "lo", port, "mtls.pcapng", &[]);
     let cases = cases(dir);
     let n = cases.len();

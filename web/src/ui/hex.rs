@@ -7,6 +7,7 @@ use wasm_bindgen::JsCast;
 use web_sys::Element;
 use yew::prelude::*;
 
+use super::focus;
 use super::shared::{use_dispatch, Shared};
 use crate::hexview::{self, Window, ROW};
 use crate::state::Action;
@@ -47,6 +48,35 @@ pub fn hex_view(props: &HexProps) -> Html {
             }
         })
     };
+    // One Tab stop for the bytes: arrows move a byte or a row, Enter or Space selects the field
+    // holding the focused byte.
+    let onkeydown = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            let pressed = e.key();
+            if pressed == "Enter" || pressed == " " {
+                let offset = focus::active()
+                    .filter(|a| a.class_list().contains("b"))
+                    .and_then(|a| a.get_attribute("data-o"))
+                    .and_then(|o| o.parse::<usize>().ok());
+                if let (Some(d), Some(offset)) = (&dispatch, offset) {
+                    e.prevent_default();
+                    d.dispatch(Action::SelectByte(key, offset));
+                }
+                return;
+            }
+            let Some(rows) = e
+                .current_target()
+                .and_then(|t| t.dyn_into::<Element>().ok())
+            else {
+                return;
+            };
+            let row = isize::try_from(ROW).unwrap_or(16);
+            if focus::Step::of_key(&pressed, row).is_some_and(|s| focus::step(&rows, ".hx .b", s)) {
+                e.prevent_default();
+            }
+        })
+    };
     let page = |row: Option<usize>| {
         let dispatch = dispatch.clone();
         Callback::from(move |_: MouseEvent| {
@@ -59,6 +89,12 @@ pub fn hex_view(props: &HexProps) -> Html {
     let in_span = |o: usize| span.is_some_and(|s| s.contains(o));
     let secrets = hexview::secret_spans(item);
     let secret = |o: usize| secrets.iter().any(|s| s.contains(o));
+    // The byte that has the bytes' Tab stop: the selection's first byte when shown, else the
+    // first byte of the page.
+    let current = span
+        .map(|s| s.offset)
+        .filter(|o| range.contains(o))
+        .unwrap_or(range.start);
 
     html! {
         <div class="hex" aria-label="Bytes">
@@ -69,7 +105,7 @@ pub fn hex_view(props: &HexProps) -> Html {
                     <button disabled={window.next().is_none()} onclick={page(window.next())}>{ "later ▶" }</button>
                 </div>
             }
-            <div class="hex-rows" {onclick}>
+            <div class="hex-rows" {onclick} {onkeydown}>
                 { for bytes.get(range.clone()).unwrap_or_default().chunks(ROW).enumerate().map(|(r, row)| {
                     let start = range.start + r * ROW;
                     html! {
@@ -80,7 +116,8 @@ pub fn hex_view(props: &HexProps) -> Html {
                                     let o = start + i;
                                     let [hi, lo] = if secret(o) { ['•', '•'] } else { hexview::hex_byte(b) };
                                     html! { <span class={classes!("b", in_span(o).then_some("sel"))}
-                                        data-o={o.to_string()}>{ hi }{ lo }</span> }
+                                        data-o={o.to_string()}
+                                        tabindex={if o == current { "0" } else { "-1" }}>{ hi }{ lo }</span> }
                                 }) }
                             </span>
                             <span class="asc">

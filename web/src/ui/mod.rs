@@ -9,6 +9,7 @@ pub mod app;
 mod browser;
 mod capture;
 mod card;
+mod focus;
 mod hex;
 mod item;
 mod ladder;

@@ -1,11 +1,13 @@
 //! `mtlskit inspect`: read every path, decode them together, print text or JSON.
 //!
 //! Sources are decoded together so a key is matched to the certificates given with it. An
-//! unreadable file does not stop the others; it only sets the exit status.
+//! unreadable file does not stop the others; it only sets the exit status. `--keylog` decrypts
+//! the captures' TLS; the key log is read here and never printed.
 
 use std::io::{Read, Write};
 
 use anyhow::Context;
+use mtlskit_inspect::decrypt::{looks_like_key_log, KeyLog};
 use mtlskit_inspect::{inspect_with, Input, Options, Timestamp};
 
 use super::describe_io;
@@ -23,6 +25,16 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<Status> {
             }
         },
         None => Timestamp::now(),
+    };
+    let key_log = match &args.keylog {
+        Some(path) => match read_key_log(path) {
+            Ok(log) => Some(log),
+            Err(message) => {
+                eprintln!("mtlskit: {path}: {message}");
+                return Ok(Status::Usage);
+            }
+        },
+        None => None,
     };
     let mut status = Status::Ok;
     let mut sources: Vec<(String, Vec<u8>)> = Vec::new();
@@ -42,6 +54,7 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<Status> {
     // The CLI shows no hex view: skip the field trees.
     let mut options = Options::default();
     options.trees = false;
+    options.key_log = key_log.as_ref();
     let report = inspect_with(&inputs, Some(now), options);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if args.json {
@@ -61,6 +74,18 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<Status> {
     // thousands of connections holds millions of allocations) took a third of the run time.
     std::mem::forget(report);
     Ok(status)
+}
+
+/// The key log of `--keylog`: a file of NSS key log lines (an unreadable file, or one with no
+/// line of the format, is a usage error).
+fn read_key_log(path: &str) -> Result<KeyLog, String> {
+    let bytes = std::fs::read(path).map_err(|e| describe_io(&e))?;
+    if !looks_like_key_log(&bytes) {
+        return Err(
+            "not an NSS key log (lines like `CLIENT_RANDOM <random> <secret>`)".to_string(),
+        );
+    }
+    Ok(KeyLog::parse(&bytes))
 }
 
 fn read(path: &str) -> std::io::Result<Vec<u8>> {

@@ -1,5 +1,6 @@
 //! `mtlskit probe URL`: the mtlskit-probe client with curl's options, its report as text or
-//! JSON, and `--save-handshake` writing the connection as a pcap.
+//! JSON, `--save-handshake` writing the connection as a pcap, and `--keylog` appending its
+//! TLS secrets to a key log (then the saved handshake is a pcapng that carries them).
 
 use std::time::Duration;
 
@@ -27,6 +28,19 @@ pub fn options(args: &ProbeArgs) -> Options {
     o
 }
 
+/// Appends to a file of secrets, creating it readable by its owner only.
+fn append_secret_file(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut o = std::fs::OpenOptions::new();
+    o.create(true).append(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    o.open(path)?.write_all(bytes)
+}
+
 pub fn run(args: &ProbeArgs) -> anyhow::Result<Status> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -38,8 +52,23 @@ pub fn run(args: &ProbeArgs) -> anyhow::Result<Status> {
             return Ok(Status::Usage);
         }
     };
+    if let Some(path) = &args.keylog {
+        if let Err(e) = append_secret_file(path, report.key_log().as_bytes()) {
+            eprintln!(
+                "mtlskit: {}: cannot write the key log ({})",
+                path.display(),
+                super::describe_io(&e)
+            );
+            return Ok(Status::Usage);
+        }
+    }
     if let Some(path) = &args.save_handshake {
-        if let Err(e) = std::fs::write(path, report.pcap()) {
+        let bytes = if args.keylog.is_some() {
+            report.pcapng_with_secrets()
+        } else {
+            report.pcap()
+        };
+        if let Err(e) = std::fs::write(path, bytes) {
             eprintln!(
                 "mtlskit: {}: cannot write the handshake ({e})",
                 path.display()

@@ -19,6 +19,21 @@ pub fn capture(c: &Capture, out: &mut impl Write) -> io::Result<()> {
             c.link_types.join(", ")
         ),
     )?;
+    if let Some(k) = &c.key_log {
+        let from = if k.from_capture {
+            " (with the capture's Decryption Secrets Block)"
+        } else {
+            ""
+        };
+        field(
+            out,
+            "Key log",
+            &format!(
+                "{} secrets for {} connections{from}; {} of the capture's connections matched, {} decrypted",
+                k.secrets, k.client_randoms, k.connections_matched, k.connections_decrypted
+            ),
+        )?;
+    }
     if c.connections.is_empty() {
         field(out, "", "no TLS connection in this capture")?;
     }
@@ -47,6 +62,21 @@ pub fn capture(c: &Capture, out: &mut impl Write) -> io::Result<()> {
             (false, _) => "not requested".to_string(),
         };
         field(out, "Client certificate", &client_cert)?;
+        if let Some(d) = &conn.decryption {
+            let secrets = if d.secrets.is_empty() {
+                "none".to_string()
+            } else {
+                d.secrets.join(", ")
+            };
+            let text = match &d.unusable {
+                Some(why) => format!("not decrypted: {why}; secrets: {secrets}"),
+                None => format!(
+                    "{} records decrypted, {} failed, {} without a secret; secrets: {secrets}",
+                    d.records_decrypted, d.records_failed, d.records_without_secret
+                ),
+            };
+            field(out, "Decryption", &text)?;
+        }
         for a in &s.alerts {
             field(out, "Alert", a)?;
         }

@@ -5,7 +5,7 @@
 use std::io::{self, Write};
 
 use mtlskit_inspect::diagnose::alert;
-use mtlskit_inspect::tls::model::{ClientHello, Role, ServerHello, Tls};
+use mtlskit_inspect::tls::model::{ClientHello, Record, RecordDecryption, Role, ServerHello, Tls};
 use mtlskit_inspect::tls::names;
 
 use super::{field, list};
@@ -25,7 +25,9 @@ pub fn direction(t: &Tls, out: &mut impl Write) -> io::Result<()> {
     for r in &t.records {
         let kind = names::content_type(r.content_type)
             .map_or_else(|| format!("type {}", r.content_type), str::to_string);
-        let what = if r.encrypted {
+        let what = if let Some(d) = &r.decrypted {
+            decrypted(t, r, d)
+        } else if r.encrypted {
             "(encrypted)".to_string()
         } else {
             r.handshake_types
@@ -103,9 +105,53 @@ pub fn direction(t: &Tls, out: &mut impl Write) -> io::Result<()> {
         let meaning = alert::explain(a.code, from)
             .map(|m| format!(": {m}"))
             .unwrap_or_default();
-        field(out, "Alert", &format!("{a} ({}){meaning}", a.code))?;
+        let how = if a.decrypted_record.is_some() {
+            " (decrypted)"
+        } else {
+            ""
+        };
+        field(out, "Alert", &format!("{a} ({}){how}{meaning}", a.code))?;
+    }
+    if let Some(app) = t
+        .decryption
+        .as_ref()
+        .and_then(|d| d.application_data.as_ref())
+    {
+        let mut text = format!("{} bytes decrypted", app.bytes);
+        if let Some(line) = &app.http_line {
+            text.push_str(&format!("; {line}"));
+        }
+        if !app.h2_frames.is_empty() {
+            text.push_str(&format!("; HTTP/2 frames {}", app.h2_frames.join(", ")));
+        }
+        field(out, "Application data", &text)?;
     }
     Ok(())
+}
+
+/// An encrypted record a key was tried on: what it held, or that it did not decrypt.
+fn decrypted(t: &Tls, r: &Record, d: &RecordDecryption) -> String {
+    let Some(ct) = d.content_type.filter(|_| d.is_plain()) else {
+        return format!("(encrypted; {})", d.status.as_str().replace('_', " "));
+    };
+    let inner = if ct == 22 {
+        r.handshake_types
+            .iter()
+            .map(|h| handshake(*h))
+            .collect::<Vec<_>>()
+            .join(", ")
+    } else if ct == 21 {
+        let index = t.records.iter().position(|x| std::ptr::eq(x, r));
+        t.alerts
+            .iter()
+            .filter(|a| a.decrypted_record.is_some() && a.decrypted_record == index)
+            .map(|a| a.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    } else {
+        names::content_type(ct).map_or_else(|| format!("type {ct}"), str::to_string)
+    };
+    format!("(decrypted) {inner}")
 }
 
 fn client_hello(ch: &ClientHello, out: &mut impl Write) -> io::Result<()> {

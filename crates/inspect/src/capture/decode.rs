@@ -4,19 +4,24 @@
 //!
 //! A direction is decoded up to its first gap: after missing bytes the record boundaries are
 //! unknown, so decoding on would report garbage as records. A finding says what was left out.
+//!
+//! With a key log (given, or in the file's Decryption Secrets Blocks), a connection whose
+//! client random the key log has is decoded a second time with its keys: the ClientHello and
+//! ServerHello of the first reading give the randoms, the version and the suite.
 
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
+use crate::decrypt::{self, Decrypter, KeyLog, Unusable};
 use crate::finding::{Code, Finding};
 use crate::span::{Node, Span};
 use crate::time::Timestamp;
 use crate::tls;
 
 use super::model::{
-    Capture, ClientCertificate, Connection, ConnectionSummary, Direction, GapReport,
-    OtherConnection,
+    Capture, ClientCertificate, Connection, ConnectionDecryption, ConnectionSummary, Direction,
+    GapReport, KeyLogSummary, OtherConnection,
 };
 use super::{Chunk, Flow, Read, Stream};
 use crate::tls::iana::{handshake_type, version::TLS13};
@@ -31,10 +36,33 @@ pub struct Decoded {
     pub findings: Vec<Finding>,
     /// One node per TLS connection, a child per direction holding the TLS field tree; spans
     /// are file offsets (a field split across segments is highlighted in its first segment).
+    /// A decrypted direction has a third child whose nodes point at the encrypted records they
+    /// came from.
+    pub tree: Vec<Node>,
+    /// With trees and a key log: the decrypted bytes of each decrypted direction, with a tree
+    /// whose spans index those bytes.
+    pub decrypted: Vec<DecryptedDirection>,
+}
+
+/// The decrypted bytes of one direction of one connection.
+#[derive(Clone, Debug)]
+pub struct DecryptedDirection {
+    /// The connection's position in `capture.connections`.
+    pub connection: usize,
+    /// Whose bytes.
+    pub direction: Direction,
+    /// Each decrypted record's plaintext, in order (`records[i].decrypted.offset` indexes it).
+    pub bytes: Vec<u8>,
+    /// One node per decrypted record; spans index `bytes`.
     pub tree: Vec<Node>,
 }
 
-pub(crate) fn decode(read: Read, now: Option<Timestamp>, trees: bool) -> Decoded {
+pub(crate) fn decode(
+    read: Read,
+    now: Option<Timestamp>,
+    trees: bool,
+    key_log: Option<&KeyLog>,
+) -> Decoded {
     let mut capture = Capture {
         format: read.format.to_string(),
         link_types: read.link_types.iter().map(|l| l.to_string()).collect(),
@@ -42,7 +70,19 @@ pub(crate) fn decode(read: Read, now: Option<Timestamp>, trees: bool) -> Decoded
         ..Capture::default()
     };
     let mut findings = read.findings;
+    let from_capture = !read.key_log.is_empty();
+    let key_log = match (key_log, from_capture) {
+        (Some(given), true) => {
+            let mut all = given.clone();
+            all.merge(read.key_log);
+            Some(all)
+        }
+        (Some(given), false) => Some(given.clone()),
+        (None, true) => Some(read.key_log),
+        (None, false) => None,
+    };
     let mut tree = Vec::new();
+    let mut decrypted = Vec::new();
     let mut connection_findings = Vec::new();
     for stream in read.streams {
         if !tls::looks_like_tls(&stream.client_to_server.bytes)
@@ -58,8 +98,18 @@ pub(crate) fn decode(read: Read, now: Option<Timestamp>, trees: bool) -> Decoded
             });
             continue;
         }
-        let (connection, node, file_findings) = connection(stream, now);
+        let (connection, node, file_findings, plain) = connection(stream, now, key_log.as_ref());
         let name = format!("{} -> {}", connection.client, connection.server);
+        if trees {
+            for (direction, bytes, tree) in plain {
+                decrypted.push(DecryptedDirection {
+                    connection: capture.connections.len(),
+                    direction,
+                    bytes,
+                    tree,
+                });
+            }
+        }
         for f in file_findings {
             connection_findings.push(Finding {
                 message: format!("{name}: {}", f.message),
@@ -86,36 +136,153 @@ pub(crate) fn decode(read: Read, now: Option<Timestamp>, trees: bool) -> Decoded
             "the capture holds no TLS connection",
         ));
     }
+    if let Some(log) = &key_log {
+        let summary = key_log_summary(log, from_capture, &capture);
+        for problem in &summary.problems {
+            findings.push(Finding::warning(
+                Code::SecretsMissing,
+                format!("the key log's {problem}; the line is not used"),
+            ));
+        }
+        if summary.connections_matched == 0 && !capture.connections.is_empty() {
+            findings.push(Finding::warning(
+                Code::SecretsMissing,
+                format!(
+                    "the key log ({} secrets for {} connections) has no secret for any TLS \
+                     connection of the capture: it was written for other connections",
+                    summary.secrets, summary.client_randoms
+                ),
+            ));
+        }
+        capture.key_log = Some(summary);
+    }
     findings.extend(connection_findings);
     Decoded {
         capture,
         findings,
         tree,
+        decrypted,
     }
 }
 
-/// Decodes one TLS connection: the report object, its tree node, and its findings with spans
-/// in the file.
-fn connection(stream: Stream, now: Option<Timestamp>) -> (Connection, Node, Vec<Finding>) {
+fn key_log_summary(log: &KeyLog, from_capture: bool, capture: &Capture) -> KeyLogSummary {
+    let decryption = || {
+        capture
+            .connections
+            .iter()
+            .filter_map(|c| c.decryption.as_ref())
+    };
+    KeyLogSummary {
+        from_capture,
+        secrets: log.secret_lines,
+        client_randoms: log.client_randoms(),
+        connections_matched: decryption().filter(|d| !d.secrets.is_empty()).count(),
+        connections_decrypted: decryption().filter(|d| d.records_decrypted > 0).count(),
+        problems: log
+            .problems
+            .iter()
+            .map(|(line, why)| format!("line {line}: {why}"))
+            .collect(),
+    }
+}
+
+/// The keys of a connection from the key log, after a first reading gave its hellos.
+fn keys(
+    log: &KeyLog,
+    client: &tls::Tls,
+    server: &tls::Tls,
+) -> (
+    ConnectionDecryption,
+    Option<(decrypt::DirectionKeys, decrypt::DirectionKeys)>,
+) {
+    let mut report = ConnectionDecryption::default();
+    let random =
+        |hex: &str| -> Option<[u8; 32]> { decrypt::unhex(hex.as_bytes())?.try_into().ok() };
+    let client_random = client.client_hello.as_ref().and_then(|c| random(&c.random));
+    let hello = server.server_hello.as_ref();
+    let server_random = hello.and_then(|s| random(&s.random));
+    let secrets = client_random.and_then(|r| log.get(&r));
+    if let Some(secrets) = secrets {
+        report.secrets = secrets.labels().iter().map(|l| l.to_string()).collect();
+    }
+    let found = match (client_random, server_random, hello, secrets) {
+        (Some(_), Some(_), Some(_), None) => Err(Unusable::NoSecrets),
+        (Some(c), Some(s), Some(hello), Some(secrets)) => {
+            let version = hello.selected_version.unwrap_or(hello.version);
+            decrypt::connection_keys(secrets, version, hello.cipher_suite, &c, &s)
+        }
+        _ => Err(Unusable::NoHello),
+    };
+    match found {
+        Ok(keys) => (report, Some(keys)),
+        Err(why) => {
+            report.unusable = Some(why.to_string());
+            (report, None)
+        }
+    }
+}
+
+/// A decrypted direction: whose, its plaintext, and its tree over the plaintext.
+type Plain = (Direction, Vec<u8>, Vec<Node>);
+
+/// Decodes one TLS connection: the report object, its tree node, its findings with spans
+/// in the file, and the decrypted bytes and tree of each decrypted direction.
+fn connection(
+    stream: Stream,
+    now: Option<Timestamp>,
+    key_log: Option<&KeyLog>,
+) -> (Connection, Node, Vec<Finding>, Vec<Plain>) {
+    let decode_flow = |flow: &Flow, keys: Option<decrypt::DirectionKeys>| {
+        let end = flow.gaps.first().map_or(flow.bytes.len(), |g| g.offset);
+        let bytes = flow.bytes.get(..end).unwrap_or_default();
+        tls::decode_keyed(bytes, now, keys.map(Decrypter::new))
+    };
+    let mut client_tls = decode_flow(&stream.client_to_server, None);
+    let mut server_tls = decode_flow(&stream.server_to_client, None);
+    let mut decryption = None;
+    if let Some(log) = key_log {
+        let (mut report, keys) = keys(log, &client_tls.tls, &server_tls.tls);
+        if let Some((client_keys, server_keys)) = keys {
+            client_tls = decode_flow(&stream.client_to_server, Some(client_keys));
+            server_tls = decode_flow(&stream.server_to_client, Some(server_keys));
+            for d in [&client_tls.tls.decryption, &server_tls.tls.decryption]
+                .into_iter()
+                .flatten()
+            {
+                report.records_decrypted += d.records_decrypted;
+                report.records_failed += d.records_failed;
+                report.records_without_secret += d.records_without_secret;
+            }
+        }
+        decryption = Some(report);
+    }
     let mut findings = stream.findings;
     let mut file_findings = findings.clone();
+    if let Some(f) = decryption
+        .as_ref()
+        .and_then(|d| decryption_finding(d, &client_tls.tls, &server_tls.tls))
+    {
+        findings.push(f.clone());
+        file_findings.push(f);
+    }
     let mut gaps = Vec::new();
     let mut decoded = Vec::new();
     let mut children = Vec::new();
-    for (direction, name, flow) in [
+    let mut plain = Vec::new();
+    for (direction, name, flow, d) in [
         (
             Direction::ClientToServer,
             "client -> server",
             &stream.client_to_server,
+            client_tls,
         ),
         (
             Direction::ServerToClient,
             "server -> client",
             &stream.server_to_client,
+            server_tls,
         ),
     ] {
-        let end = flow.gaps.first().map_or(flow.bytes.len(), |g| g.offset);
-        let d = tls::decode(flow.bytes.get(..end).unwrap_or_default(), now);
         if let Some(gap) = flow.gaps.first() {
             findings.push(Finding::info(
                 Code::TlsAfterGap,
@@ -152,6 +319,37 @@ fn connection(stream: Stream, now: Option<Timestamp>) -> (Connection, Node, Vec<
             Node::new(name, format!("{} bytes", flow.bytes.len()), cover(flow))
                 .with_children(map_tree(d.tree, &flow.chunks)),
         );
+        if !d.plain_tree.is_empty() {
+            // In the capture's tree, a decrypted node points at the encrypted record it came
+            // from; the decrypted bytes and their own spans are in `Decoded::decrypted`.
+            let at_record = |n: &Node| -> Span {
+                let index = n
+                    .name
+                    .strip_prefix("record ")
+                    .and_then(|i| i.parse::<usize>().ok());
+                index
+                    .and_then(|i| d.tls.records.get(i))
+                    .and_then(|r| to_file(&flow.chunks, Span::new(r.offset, 5 + r.length)))
+                    .unwrap_or_default()
+            };
+            let records = d
+                .plain_tree
+                .iter()
+                .map(|n| {
+                    let span = at_record(n);
+                    respan(n.clone(), span)
+                })
+                .collect();
+            children.push(
+                Node::new(
+                    format!("{name} (decrypted)"),
+                    format!("{} bytes", d.plaintext.len()),
+                    cover(flow),
+                )
+                .with_children(records),
+            );
+            plain.push((direction, d.plaintext, d.plain_tree));
+        }
         decoded.push(d.tls);
     }
     let mut decoded = decoded.into_iter();
@@ -180,8 +378,55 @@ fn connection(stream: Stream, now: Option<Timestamp>) -> (Connection, Node, Vec<
         client_to_server,
         server_to_client,
         findings,
+        decryption,
     };
-    (connection, node, file_findings)
+    (connection, node, file_findings, plain)
+}
+
+/// The one finding about a connection's decryption: what was decrypted with which secrets,
+/// or why nothing was. Silent for a connection with nothing encrypted.
+fn decryption_finding(
+    d: &ConnectionDecryption,
+    client: &tls::Tls,
+    server: &tls::Tls,
+) -> Option<Finding> {
+    let encrypted = client.summary.encrypted_records + server.summary.encrypted_records;
+    if encrypted == 0 {
+        return None;
+    }
+    let secrets = if d.secrets.is_empty() {
+        String::from("none")
+    } else {
+        d.secrets.join(", ")
+    };
+    if let Some(why) = &d.unusable {
+        return Some(Finding::warning(
+            Code::SecretsMissing,
+            format!("the {encrypted} encrypted records are not decrypted: {why} (secrets found: {secrets})"),
+        ));
+    }
+    if d.records_decrypted == 0 {
+        return Some(Finding::error(
+            Code::DecryptionFailed,
+            format!(
+                "none of the {encrypted} encrypted records decrypted with the key log's secrets ({secrets}): the key log is not this connection's, or the capture changed the bytes"
+            ),
+        ));
+    }
+    Some(Finding::info(
+        Code::Decrypted,
+        format!(
+            "{} of {encrypted} encrypted records decrypted with the key log ({secrets})",
+            d.records_decrypted
+        ),
+    ))
+}
+
+/// A node and its children, all given `span`.
+fn respan(mut node: Node, span: Span) -> Node {
+    node.span = span;
+    node.children = node.children.into_iter().map(|c| respan(c, span)).collect();
+    node
 }
 
 /// Both directions summed up: what the server chose, and what happened to the client
@@ -193,7 +438,7 @@ fn summary(client: &tls::Tls, server: &tls::Tls) -> ConnectionSummary {
     let requested = s.certificate_request_seen;
     let client_key_exchange = client.has_message(handshake_type::CLIENT_KEY_EXCHANGE);
     let client_certificate = match (version, c.certificates_sent) {
-        (Some(v), _) if v >= TLS13 => Some(ClientCertificate::Encrypted),
+        (Some(v), _) if v >= TLS13 && !client.was_decrypted() => Some(ClientCertificate::Encrypted),
         (_, Some(0)) => Some(ClientCertificate::Empty),
         (_, Some(_)) => Some(ClientCertificate::Sent),
         (_, None) if client_key_exchange => Some(ClientCertificate::NotSent),

@@ -29,12 +29,13 @@ use alloc::format;
 use alloc::vec::Vec;
 use core::net::SocketAddr;
 
+use crate::decrypt::KeyLog;
 use crate::error::Error;
 use crate::finding::{Code, Finding};
 use crate::time::Timestamp;
 
 pub use connection::{ClientBy, Stream};
-pub use decode::Decoded;
+pub use decode::{Decoded, DecryptedDirection};
 pub use reassembly::{Chunk, Flow, Gap};
 
 /// Whether `bytes` starts like a pcap or pcapng file.
@@ -64,7 +65,19 @@ pub fn decode(bytes: &[u8], now: Option<Timestamp>) -> Result<Decoded, Error> {
 /// [`decode`], with the field tree only when `trees` is set: front ends that never show it
 /// (the CLI) save most of the memory of a large capture.
 pub fn decode_with(bytes: &[u8], now: Option<Timestamp>, trees: bool) -> Result<Decoded, Error> {
-    Ok(decode::decode(read(bytes)?, now, trees))
+    decode_keyed(bytes, now, trees, None)
+}
+
+/// [`decode_with`], decrypting the TLS of each connection the key log has secrets for (and
+/// those the capture's own Decryption Secrets Blocks have secrets for, with or without
+/// `key_log`). The report says which secrets were found per connection, never their values.
+pub fn decode_keyed(
+    bytes: &[u8],
+    now: Option<Timestamp>,
+    trees: bool,
+    key_log: Option<&KeyLog>,
+) -> Result<Decoded, Error> {
+    Ok(decode::decode(read(bytes)?, now, trees, key_log))
 }
 
 /// A capture taken apart down to its TCP streams.
@@ -80,6 +93,8 @@ pub struct Read {
     pub streams: Vec<Stream>,
     /// About the file and its packets (per-connection findings are in each stream).
     pub findings: Vec<Finding>,
+    /// The secrets of the file's Decryption Secrets Blocks (pcapng), if any.
+    pub key_log: KeyLog,
 }
 
 /// Reads a capture down to its TCP streams, with findings about the file and its packets.
@@ -151,7 +166,12 @@ pub fn read(bytes: &[u8]) -> Result<Read, Error> {
         );
     }
     problems.into_findings(&mut findings);
+    let mut key_log = KeyLog::default();
+    for text in &frames.key_logs {
+        key_log.merge(KeyLog::parse(text));
+    }
     Ok(Read {
+        key_log,
         format: frames.format,
         link_types: frames.link_types.iter().map(|&l| link::name(l)).collect(),
         packets: frames.packets.len(),

@@ -25,6 +25,44 @@ pub struct Capture {
     pub connections: Vec<Connection>,
     /// The other TCP connections, listed without decoding.
     pub other_connections: Vec<OtherConnection>,
+    /// The key log the connections were decrypted with; absent when none was given and the
+    /// file holds no secrets.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_log: Option<KeyLogSummary>,
+}
+
+/// A key log as the report shows it: how many secrets, for how many connections, from where;
+/// never a secret.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct KeyLogSummary {
+    /// The secrets came (also) from the capture's Decryption Secrets Blocks.
+    pub from_capture: bool,
+    /// Lines that held a secret.
+    pub secrets: usize,
+    /// Distinct client randoms (connections) with secrets.
+    pub client_randoms: usize,
+    /// TLS connections of the capture whose client random the key log has.
+    pub connections_matched: usize,
+    /// TLS connections of which at least one record was decrypted.
+    pub connections_decrypted: usize,
+    /// Lines that were not used: "line 3: the client random is not 64 hex digits".
+    pub problems: Vec<String>,
+}
+
+/// What a key log did for one connection.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ConnectionDecryption {
+    /// The labels the key log has for the connection's client random
+    /// (`CLIENT_HANDSHAKE_TRAFFIC_SECRET`, ...): which secrets were present, not their values.
+    pub secrets: Vec<String>,
+    /// Why nothing could be decrypted, when that is so.
+    pub unusable: Option<String>,
+    /// Encrypted records decrypted, both directions.
+    pub records_decrypted: usize,
+    /// Encrypted records that did not authenticate, both directions.
+    pub records_failed: usize,
+    /// Encrypted records of an epoch without a secret, both directions.
+    pub records_without_secret: usize,
 }
 
 /// One TLS connection.
@@ -58,6 +96,9 @@ pub struct Connection {
     pub server_to_client: Tls,
     /// TCP findings and the findings of both TLS directions (prefixed with the direction).
     pub findings: Vec<Finding>,
+    /// What the key log did for this connection; absent when no key log was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decryption: Option<ConnectionDecryption>,
 }
 
 /// Bytes missing from one direction of a connection.
@@ -90,7 +131,7 @@ pub struct ConnectionSummary {
     pub server_name: Option<String>,
     /// Full, resumed, or `None` when the bytes do not tell.
     pub handshake: Option<Handshake>,
-    /// The server sent a CertificateRequest (readable up to TLS 1.2 only).
+    /// The server sent a CertificateRequest (readable up to TLS 1.2, or decrypted).
     pub client_certificate_requested: bool,
     /// What the client's Certificate message held; `None` before the handshake got there.
     pub client_certificate: Option<ClientCertificate>,
@@ -175,7 +216,7 @@ pub enum ClientCertificate {
     Empty,
     /// No Certificate message before the ClientKeyExchange.
     NotSent,
-    /// TLS 1.3: the certificate messages are encrypted and cannot be read.
+    /// TLS 1.3: the certificate messages are encrypted and were not decrypted.
     Encrypted,
 }
 

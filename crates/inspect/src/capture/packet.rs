@@ -34,6 +34,8 @@ pub(crate) struct Packets<'a> {
     /// The link types of the file's interfaces, in order of appearance.
     pub link_types: Vec<u32>,
     pub findings: Vec<Finding>,
+    /// The TLS key logs of pcapng Decryption Secrets Blocks (secrets: never printed).
+    pub key_logs: Vec<&'a [u8]>,
 }
 
 impl Packets<'_> {
@@ -43,6 +45,7 @@ impl Packets<'_> {
             packets: Vec::new(),
             link_types: Vec::new(),
             findings: Vec::new(),
+            key_logs: Vec::new(),
         }
     }
 }

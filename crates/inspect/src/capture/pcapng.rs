@@ -3,8 +3,9 @@
 //!
 //! Hand-written rather than taken from pcap-parser 0.17, which needs std (see `pcap.rs`). Read
 //! here: Section Header, Interface Description (link type, `if_tsresol`, `if_tsoffset`),
-//! Enhanced Packet, Simple Packet and the obsolete Packet block; every other block is skipped
-//! by its length. Interface numbers restart with each section, as the format says.
+//! Enhanced Packet, Simple Packet, the obsolete Packet block, and the TLS key logs of
+//! Decryption Secrets Blocks (what `editcap --inject-secrets tls,keys.log` writes); every other
+//! block is skipped by its length. Interface numbers restart with each section, as the format says.
 
 use alloc::format;
 use alloc::vec::Vec;
@@ -20,6 +21,9 @@ const IDB: u32 = 1;
 const OPB: u32 = 2;
 const SPB: u32 = 3;
 const EPB: u32 = 6;
+/// Decryption Secrets Block, and its secrets type for a TLS key log ("TLSK").
+const DSB: u32 = 0x0a;
+const DSB_TLS_KEY_LOG: u32 = 0x544c_534b;
 const BYTE_ORDER_MAGIC: u32 = 0x1a2b_3c4d;
 /// A larger block is treated as damage rather than read (packets are at most 256 KiB; other
 /// blocks, such as name resolution or decryption secrets, stay well below this).
@@ -115,6 +119,14 @@ pub(crate) fn read(bytes: &[u8]) -> Result<Packets<'_>, Error> {
                 interfaces.push(iface);
             }
             EPB | SPB | OPB => packet_block(whole, at, block_type, endian, &interfaces, &mut out),
+            DSB => {
+                let kind = endian.u32(whole, 8);
+                let len = endian.u32(whole, 12).map_or(0, |l| l as usize);
+                let data = whole.get(16..).and_then(|d| d.get(..len));
+                if let (Some(DSB_TLS_KEY_LOG), Some(data)) = (kind, data) {
+                    out.key_logs.push(data);
+                }
+            }
             _ => {}
         }
         at += total;
@@ -297,11 +309,24 @@ mod tests {
         assert_eq!(p.packets[0].time_ns, Some(7));
         assert_eq!(p.link_types, [1]);
         assert!(p.findings.is_empty());
+        assert!(p.key_logs.is_empty());
         for cut in 0..bytes.len() {
             let _ = read(&bytes[..cut]);
         }
         let cut = read(&bytes[..bytes.len() - 9]).unwrap_or_else(|_| Packets::new("x"));
         assert_eq!(cut.packets[0].data, b"hel");
         assert_eq!(cut.findings[0].code, "capture_truncated");
+    }
+
+    #[test]
+    fn reads_the_key_log_of_a_decryption_secrets_block() {
+        let mut bytes = file();
+        let log = b"CLIENT_RANDOM 00 11\n";
+        let mut dsb = DSB_TLS_KEY_LOG.to_le_bytes().to_vec();
+        dsb.extend_from_slice(&(log.len() as u32).to_le_bytes());
+        dsb.extend_from_slice(log);
+        bytes.extend(block(DSB, &dsb));
+        let p = read(&bytes).unwrap_or_else(|_| Packets::new("x"));
+        assert_eq!(p.key_logs, [&log[..]]);
     }
 }

@@ -3,8 +3,10 @@
 //! "400 No required SSL certificate was sent" and "alert unknown ca" say *what* happened;
 //! these findings say why, with the evidence in the bytes: the server's CertificateRequest and
 //! the CA names in it, the client's (empty) Certificate message, who sent which alert and
-//! when, what each side offered. TLS 1.3 hides the certificate messages and most alerts; the
-//! findings then say what the shape of the encrypted traffic suggests, and that it is a guess.
+//! when, what each side offered. TLS 1.3 hides the certificate messages and most alerts: with a
+//! key log the capture reader decrypts them and they are read exactly as in TLS 1.2 (one
+//! check for both); without one, the findings say what the shape of the encrypted traffic
+//! suggests, and that it is a guess.
 
 use alloc::format;
 use alloc::string::String;
@@ -45,7 +47,8 @@ pub fn connection(client: &Tls, server: &Tls) -> Vec<Finding> {
         }
     }
 
-    // TLS 1.2 and earlier: the request and the answer are readable.
+    // TLS 1.2 and earlier, or TLS 1.3 decrypted: the request and the answer are readable.
+    let answered = request.is_some() && cert_sent.is_some();
     if let Some(req) = request {
         let cas = if req.certificate_authorities.is_empty() {
             String::from("any CA it trusts")
@@ -69,6 +72,11 @@ pub fn connection(client: &Tls, server: &Tls) -> Vec<Finding> {
                     alert::CERTIFICATE_PROBLEMS.contains(&a.code) || a.code == alert::DECRYPT_ERROR
                 }) {
                     let meaning = explain(a.code, Role::Server).unwrap_or("the server refused it");
+                    let subject = client
+                        .certificates
+                        .first()
+                        .map(|c| format!(" ({})", c.subject))
+                        .unwrap_or_default();
                     let issuer = client.certificates.first().map(|c| c.issuer.as_str());
                     let hint = match issuer {
                         Some(i)
@@ -80,15 +88,15 @@ pub fn connection(client: &Tls, server: &Tls) -> Vec<Finding> {
                         _ => String::new(),
                     };
                     out.push(Finding::error(Code::ClientCertificateRejected, format!(
-                        "the server rejected the client certificate with the alert {} ({}): {meaning}{hint}", a.description, a.code)));
+                        "the server rejected the client certificate{subject} with the alert {} ({}): {meaning}{hint}", a.description, a.code)));
                 }
             }
             None => {}
         }
     }
 
-    // TLS 1.3: certificate messages and most alerts are encrypted.
-    if tls13 {
+    // TLS 1.3 not decrypted: certificate messages and most alerts are encrypted.
+    if tls13 && !answered {
         if let Some(a) = server_alerts
             .iter()
             .find(|a| a.code == alert::CERTIFICATE_REQUIRED)
@@ -104,7 +112,10 @@ pub fn connection(client: &Tls, server: &Tls) -> Vec<Finding> {
                 Code::ClientCertificateRejected,
                 format!("the server sent {} ({}): {meaning}", a.description, a.code),
             ));
-        } else if let Some(finding) = tls13_shape(client, server) {
+        } else if let Some(finding) = (!server.was_decrypted())
+            .then(|| tls13_shape(client, server))
+            .flatten()
+        {
             out.push(finding);
         }
     }

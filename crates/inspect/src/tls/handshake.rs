@@ -22,9 +22,23 @@ use crate::span::{Node, Span};
 impl Decoder {
     /// Decodes one message found by the reassembly.
     pub fn handshake(&mut self, msg: Message) {
-        let reasm = core::mem::take(&mut self.reasm);
+        self.handshake_from(msg, false);
+    }
+
+    /// Decodes one message of the plaintext reassembly, or (`decrypted`) of the decrypted one.
+    pub fn handshake_from(&mut self, msg: Message, decrypted: bool) {
+        let slot = if decrypted {
+            &mut self.plain_reasm
+        } else {
+            &mut self.reasm
+        };
+        let reasm = core::mem::take(slot);
         self.handshake_in(&reasm, msg);
-        self.reasm = reasm;
+        if decrypted {
+            self.plain_reasm = reasm;
+        } else {
+            self.reasm = reasm;
+        }
     }
 
     fn handshake_in(&mut self, reasm: &Reassembly, msg: Message) {
@@ -63,6 +77,7 @@ impl Decoder {
             self.tls.messages.push(model::Message {
                 kind: name,
                 type_code: msg.kind,
+                decrypted_record: self.in_plaintext().then_some(msg.record),
             });
             if let Some(rec) = self.tls.records.get_mut(msg.record) {
                 rec.handshake_types.push(msg.kind);
@@ -224,6 +239,7 @@ impl Decoder {
             self.tls.messages.push(model::Message {
                 kind: String::from("client_hello"),
                 type_code: 1,
+                decrypted_record: None,
             });
             if let Some(r) = self.tls.records.get_mut(index) {
                 r.handshake_types.push(1);

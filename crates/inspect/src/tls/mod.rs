@@ -20,6 +20,7 @@ use crate::finding::Finding;
 use crate::span::Node;
 use crate::time::Timestamp;
 
+mod appdata;
 mod certificate;
 mod codec;
 mod decoder;
@@ -48,12 +49,31 @@ pub struct Decoded {
     pub tree: Vec<Node>,
     /// What is cut short or malformed, and the certificates' findings.
     pub findings: Vec<Finding>,
+    /// With keys: every decrypted record's plaintext, in order (the records' `decrypted.offset`
+    /// and the spans of `plain_tree` index these bytes).
+    pub plaintext: Vec<u8>,
+    /// With keys: one node per decrypted record, named like the encrypted record it came from,
+    /// with the messages and alerts decoded from its plaintext.
+    pub plain_tree: Vec<Node>,
 }
 
 /// Decodes one direction of a TLS connection. `now` adds the certificates' validity findings.
 pub fn decode(bytes: &[u8], now: Option<Timestamp>) -> Decoded {
+    decode_keyed(bytes, now, None)
+}
+
+/// [`decode`], decrypting the encrypted records with this direction's keys.
+pub(crate) fn decode_keyed(
+    bytes: &[u8],
+    now: Option<Timestamp>,
+    keys: Option<crate::decrypt::Decrypter>,
+) -> Decoded {
     let mut d = decoder::Decoder {
         now,
+        // The client's direction has no ServerHello: the decrypted messages' formats follow
+        // the version the server chose.
+        version: keys.as_ref().map(crate::decrypt::Decrypter::version),
+        decrypter: keys,
         ..decoder::Decoder::default()
     };
     d.run(bytes);
@@ -61,6 +81,8 @@ pub fn decode(bytes: &[u8], now: Option<Timestamp>) -> Decoded {
         tls: d.tls,
         tree: d.tree,
         findings: d.findings,
+        plaintext: d.plaintext,
+        plain_tree: d.plain_tree,
     }
 }
 

@@ -30,10 +30,13 @@ pub struct Tls {
     pub server_key_exchange: Option<ServerKeyExchange>,
     /// NewSessionTicket messages, when readable.
     pub new_session_tickets: Vec<NewSessionTicket>,
-    /// Alerts that could be read (plaintext ones).
+    /// Alerts that could be read (plaintext ones, and decrypted ones).
     pub alerts: Vec<Alert>,
     /// What a person asks first about this direction.
     pub summary: Summary,
+    /// What decrypting this direction with a key log gave; absent when no key was tried.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decryption: Option<Decryption>,
 }
 
 impl Tls {
@@ -42,14 +45,93 @@ impl Tls {
         self.messages.iter().any(|m| m.type_code == type_code)
     }
 
-    /// The alert records sent after the keys changed, whose description cannot be read.
+    /// The alert records sent after the keys changed, whose description cannot be read (a
+    /// decrypted one is in `alerts`).
     pub fn encrypted_alerts(&self) -> usize {
         self.records
             .iter()
             .filter(|r| r.encrypted && r.content_type == super::iana::content_type::ALERT)
+            .filter(|r| !r.decrypted.as_ref().is_some_and(RecordDecryption::is_plain))
             .count()
     }
+
+    /// Whether a key decrypted at least one record of this direction.
+    pub fn was_decrypted(&self) -> bool {
+        self.decryption
+            .as_ref()
+            .is_some_and(|d| d.records_decrypted > 0)
+    }
 }
+
+/// What decrypting one direction gave.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Decryption {
+    /// Protected records that decrypted and authenticated.
+    pub records_decrypted: usize,
+    /// Protected records that did not authenticate (wrong secret, or changed bytes).
+    pub records_failed: usize,
+    /// Protected records of an epoch the key log has no secret for.
+    pub records_without_secret: usize,
+    /// The first bytes of the decrypted application data, when there is any.
+    pub application_data: Option<ApplicationData>,
+}
+
+/// The start of a direction's decrypted application data.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ApplicationData {
+    /// Decrypted application data bytes in the direction.
+    pub bytes: usize,
+    /// The first line when it is HTTP/1.x: a request line (`GET / HTTP/1.1`) or a status
+    /// line (`HTTP/1.1 200 OK`).
+    pub http_line: Option<String>,
+    /// HTTP/2: the types of the first frames (`SETTINGS`, `HEADERS`, ...), after the client
+    /// preface when the client sent one.
+    pub h2_frames: Vec<String>,
+}
+
+/// What became of one protected record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RecordDecryption {
+    /// "decrypted", "failed" or "no_secret".
+    pub status: DecryptStatus,
+    /// The real content type (TLS 1.3 hides it inside the plaintext).
+    pub content_type: Option<u8>,
+    /// Where the plaintext starts in the direction's decrypted bytes.
+    pub offset: Option<usize>,
+    /// The plaintext's length.
+    pub length: usize,
+}
+
+impl RecordDecryption {
+    /// Whether the record decrypted.
+    pub fn is_plain(&self) -> bool {
+        self.status == DecryptStatus::Decrypted
+    }
+}
+
+/// Whether a protected record decrypted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DecryptStatus {
+    /// It decrypted and its tag verified.
+    Decrypted,
+    /// Its tag did not verify, or it was too short: the secret is wrong or the bytes changed.
+    Failed,
+    /// The key log has no secret for its epoch.
+    NoSecret,
+}
+
+impl DecryptStatus {
+    /// "decrypted", "failed" or "no_secret", as the JSON writes it.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            DecryptStatus::Decrypted => "decrypted",
+            DecryptStatus::Failed => "failed",
+            DecryptStatus::NoSecret => "no_secret",
+        }
+    }
+}
+
+display_as_str!(DecryptStatus);
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 /// One TLS record.
@@ -64,8 +146,11 @@ pub struct Record {
     pub offset: usize,
     /// Types of the handshake messages that start in this record.
     pub handshake_types: Vec<u8>,
-    /// Whether the fragment is encrypted (and so not decoded).
+    /// Whether the fragment is encrypted on the wire.
     pub encrypted: bool,
+    /// What decryption with a key log gave, for an encrypted record when a key was tried.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decrypted: Option<RecordDecryption>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -76,6 +161,10 @@ pub struct Message {
     pub kind: String,
     /// The message type's code.
     pub type_code: u8,
+    /// For a message read from decrypted bytes: the index in `records` of the encrypted
+    /// record it starts in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decrypted_record: Option<usize>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -204,8 +293,12 @@ pub struct Alert {
     pub code: u8,
     /// Its name (`bad_certificate`), else "unknown".
     pub description: String,
-    /// Offset of the alert's two bytes in the stream.
+    /// Offset of the alert's two bytes in the stream (for a decrypted alert: in the
+    /// direction's decrypted bytes).
     pub offset: usize,
+    /// For a decrypted alert: the index in `records` of the encrypted record it came in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decrypted_record: Option<usize>,
 }
 
 /// A TLS endpoint: the side that sent a direction's bytes or an alert, or the side a
@@ -305,7 +398,7 @@ pub struct Summary {
     /// Number of certificates in the (first) Certificate message; `Some(0)` for an empty one,
     /// `None` when no plaintext Certificate message was seen.
     pub certificates_sent: Option<usize>,
-    /// TLS 1.3: the certificate messages are encrypted and cannot be read from the bytes.
+    /// TLS 1.3: the certificate messages are encrypted and were not decrypted.
     pub certificates_encrypted: bool,
     /// A ChangeCipherSpec record was seen.
     pub change_cipher_spec_seen: bool,

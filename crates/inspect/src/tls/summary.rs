@@ -18,6 +18,7 @@ pub(super) fn fill(tls: &mut Tls, after_ccs: bool, offered13: bool) {
     // A Certificate or ServerHelloDone only comes in a full handshake (RFC 5246 7.3).
     let full_msgs = has(handshake_type::CERTIFICATE) || has(handshake_type::SERVER_HELLO_DONE);
     let (cke, ccs) = (has(handshake_type::CLIENT_KEY_EXCHANGE), after_ccs);
+    let decrypted = tls.was_decrypted();
     let mut s = core::mem::take(&mut tls.summary);
     if let Some(sh) = &tls.server_hello {
         s.role = Some(Role::Server);
@@ -42,7 +43,11 @@ pub(super) fn fill(tls: &mut Tls, after_ccs: bool, offered13: bool) {
         } else {
             None
         };
-        if version >= TLS13 {
+        if version >= TLS13 && decrypted {
+            s.notes.push(String::from(
+                "TLS 1.3: the encrypted handshake messages were decrypted with the key log.",
+            ));
+        } else if version >= TLS13 {
             s.certificates_encrypted = true;
             s.notes.push(String::from(
                 "TLS 1.3: the server's Certificate, CertificateRequest and the client's \
@@ -70,7 +75,11 @@ pub(super) fn fill(tls: &mut Tls, after_ccs: bool, offered13: bool) {
             } else {
                 None
             };
-            if offered13 {
+            if decrypted {
+                s.notes.push(String::from(
+                    "The client's encrypted records were decrypted with the key log.",
+                ));
+            } else if offered13 {
                 s.notes.push(String::from(
                     "The client offered TLS 1.3; if the server chose it, the client's \
                      Certificate is encrypted and cannot be read from the bytes.",
