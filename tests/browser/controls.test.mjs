@@ -235,6 +235,11 @@ test('item 6: the focus ring is on the file button; the tree and the bytes work 
   await selected.waitFor(WAIT);
   const [a, b] = (await selected.getAttribute('title')).match(/\d+/g).map(Number);
   assert.ok(a <= Number(moved.o) && Number(moved.o) < b, `byte ${moved.o} is in ${a}..${b}`);
+  // Still one Tab stop each in the tree and in the bytes after moving and selecting.
+  await item.locator('.hx .b.sel').first().waitFor(WAIT);
+  const stopsLeft = await item.evaluate((el) => ['.tree button.field', '.hx .b']
+    .map((s) => [...el.querySelectorAll(s)].filter((e) => e.tabIndex === 0).length));
+  assert.deepEqual(stopsLeft, [1, 1]);
 });
 
 // 7. The verdict: live host name, each certificate in its own role, a neutral empty panel, and

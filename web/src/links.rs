@@ -101,6 +101,7 @@ mod tests {
     const OTHER: &[u8] = include_bytes!("../../testdata/web/pki/client.pem");
     const OTHER_KEY: &[u8] = include_bytes!("../../testdata/web/pki/client.key");
     const OTHER_CA: &[u8] = include_bytes!("../../testdata/web/pki/ca.pem");
+    const IMPOSTER: &[u8] = include_bytes!("../../testdata/web/other/imposter-ca.pem");
 
     fn report_of(inputs: &[(&'static str, &'static [u8])]) -> Report {
         let inputs: Vec<Input<'_>> = inputs
@@ -147,5 +148,22 @@ mod tests {
         assert!(matches!(all[..], [Link::IssuerMissing { cert: 1, .. }]));
         let all = links(&report_of(&[("ca.pem", OTHER_CA), ("other.pem", OTHER)]));
         assert_eq!(all, vec![Link::IssuedBy { cert: 1, issuer: 0 }]);
+    }
+
+    #[test]
+    fn a_ca_of_the_same_name_with_another_key_is_not_the_issuer() {
+        let all = links(&report_of(&[
+            ("imposter.pem", IMPOSTER),
+            ("other.pem", OTHER),
+        ]));
+        assert_eq!(all, vec![Link::SameNameOtherKey { cert: 1, ca: 0 }]);
+        assert_eq!(of_item(&all, 0).len(), 1);
+        // With the CA that signed it, only that one is linked.
+        let all = links(&report_of(&[
+            ("imposter.pem", IMPOSTER),
+            ("ca.pem", OTHER_CA),
+            ("other.pem", OTHER),
+        ]));
+        assert_eq!(all, vec![Link::IssuedBy { cert: 2, issuer: 1 }]);
     }
 }

@@ -199,11 +199,28 @@ fn classify(
         ),
         CertificateError::Revoked => revoked(&who, end_entity, intermediates, crls),
         CertificateError::UnknownRevocationStatus => {
-            let issuer = &leaf.issuer;
+            // The first certificate of the chain whose issuer has no CRL among server.crl.
+            let crl_issuers: Vec<String> = crls
+                .iter()
+                .filter_map(|c| certinfo::read_crl(c.der.as_ref()).map(|i| i.issuer))
+                .collect();
+            let chain: Vec<CertInfo> = std::iter::once(leaf.clone())
+                .chain(intermediates.iter().filter_map(|c| facts(c)))
+                .collect();
+            let uncovered = chain
+                .iter()
+                .find(|c| !crl_issuers.contains(&c.issuer))
+                .unwrap_or(&leaf);
+            let what = if uncovered.subject == leaf.subject {
+                who.clone()
+            } else {
+                format!("{who}: its issuer {}", uncovered.subject)
+            };
             Explained::new(
                 "crl_missing_for_issuer",
                 format!(
-                    "{who}: no CRL among server.crl is from {issuer} (or from a CA above it), and crl_unknown = \"deny\""
+                    "{what}: no CRL among server.crl is from {}, and crl_unknown = \"deny\"",
+                    uncovered.issuer
                 ),
             )
         }

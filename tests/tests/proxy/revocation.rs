@@ -298,3 +298,62 @@ fn nginx_and_openssl_accept_the_crl_mtlskit_writes() {
         refused.stdout
     );
 }
+
+#[test]
+fn crl_check_leaf_and_crl_unknown_allow_decide_what_an_absent_crl_means() {
+    // A client of an intermediate CA; only the intermediate's CRL is given, none of the root.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    make_pki(dir);
+    issue(
+        dir,
+        "ca",
+        "inter",
+        "Inter CA",
+        "intermediate",
+        &date(-1),
+        &date(5),
+    );
+    issue(
+        dir,
+        "inter",
+        "leafc",
+        "leaf client",
+        "client",
+        &date(-1),
+        &date(2),
+    );
+    let chain = std::fs::read_to_string(dir.join("leafc.pem")).unwrap()
+        + &std::fs::read_to_string(dir.join("inter.pem")).unwrap();
+    std::fs::write(dir.join("chained.pem"), chain).unwrap();
+    std::fs::copy(dir.join("leafc.key"), dir.join("chained.key")).unwrap();
+    openssl_gencrl(dir, "inter", "inter-crl.pem", &date(-1), &date(1));
+    let up = echo_upstream(dir, None);
+    let base = "verify_depth = 2\ncrl = [\"inter-crl.pem\"]";
+    // (extra settings, accepted, the refusal's code)
+    for (extra, accepted) in [
+        ("", false),
+        ("crl_check = \"leaf\"", true),
+        ("crl_unknown = \"allow\"", true),
+    ] {
+        let proxy = start_proxy(
+            dir,
+            &format!("http://127.0.0.1:{}", up.port),
+            &format!("{base}\n{extra}"),
+            "",
+        );
+        let got = status(dir, &proxy, "chained", "/");
+        assert_eq!(got == "200", accepted, "{extra:?}: {got}");
+        if !accepted {
+            let line = failure(&proxy, "crl_missing_for_issuer", 1);
+            let reason = line["reason"].as_str().unwrap();
+            // The missing CRL is the root's, for the intermediate.
+            assert!(
+                reason
+                    .contains("its issuer CN=Inter CA: no CRL among server.crl is from CN=Test CA")
+                    && reason.contains("crl_unknown"),
+                "{line}"
+            );
+        }
+    }
+}

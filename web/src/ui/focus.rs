@@ -106,3 +106,27 @@ pub fn reveal_in(container: &Element, selector: &str) {
         container.set_scroll_top(container.scroll_top().saturating_add(by as i32));
     }
 }
+
+/// Leaves exactly one Tab stop among the `entries` of `container`: the first matching `current`,
+/// else the first entry. Arrow keys move the stop in the DOM only, so after a selection is
+/// rendered the stop may be left on an entry the page no longer marks: this puts it back.
+pub fn one_stop(container: &Element, entries: &str, current: &str) {
+    let Ok(list) = container.query_selector_all(entries) else {
+        return;
+    };
+    let chosen = container
+        .query_selector(current)
+        .ok()
+        .flatten()
+        .or_else(|| container.query_selector(entries).ok().flatten());
+    for el in (0..list.length())
+        .filter_map(|i| list.item(i))
+        .filter_map(|n| n.dyn_into::<Element>().ok())
+    {
+        let stop = chosen.as_ref() == Some(&el);
+        let want = if stop { "0" } else { "-1" };
+        if el.get_attribute("tabindex").as_deref() != Some(want) {
+            let _ = el.set_attribute("tabindex", want);
+        }
+    }
+}

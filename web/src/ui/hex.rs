@@ -1,5 +1,6 @@
 //! The hex view: offsets, bytes and ASCII, the selected field's bytes highlighted; clicking a
-//! byte selects the deepest field that contains it. Long items are shown a page at a time.
+//! byte (or Enter on the focused byte: the bytes are one Tab stop, moved through with the arrow
+//! keys) selects the deepest field that contains it. Long items are shown a page at a time.
 //! Private key material is masked (`••`): it is on the user's machine, but not on their screen.
 
 use mtlskit_inspect::{Node, Report};
@@ -24,7 +25,20 @@ pub struct HexProps {
 #[function_component(HexView)]
 pub fn hex_view(props: &HexProps) -> Html {
     let dispatch = use_dispatch();
-    let Some(item) = props.report.items.get(props.pos) else {
+    let rows_ref = use_node_ref();
+    let item = props.report.items.get(props.pos);
+    let current = item.map_or(0, |i| {
+        tab_stop(i, props.selected.as_deref(), props.first_row)
+    });
+    {
+        let rows = rows_ref.clone();
+        use_effect_with(current, move |current| {
+            if let Some(rows) = rows.cast::<Element>() {
+                focus::one_stop(&rows, ".hx .b", &format!(".hx .b[data-o=\"{current}\"]"));
+            }
+        });
+    }
+    let Some(item) = item else {
         return html! {};
     };
     let key = (props.id, item.index);
@@ -89,12 +103,6 @@ pub fn hex_view(props: &HexProps) -> Html {
     let in_span = |o: usize| span.is_some_and(|s| s.contains(o));
     let secrets = hexview::secret_spans(item);
     let secret = |o: usize| secrets.iter().any(|s| s.contains(o));
-    // The byte that has the bytes' Tab stop: the selection's first byte when shown, else the
-    // first byte of the page.
-    let current = span
-        .map(|s| s.offset)
-        .filter(|o| range.contains(o))
-        .unwrap_or(range.start);
 
     html! {
         <div class="hex" aria-label="Bytes">
@@ -105,7 +113,7 @@ pub fn hex_view(props: &HexProps) -> Html {
                     <button disabled={window.next().is_none()} onclick={page(window.next())}>{ "later ▶" }</button>
                 </div>
             }
-            <div class="hex-rows" {onclick} {onkeydown}>
+            <div class="hex-rows" ref={rows_ref} {onclick} {onkeydown}>
                 { for bytes.get(range.clone()).unwrap_or_default().chunks(ROW).enumerate().map(|(r, row)| {
                     let start = range.start + r * ROW;
                     html! {
@@ -133,4 +141,15 @@ pub fn hex_view(props: &HexProps) -> Html {
             </div>
         </div>
     }
+}
+
+/// The byte that has the bytes' Tab stop: the selection's first byte when it is on the page
+/// shown, else the page's first byte.
+fn tab_stop(item: &mtlskit_inspect::Item, selected: Option<&[usize]>, first_row: usize) -> usize {
+    let range = Window::new(first_row, item.bytes.len()).bytes(item.bytes.len());
+    selected
+        .and_then(|p| Node::at_path(&item.tree, p))
+        .map(|n| n.span.offset)
+        .filter(|o| range.contains(o))
+        .unwrap_or(range.start)
 }

@@ -1,5 +1,7 @@
 //! The ladder of a TLS item: the connection summary and explanations, then one rung per record
-//! on the sender's side; a rung selects the record in the tree and the hex view.
+//! on the sender's side; a rung selects the record in the tree and the hex view, and the rung of
+//! the record holding the selection is marked (also when it was selected from a byte). The
+//! ladder is one Tab stop; the arrow keys move from rung to rung (`focus`).
 
 use mtlskit_inspect::ItemBody;
 use mtlskit_inspect::Report;
@@ -118,13 +120,15 @@ pub fn rung_keys(e: KeyboardEvent) {
     focus::list_keys(&e, ".rung button");
 }
 
-/// Keeps the selected rung in view in the ladder's scroll box when the selection changes.
+/// Keeps the selected rung in view in the ladder's scroll box, and the ladder's Tab stop on it,
+/// when the selection changes.
 #[hook]
 pub fn use_reveal(rungs: &NodeRef, selected: Option<Vec<usize>>) {
     let rungs = rungs.clone();
     use_effect_with(selected, move |_| {
         if let Some(list) = rungs.cast::<web_sys::Element>() {
             focus::reveal_in(&list, ".rung.selected");
+            focus::one_stop(&list, ".rung button", ".rung.selected button");
         }
     });
 }

@@ -5,6 +5,7 @@ use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 use super::browser;
+use super::focus;
 use super::shared::{use_dispatch, Shared};
 use crate::export;
 use crate::moment::{self, Moment};
@@ -33,10 +34,7 @@ pub fn toolbar(props: &ToolbarProps) -> Html {
         let moment_field = moment_field.clone();
         use_effect_with(props.moment, move |moment| {
             if let Some(input) = moment_field.cast::<HtmlInputElement>() {
-                let focused = web_sys::window()
-                    .and_then(|w| w.document())
-                    .and_then(|d| d.active_element())
-                    .is_some_and(|el| el == **input);
+                let focused = focus::active().is_some_and(|el| el == **input);
                 if !focused && moment::parse_input(&input.value()) != Some(moment.timestamp()) {
                     input.set_value(&moment.input_value());
                 }

@@ -1,5 +1,6 @@
 //! The field tree: every decoded field with its name and value; selecting one highlights its
-//! bytes in the hex view.
+//! bytes in the hex view. A WAI-ARIA tree: one Tab stop, arrow keys move, Enter selects; a field
+//! selected elsewhere (a byte, a rung, a finding) is scrolled into the tree's box.
 //!
 //! One click handler for the whole tree reads the `data-path` of the field clicked, so a tree of
 //! thousands of fields does not make thousands of closures. Lists longer than [`LIST`] show
@@ -41,6 +42,7 @@ pub fn tree_view(props: &TreeProps) -> Html {
         use_effect_with(props.selected.clone(), move |_| {
             if let Some(tree) = tree_ref.cast::<Element>() {
                 focus::reveal_in(&tree, "button.field.selected");
+                focus::one_stop(&tree, "button.field", "button.field.selected");
             }
         });
     }
