@@ -13,7 +13,7 @@ use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
 
-use mtlskit_inspect::diagnose::{self, Request, Role, Source, Verdict};
+use mtlskit_inspect::diagnose::{self, Profile, Request, Role, Source, Verdict, Verifier};
 use mtlskit_inspect::Timestamp;
 use serde_json::Value;
 
@@ -25,8 +25,10 @@ use serde_json::Value;
 /// - `name-constraint-dn`: directoryName name constraints (RFC 5280 4.2.1.10);
 /// - `pedantic-webpki-eku`: webpki's EKU rules (anyExtendedKeyUsage is not serverAuth);
 /// - `pedantic-serial-number`: serial numbers of RFC 5280 4.1.2.2 (positive, at most 20
-///   octets).
+///   octets);
+/// - `pedantic-webpki-subscriber-key`: the key types and sizes a Web PKI server may have.
 pub const IMPLEMENTED: &[&str] = &[
+    "pedantic-webpki-subscriber-key",
     "has-crl",
     "max-chain-depth",
     "denial-of-service",
@@ -87,6 +89,8 @@ pub struct Case {
     pub key_usage: Vec<String>,
     /// Required extended key usages of the leaf (serverAuth, clientAuth).
     pub extended_key_usage: Vec<String>,
+    /// Signature algorithms the verifier is limited to (empty: any).
+    pub signature_algorithms: Vec<String>,
     /// SUCCESS or FAILURE.
     pub expected: Outcome,
     /// The name a SERVER case's client connects to.
@@ -180,6 +184,7 @@ fn case(v: &Value) -> Result<Case, String> {
         time,
         key_usage: strings(&v["key_usage"]),
         extended_key_usage: strings(&v["extended_key_usage"]),
+        signature_algorithms: strings(&v["signature_algorithms"]),
         expected: match v["expected_result"].as_str() {
             Some("SUCCESS") => Outcome::Success,
             Some("FAILURE") => Outcome::Failure,
@@ -208,7 +213,20 @@ pub fn unimplemented(case: &Case) -> Vec<&str> {
 }
 
 fn skipped(case: &Case) -> Option<CaseResult> {
-    let missing = unimplemented(case);
+    let mut missing = unimplemented(case);
+    // The constraints a case may set that the harness maps: the role's EKU (serverAuth for
+    // SERVER, clientAuth for CLIENT) and digitalSignature, which diagnose requires of a leaf;
+    // a case asking for anything else, or for particular signature algorithms, is skipped.
+    let purpose = match case.role {
+        Role::Client => "clientAuth",
+        Role::Server => "serverAuth",
+    };
+    if case.extended_key_usage.iter().any(|e| e != purpose)
+        || case.key_usage.iter().any(|k| k != "digitalSignature")
+        || !case.signature_algorithms.is_empty()
+    {
+        missing.push("a usage or algorithm constraint the harness does not map");
+    }
     (!missing.is_empty()).then(|| CaseResult {
         id: case.id.clone(),
         actual: Outcome::Skipped,
@@ -216,8 +234,8 @@ fn skipped(case: &Case) -> Option<CaseResult> {
     })
 }
 
-/// The diagnosis request of a case.
-pub fn request(case: &Case) -> Request<'_> {
+/// The diagnosis request of a case, reproducing `verifier`'s decisions.
+pub fn request(case: &Case, verifier: Verifier) -> Request<'_> {
     fn source<'a>(der: &'a [u8], what: &str, i: usize) -> Source<'a> {
         Source {
             der,
@@ -250,15 +268,33 @@ pub fn request(case: &Case) -> Request<'_> {
             .map(|(i, d)| source(d, "crl", i))
             .collect(),
         max_intermediates: case.max_chain_depth,
+        profile: profile(case),
+        verifier,
     }
 }
 
-/// The diagnosis engine's answer for one case: its verdict, the finding codes as context.
+/// The profile a case is held to: the `webpki::` namespace tests the CA/Browser Forum profile
+/// of public TLS servers (as the published harnesses run it), every other one RFC 5280 alone.
+pub fn profile(case: &Case) -> Profile {
+    if case.id.starts_with("webpki::") {
+        Profile::WebPki
+    } else {
+        Profile::Rfc5280
+    }
+}
+
+/// The diagnosis engine's answer for one case (RFC 5280 path validation): its verdict, the
+/// finding codes as context.
 pub fn run_diagnose(case: &Case) -> CaseResult {
+    diagnose_as(case, Verifier::Rfc5280)
+}
+
+/// The diagnosis engine's answer for one case when it reproduces `verifier`.
+pub fn diagnose_as(case: &Case, verifier: Verifier) -> CaseResult {
     if let Some(s) = skipped(case) {
         return s;
     }
-    let (actual, context) = match diagnose::diagnose(&request(case)) {
+    let (actual, context) = match diagnose::diagnose(&request(case, verifier)) {
         Ok(d) => {
             let codes: Vec<&str> = d
                 .findings
@@ -377,8 +413,9 @@ fn proxy_client_verifier(
     // The server's own certificate and key: any pair will do.
     let server = server_identity(scratch)?;
     // verify_depth counts the CAs above the client's certificate: the intermediates plus the
-    // anchor (docs/config.md). Without a limit in the case, webpki's own applies.
-    let depth = case.max_chain_depth.map_or(64, |d| d + 1);
+    // anchor (docs/config.md). Without a limit in the case, the most the config allows (the
+    // chain a client may send, verify_depth + 2, is at most 16 certificates).
+    let depth = case.max_chain_depth.map_or(14, |d| (d + 1).min(14));
     let config = format!(
         "[server]\nlisten = [\"127.0.0.1:0\"]\ncertificate = \"{cert}\"\nkey = \"{key}\"\n\
          client_ca = \"ca.pem\"\nverify_depth = {depth}\ncrl = [{crl_lines}]\n\
@@ -477,6 +514,26 @@ impl fmt::Display for Summary {
     }
 }
 
+/// The cases the proxy's verifier refuses and the diagnosis, asked as the proxy
+/// ([`Verifier::Rustls`]), accepts: a refusal the engine would call fine.
+pub fn unexplained_refusals(
+    cases: &[Case],
+    proxy: &[CaseResult],
+    as_proxy: &[CaseResult],
+) -> Vec<String> {
+    cases
+        .iter()
+        .zip(proxy.iter().zip(as_proxy))
+        .filter(|(_, (p, d))| p.actual == Outcome::Failure && d.actual == Outcome::Success)
+        .map(|(c, (p, _))| {
+            format!(
+                "{}: the proxy refuses it ({}), diagnose accepts it",
+                c.id, p.context
+            )
+        })
+        .collect()
+}
+
 /// `testdata/limbo/exceptions.toml`: per harness, the cases that disagree, each with a reason.
 pub type Exceptions = BTreeMap<String, BTreeMap<String, String>>;
 
@@ -552,4 +609,29 @@ pub fn exception_problems(
         }
     }
     problems
+}
+
+/// The cases the proxy's verifier accepts and the diagnosis refuses where no error finding
+/// says that the proxy (`mtlskit serve`) accepts it: a user would be told a working
+/// certificate is broken.
+pub fn unflagged_refusals(cases: &[Case], proxy: &[CaseResult]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (case, p) in cases.iter().zip(proxy) {
+        if p.actual != Outcome::Success || !unimplemented(case).is_empty() {
+            continue;
+        }
+        let Ok(d) = diagnose::diagnose(&request(case, Verifier::Rfc5280)) else {
+            continue;
+        };
+        let errors: Vec<&mtlskit_inspect::Finding> = d
+            .findings
+            .iter()
+            .filter(|f| f.severity == mtlskit_inspect::Severity::Error)
+            .collect();
+        if !errors.is_empty() && !errors.iter().any(|f| f.message.contains("mtlskit serve")) {
+            let codes: Vec<&str> = errors.iter().map(|f| f.code.as_str()).collect();
+            out.push(format!("{}: {}", case.id, codes.join(",")));
+        }
+    }
+    out
 }

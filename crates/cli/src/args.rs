@@ -86,6 +86,14 @@ pub struct DiagnoseArgs {
     /// A certificate revocation list (PEM or DER) to check the chain against; repeatable.
     #[arg(long, value_name = "FILE")]
     pub crl: Vec<String>,
+    /// The certificate profile: RFC 5280, or with the CA/Browser Forum rules for public TLS
+    /// servers.
+    #[arg(long, value_enum, default_value = "rfc5280")]
+    pub profile: ProfileArg,
+    /// Whose decisions to reproduce: RFC 5280 path validation, or rustls-webpki's (mtlskit
+    /// serve's) where they differ.
+    #[arg(long, value_enum, default_value = "rfc5280")]
+    pub verifier: VerifierArg,
     /// Evaluate at this moment (RFC 3339) instead of now.
     #[arg(long, value_name = "RFC3339")]
     pub at: Option<String>,
@@ -156,6 +164,18 @@ pub struct DemoArgs {
 pub enum RoleArg {
     Client,
     Server,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum ProfileArg {
+    Rfc5280,
+    Webpki,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum VerifierArg {
+    Rfc5280,
+    Rustls,
 }
 
 #[derive(Debug, Subcommand)]

@@ -60,6 +60,8 @@ pub enum Code {
     CrlMissingForIssuer,
     /// A CRL names a certificate's issuer but its signature does not verify with that issuer's key (RFC 5280 6.3.3 (f)).
     CrlNotSignedByIssuer,
+    /// A CRL breaks RFC 5280 (no or a critical cRLNumber, an unknown critical extension, a delta CRL) and is not used (RFC 5280 5.2).
+    CrlUnusable,
     /// Encrypted records did not decrypt with the key log's secrets.
     DecryptionFailed,
     /// A connection's encrypted records were decrypted with a key log.
@@ -86,6 +88,8 @@ pub enum Code {
     MalformedExtension,
     /// A TLS handshake message whose body does not parse.
     MalformedHandshake,
+    /// A name in a certificate (SAN DNS name, IP address, email) is not valid syntax (RFC 5280 4.2.1.6).
+    MalformedName,
     /// The extended key usage does not allow clientAuth (RFC 5280 4.2.1.12).
     MissingClientAuthEku,
     /// The issuer is neither in the CA bundle nor sent with the chain.
@@ -114,6 +118,8 @@ pub enum Code {
     NotYetValid,
     /// A CA's pathLenConstraint is exceeded by the chain (RFC 5280 4.2.1.9).
     PathLenExceeded,
+    /// A certificate breaks a MUST of the RFC 5280 profile (or, for TLS servers, of the CA/Browser Forum Baseline Requirements) that strict verifiers enforce.
+    ProfileViolation,
     /// The two sides have no TLS version in common (alert 70).
     ProtocolVersion,
     /// A CRL of the certificate's issuer lists its serial number (RFC 5280 6.3.3 (i)).
@@ -150,6 +156,8 @@ pub enum Code {
     UnknownCriticalExtension,
     /// A certificate given for a diagnosis could not be decoded and was skipped.
     UnreadableCertificate,
+    /// A signature or key of the chain uses an algorithm the verifier does not implement (DSA, P-192, explicit curve parameters, Ed448).
+    UnsupportedAlgorithm,
     /// A capture's link layer is not one this decoder reads.
     UnsupportedLinkType,
     /// The chain ends at an issuer that is not in the CA bundle.
@@ -176,6 +184,7 @@ impl Code {
             Code::CrlExpired => "crl_expired",
             Code::CrlMissingForIssuer => "crl_missing_for_issuer",
             Code::CrlNotSignedByIssuer => "crl_not_signed_by_issuer",
+            Code::CrlUnusable => "crl_unusable",
             Code::DecryptionFailed => "decryption_failed",
             Code::Decrypted => "decrypted",
             Code::Expired => "expired",
@@ -189,6 +198,7 @@ impl Code {
             Code::MalformedAlert => "malformed_alert",
             Code::MalformedExtension => "malformed_extension",
             Code::MalformedHandshake => "malformed_handshake",
+            Code::MalformedName => "malformed_name",
             Code::MissingClientAuthEku => "missing_client_auth_eku",
             Code::MissingIntermediate => "missing_intermediate",
             Code::MissingServerAuthEku => "missing_server_auth_eku",
@@ -203,6 +213,7 @@ impl Code {
             Code::NotTls => "not_tls",
             Code::NotYetValid => "not_yet_valid",
             Code::PathLenExceeded => "path_len_exceeded",
+            Code::ProfileViolation => "profile_violation",
             Code::ProtocolVersion => "protocol_version",
             Code::Revoked => "revoked",
             Code::ServerCertificateRejected => "server_certificate_rejected",
@@ -221,6 +232,7 @@ impl Code {
             Code::TruncatedRecord => "truncated_record",
             Code::UnknownCriticalExtension => "unknown_critical_extension",
             Code::UnreadableCertificate => "unreadable_certificate",
+            Code::UnsupportedAlgorithm => "unsupported_algorithm",
             Code::UnsupportedLinkType => "unsupported_link_type",
             Code::UntrustedIssuer => "untrusted_issuer",
             Code::WeakKey => "weak_key",

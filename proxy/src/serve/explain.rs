@@ -72,6 +72,8 @@ fn diagnose_chain(
         role: Role::Client,
         host: None,
         now: mtlskit_inspect::Timestamp::now(),
+        // Explain what rustls decided, with its own refusals (docs/diagnosis.md).
+        verifier: diagnose::Verifier::Rustls,
         ..Default::default()
     };
     match diagnose::diagnose_bounded(&request, MAX_CHECKS) {

@@ -61,6 +61,10 @@ fn run(suite: &std::path::Path, out: &std::path::Path) -> Result<(), String> {
         .map(|c| limbo::run_proxy(c, &scratch))
         .collect();
     let _ = std::fs::remove_dir_all(&scratch);
+    let as_proxy: Vec<_> = cases
+        .iter()
+        .map(|c| limbo::diagnose_as(c, mtlskit_inspect::diagnose::Verifier::Rustls))
+        .collect();
     let proxy_out = out.with_file_name(format!(
         "{}-proxy.json",
         out.file_stem()
@@ -78,6 +82,22 @@ fn run(suite: &std::path::Path, out: &std::path::Path) -> Result<(), String> {
             Summary::of(&cases, results),
             path.display()
         );
+    }
+    let unexplained = limbo::unexplained_refusals(&cases, &proxy, &as_proxy);
+    println!(
+        "limbo: {} cases the proxy refuses that diagnose (as the proxy) accepts",
+        unexplained.len()
+    );
+    for u in &unexplained {
+        println!("  {u}");
+    }
+    let unflagged = limbo::unflagged_refusals(&cases, &proxy);
+    println!(
+        "limbo: {} cases the proxy accepts that diagnose refuses without saying so",
+        unflagged.len()
+    );
+    for u in &unflagged {
+        println!("  {u}");
     }
     Ok(())
 }

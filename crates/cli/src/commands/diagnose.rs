@@ -4,11 +4,13 @@
 
 use std::io::Write;
 
-use mtlskit_inspect::diagnose::{self, Diagnosis, Request, Role, Source, Verdict};
+use mtlskit_inspect::diagnose::{
+    self, Diagnosis, Profile, Request, Role, Source, Verdict, Verifier,
+};
 use mtlskit_inspect::{inspect, ItemBody, Severity, Timestamp};
 
 use super::describe_io;
-use crate::args::{DiagnoseArgs, RoleArg};
+use crate::args::{DiagnoseArgs, ProfileArg, RoleArg, VerifierArg};
 use crate::Status;
 
 pub fn run(args: &DiagnoseArgs) -> anyhow::Result<Status> {
@@ -93,6 +95,14 @@ fn prepare(args: &DiagnoseArgs) -> Result<Status, String> {
         host: args.host.clone(),
         now,
         crls,
+        profile: match args.profile {
+            ProfileArg::Rfc5280 => Profile::Rfc5280,
+            ProfileArg::Webpki => Profile::WebPki,
+        },
+        verifier: match args.verifier {
+            VerifierArg::Rfc5280 => Verifier::Rfc5280,
+            VerifierArg::Rustls => Verifier::Rustls,
+        },
         ..Default::default()
     };
     let diagnosis = diagnose::diagnose(&request).map_err(|e| format!("{}: {e}", args.cert))?;

@@ -35,6 +35,8 @@ struct Crl<'a> {
     signature: Span,
     next_update_span: Span,
     entries: Vec<Span>,
+    /// Why the CRL may not be used (RFC 5280 5.2), if it may not.
+    unusable: Option<&'static str>,
 }
 
 pub fn check(req: &Request<'_>, path: &[&Cert<'_>], trusted: bool, findings: &mut Vec<Finding>) {
@@ -50,6 +52,7 @@ pub fn check(req: &Request<'_>, path: &[&Cert<'_>], trusted: bool, findings: &mu
                     continue;
                 };
                 let (signature, next_update_span, entries) = crl::spans(src.der);
+                let unusable = unusable(&body);
                 crls.push(Crl {
                     der: src.der,
                     origin: &src.origin,
@@ -60,6 +63,7 @@ pub fn check(req: &Request<'_>, path: &[&Cert<'_>], trusted: bool, findings: &mu
                     signature,
                     next_update_span,
                     entries,
+                    unusable,
                 });
             }
             Err(e) => findings.push(Finding::warning(
@@ -95,6 +99,22 @@ pub fn check(req: &Request<'_>, path: &[&Cert<'_>], trusted: bool, findings: &mu
             continue;
         }
         for c in theirs {
+            if let Some(why) = c.unusable {
+                findings.push(
+                    Finding::error(
+                        Code::CrlUnusable,
+                        format!(
+                            "the CRL {} of {} {why}, so it cannot be used for {}{}",
+                            c.origin,
+                            c.issuer_text,
+                            cert.label(),
+                            super::profile::LENIENT
+                        ),
+                    )
+                    .in_certificate(&c.sha256, None),
+                );
+                continue;
+            }
             if let Some(i) = issuer {
                 if let Some(f) = signature(c, i) {
                     findings.push(f);
@@ -126,13 +146,28 @@ pub fn check(req: &Request<'_>, path: &[&Cert<'_>], trusted: bool, findings: &mu
     }
 }
 
+/// Why a CRL breaks RFC 5280 5.2 so that it cannot be used: the cRLNumber every CRL must have,
+/// non-critical (5.2.3); a delta CRL (5.2.4), which is read only with its base CRL.
+fn unusable(body: &crate::objects::Crl) -> Option<&'static str> {
+    let number = body.extensions.iter().find(|e| e.oid == "2.5.29.20");
+    match number {
+        None => Some("has no cRLNumber, which RFC 5280 5.2.3 requires"),
+        Some(n) if n.critical => Some("marks its cRLNumber critical, which RFC 5280 5.2.3 forbids"),
+        _ if body.extensions.iter().any(|e| e.oid == "2.5.29.27") => {
+            Some("is a delta CRL, which is not read without its base CRL (RFC 5280 5.2.4)")
+        }
+        _ => None,
+    }
+}
+
 /// Why a CRL cannot be used for the certificates `issuer` signed, if it cannot.
 fn signature(c: &Crl<'_>, issuer: &Cert<'_>) -> Option<Finding> {
     let problem = if issuer.key_usage().is_some_and(|ku| ku & KU_CRL_SIGN == 0) {
         format!(
-            "the CRL {} names {} as its issuer, but that CA's key usage lacks cRLSign, so it may not sign CRLs (RFC 5280 6.3.3 (f))",
+            "the CRL {} names {} as its issuer, but that CA's key usage lacks cRLSign, so it may not sign CRLs (RFC 5280 6.3.3 (f)){}",
             c.origin,
-            issuer.label()
+            issuer.label(),
+            super::profile::LENIENT
         )
     } else {
         match crl::verify(c.der, issuer.spki()) {

@@ -18,7 +18,7 @@ pub mod certificate;
 pub mod crl;
 mod csr;
 pub mod extension;
-mod key;
+pub(crate) mod key;
 pub mod name;
 mod pkcs7;
 mod public_key;
