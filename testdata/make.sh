@@ -58,6 +58,10 @@ openssl req -new "${ec[@]}" -keyout client.key -out client.csr -subj "/CN=other 
 printf 'extendedKeyUsage=clientAuth\n' > client.ext
 openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -set_serial 7 -days 365 -extfile client.ext -out client.pem 2>/dev/null
 rm -f ca.key client.key client.csr client.ext
+# A CA with the name of web/pki's CA and another key: not the issuer of web/pki's certificates.
+openssl req -x509 "${ec[@]}" -keyout imposter-ca.key -out imposter-ca.pem -days 3650 -subj "/CN=mtlskit CA" \
+  -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+rm -f imposter-ca.key
 # Two TLS 1.2 handshakes against s_server requiring a client certificate, as `probe` saves them.
 cd "$w"
 "$mtlskit" pki init "$w/peer" >/dev/null
@@ -71,6 +75,8 @@ wait_port "$port"
 "$mtlskit" probe --ca peer/ca.pem --save-handshake no_client_cert.pcap "https://localhost:$port/" >/dev/null || true
 kill "$server"
 rm -rf "$w/peer"
+bash "$root/testdata/make-crl.sh"
+echo "testdata/make.sh: wrote $b and $w"
 
 # --- testdata/decrypt: TLS 1.3 mTLS failures with the key log the client wrote (golden cases) --
 # Needs dumpcap (root, or the wireshark group) and editcap.

@@ -149,6 +149,7 @@ if command -v dumpcap >/dev/null && command -v tshark >/dev/null; then
   cp tls/seed-tls12-client.bin inspect/seed-tls-client.bin
   cp capture/seed-mtls.pcap inspect/seed-capture.pcap
 fi
+bash make-crl-seeds.sh
 # key_log and decrypt: one mTLS connection each with TLS 1.3 (ChaCha20-Poly1305) and TLS 1.2
 # (ECDHE-ECDSA-AES128-GCM), captured with dumpcap while s_client writes its key log; the decrypt
 # seeds join a capture and its key log as the target splits them (fuzz/src/lib.rs,

@@ -19,6 +19,7 @@ pub const TARGETS: &[&str] = &[
     "inspect_many",
     "der_tree",
     "certificate",
+    "crl",
     "csr",
     "private_key",
     "public_key",
@@ -43,6 +44,7 @@ pub fn run(name: &str, data: &[u8]) -> bool {
         "inspect_many" => inspect_many(data),
         "der_tree" => der_tree(data),
         "certificate" => certificate(data),
+        "crl" => crl(data),
         "csr" => csr(data),
         "private_key" => private_key(data),
         "public_key" => public_key(data),
@@ -103,8 +105,9 @@ pub fn split_sources(data: &[u8]) -> Vec<&[u8]> {
 
 /// Chain building and checks on any set of certificates: the input is split by
 /// [`split_sources`]; the first source is the CA bundle, the others the peer's chain (each a
-/// PEM/DER/PKCS#7 bundle, or raw bytes taken as one certificate). The first byte also picks
-/// the role. A verdict or a clear error, never a panic or a hang.
+/// PEM/DER/PKCS#7 bundle, or raw bytes taken as one certificate; a source holding CRLs gives
+/// the CRLs checked). The first byte also picks the role. A verdict or a clear error, never a
+/// panic or a hang.
 pub fn diagnose(data: &[u8]) {
     use mtlskit_inspect::diagnose::{self, Request, Role, Source};
     let parts = split_sources(data);
@@ -114,6 +117,12 @@ pub fn diagnose(data: &[u8]) {
         return;
     };
     let anchors = certs(anchors);
+    let (crl_parts, chain): (Vec<&[u8]>, Vec<&[u8]>) =
+        chain.iter().partition(|p| diagnose::crls_in(p).is_ok());
+    let crls: Vec<Vec<u8>> = crl_parts
+        .iter()
+        .flat_map(|p| diagnose::crls_in(p).unwrap_or_default())
+        .collect();
     let chain: Vec<Vec<u8>> = chain.iter().flat_map(|p| certs(p)).collect();
     fn source(der: &[u8]) -> Source<'_> {
         Source {
@@ -133,6 +142,8 @@ pub fn diagnose(data: &[u8]) {
         role,
         host: Some(String::from("localhost")),
         now: NOW,
+        crls: crls.iter().map(|d| source(d)).collect(),
+        ..Default::default()
     };
     if let Ok(d) = diagnose::diagnose(&request) {
         assert!(d.chain.len() <= diagnose::MAX_DEPTH);
@@ -155,6 +166,21 @@ pub fn certificate(data: &[u8]) {
         if let Ok(decoded) = x509::decode_certificate(data, now) {
             check_decoded(&decoded, data.len());
         }
+    }
+}
+
+/// One CRL's DER, without and with a moment in time, and the revocation of a certificate
+/// looked up in it (the fact the proxy logs).
+pub fn crl(data: &[u8]) {
+    for now in [None, Some(NOW)] {
+        if let Ok(decoded) = x509::decode_crl(data, now) {
+            check_decoded(&decoded, data.len());
+        }
+    }
+    const CERT: &[u8] = include_bytes!("../seeds/certificate/seed-client-rsa.der");
+    if let Ok(Some(r)) = x509::revocation(CERT, &[data, data]) {
+        assert_eq!(r.crl_index, 0, "the first CRL that lists it");
+        assert!(!r.to_string().is_empty());
     }
 }
 

@@ -32,8 +32,37 @@ pub struct CertInfo {
     pub extended_key_usage: Vec<String>,
     pub is_ca: bool,
     pub sha256: String,
+    /// The same digest, as bytes (for `sha256:` pins).
+    pub sha256_bytes: [u8; 32],
+    /// SHA-256 of the SubjectPublicKeyInfo (for `spki:` pins).
+    pub spki_sha256: [u8; 32],
     /// Subject alternative names as the report has them (`DNS:x`, `URI:x`, `IP:x`, ...).
     pub san: Vec<String>,
+    /// Subject commonName values.
+    pub cn: Vec<String>,
+    /// Subject organizationName values.
+    pub o: Vec<String>,
+    /// Subject organizationalUnitName values.
+    pub ou: Vec<String>,
+    /// dNSName SANs.
+    pub dns: Vec<String>,
+    /// uniformResourceIdentifier SANs.
+    pub uri: Vec<String>,
+    /// iPAddress SANs, as text.
+    pub ip: Vec<String>,
+    /// rfc822Name SANs.
+    pub email: Vec<String>,
+}
+
+impl CertInfo {
+    /// The SPIFFE ID (an X509-SVID has exactly one URI SAN, `spiffe://trust-domain/path`):
+    /// `None` when there is none, or more than one URI SAN.
+    pub fn spiffe_id(&self) -> Option<&str> {
+        match self.uri.as_slice() {
+            [one] if one.starts_with("spiffe://") => Some(one.as_str()),
+            _ => None,
+        }
+    }
 }
 
 /// Decodes the facts above; `None` when the bytes are not a certificate.
@@ -59,7 +88,40 @@ pub fn read(der: &[u8]) -> Option<CertInfo> {
             _ => {}
         }
     }
+    let mut by_kind: [Vec<String>; 4] = Default::default();
+    for s in &san {
+        let (kind, value) = s.split_once(':').unwrap_or(("", ""));
+        let slot = match kind {
+            "DNS" => 0,
+            "URI" => 1,
+            "IP" => 2,
+            "email" => 3,
+            _ => continue,
+        };
+        by_kind[slot].push(value.to_string());
+    }
+    let [dns, uri, ip, email] = by_kind;
+    let subject = tbs.subject();
+    let texts = |oid: &x509_parser::der_parser::Oid<'_>| -> Vec<String> {
+        subject
+            .iter_by_oid(oid)
+            .filter_map(|a| a.as_str().ok().map(str::to_string))
+            .collect()
+    };
+    use x509_parser::oid_registry::{
+        OID_X509_COMMON_NAME, OID_X509_ORGANIZATIONAL_UNIT, OID_X509_ORGANIZATION_NAME,
+    };
+    let digest: [u8; 32] = Sha256::digest(cert.as_raw()).into();
     Some(CertInfo {
+        cn: texts(&OID_X509_COMMON_NAME),
+        o: texts(&OID_X509_ORGANIZATION_NAME),
+        ou: texts(&OID_X509_ORGANIZATIONAL_UNIT),
+        dns,
+        uri,
+        ip,
+        email,
+        sha256_bytes: digest,
+        spki_sha256: Sha256::digest(tbs.subject_pki.raw).into(),
         subject: name::rfc4514(tbs.subject()),
         issuer: name::rfc4514(tbs.issuer()),
         serial: certificate::serial_text(tbs.raw_serial()),
@@ -67,9 +129,58 @@ pub fn read(der: &[u8]) -> Option<CertInfo> {
         not_after: tbs.validity().not_after.timestamp(),
         extended_key_usage,
         is_ca,
-        sha256: der::hex(&Sha256::digest(cert.as_raw())),
+        sha256: der::hex(&digest),
         san,
     })
+}
+
+/// What the proxy reads from a CRL (the operator's own file, at start and reload): for
+/// `check`, the reload log and the resumption cut-off.
+#[derive(Clone, Debug)]
+pub struct CrlInfo {
+    /// The issuer, RFC 4514.
+    pub issuer: String,
+    /// The issuer, DER, to find its CA.
+    pub issuer_der: Vec<u8>,
+    pub this_update: i64,
+    /// `None`: the CRL has none (RFC 5280 requires one; webpki then treats it as current).
+    pub next_update: Option<i64>,
+    /// Revoked certificates listed.
+    pub entries: usize,
+    /// A version 2 CRL (RFC 5280 5.1.2.1: required with extensions; webpki reads no other).
+    pub v2: bool,
+}
+
+/// Decodes the facts above; `None` when the bytes are not a CRL.
+pub fn read_crl(der: &[u8]) -> Option<CrlInfo> {
+    use x509_parser::revocation_list::CertificateRevocationList;
+    let (_, crl) = CertificateRevocationList::from_der(der).ok()?;
+    Some(CrlInfo {
+        issuer: name::rfc4514(crl.issuer()),
+        issuer_der: crl.issuer().as_raw().to_vec(),
+        this_update: crl.last_update().timestamp(),
+        next_update: crl.next_update().map(|t| t.timestamp()),
+        entries: crl.iter_revoked_certificates().count(),
+        v2: crl.version().is_some_and(|v| v.0 == 1),
+    })
+}
+
+/// Whether the CRL `crl` verifies under the public key of the certificate `ca` (the inspect
+/// crate's signature check, the one `mtlskit diagnose --crl` makes); `None` for an algorithm
+/// it cannot check (left to webpki at the handshake).
+pub fn crl_signed_by(crl: &[u8], ca: &[u8]) -> Option<bool> {
+    use mtlskit_inspect::x509::signature::Verification;
+    let (_, ca) = X509Certificate::from_der(ca).ok()?;
+    match mtlskit_inspect::x509::crl::verify(crl, ca.tbs_certificate.subject_pki.raw) {
+        Ok(Verification::Valid) => Some(true),
+        Ok(Verification::Invalid) | Err(_) => Some(false),
+        Ok(Verification::Unsupported(_)) => None,
+    }
+}
+
+/// A CRL's nextUpdate, Unix seconds.
+pub fn crl_next_update(der: &[u8]) -> Option<i64> {
+    read_crl(der)?.next_update
 }
 
 /// "3 days", "5 hours", "1 minute", "12 seconds".

@@ -34,8 +34,27 @@ impl Findings {
     }
 }
 
-/// Checks a loaded config and the files it names.
+/// Checks a loaded config and the files it names, every site (server block) of it.
 pub fn check(config: &Config) -> Findings {
+    let mut all = Findings::default();
+    for site in config.sites() {
+        let f = check_site(&site);
+        for e in f.errors {
+            if !all.errors.contains(&e) {
+                all.errors.push(e);
+            }
+        }
+        for w in f.warnings {
+            if !all.warnings.contains(&w) {
+                all.warnings.push(w);
+            }
+        }
+    }
+    all
+}
+
+/// Checks one site: its config has only that site's server block and locations.
+fn check_site(config: &Config) -> Findings {
     let mut f = Findings::default();
     let s = &config.server;
     let unsupported = config.cipher_codes().unsupported;
@@ -57,8 +76,20 @@ pub fn check(config: &Config) -> Findings {
             }
         }
     }
-    if let (Some(ca), true) = (&s.client_ca, s.verify_client != VerifyClient::Off) {
-        ca_bundle(&mut f, &config.resolve(ca));
+    if s.verify_client != VerifyClient::Off {
+        let bundles: Vec<_> = s
+            .client_ca
+            .iter()
+            .chain(config.trust_domains.iter().map(|t| &t.bundle))
+            .map(|p| config.resolve(p))
+            .collect();
+        for b in &bundles {
+            ca_bundle(&mut f, b);
+        }
+        if !s.crl.is_empty() {
+            crls(&mut f, config, &bundles);
+        }
+        spiffe_rules(&mut f, config);
     }
     for l in &config.locations {
         if let (Some(c), Some(k)) = (&l.client_certificate, &l.client_key) {
@@ -225,6 +256,128 @@ fn purpose(f: &mut Findings, path: &Path, der: &[u8], eku: &str, role: &str) {
                     info.subject
                 ),
             );
+        }
+    }
+}
+
+/// The CRLs: readable, decodable, from a CA of the bundle (else they only apply to
+/// intermediates that clients send), signed by it, and current.
+fn crls(f: &mut Findings, config: &Config, bundles: &[std::path::PathBuf]) {
+    let s = &config.server;
+    let paths: Vec<_> = s.crl.iter().map(|p| config.resolve(p)).collect();
+    let loaded = match load::crls(&paths) {
+        Ok(l) => l,
+        Err(e) => {
+            f.errors.push(e.to_string());
+            return;
+        }
+    };
+    let anchors: Vec<_> = bundles
+        .iter()
+        .flat_map(|b| load::certificates(b).unwrap_or_default())
+        .collect();
+    let now = mtlskit_inspect::Timestamp::now().0;
+    for c in &loaded {
+        let path = c.path.as_path();
+        let Some(info) = certinfo::read_crl(c.der.as_ref()) else {
+            f.error(path, "holds a CRL that cannot be decoded");
+            continue;
+        };
+        if !info.v2 {
+            f.error(
+                path,
+                format!(
+                    "the CRL of {} is version 1, which rustls cannot use: make version 2 CRLs (openssl ca: set crlnumber; or mtlskit pki crl)",
+                    info.issuer
+                ),
+            );
+        }
+        let issuer = anchors.iter().find(|a| {
+            X509Certificate::from_der(a.as_ref())
+                .is_ok_and(|(_, x)| x.subject().as_raw() == info.issuer_der.as_slice())
+        });
+        match issuer {
+            None => f.warn(
+                path,
+                format!(
+                    "the CRL of {} is from no CA of the client CA bundle: it applies only to intermediate CAs clients send",
+                    info.issuer
+                ),
+            ),
+            Some(a) if certinfo::crl_signed_by(c.der.as_ref(), a.as_ref()) == Some(false) => f.error(
+                path,
+                format!(
+                    "the CRL of {} is not signed by the key of that CA in the client CA bundle: every client it covers would be refused",
+                    info.issuer
+                ),
+            ),
+            Some(_) => {}
+        }
+        if info.this_update > now {
+            f.warn(
+                path,
+                format!(
+                    "the CRL of {} starts in {} (thisUpdate in the future)",
+                    info.issuer,
+                    human(info.this_update - now)
+                ),
+            );
+        }
+        match info.next_update {
+            Some(n) if n <= now => f.warn(
+                path,
+                format!(
+                    "the CRL of {} expired {} ago: {}",
+                    info.issuer,
+                    human(now - n),
+                    match s.crl_expired {
+                        crate::config::CrlPolicy::Deny => "the clients it covers are refused (crl_expired = \"deny\"); publish a new one",
+                        crate::config::CrlPolicy::Allow => "its revocations still apply (crl_expired = \"allow\"); publish a new one",
+                    }
+                ),
+            ),
+            Some(n) if n - now < 86_400 => f.warn(
+                path,
+                format!(
+                    "the CRL of {} expires in {}: publish a new one before then",
+                    info.issuer,
+                    human(n - now)
+                ),
+            ),
+            _ => {}
+        }
+    }
+}
+
+/// `spiffe:` rules naming a trust domain that `[[trust_domain]]` does not list can never match
+/// (when trust domains are listed, an SVID of another domain is refused at the handshake).
+fn spiffe_rules(f: &mut Findings, config: &Config) {
+    if config.trust_domains.is_empty() {
+        return;
+    }
+    for l in &config.locations {
+        for rule in l.allow.iter().chain(&l.deny) {
+            let Some(id) = rule.strip_prefix("spiffe:") else {
+                continue;
+            };
+            let domain = id
+                .strip_prefix("spiffe://")
+                .unwrap_or("")
+                .split('/')
+                .next()
+                .unwrap_or("");
+            if domain.contains('*') {
+                continue;
+            }
+            if !config.trust_domains.iter().any(|t| t.name == domain) {
+                f.warn(
+                    Path::new(&config.path),
+                    format!(
+                        "location {}: rule {rule:?} can never match: trust domain {domain:?} is not in [[trust_domain]]",
+                        l.path
+                    ),
+                );
+            }
         }
     }
 }

@@ -12,6 +12,7 @@
 
 #![deny(missing_docs)]
 
+mod authz;
 mod certinfo;
 mod check;
 pub mod config;
@@ -23,4 +24,4 @@ pub use check::{check, Findings};
 pub use config::{Config, ConfigError};
 pub use error::Error;
 pub use nginx::{convert as import_nginx, Converted, ParseError};
-pub use serve::{run, serve, shutdown_signal, LogError, TlsSetupError};
+pub use serve::{client_verifier, run, serve, shutdown_signal, LogError, Shutdown, TlsSetupError};

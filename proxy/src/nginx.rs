@@ -186,12 +186,14 @@ pub(crate) fn parse(text: &str) -> Result<Vec<Directive>, ParseError> {
 }
 
 /// The first `server` block, at the top or inside `http`.
-fn find_server(ds: &[Directive]) -> Option<&Directive> {
-    ds.iter().find_map(|d| match (d.name.as_str(), &d.block) {
-        ("server", Some(_)) => Some(d),
-        ("http", Some(b)) => find_server(b),
-        _ => None,
-    })
+fn find_servers(ds: &[Directive]) -> Vec<&Directive> {
+    ds.iter()
+        .flat_map(|d| match (d.name.as_str(), &d.block) {
+            ("server", Some(_)) => vec![d],
+            ("http", Some(b)) => find_servers(b),
+            _ => Vec::new(),
+        })
+        .collect()
 }
 
 /// The converted config and the warnings, each naming its line and directive.
@@ -235,19 +237,59 @@ fn listen_addr(a: &str) -> String {
     }
 }
 
-/// Converts the first `server { ... }` block of an nginx config into the proxy's TOML.
+/// Converts the `server { ... }` blocks of an nginx config into the proxy's TOML: one block
+/// becomes `[server]` with `[[location]]`s, several become `[[server]]` blocks, each with its
+/// `[[server.location]]`s (selected by SNI when they share an address, as nginx's
+/// `server_name` does).
 pub fn convert(text: &str) -> Result<Converted, ParseError> {
     let ds = parse(text)?;
-    let Some(server) = find_server(&ds) else {
+    let servers = find_servers(&ds);
+    if servers.is_empty() {
         return Err(ParseError {
             line: 1,
             message: "no server { ... } block".into(),
         });
-    };
+    }
     let mut c = Converted::default();
+    let many = servers.len() > 1;
+    let mut out = String::from(
+        "# Converted by `mtlskit import-nginx`. Relative paths are resolved against the\n\
+         # folder of this file (nginx resolves them against its prefix, e.g. /etc/nginx).\n",
+    );
+    let mut log = String::new();
+    for server in servers {
+        let b = block(server, many, &mut c.warnings);
+        out.push_str(if many {
+            "\n[[server]]\n"
+        } else {
+            "\n[server]\n"
+        });
+        let _ = writeln!(out, "listen = {}", list(&b.listen));
+        out.push_str(&b.srv);
+        out.push_str(&b.locations);
+        if log.is_empty() {
+            log = b.log;
+        }
+    }
+    if !log.is_empty() {
+        out.push_str("\n[log]\n");
+        out.push_str(&log);
+    }
+    c.toml = out;
+    Ok(c)
+}
+
+/// One converted server block.
+struct Block {
+    listen: Vec<String>,
+    srv: String,
+    log: String,
+    locations: String,
+}
+
+fn block(server: &Directive, nested: bool, warnings: &mut Vec<String>) -> Block {
     let mut warn = |d: &Directive, why: &str| {
-        c.warnings
-            .push(format!("line {}: {}: {why}", d.line, d.name));
+        warnings.push(format!("line {}: {}: {why}", d.line, d.name));
     };
     let mut srv = String::new();
     let mut log = String::new();
@@ -288,6 +330,12 @@ pub fn convert(text: &str) -> Result<Converted, ParseError> {
             }
             "ssl_client_certificate" => {
                 let _ = writeln!(srv, "client_ca = {}", q(first));
+            }
+            // nginx checks the whole chain (OpenSSL's crl_check_all), needs a CRL for every
+            // CA and refuses an expired one: the defaults of crl_check, crl_unknown and
+            // crl_expired.
+            "ssl_crl" => {
+                let _ = writeln!(srv, "crl = [{}]", q(first));
             }
             "ssl_verify_client" => {
                 let mode = match first {
@@ -397,23 +445,16 @@ pub fn convert(text: &str) -> Result<Converted, ParseError> {
                     );
                 }
             }
-            "location" => location(d, &mut locations, &mut warn),
+            "location" => location(d, nested, &mut locations, &mut warn),
             _ => warn(d, "no counterpart in mtlskit; ignored"),
         }
     }
-    let mut out = String::from(
-        "# Converted by `mtlskit import-nginx`. Relative paths are resolved against the\n\
-         # folder of this file (nginx resolves them against its prefix, e.g. /etc/nginx).\n\n[server]\n",
-    );
-    let _ = writeln!(out, "listen = {}", list(&listen));
-    out.push_str(&srv);
-    if !log.is_empty() {
-        out.push_str("\n[log]\n");
-        out.push_str(&log);
+    Block {
+        listen,
+        srv,
+        log,
+        locations,
     }
-    out.push_str(&locations);
-    c.toml = out;
-    Ok(c)
 }
 
 fn size_bytes(s: &str) -> usize {
@@ -436,7 +477,12 @@ const SERVER_STRINGS: [(&str, &str); 7] = [
     ("send_timeout", "client_send_timeout"),
 ];
 
-fn location(d: &Directive, out: &mut String, warn: &mut impl FnMut(&Directive, &str)) {
+fn location(
+    d: &Directive,
+    nested: bool,
+    out: &mut String,
+    warn: &mut impl FnMut(&Directive, &str),
+) {
     let path = match d.args.as_slice() {
         [p] => p.clone(),
         [m, p] if m == "^~" => p.clone(),
@@ -449,7 +495,12 @@ fn location(d: &Directive, out: &mut String, warn: &mut impl FnMut(&Directive, &
         }
         _ => "/".to_string(),
     };
-    let _ = writeln!(out, "\n[[location]]\npath = {}", q(&path));
+    let table = if nested {
+        "server.location"
+    } else {
+        "location"
+    };
+    let _ = writeln!(out, "\n[[{table}]]\npath = {}", q(&path));
     for x in d.block.as_deref().unwrap_or(&[]) {
         let first = x.args.first().map(String::as_str).unwrap_or("");
         let key = match x.name.as_str() {

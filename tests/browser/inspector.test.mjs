@@ -9,34 +9,20 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { serve, browser, files, drop, screenshot, fixtures, root } from './lib.mjs';
+import { launch, openPage, files, drop, screenshot, fixtures, root } from './lib.mjs';
 import { pki, captures, foreignClient, tempDir } from './scenario.mjs';
 
 const WAIT = { timeout: 15_000 };
-let server, chrome, page, requests, consoleErrors;
+let session, server, page, requests, consoleErrors;
 
 before(async () => {
-  server = await serve();
-  chrome = await browser();
-  await chrome.context.grantPermissions(['clipboard-read', 'clipboard-write'], {
-    origin: server.url.replace(/\/$/, ''),
-  });
+  session = await launch();
+  server = session.server;
 });
-
-after(async () => {
-  await chrome?.close();
-  await server?.close();
-});
+after(() => session?.close());
 
 beforeEach(async () => {
-  page = await chrome.context.newPage();
-  requests = [];
-  consoleErrors = [];
-  page.on('request', (r) => requests.push(r.url()));
-  page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
-  page.on('pageerror', (e) => consoleErrors.push(String(e)));
-  await page.goto(server.url);
-  await page.locator('h1', { hasText: 'mtlskit inspector' }).waitFor(WAIT);
+  ({ page, requests, errors: consoleErrors } = await openPage(session));
 });
 
 afterEach(async () => {

@@ -7,7 +7,7 @@ import { join, extname, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
-const here = dirname(fileURLToPath(import.meta.url));
+export const here = dirname(fileURLToPath(import.meta.url));
 export const root = resolve(here, '../..');
 export const dist = process.env.MTLSKIT_DIST ?? join(root, 'dist');
 /** Where screenshots go: MTLSKIT_ARTIFACTS, which `cargo xtask web test` sets to browser-artifacts/
@@ -66,6 +66,32 @@ export async function browser(options = {}) {
       await rm(profile, { recursive: true, force: true });
     },
   };
+}
+
+/** The static server and Chromium for a test file, the page's origin allowed to use the
+ * clipboard (copy buttons are read back); resolves to { server, chrome, close }. */
+export async function launch() {
+  const server = await serve();
+  const chrome = await browser();
+  await chrome.context.grantPermissions(['clipboard-read', 'clipboard-write'], {
+    origin: server.url.replace(/\/$/, ''),
+  });
+  return { server, chrome, close: async () => { await chrome.close(); await server.close(); } };
+}
+
+/** A new tab on the page, waited for, with what it does recorded: resolves to { page, requests
+ * (every URL asked for), failed (answers of 400 and above), errors (console errors and page
+ * errors) }. */
+export async function openPage({ chrome, server }) {
+  const page = await chrome.context.newPage();
+  const tab = { page, requests: [], failed: [], errors: [] };
+  page.on('request', (r) => tab.requests.push(r.url()));
+  page.on('response', (r) => r.status() >= 400 && tab.failed.push(`${r.status()} ${r.url()}`));
+  page.on('console', (m) => m.type() === 'error' && tab.errors.push(m.text()));
+  page.on('pageerror', (e) => tab.errors.push(String(e)));
+  await page.goto(server.url);
+  await page.locator('h1', { hasText: 'mtlskit inspector' }).waitFor({ timeout: 15_000 });
+  return tab;
 }
 
 /** Reads fixtures (or any paths) into { name, b64 } for `drop`. */

@@ -61,27 +61,38 @@ async function waitPort(port, child) {
  * sent, refused; converted to pcapng). Resolves to their paths.
  */
 export async function captures(dir) {
+  const { ok, nocert } = await recordHandshakes(dir, '-tls1_2', ['ok.pcap', 'nocert.pcap']);
+  // The refused one as pcapng (what Wireshark and dumpcap write), converted by tshark's editcap.
+  await run('editcap', ['-F', 'pcapng', nocert, 'nocert.pcapng'], { cwd: dir });
+  return { ok, nocert: join(dir, 'nocert.pcapng') };
+}
+
+/**
+ * The same two handshakes in TLS 1.3 (`-tls1_3`), where the certificate messages and the alerts
+ * are encrypted: `ok13.pcap` and `nocert13.pcap`. Resolves to their paths.
+ */
+export const captures13 = (dir) => recordHandshakes(dir, '-tls1_3', ['ok13.pcap', 'nocert13.pcap']);
+
+async function recordHandshakes(dir, version, [okName, nocertName]) {
   const port = await freePort();
   const server = spawn('openssl', [
     's_server', '-accept', `127.0.0.1:${port}`, '-cert', 'server.pem', '-key', 'server.key',
-    '-CAfile', 'ca.pem', '-Verify', '1', '-verify_return_error', '-www', '-tls1_2',
+    '-CAfile', 'ca.pem', '-Verify', '1', '-verify_return_error', '-www', version,
   ], { cwd: dir, stdio: 'ignore' });
   try {
     await waitPort(port, server);
     const url = `https://localhost:${port}/`;
     const probe = (args) => run(mtlskitBin(), ['probe', '--ca', 'ca.pem', ...args, url], { cwd: dir })
       .catch((e) => e); // a refused handshake exits 1; the capture is written all the same
-    await probe(['--cert', 'client.pem', '--key', 'client.key', '--save-handshake', 'ok.pcap']);
-    await probe(['--save-handshake', 'nocert.pcap']);
+    await probe(['--cert', 'client.pem', '--key', 'client.key', '--save-handshake', okName]);
+    await probe(['--save-handshake', nocertName]);
   } finally {
     server.kill();
   }
-  for (const f of ['ok.pcap', 'nocert.pcap']) {
+  for (const f of [okName, nocertName]) {
     if (!existsSync(join(dir, f))) throw new Error(`mtlskit probe wrote no ${f}`);
   }
-  // The refused one as pcapng (what Wireshark and dumpcap write), converted by tshark's editcap.
-  await run('editcap', ['-F', 'pcapng', 'nocert.pcap', 'nocert.pcapng'], { cwd: dir });
-  return { ok: join(dir, 'ok.pcap'), nocert: join(dir, 'nocert.pcapng') };
+  return { ok: join(dir, okName), nocert: join(dir, nocertName) };
 }
 
 /**
@@ -101,6 +112,26 @@ export async function foreignClient(dir) {
   await run('openssl', ['x509', '-req', '-in', 'client.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key',
     '-days', '365', '-extfile', 'client.ext', '-out', 'client.pem'], o);
   return dir;
+}
+
+/**
+ * A self-signed CA certificate with the same name as `mtlskit pki init`'s CA ("CN=mtlskit CA")
+ * and another key, made with openssl: `imposter-ca.pem` in `dir`. Resolves to its path.
+ */
+export async function imposterCa(dir) {
+  await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256',
+    '-nodes', '-keyout', 'imposter-ca.key', '-out', 'imposter-ca.pem', '-subj', '/CN=mtlskit CA',
+    '-days', '3650', '-addext', 'basicConstraints=critical,CA:TRUE',
+    '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], { cwd: dir });
+  return join(dir, 'imposter-ca.pem');
+}
+
+/** A self-signed RSA 2048 certificate made with openssl: `rsa.pem` in `dir`; resolves to its path. */
+export async function rsaCertificate(dir) {
+  await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'rsa.key',
+    '-out', 'rsa.pem', '-subj', '/CN=rsa.example', '-days', '30',
+    '-addext', 'subjectAltName=DNS:rsa.example'], { cwd: dir });
+  return join(dir, 'rsa.pem');
 }
 
 /** A fresh temporary directory. */

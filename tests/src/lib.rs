@@ -4,18 +4,22 @@
 //! captures and readings, and processes stopped cleanly.
 //!
 //! - [`process`]: free ports, bounded waits, daemons stopped by their own signal.
-//! - [`pki`]: CAs and leaves made with the openssl CLI; [`scenario`]: chains with exactly the
+//! - [`pki`]: CAs and leaves made with the openssl CLI; [`crl`]: CAs that revoke and publish
+//!   CRLs (`openssl ca -gencrl`); [`scenario`]: chains with exactly the
 //!   extensions a diagnosis scenario needs; [`certtext`]: openssl's printouts read back.
 //! - [`peer`]: the TLS peers and nginx; [`proxy`]: `mtlskit serve` and its upstreams.
 //! - [`tshark`]: captures on `lo`/`any` and tshark's dissection; [`capture`]: the capture reader
 //!   compared with tshark, and pcap files rewritten.
 //! - [`tls_build`]: TLS bytes built by hand; [`hostile`]: hostile certificate chains in DER.
+//! - [`limbo`]: the x509-limbo conformance harness (`cargo xtask limbo`, `tests/tests/limbo`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test support: a failed setup should stop the test loudly
 
 pub mod capture;
 pub mod certtext;
+pub mod crl;
 pub mod hostile;
+pub mod limbo;
 pub mod peer;
 pub mod pki;
 pub mod process;

@@ -113,6 +113,57 @@ pub fn s_client(dir: &Path, port: u16, args: &[&str], input: &str) -> Run {
     s_client_run(dir, &format!("127.0.0.1:{port}"), &all, input)
 }
 
+/// One `GET path HTTP/1.0` over [`s_client`] with the client certificate `NAME.pem`/`NAME.key`,
+/// saving (`("-sess_out", file)`) or offering (`("-sess_in", file)`) the TLS session; `extra`
+/// adds flags (`-tls1_2`, `-no_ticket`). Whatever happened (a refusal is an outcome).
+pub fn s_client_session(
+    dir: &Path,
+    port: u16,
+    client: &str,
+    extra: &[&str],
+    path: &str,
+    sess: (&str, &str),
+) -> Run {
+    let (cert, key) = (format!("{client}.pem"), format!("{client}.key"));
+    let mut args = vec!["-cert", &cert, "-key", &key, "-ign_eof", sess.0, sess.1];
+    args.extend_from_slice(extra);
+    s_client(
+        dir,
+        port,
+        &args,
+        &format!("GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n"),
+    )
+}
+
+/// The three ways to resume, each as (session file stem, `s_client` flags): a TLS 1.2
+/// session ID, a TLS 1.2 ticket, a TLS 1.3 ticket.
+pub const SESSIONS: [(&str, &[&str]); 3] = [
+    ("id12", &["-tls1_2", "-no_ticket"]),
+    ("ticket12", &["-tls1_2"]),
+    ("ticket13", &["-tls1_3"]),
+];
+
+/// For each of [`SESSIONS`], a request by `client` saving the session in `STEM.sess`, then one
+/// that offers it and must resume: the sessions a later step tries again.
+pub fn save_sessions(dir: &Path, port: u16, client: &str) {
+    for (name, flags) in SESSIONS {
+        let file = format!("{name}.sess");
+        let first = s_client_session(dir, port, client, flags, "/", ("-sess_out", &file));
+        assert!(first.stdout.contains(" 200 OK"), "{name}: {}", first.stdout);
+        let again = s_client_session(dir, port, client, flags, "/", ("-sess_in", &file));
+        assert!(
+            resumed(&again) && again.stdout.contains(" 200 OK"),
+            "{name} does not resume: {}",
+            again.stdout
+        );
+    }
+}
+
+/// Whether an `s_client` run resumed its session ("Reused, ...").
+pub fn resumed(run: &Run) -> bool {
+    run.stdout.lines().any(|l| l.starts_with("Reused, "))
+}
+
 /// `openssl s_client -ign_eof ARGS` to `connect` sending one `GET / HTTP/1.0`; what it printed
 /// on standard output, whatever happened (mTLS rejections are part of the tests).
 pub fn s_client_get(dir: &Path, connect: &str, args: &[&str]) -> String {
@@ -271,6 +322,11 @@ pub fn subject(dir: &Path, pem: &str) -> String {
 /// `ca.pem` and answers `<client subject DN> <protocol>`; `http2` turns h2 on. Stopped with
 /// SIGQUIT when dropped.
 pub fn nginx_upstream(dir: &Path, http2: bool) -> Daemon {
+    nginx_upstream_with(dir, http2, "")
+}
+
+/// [`nginx_upstream`] with `extra` directives in its `server` block (`ssl_crl crl.pem;`).
+pub fn nginx_upstream_with(dir: &Path, http2: bool, extra: &str) -> Daemon {
     let port = free_port();
     let d = dir.display();
     let h2 = if http2 { " http2" } else { "" };
@@ -283,7 +339,7 @@ pub fn nginx_upstream(dir: &Path, http2: bool) -> Daemon {
              uwsgi_temp_path {d}/nginx-tmp;\n  scgi_temp_path {d}/nginx-tmp;\n\
              server {{\n    listen 127.0.0.1:{port} ssl{h2};\n\
              ssl_certificate {d}/server.pem;\n    ssl_certificate_key {d}/server.key;\n\
-             ssl_client_certificate {d}/ca.pem;\n    ssl_verify_client on;\n\
+             ssl_client_certificate {d}/ca.pem;\n    ssl_verify_client on;\n    {extra}\n\
              location / {{ return 200 \"$ssl_client_s_dn $server_protocol\\n\"; }}\n  }}\n}}\n"
         ),
     )

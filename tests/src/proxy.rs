@@ -117,6 +117,15 @@ impl Proxy {
         }
     }
 
+    /// Waits for the error log's line saying generation `n` serves (a reload that took).
+    pub fn wait_generation(&self, n: u64) -> serde_json::Value {
+        self.wait_log(
+            "error.log",
+            "message",
+            &format!("generation {n} serves new connections"),
+        )
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("https://localhost:{}{path}", self.daemon.port)
     }
@@ -155,6 +164,110 @@ pub fn echo_proxy(dir: &Path, server_extra: &str) -> (Daemon, Proxy) {
         "",
     );
     (up, proxy)
+}
+
+/// Answers a WebSocket handshake with 101, says hello with the client DN it was given, then
+/// echoes every byte; anything else gets 400.
+const WEBSOCKET: &str = r#"
+import base64, hashlib, socket, sys, threading
+GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+def serve(c):
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = c.recv(4096)
+        if not chunk:
+            return
+        data += chunk
+    head, rest = data.split(b"\r\n\r\n", 1)
+    lines = head.decode("latin-1").split("\r\n")
+    h = {k.strip().lower(): v.strip() for k, v in (l.split(":", 1) for l in lines[1:])}
+    if h.get("upgrade", "").lower() != "websocket" or "upgrade" not in h.get("connection", "").lower():
+        body = b"no upgrade asked"
+        c.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % len(body) + body)
+        c.close()
+        return
+    accept = base64.b64encode(hashlib.sha1((h["sec-websocket-key"] + GUID).encode()).digest()).decode()
+    c.sendall(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+               "Sec-WebSocket-Accept: %s\r\n\r\n" % accept).encode())
+    c.sendall(("hello %s\n" % h.get("x-ssl-client-s-dn", "?")).encode())
+    if rest:
+        c.sendall(rest)
+    while True:
+        chunk = c.recv(65536)
+        if not chunk:
+            break
+        c.sendall(chunk)
+    c.close()
+srv = socket.create_server(("127.0.0.1", int(sys.argv[1])))
+while True:
+    conn, _ = srv.accept()
+    threading.Thread(target=serve, args=(conn,), daemon=True).start()
+"#;
+
+/// A raw-socket WebSocket upstream: answers the handshake with 101, says `hello DN` with the
+/// `X-SSL-Client-S-DN` it was given, then echoes every byte; anything else gets 400.
+pub fn websocket_upstream(dir: &Path) -> Daemon {
+    std::fs::write(dir.join("ws.py"), WEBSOCKET).expect("write ws.py");
+    let port = free_port();
+    let mut child = Command::new("python3")
+        .current_dir(dir)
+        .args(["ws.py", &port.to_string()])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start python3");
+    wait_port(port, &mut child, "websocket upstream");
+    Daemon::new(child, port)
+}
+
+/// What a WebSocket client script starts with: a TLS connection to 127.0.0.1:`argv[1]` with
+/// `client.pem`, `upgrade(extra_headers)` sending the handshake for `/ws` and returning the
+/// status line and the headers, and `read_until(marker)` / `read_n(n)` over what follows.
+const WEBSOCKET_CLIENT: &str = r#"
+import json, os, socket, ssl, sys
+port = int(sys.argv[1])
+ctx = ssl.create_default_context(cafile="ca.pem")
+ctx.load_cert_chain("client.pem", "client.key")
+ctx.set_alpn_protocols(["http/1.1"])
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=30), server_hostname="localhost")
+buf = b""
+def read_until(marker):
+    global buf
+    while marker not in buf:
+        chunk = s.recv(65536)
+        if not chunk:
+            raise SystemExit("closed early: %r" % buf)
+        buf += chunk
+    i = buf.index(marker) + len(marker)
+    out, buf = buf[:i], buf[i:]
+    return out
+def read_n(n):
+    global buf
+    while len(buf) < n:
+        chunk = s.recv(65536)
+        if not chunk:
+            raise SystemExit("closed early after %d bytes" % len(buf))
+        buf += chunk
+    out, buf = buf[:n], buf[n:]
+    return out
+def upgrade(extra=b""):
+    s.sendall(b"GET /ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+              b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" + extra + b"\r\n")
+    head = read_until(b"\r\n\r\n").decode("latin-1").split("\r\n")
+    return head[0], {k.strip().lower(): v.strip() for k, v in (l.split(":", 1) for l in head[1:] if l)}
+"#;
+
+/// Writes `dir/file`: a WebSocket client script, `body` after the common part (see
+/// `WEBSOCKET_CLIENT`).
+pub fn websocket_client(dir: &Path, file: &str, body: &str) {
+    std::fs::write(dir.join(file), format!("{WEBSOCKET_CLIENT}{body}"))
+        .expect("write the WebSocket client");
+}
+
+/// `mtlskit reload --config proxy.toml` in `dir`.
+pub fn reload(dir: &Path) -> crate::Run {
+    crate::mtlskit(dir, &["reload", "--config", "proxy.toml"], None)
 }
 
 const BULK: &str = r#"

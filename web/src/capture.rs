@@ -12,7 +12,7 @@ use mtlskit_inspect::capture::model::{Capture, ClientCertificate, Connection};
 use mtlskit_inspect::diagnose::alert::explain;
 use mtlskit_inspect::tls::model::{Role, Tls};
 use mtlskit_inspect::Item;
-use mtlskit_inspect::{Finding, Node};
+use mtlskit_inspect::{Code, Finding, Node};
 
 use crate::ladder::{self, Rung, Side};
 
@@ -28,6 +28,8 @@ pub struct CaptureRung {
 pub enum CertStatus {
     Sent,
     Missing,
+    /// Sent and refused by the server (TLS 1.3, as the diagnosis concludes).
+    Rejected,
     Unknown,
     NotAsked,
 }
@@ -144,13 +146,37 @@ fn certificate(conn: &Connection) -> (String, CertStatus) {
         (Some(ClientCertificate::NotSent), true) => {
             "the server asked for a client certificate and the client sent no Certificate message"
         }
+        // TLS 1.3: the messages are encrypted; what the diagnosis concluded from the alert or
+        // the records' sizes is the statement (one engine: the line never contradicts it).
         (Some(ClientCertificate::Encrypted), _) => {
+            let concluded = |code: Code| conn.findings.iter().find(|f| f.code == code);
+            if let Some(f) = concluded(Code::ClientCertificateMissing) {
+                return (
+                    format!(
+                        "the server required a client certificate and the client sent none \
+                         (TLS 1.3 encrypts the certificate messages: {} above says how this \
+                         is known)",
+                        f.code
+                    ),
+                    CertStatus::Missing,
+                );
+            }
+            if let Some(f) = concluded(Code::ClientCertificateRejected) {
+                return (
+                    format!(
+                        "the client sent a certificate and the server refused it ({} above; \
+                         TLS 1.3 encrypts the certificate messages)",
+                        f.code
+                    ),
+                    CertStatus::Rejected,
+                );
+            }
             return (
                 "TLS 1.3: the certificate messages are encrypted, so whether the server asked for \
                  a client certificate and the client sent one cannot be read from the bytes"
                     .to_string(),
                 CertStatus::Unknown,
-            )
+            );
         }
         (_, true) => {
             return (

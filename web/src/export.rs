@@ -1,9 +1,9 @@
 //! What the page copies and downloads: the JSON report (the CLI's `inspect --json` contract), an
 //! item as PEM, a field's value.
 
-use mtlskit_inspect::pem;
 use mtlskit_inspect::x509::PRIVATE;
 use mtlskit_inspect::Node;
+use mtlskit_inspect::{der, pem};
 use mtlskit_inspect::{Item, ItemBody, Report};
 
 use crate::hexview;
@@ -38,20 +38,57 @@ pub fn pem_label(item: &Item) -> &'static str {
     }
 }
 
-/// What "copy value" copies for a field: its value as shown, or the hex of its bytes when it is
-/// a container without a value of its own.
+/// What "copy value" copies for a field: the value itself, not a description of it.
+///
+/// - A DER INTEGER, BIT STRING or OCTET STRING of more than 8 bytes whose shown value is a
+///   description ("2048 bit", "EC P-256 (256 bit)") copies the hex of its value: the integer without its sign byte, the
+///   bits without the unused-bits count, the octets.
+/// - Another field with a value copies the value as shown.
+/// - A container without a value of its own copies the hex of its bytes.
+///
+/// Private key material is never copied.
 pub fn field_value(item: &Item, node: &Node) -> String {
-    if !node.value.is_empty() {
-        return node.value.clone();
-    }
     let span = node.span;
     if hexview::overlaps(span, &hexview::secret_spans(item)) {
         return PRIVATE.to_string();
     }
-    item.bytes
+    let bytes = item
+        .bytes
         .get(span.offset..span.offset.saturating_add(span.len).min(item.bytes.len()))
-        .map(hexview::hex)
-        .unwrap_or_default()
+        .unwrap_or_default();
+    if node.value.is_empty() {
+        return hexview::hex(bytes);
+    }
+    match binary_value(bytes) {
+        Some(value) if value.len() > 8 && !shows(&node.value, &hexview::hex(value)) => {
+            hexview::hex(value)
+        }
+        _ => node.value.clone(),
+    }
+}
+
+/// The value octets of a DER INTEGER, BIT STRING or OCTET STRING that is all of `bytes`.
+fn binary_value(bytes: &[u8]) -> Option<&[u8]> {
+    let tlv = der::single(bytes).ok()?;
+    match tlv.tag {
+        der::TAG_INTEGER => match tlv.content {
+            [0, rest @ ..] if rest.first().is_some_and(|b| b & 0x80 != 0) => Some(rest),
+            content => Some(content),
+        },
+        der::TAG_BIT_STRING => tlv.content.get(1..),
+        der::TAG_OCTET_STRING => Some(tlv.content),
+        _ => None,
+    }
+}
+
+/// Whether a shown value already is the hex (with or without separators, any case).
+fn shows(shown: &str, hex: &str) -> bool {
+    let digits: String = shown
+        .chars()
+        .filter(char::is_ascii_hexdigit)
+        .flat_map(char::to_lowercase)
+        .collect();
+    digits.ends_with(hex)
 }
 
 #[cfg(test)]
@@ -92,6 +129,17 @@ mod tests {
         assert_eq!(
             field_value(&item, &Node::new("n", "5", Span::new(2, 3))),
             "5"
+        );
+        // A long INTEGER shown as its size copies its value, without the sign byte.
+        let mut modulus = vec![0x02, 0x0b, 0x00];
+        modulus.extend([0x80, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+        let int = Item {
+            bytes: modulus,
+            ..item.clone()
+        };
+        assert_eq!(
+            field_value(&int, &Node::new("modulus", "80 bit", Span::new(0, 13))),
+            "80010203040506070809"
         );
         let beyond = Node::new("bad", "", Span::new(9, 4));
         assert_eq!(field_value(&item, &beyond), "");

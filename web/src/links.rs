@@ -15,10 +15,14 @@ pub enum Link {
     KeyMatches { key: usize, holder: usize },
     /// The private key at `key` matches none of the certificates and CSRs present.
     KeyUnmatched { key: usize },
-    /// The certificate at `cert` names the CA certificate at `issuer` as its issuer.
+    /// The CA certificate at `issuer` issued the certificate at `cert`: its name is the issuer's
+    /// and its key verifies the signature.
     IssuedBy { cert: usize, issuer: usize },
     /// The certificate at `cert` is not self-issued and its issuer is not among the inputs.
     IssuerMissing { cert: usize, issuer: String },
+    /// The CA certificate at `ca` has the name of the issuer of `cert` but another key: its
+    /// signature does not verify, so it is not the issuer.
+    SameNameOtherKey { cert: usize, ca: usize },
 }
 
 /// Every link among the items of a report, in item order.
@@ -61,6 +65,9 @@ pub fn links(report: &Report) -> Vec<Link> {
                         cert: pos,
                         issuer: cert.issuer.clone(),
                     }),
+                    IssuerLink::SameNameOtherKey { cert: c, ca } if c == pos => {
+                        Some(Link::SameNameOtherKey { cert: pos, ca })
+                    }
                     _ => None,
                 }));
             }
@@ -78,6 +85,7 @@ pub fn of_item(all: &[Link], pos: usize) -> Vec<&Link> {
             Link::KeyUnmatched { key } => *key == pos,
             Link::IssuedBy { cert, issuer } => *cert == pos || *issuer == pos,
             Link::IssuerMissing { cert, .. } => *cert == pos,
+            Link::SameNameOtherKey { cert, ca } => *cert == pos || *ca == pos,
         })
         .collect()
 }
@@ -93,6 +101,7 @@ mod tests {
     const OTHER: &[u8] = include_bytes!("../../testdata/web/pki/client.pem");
     const OTHER_KEY: &[u8] = include_bytes!("../../testdata/web/pki/client.key");
     const OTHER_CA: &[u8] = include_bytes!("../../testdata/web/pki/ca.pem");
+    const IMPOSTER: &[u8] = include_bytes!("../../testdata/web/other/imposter-ca.pem");
 
     fn report_of(inputs: &[(&'static str, &'static [u8])]) -> Report {
         let inputs: Vec<Input<'_>> = inputs
@@ -139,5 +148,22 @@ mod tests {
         assert!(matches!(all[..], [Link::IssuerMissing { cert: 1, .. }]));
         let all = links(&report_of(&[("ca.pem", OTHER_CA), ("other.pem", OTHER)]));
         assert_eq!(all, vec![Link::IssuedBy { cert: 1, issuer: 0 }]);
+    }
+
+    #[test]
+    fn a_ca_of_the_same_name_with_another_key_is_not_the_issuer() {
+        let all = links(&report_of(&[
+            ("imposter.pem", IMPOSTER),
+            ("other.pem", OTHER),
+        ]));
+        assert_eq!(all, vec![Link::SameNameOtherKey { cert: 1, ca: 0 }]);
+        assert_eq!(of_item(&all, 0).len(), 1);
+        // With the CA that signed it, only that one is linked.
+        let all = links(&report_of(&[
+            ("imposter.pem", IMPOSTER),
+            ("ca.pem", OTHER_CA),
+            ("other.pem", OTHER),
+        ]));
+        assert_eq!(all, vec![Link::IssuedBy { cert: 2, issuer: 1 }]);
     }
 }

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use mtlskit_inspect::diagnose::Role;
-use mtlskit_inspect::{inspect_with, Input, Node, Options, Report, Timestamp};
+use mtlskit_inspect::{inspect_with, Input, ItemBody, Node, Options, Report, Span, Timestamp};
 
 use crate::hexview;
 use crate::moment::Moment;
@@ -58,7 +58,8 @@ pub const OPEN_AT_MOST: usize = 3;
 pub struct State {
     pub sources: Vec<Source>,
     next_id: u32,
-    pasted: u32,
+    /// Texts pasted or dropped since the page was last empty (their inputs are numbered).
+    texts: u32,
     pub moment: Moment,
     pub report: Rc<Report>,
     pub cards: Rc<Vec<Card>>,
@@ -70,6 +71,9 @@ pub struct State {
     pub hex_row: BTreeMap<ItemKey, usize>,
     /// A short message for the status line ("Copied the JSON report").
     pub notice: Option<String>,
+    /// The item to bring into view, with a count that changes on each request (the same item
+    /// asked for twice is scrolled to twice).
+    pub reveal: Option<(ItemKey, u32)>,
     /// The verdict panel's choices (role, host name, certificate to check).
     pub verdict: verdict::Options,
     /// The items given to the diagnosis engine, and its answer at the moment.
@@ -86,6 +90,11 @@ pub enum Action {
     },
     /// Pasted text becomes an input named "pasted text N".
     Paste {
+        text: String,
+        now: Timestamp,
+    },
+    /// Text dropped on the page (not a file) becomes an input named "dropped text N".
+    DropText {
         text: String,
         now: Timestamp,
     },
@@ -107,6 +116,13 @@ pub enum Action {
     SetHost(String),
     /// The certificate the verdict panel checks, by source name and index.
     ChooseLeaf(Option<(String, usize)>),
+    /// Show the bytes that prove a diagnosis finding: open the certificate with this SHA-256,
+    /// select the field of exactly this span (else the deepest one holding its first byte) and
+    /// bring it into view.
+    ShowBytes {
+        certificate: String,
+        span: Span,
+    },
 }
 
 impl State {
@@ -114,7 +130,7 @@ impl State {
         Self {
             sources: Vec::new(),
             next_id: 1,
-            pasted: 0,
+            texts: 0,
             moment: Moment::Now(now),
             report: Rc::new(Report::default()),
             cards: Rc::new(Vec::new()),
@@ -122,6 +138,7 @@ impl State {
             selected: BTreeMap::new(),
             hex_row: BTreeMap::new(),
             notice: None,
+            reveal: None,
             verdict: verdict::Options::default(),
             choice: Rc::new(Choice::default()),
             outcome: Rc::new(Outcome::NoLeaf),
@@ -139,26 +156,19 @@ impl State {
                 next.open_small(&ids);
                 next.notice = None;
             }
-            Action::Paste { text, now } => {
-                if text.trim().is_empty() {
-                    next.notice = Some("Paste PEM, base64 or hex text first.".to_string());
-                    return next;
-                }
-                next.pasted += 1;
-                let name = format!("pasted text {}", next.pasted);
-                let ids = next.add_sources(vec![(name, text.into_bytes())]);
-                next.refresh_clock(now);
-                next.reinspect();
-                next.open_small(&ids);
-                next.notice = None;
-            }
+            Action::Paste { text, now } => next.add_text("pasted text", text, now),
+            Action::DropText { text, now } => next.add_text("dropped text", text, now),
             Action::Remove(id) => {
                 next.sources.retain(|s| s.id != id);
+                if next.sources.is_empty() {
+                    next.texts = 0;
+                }
                 next.forget(|key| key.0 == id);
                 next.reinspect();
             }
             Action::Clear => {
                 next.sources.clear();
+                next.texts = 0;
                 next.forget(|_| true);
                 next.reinspect();
                 next.notice = None;
@@ -185,7 +195,7 @@ impl State {
             }
             Action::Notice(notice) => next.notice = notice,
             Action::SetRole(role) => {
-                next.verdict.role = role;
+                next.verdict.role = Some(role);
                 next.diagnose();
             }
             Action::SetHost(host) => {
@@ -194,8 +204,10 @@ impl State {
             }
             Action::ChooseLeaf(leaf) => {
                 next.verdict.leaf = leaf;
+                next.verdict.role = None; // each certificate in its own role
                 next.diagnose();
             }
+            Action::ShowBytes { certificate, span } => next.show_bytes(&certificate, span),
         }
         next
     }
@@ -217,6 +229,21 @@ impl State {
 
     pub fn item_count(&self) -> usize {
         self.report.items.len()
+    }
+
+    /// Pasted or dropped text becomes an input named "<what> N".
+    fn add_text(&mut self, what: &str, text: String, now: Timestamp) {
+        if text.trim().is_empty() {
+            self.notice = Some("Paste PEM, base64 or hex text first.".to_string());
+            return;
+        }
+        self.texts += 1;
+        let name = format!("{what} {}", self.texts);
+        let ids = self.add_sources(vec![(name, text.into_bytes())]);
+        self.refresh_clock(now);
+        self.reinspect();
+        self.open_small(&ids);
+        self.notice = None;
     }
 
     fn add_sources(&mut self, files: Vec<(String, Vec<u8>)>) -> Vec<u32> {
@@ -332,6 +359,23 @@ impl State {
         self.hex_row.retain(|k, _| !gone(k));
     }
 
+    fn show_bytes(&mut self, certificate: &str, span: Span) {
+        let found =
+            self.report.items.iter().position(
+                |i| matches!(&i.body, ItemBody::Certificate(c) if c.sha256 == certificate),
+            );
+        let Some(key) = found.and_then(|pos| self.key_of(pos)) else {
+            return;
+        };
+        let Some(item) = self.item(key) else { return };
+        let path =
+            exact_path(&item.tree, span).unwrap_or_else(|| Node::path_at(&item.tree, span.offset));
+        self.open.insert(key);
+        self.select(key, path);
+        let count = self.reveal.map_or(0, |(_, n)| n).wrapping_add(1);
+        self.reveal = Some((key, count));
+    }
+
     fn select(&mut self, key: ItemKey, path: Vec<usize>) {
         let Some(item) = self.item(key) else { return };
         let Some(node) = Node::at_path(&item.tree, &path) else {
@@ -342,6 +386,23 @@ impl State {
         let row = hexview::row_in_view(node.span, first, item.bytes.len());
         self.hex_row.insert(key, row);
         self.selected.insert(key, path);
+    }
+}
+
+/// The path of the outermost node whose span is exactly `span`.
+fn exact_path(nodes: &[Node], span: Span) -> Option<Vec<usize>> {
+    let mut path = Vec::new();
+    let mut level = nodes;
+    loop {
+        let (i, node) = level
+            .iter()
+            .enumerate()
+            .find(|(_, n)| n.span.contains(span.offset))?;
+        path.push(i);
+        if node.span == span {
+            return Some(path);
+        }
+        level = &node.children;
     }
 }
 

@@ -94,6 +94,56 @@ fn pasted_text_is_an_input() {
     });
     assert_eq!(empty.cards.len(), 2);
     assert!(empty.notice.is_some());
+    // After "Clear all" the numbers start again; dropped text is numbered with pasted text.
+    let text = String::from_utf8_lossy(CSR).into_owned();
+    let s = s.apply(Action::Clear).apply(Action::DropText {
+        text: text.clone(),
+        now: NOW,
+    });
+    assert_eq!(s.cards[0].name, "dropped text 1");
+    let s = s.apply(Action::Paste { text, now: NOW });
+    assert_eq!(s.cards[1].name, "pasted text 2");
+}
+
+#[test]
+fn a_finding_shows_its_bytes_in_the_certificate_it_names() {
+    let s = add(&State::new(NOW), &[("ca.pem", CA), ("client.pem", CLIENT)]);
+    let ItemBody::Certificate(cert) = &s.report.items[1].body else {
+        panic!("client.pem is a certificate");
+    };
+    // The span of notAfter, as a diagnosis finding carries it.
+    let item = &s.report.items[1];
+    let validity = find(&item.tree, "notAfter").map(|n| n.span);
+    let Some(span) = validity else {
+        panic!("the tree has notAfter")
+    };
+    let s = s.apply(Action::Toggle((2, 0)));
+    assert!(!s.open.contains(&(2, 0)));
+    let s = s.apply(Action::ShowBytes {
+        certificate: cert.sha256.clone(),
+        span,
+    });
+    assert!(s.open.contains(&(2, 0)), "the certificate is opened");
+    let selected = s.selected.get(&(2, 0)).cloned().unwrap_or_default();
+    let node = Node::at_path(&s.report.items[1].tree, &selected).map(|n| n.name.as_str());
+    assert_eq!(node, Some("notAfter"));
+    assert_eq!(s.reveal.map(|(k, _)| k), Some((2, 0)));
+    // An unknown certificate changes nothing.
+    let same = s.apply(Action::ShowBytes {
+        certificate: "00".to_string(),
+        span,
+    });
+    assert_eq!(same.reveal, s.reveal);
+}
+
+fn find<'a>(nodes: &'a [Node], name: &str) -> Option<&'a Node> {
+    nodes.iter().find_map(|n| {
+        if n.name == name {
+            Some(n)
+        } else {
+            find(&n.children, name)
+        }
+    })
 }
 
 #[test]

@@ -99,6 +99,17 @@ pub fn summarize(item: &Item, now: Timestamp) -> Summary {
             None,
             None,
         ),
+        ItemBody::Crl(c) => (
+            "CRL".to_string(),
+            format!(
+                "{}, {} revoked",
+                subject_name(&c.issuer).unwrap_or_else(|| "(empty issuer)".to_string()),
+                c.revoked.len()
+            ),
+            c.next_update_unix
+                .map(|next| validity(c.this_update_unix, next, now)),
+            None,
+        ),
         other => generic(other),
     };
     Summary {

@@ -5,9 +5,10 @@
 //! certificate to check (the leaf: a certificate that is not a CA, the one the user picked, else
 //! the first whose private key was dropped, else the first), the intermediates (the CA
 //! certificates that are not self-issued) and the private key that belongs to the leaf (or the
-//! only key dropped, so that a wrong key is reported). Then
-//! `mtlskit_inspect::diagnose::diagnose` runs at the page's moment, as a client certificate by
-//! default or as a server certificate for a host name.
+//! only key dropped, so that a wrong key is reported) and every dropped CRL (revocation is then
+//! checked, as `--crl` does). Then
+//! `mtlskit_inspect::diagnose::diagnose` runs at the page's moment, in the certificate's own role
+//! (a server certificate for a host name, else a client certificate) unless the user picks one.
 
 use mtlskit_inspect::diagnose::{self, Diagnosis, Request, Role, Source};
 use mtlskit_inspect::Timestamp;
@@ -16,7 +17,9 @@ use mtlskit_inspect::{ItemBody, Report};
 /// What the user chose in the panel.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Options {
-    pub role: Role,
+    /// The role the user picked; `None` checks the certificate in its own role
+    /// ([`own_role`]). Picking another certificate goes back to `None`.
+    pub role: Option<Role>,
     /// The host name a client connects to (server role only); blank for none.
     pub host: String,
     /// The certificate to check, by its source name and index, when the user picked one.
@@ -33,6 +36,21 @@ pub struct Choice {
     pub anchors: Vec<usize>,
     /// The private key given with the leaf.
     pub key: Option<usize>,
+    /// Every CRL dropped.
+    pub crls: Vec<usize>,
+    /// The role the leaf is checked in: the user's, else its own.
+    pub role: Role,
+}
+
+/// The role a certificate is made for: a server's when its extendedKeyUsage allows serverAuth
+/// and not clientAuth (RFC 5280 4.2.1.12), else a client's (the page is about mTLS clients).
+pub fn own_role(cert: &mtlskit_inspect::Certificate) -> Role {
+    let has = |name: &str| cert.extended_key_usage.iter().any(|e| e == name);
+    if has("serverAuth") && !has("clientAuth") {
+        Role::Server
+    } else {
+        Role::Client
+    }
 }
 
 /// The engine's answer, or why it could not run.
@@ -49,6 +67,9 @@ pub enum Outcome {
 pub fn choose(report: &Report, options: &Options) -> Choice {
     let mut choice = Choice::default();
     for (pos, item) in report.items.iter().enumerate() {
+        if let ItemBody::Crl(_) = &item.body {
+            choice.crls.push(pos);
+        }
         let ItemBody::Certificate(c) = &item.body else {
             continue;
         };
@@ -99,6 +120,14 @@ pub fn choose(report: &Report, options: &Options) -> Choice {
         _ => None,
     };
     choice.key = choice.leaf.and_then(|leaf| key_of(leaf).or(only_key));
+    let leaf_role = choice
+        .leaf
+        .and_then(|p| report.items.get(p))
+        .and_then(|i| match &i.body {
+            ItemBody::Certificate(c) => Some(own_role(c)),
+            _ => None,
+        });
+    choice.role = options.role.or(leaf_role).unwrap_or_default();
     choice
 }
 
@@ -131,9 +160,11 @@ pub fn run(report: &Report, choice: &Choice, options: &Options, now: Timestamp) 
         anchors: choice.anchors.iter().filter_map(source).collect(),
         chain,
         key_spki_sha256,
-        role: options.role,
-        host: (options.role == Role::Server && !host.is_empty()).then(|| host.to_string()),
+        role: choice.role,
+        host: (choice.role == Role::Server && !host.is_empty()).then(|| host.to_string()),
         now,
+        crls: choice.crls.iter().filter_map(source).collect(),
+        ..Default::default()
     };
     match diagnose::diagnose(&request) {
         Ok(d) => Outcome::Done(d),

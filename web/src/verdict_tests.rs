@@ -154,3 +154,61 @@ fn a_key_of_another_certificate_is_reported() {
     assert_eq!(v, Verdict::Rejected);
     assert!(codes.contains(&"key_mismatch"), "{codes:?}");
 }
+
+const CRL_CA: &[u8] = include_bytes!("../../testdata/crl/ca.pem");
+const CRL: &[u8] = include_bytes!("../../testdata/crl/crl.pem");
+const GOOD: &[u8] = include_bytes!("../../testdata/crl/good.pem");
+const REVOKED: &[u8] = include_bytes!("../../testdata/crl/revoked.pem");
+
+#[test]
+fn a_dropped_crl_is_a_card_and_the_verdict_checks_revocation() {
+    let s = add(
+        &State::new(NOW),
+        &[
+            ("ca.pem", CRL_CA),
+            ("crl.pem", CRL),
+            ("revoked.pem", REVOKED),
+            ("good.pem", GOOD),
+        ],
+    );
+    assert_eq!(names(&s, &s.choice.crls), ["crl.pem"]);
+    // The CRL has its card, summarised by its issuer and its entries.
+    let Some(card) = s.cards.iter().find(|c| c.name == "crl.pem") else {
+        panic!("no card for crl.pem");
+    };
+    let item = &s.report.items[card.items[0]];
+    let summary = crate::summary::summarize(item, NOW);
+    assert_eq!(summary.kind, "CRL");
+    assert_eq!(summary.name, "mtlskit CRL test CA, 1 revoked");
+    // The first certificate is the revoked one: the engine says why.
+    let (v, codes) = verdict(&s).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((v, codes), (Verdict::Rejected, vec!["revoked"]));
+    let s = s.apply(Action::ChooseLeaf(Some(("good.pem".to_string(), 0))));
+    assert_eq!(verdict(&s), Ok((Verdict::Accepted, Vec::new())));
+    // Without the CRL, nothing is said about revocation.
+    let s = s.apply(Action::Remove(card.id));
+    let s = s.apply(Action::ChooseLeaf(Some(("revoked.pem".to_string(), 0))));
+    assert_eq!(verdict(&s), Ok((Verdict::Accepted, Vec::new())));
+}
+
+#[test]
+fn each_certificate_is_checked_in_its_own_role_unless_the_user_picks_one() {
+    let s = add(
+        &State::new(NOW),
+        &[
+            ("ca.pem", CA),
+            ("server.pem", SERVER),
+            ("client.pem", CLIENT),
+        ],
+    );
+    let s = s.apply(Action::ChooseLeaf(Some(("server.pem".to_string(), 0))));
+    assert_eq!(s.choice.role, Role::Server);
+    assert_eq!(verdict(&s), Ok((Verdict::Accepted, Vec::new())));
+    let s = s.apply(Action::SetRole(Role::Client));
+    assert_eq!(s.choice.role, Role::Client);
+    // Another certificate: back to its own role.
+    let s = s.apply(Action::ChooseLeaf(Some(("client.pem".to_string(), 0))));
+    assert_eq!(s.choice.role, Role::Client);
+    let s = s.apply(Action::ChooseLeaf(Some(("server.pem".to_string(), 0))));
+    assert_eq!(s.choice.role, Role::Server);
+}

@@ -3,27 +3,30 @@
 //!
 //! Subcommands: `setup` installs what the tests need (idempotently), `test` runs setup and every
 //! check CI runs, `demo` builds and runs the whole mTLS setup locally, `fuzz`, `bench` and
-//! `web` run the fuzz targets, the benchmarks and the web inspector's own tasks.
+//! `web` run the fuzz targets, the benchmarks and the web inspector's own tasks, `limbo` the
+//! x509-limbo conformance harness.
 
 mod bench;
 mod cmd;
 mod demo;
 mod fuzz;
 mod install;
+mod limbo;
 mod setup;
 mod test;
 mod web;
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask <setup|test|demo|fuzz|bench|web> [args]
+const USAGE: &str = "usage: cargo xtask <setup|test|demo|fuzz|bench|web|limbo> [args]
   setup           install the tools and packages the tests need (idempotent)
   test            setup, then fmt, clippy, the no_std build, all tests (Rust, wasm, browser)
                   and a fuzz smoke run; --no-fuzz skips the fuzz run
   demo            build the page and the binary in release mode and run `mtlskit demo`
   fuzz smoke|run  run the fuzz targets (cargo-fuzz, nightly)
   bench           run the benchmarks and print the comparisons
-  web             setup | build [--release] | serve | test | bench: the web inspector";
+  web             setup | build [--release] | serve | test | bench: the web inspector
+  limbo           [--out RESULTS] [LIMBO_JSON]: the x509-limbo conformance harness";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -41,6 +44,7 @@ fn main() -> ExitCode {
         "fuzz" => setup::run(setup::Need::Test).and_then(|()| fuzz::run(rest)),
         "bench" => setup::run(setup::Need::Bench).and_then(|()| bench::run(rest)),
         "web" => web::run(rest),
+        "limbo" => limbo::run(rest),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(())

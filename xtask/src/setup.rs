@@ -56,6 +56,7 @@ pub fn run(need: Need) -> anyhow::Result<()> {
     cargo_fuzz()?;
     python_module("httplib2")?; // the classic client script (docs/architecture.md), ported to Python 3
     python_module("h2")?; // the proxy's h2 tests drive frames by hand (tests/tests/proxy)
+    python_module("prometheus_client")?; // parses the proxy's /metrics as Prometheus would
     Ok(())
 }
 

@@ -2,7 +2,8 @@
 //!
 //! - `setup()` installs, idempotently: the wasm32 target, trunk 0.21.14, wasm-bindgen-cli at the
 //!   version pinned in the root Cargo.toml, Debian's chromium and chromium-driver, and the npm
-//!   packages of tests/browser (playwright-core and binaryen@132, whose wasm-opt trunk runs).
+//!   packages of tests/browser (playwright-core; binaryen@132, whose wasm-opt trunk runs; axe-core
+//!   for the accessibility audit; pngjs and pixelmatch for the screenshot references).
 //! - `build(release)` runs trunk from the repository root into dist/ (`--release` applies
 //!   wasm-opt), with tests/browser/node_modules/.bin first on the PATH so trunk finds wasm-opt.
 //! - `test()` runs the inspect crate's wasm-bindgen tests in Node and headless Chromium, builds
@@ -21,6 +22,12 @@ use crate::cmd;
 
 /// The trunk version docs/architecture.md names (0.22 needs a newer rustc).
 pub const TRUNK: &str = "0.21.14";
+
+/// The playwright-core test files of tests/browser.
+const BROWSER_TESTS: &[&str] = &["inspector.test.mjs", "controls.test.mjs"];
+
+/// The npm packages of tests/browser/package.json besides binaryen (checked by `setup`).
+const NODE_PACKAGES: &[&str] = &["playwright-core", "axe-core", "pngjs", "pixelmatch"];
 
 const USAGE: &str = "usage: cargo xtask web <setup|build [--release]|serve|test|bench>";
 
@@ -52,9 +59,12 @@ pub fn setup() -> anyhow::Result<()> {
     }
     crate::install::apt(&["chromium", "chromium-driver"])?;
     let browser = browser_dir();
-    let wasm_opt = browser.join("node_modules/.bin/wasm-opt");
-    let playwright = browser.join("node_modules/playwright-core/package.json");
-    if !wasm_opt.is_file() || !playwright.is_file() {
+    let installed = |path: &str| browser.join("node_modules").join(path).is_file();
+    let missing = !installed(".bin/wasm-opt")
+        || NODE_PACKAGES
+            .iter()
+            .any(|p| !installed(&format!("{p}/package.json")));
+    if missing {
         cmd::run(
             cmd::new("npm")
                 .args(["ci", "--no-audit", "--no-fund"])
@@ -99,7 +109,8 @@ pub fn test() -> anyhow::Result<()> {
     build_mtlskit()?;
     let mut node = tool("node")?;
     node.current_dir(browser_dir())
-        .args(["--test", "--test-concurrency=1", "inspector.test.mjs"]);
+        .args(["--test", "--test-concurrency=1"])
+        .args(BROWSER_TESTS);
     browser_env(&mut node)?;
     cmd::run(&mut node).context("browser tests (tests/browser)")
 }

@@ -31,6 +31,8 @@ pub enum Command {
     Serve(ConfigArgs),
     /// Check a proxy config and every file it names, like `nginx -t`.
     Check(ConfigArgs),
+    /// Check a proxy config, then ask the `mtlskit serve` running it to reload (SIGHUP).
+    Reload(ReloadArgs),
     /// Print the proxy config equivalent to an nginx `server { ... }` block.
     ImportNginx(ImportNginxArgs),
 }
@@ -40,6 +42,18 @@ pub struct ConfigArgs {
     /// The proxy's TOML config.
     #[arg(long, value_name = "FILE")]
     pub config: std::path::PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("which").required(true).args(["config", "pid_file"])))]
+pub struct ReloadArgs {
+    /// The config the server runs: checked first, then its `process.pid_file`, or else the
+    /// `mtlskit serve --config FILE` processes running this file, get SIGHUP.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
+    /// The pid file the server writes (`process.pid_file`).
+    #[arg(long, value_name = "FILE")]
+    pub pid_file: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -69,6 +83,17 @@ pub struct DiagnoseArgs {
     /// The host name a client connects to (server role).
     #[arg(long, value_name = "NAME")]
     pub host: Option<String>,
+    /// A certificate revocation list (PEM or DER) to check the chain against; repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub crl: Vec<String>,
+    /// The certificate profile: RFC 5280, or with the CA/Browser Forum rules for public TLS
+    /// servers.
+    #[arg(long, value_enum, default_value = "rfc5280")]
+    pub profile: ProfileArg,
+    /// Whose decisions to reproduce: RFC 5280 path validation, or rustls-webpki's (mtlskit
+    /// serve's) where they differ.
+    #[arg(long, value_enum, default_value = "rfc5280")]
+    pub verifier: VerifierArg,
     /// Evaluate at this moment (RFC 3339) instead of now.
     #[arg(long, value_name = "RFC3339")]
     pub at: Option<String>,
@@ -141,6 +166,18 @@ pub enum RoleArg {
     Server,
 }
 
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum ProfileArg {
+    Rfc5280,
+    Webpki,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum VerifierArg {
+    Rfc5280,
+    Rustls,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum PkiCommand {
     /// Make a CA, a server certificate (localhost, 127.0.0.1, ::1) and a client certificate:
@@ -150,6 +187,11 @@ pub enum PkiCommand {
     Csr(PkiCsrArgs),
     /// Issue a certificate from a CSR with the CA in a folder made by `pki init`.
     Sign(PkiSignArgs),
+    /// Record a certificate of the CA folder as revoked (DIR/revoked.txt); `pki crl` then
+    /// writes it into the CRL.
+    Revoke(PkiRevokeArgs),
+    /// Write the CRLs of the CA folder (one per CA, PEM) for the proxy, nginx or OpenSSL.
+    Crl(PkiCrlArgs),
 }
 
 /// Options every generated certificate shares.
@@ -223,6 +265,33 @@ pub struct PkiSignArgs {
     /// Overwrite an existing output file.
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PkiRevokeArgs {
+    /// The folder made by `pki init`.
+    #[arg(long, value_name = "DIR")]
+    pub ca_dir: std::path::PathBuf,
+    /// The certificate to revoke (PEM; the first certificate of the file).
+    #[arg(value_name = "CERT")]
+    pub cert: std::path::PathBuf,
+    /// RFC 5280 reason: unspecified, keyCompromise, cACompromise, affiliationChanged,
+    /// superseded, cessationOfOperation, certificateHold, privilegeWithdrawn, aACompromise.
+    #[arg(long, default_value = "unspecified", value_name = "REASON")]
+    pub reason: String,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PkiCrlArgs {
+    /// The folder made by `pki init`.
+    #[arg(long, value_name = "DIR")]
+    pub ca_dir: std::path::PathBuf,
+    /// Days until nextUpdate (publish a new CRL before then: verifiers refuse an expired one).
+    #[arg(long, default_value_t = 7)]
+    pub days: u32,
+    /// The PEM file to write (replaced atomically).
+    #[arg(long, value_name = "FILE")]
+    pub out: std::path::PathBuf,
 }
 
 #[derive(Debug, clap::Args)]

@@ -45,6 +45,7 @@ fn run(args: args::Args) -> anyhow::Result<Status> {
         Command::Pki(c) => commands::pki::run(&c),
         Command::Serve(a) => commands::serve::run(&a),
         Command::Check(a) => commands::check::run(&a),
+        Command::Reload(a) => commands::reload::run(&a),
         Command::ImportNginx(a) => commands::import_nginx::run(&a),
         Command::Diagnose(a) => commands::diagnose::run(&a),
         Command::Probe(a) => commands::probe::run(&a),

@@ -44,6 +44,8 @@ pub enum Code {
     BadSignature,
     /// A CA certificate (CA:TRUE) is used as a client or server certificate.
     CaUsedAsLeaf,
+    /// The only chains to the bundle have more intermediate CAs than the verifier allows.
+    ChainTooDeep,
     /// A capture file's structure is damaged; the rest of it was not read.
     CaptureDamaged,
     /// A capture file ends inside a record.
@@ -52,6 +54,14 @@ pub enum Code {
     ClientCertificateMissing,
     /// The server rejected the client certificate with an alert.
     ClientCertificateRejected,
+    /// A CRL's nextUpdate is before the evaluation time (RFC 5280 5.1.2.5, 6.3.3 (a)(2)).
+    CrlExpired,
+    /// CRLs were given, and none is from the issuer of a certificate of the chain (RFC 5280 6.3.3).
+    CrlMissingForIssuer,
+    /// A CRL names a certificate's issuer but its signature does not verify with that issuer's key (RFC 5280 6.3.3 (f)).
+    CrlNotSignedByIssuer,
+    /// A CRL breaks RFC 5280 (no or a critical cRLNumber, an unknown critical extension, a delta CRL) and is not used (RFC 5280 5.2).
+    CrlUnusable,
     /// Encrypted records did not decrypt with the key log's secrets.
     DecryptionFailed,
     /// A connection's encrypted records were decrypted with a key log.
@@ -78,6 +88,8 @@ pub enum Code {
     MalformedExtension,
     /// A TLS handshake message whose body does not parse.
     MalformedHandshake,
+    /// A name in a certificate (SAN DNS name, IP address, email) is not valid syntax (RFC 5280 4.2.1.6).
+    MalformedName,
     /// The extended key usage does not allow clientAuth (RFC 5280 4.2.1.12).
     MissingClientAuthEku,
     /// The issuer is neither in the CA bundle nor sent with the chain.
@@ -106,8 +118,12 @@ pub enum Code {
     NotYetValid,
     /// A CA's pathLenConstraint is exceeded by the chain (RFC 5280 4.2.1.9).
     PathLenExceeded,
+    /// A certificate breaks a MUST of the RFC 5280 profile (or, for TLS servers, of the CA/Browser Forum Baseline Requirements) that strict verifiers enforce.
+    ProfileViolation,
     /// The two sides have no TLS version in common (alert 70).
     ProtocolVersion,
+    /// A CRL of the certificate's issuer lists its serial number (RFC 5280 6.3.3 (i)).
+    Revoked,
     /// The client rejected the server's certificate with an alert.
     ServerCertificateRejected,
     /// A key log holds no usable secret for a connection, or for some of its records.
@@ -140,6 +156,8 @@ pub enum Code {
     UnknownCriticalExtension,
     /// A certificate given for a diagnosis could not be decoded and was skipped.
     UnreadableCertificate,
+    /// A signature or key of the chain uses an algorithm the verifier does not implement (DSA, P-192, explicit curve parameters, Ed448).
+    UnsupportedAlgorithm,
     /// A capture's link layer is not one this decoder reads.
     UnsupportedLinkType,
     /// The chain ends at an issuer that is not in the CA bundle.
@@ -158,10 +176,15 @@ impl Code {
             Code::BadPacket => "bad_packet",
             Code::BadSignature => "bad_signature",
             Code::CaUsedAsLeaf => "ca_used_as_leaf",
+            Code::ChainTooDeep => "chain_too_deep",
             Code::CaptureDamaged => "capture_damaged",
             Code::CaptureTruncated => "capture_truncated",
             Code::ClientCertificateMissing => "client_certificate_missing",
             Code::ClientCertificateRejected => "client_certificate_rejected",
+            Code::CrlExpired => "crl_expired",
+            Code::CrlMissingForIssuer => "crl_missing_for_issuer",
+            Code::CrlNotSignedByIssuer => "crl_not_signed_by_issuer",
+            Code::CrlUnusable => "crl_unusable",
             Code::DecryptionFailed => "decryption_failed",
             Code::Decrypted => "decrypted",
             Code::Expired => "expired",
@@ -175,6 +198,7 @@ impl Code {
             Code::MalformedAlert => "malformed_alert",
             Code::MalformedExtension => "malformed_extension",
             Code::MalformedHandshake => "malformed_handshake",
+            Code::MalformedName => "malformed_name",
             Code::MissingClientAuthEku => "missing_client_auth_eku",
             Code::MissingIntermediate => "missing_intermediate",
             Code::MissingServerAuthEku => "missing_server_auth_eku",
@@ -189,7 +213,9 @@ impl Code {
             Code::NotTls => "not_tls",
             Code::NotYetValid => "not_yet_valid",
             Code::PathLenExceeded => "path_len_exceeded",
+            Code::ProfileViolation => "profile_violation",
             Code::ProtocolVersion => "protocol_version",
+            Code::Revoked => "revoked",
             Code::ServerCertificateRejected => "server_certificate_rejected",
             Code::SecretsMissing => "secrets_missing",
             Code::Sha1Signature => "sha1_signature",
@@ -206,6 +232,7 @@ impl Code {
             Code::TruncatedRecord => "truncated_record",
             Code::UnknownCriticalExtension => "unknown_critical_extension",
             Code::UnreadableCertificate => "unreadable_certificate",
+            Code::UnsupportedAlgorithm => "unsupported_algorithm",
             Code::UnsupportedLinkType => "unsupported_link_type",
             Code::UntrustedIssuer => "untrusted_issuer",
             Code::WeakKey => "weak_key",
@@ -234,8 +261,8 @@ pub struct Finding {
     /// The bytes of the item that prove the finding, when there are such bytes.
     #[serde(skip)]
     pub span: Option<Span>,
-    /// For findings about one certificate among several (diagnosis): its SHA-256, to which
-    /// `span` then refers.
+    /// For findings about one certificate (or CRL) among several (diagnosis): its SHA-256, to
+    /// which `span` then refers.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub certificate: Option<String>,
 }

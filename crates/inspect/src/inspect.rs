@@ -64,6 +64,13 @@ pub fn inspect_with(inputs: &[Input<'_>], now: Option<Timestamp>, options: Optio
         inspect_source(input, now, options, &mut report);
     }
     link_keys(&mut report.items);
+    #[cfg(feature = "std")]
+    link_crls(&mut report.items);
+    if !options.trees {
+        for item in &mut report.items {
+            item.bytes = Vec::new();
+        }
+    }
     report
 }
 
@@ -103,7 +110,10 @@ fn inspect_source(
                 for (body, mut tree, findings, mut bytes) in decoded {
                     if !options.trees {
                         tree = Vec::new();
-                        bytes = Vec::new();
+                        // Certificates and CRLs keep their DER until the CRLs are linked.
+                        if !matches!(body, ItemBody::Certificate(_) | ItemBody::Crl(_)) {
+                            bytes = Vec::new();
+                        }
                     }
                     report.items.push(Item {
                         source: input.source.to_string(),
@@ -174,10 +184,6 @@ fn decode(blob: Blob, now: Option<Timestamp>, options: Options<'_>) -> Result<Ve
                 blob.bytes
             )])
         }
-        Object::Crl => Err(Error::NotDecoded {
-            what: "a certificate revocation list",
-            reason: "CRLs are not decoded yet",
-        }),
         Object::TlsStream => {
             let d = crate::tls::decode(&blob.bytes, now);
             Ok(alloc::vec![(
@@ -226,6 +232,7 @@ fn decode_x509(
     let trailing = bytes.len() - der.len();
     let decoded = match object {
         Object::Certificate => x509::decode_certificate(der, now)?,
+        Object::Crl => x509::decode_crl(der, now)?,
         Object::Csr => x509::decode_csr(der)?,
         Object::PublicKey => x509::decode_public_key(der, false)?,
         Object::RsaPublicKey => x509::decode_public_key(der, true)?,
@@ -331,6 +338,112 @@ fn link_keys(items: &mut [Item]) {
     }
 }
 
+/// Checks each CRL's signature with the CA certificates of the same call named as its issuer,
+/// and marks the certificates of the call that a CRL of their issuer lists as revoked.
+#[cfg(feature = "std")]
+fn link_crls(items: &mut [Item]) {
+    use crate::x509::crl;
+    use crate::x509::signature::Verification;
+    use x509_parser::prelude::{FromDer, X509Certificate};
+    let crls: Vec<usize> = (0..items.len())
+        .filter(|p| matches!(items[*p].body, ItemBody::Crl(_)))
+        .collect();
+    if crls.is_empty() {
+        return;
+    }
+    let name = |item: &Item| format!("{} #{}", item.source, item.index);
+    for &pos in &crls {
+        let Ok(issuer) = crl::issuer_der(&items[pos].bytes).map(<[u8]>::to_vec) else {
+            continue;
+        };
+        // CA certificates named as the issuer: the first whose key verifies the signature.
+        let mut outcome: Option<(usize, Verification)> = None;
+        for (ca_pos, ca) in items.iter().enumerate() {
+            if !matches!(&ca.body, ItemBody::Certificate(c) if c.is_ca) {
+                continue;
+            }
+            let Ok((_, x)) = X509Certificate::from_der(&ca.bytes) else {
+                continue;
+            };
+            if x.subject().as_raw() != issuer.as_slice() {
+                continue;
+            }
+            let Ok(v) = crl::verify(&items[pos].bytes, x.public_key().raw) else {
+                continue;
+            };
+            let better = matches!(
+                (&outcome, v),
+                (None, _)
+                    | (Some((_, Verification::Invalid)), _)
+                    | (Some((_, Verification::Unsupported(_))), Verification::Valid)
+            );
+            if better {
+                outcome = Some((ca_pos, v));
+            }
+        }
+        let Some((ca_pos, verification)) = outcome else {
+            continue;
+        };
+        let ca_name = name(&items[ca_pos]);
+        let r = ItemRef {
+            source: items[ca_pos].source.clone(),
+            index: items[ca_pos].index,
+        };
+        let (sig_span, _, _) = crl::spans(&items[pos].bytes);
+        let item = &mut items[pos];
+        let ItemBody::Crl(c) = &mut item.body else {
+            continue;
+        };
+        match verification {
+            Verification::Valid => {
+                c.signature_valid = Some(true);
+                c.signed_by = Some(r);
+            }
+            Verification::Invalid => {
+                c.signature_valid = Some(false);
+                item.findings.push(
+                    Finding::error(
+                        Code::CrlNotSignedByIssuer,
+                        format!(
+                            "the CRL names {} as its issuer, but its signature does not verify with the key of {ca_name}: it was altered, or another CA of that name signed it",
+                            c.issuer
+                        ),
+                    )
+                    .at(sig_span),
+                );
+            }
+            Verification::Unsupported(reason) => item.findings.push(Finding::info(
+                Code::SignatureNotChecked,
+                format!(
+                    "the CRL's {} signature was not checked: {reason}",
+                    c.signature_algorithm
+                ),
+            )),
+        }
+    }
+    // Certificates of the call that a CRL of their issuer lists (a CRL whose signature failed
+    // with its issuer's key says nothing).
+    let crls: Vec<usize> = crls
+        .into_iter()
+        .filter(
+            |p| !matches!(&items[*p].body, ItemBody::Crl(c) if c.signature_valid == Some(false)),
+        )
+        .collect();
+    let crl_ders: Vec<Vec<u8>> = crls.iter().map(|p| items[*p].bytes.clone()).collect();
+    let crl_names: Vec<String> = crls.iter().map(|p| name(&items[*p])).collect();
+    let refs: Vec<&[u8]> = crl_ders.iter().map(Vec::as_slice).collect();
+    for item in items.iter_mut() {
+        if !matches!(item.body, ItemBody::Certificate(_)) {
+            continue;
+        }
+        if let Ok(Some(r)) = crl::revocation(&item.bytes, &refs) {
+            let from = crl_names.get(r.crl_index).cloned().unwrap_or_default();
+            item.findings
+                .push(Finding::error(Code::Revoked, format!("the {r}, in {from}")));
+        }
+    }
+}
+
 /// A certificate's issuer among the items of one report.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum IssuerLink {
@@ -348,6 +461,15 @@ pub enum IssuerLink {
     Missing {
         /// The certificate.
         cert: usize,
+    },
+    /// The CA certificate at `ca` has the name of the issuer of the certificate at `cert`, but
+    /// its key does not verify the certificate's signature (same name, different key), and no
+    /// other CA certificate of the report does: the chain builder will not use it.
+    SameNameOtherKey {
+        /// The certificate.
+        cert: usize,
+        /// The CA certificate of the same name.
+        ca: usize,
     },
 }
 
@@ -381,6 +503,7 @@ pub fn link_issuers(items: &[Item]) -> Vec<IssuerLink> {
             out.push(IssuerLink::Missing { cert: *pos });
             continue;
         }
+        let before = out.len();
         for issuer in crate::diagnose::issuers(&parsed, child) {
             if let Some((issuer_pos, ca)) = positions.get(issuer) {
                 if ca.is_ca && issuer_pos != pos {
@@ -390,6 +513,17 @@ pub fn link_issuers(items: &[Item]) -> Vec<IssuerLink> {
                     });
                 }
             }
+        }
+        if out.len() == before {
+            out.extend(
+                positions
+                    .iter()
+                    .filter(|(other, ca)| other != pos && ca.is_ca && ca.subject == cert.issuer)
+                    .map(|(other, _)| IssuerLink::SameNameOtherKey {
+                        cert: *pos,
+                        ca: *other,
+                    }),
+            );
         }
     }
     out

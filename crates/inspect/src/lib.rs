@@ -78,7 +78,10 @@ pub use finding::{Code, Finding, Severity};
 #[cfg(feature = "std")]
 pub use inspect::link_issuers;
 pub use inspect::{inspect, inspect_many, inspect_with, Input, IssuerLink, Options};
-pub use objects::{Attribute, Certificate, Csr, Extension, ItemRef, Key, Opaque, PublicKeyInfo};
+pub use objects::{
+    Attribute, Certificate, Crl, Csr, Extension, ItemRef, Key, Opaque, PublicKeyInfo,
+    RevocationReason, RevokedEntry,
+};
 pub use report::{Item, ItemBody, Report, SourceError};
 pub use span::{Node, Span};
 pub use time::Timestamp;

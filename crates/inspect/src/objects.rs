@@ -145,3 +145,123 @@ pub struct Opaque {
     /// What it is, e.g. "PKCS#12".
     pub format: String,
 }
+
+#[derive(Clone, Debug, Serialize)]
+/// An X.509 certificate revocation list (RFC 5280 5): the `crl` kind of docs/report-format.md.
+pub struct Crl {
+    /// 1 (no version field) or 2.
+    pub version: u8,
+    /// The CRL issuer, RFC 4514 as a certificate's issuer.
+    pub issuer: String,
+    /// thisUpdate, RFC 3339 UTC.
+    pub this_update: String,
+    /// nextUpdate, RFC 3339 UTC; `None` when absent (RFC 5280 5.1.2.5 requires it).
+    pub next_update: Option<String>,
+    /// The cRLNumber extension in decimal, as `openssl crl -text` prints it.
+    pub crl_number: Option<String>,
+    /// The keyIdentifier of the authorityKeyIdentifier extension, colon hex as OpenSSL prints it.
+    pub authority_key_id: Option<String>,
+    /// The revoked certificates, in the order of the list.
+    pub revoked: Vec<RevokedEntry>,
+    /// OpenSSL's name of the signature algorithm.
+    pub signature_algorithm: String,
+    /// The signature algorithm's dotted OID.
+    pub signature_algorithm_oid: String,
+    /// `true`/`false` when a CA certificate of the same call is named as the issuer and its key
+    /// checked the signature, `null` when none was given (or the algorithm is not checked here).
+    pub signature_valid: Option<bool>,
+    /// The CA certificate of the same call whose key verified the signature.
+    pub signed_by: Option<ItemRef>,
+    /// SHA-256 of the DER, lowercase hex.
+    pub sha256: String,
+    /// Every CRL extension, in order (the entries' extensions are in `revoked`).
+    pub extensions: Vec<Extension>,
+    /// Unix seconds of thisUpdate, for callers that compare times.
+    #[serde(skip)]
+    pub this_update_unix: i64,
+    /// Unix seconds of nextUpdate.
+    #[serde(skip)]
+    pub next_update_unix: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// One revoked certificate of a CRL (RFC 5280 5.1.2.6 and 5.3).
+pub struct RevokedEntry {
+    /// userCertificate: the serial, as a certificate's `serial`.
+    pub serial: String,
+    /// revocationDate, RFC 3339 UTC.
+    pub revocation_date: String,
+    /// The cRLReason entry extension, when present (RFC 5280 5.3.1).
+    pub reason: Option<RevocationReason>,
+    /// The invalidityDate entry extension, RFC 3339 UTC (RFC 5280 5.3.2).
+    pub invalidity_date: Option<String>,
+    /// Unix seconds of revocationDate.
+    #[serde(skip)]
+    pub revocation_date_unix: i64,
+}
+
+/// CRLReason (RFC 5280 5.3.1), by its ASN.1 name; values outside the registry are kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RevocationReason {
+    /// unspecified (0).
+    Unspecified,
+    /// keyCompromise (1).
+    KeyCompromise,
+    /// cACompromise (2).
+    CaCompromise,
+    /// affiliationChanged (3).
+    AffiliationChanged,
+    /// superseded (4).
+    Superseded,
+    /// cessationOfOperation (5).
+    CessationOfOperation,
+    /// certificateHold (6).
+    CertificateHold,
+    /// removeFromCRL (8).
+    RemoveFromCrl,
+    /// privilegeWithdrawn (9).
+    PrivilegeWithdrawn,
+    /// aACompromise (10).
+    AaCompromise,
+    /// A value RFC 5280 does not define (7, or above 10).
+    Unknown(u8),
+}
+
+impl RevocationReason {
+    /// The reason of a CRLReason ENUMERATED value.
+    pub const fn from_code(code: u8) -> Self {
+        match code {
+            0 => Self::Unspecified,
+            1 => Self::KeyCompromise,
+            2 => Self::CaCompromise,
+            3 => Self::AffiliationChanged,
+            4 => Self::Superseded,
+            5 => Self::CessationOfOperation,
+            6 => Self::CertificateHold,
+            8 => Self::RemoveFromCrl,
+            9 => Self::PrivilegeWithdrawn,
+            10 => Self::AaCompromise,
+            other => Self::Unknown(other),
+        }
+    }
+
+    /// The ASN.1 name RFC 5280 gives it ("keyCompromise"); "unknown" outside the registry.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Unspecified => "unspecified",
+            Self::KeyCompromise => "keyCompromise",
+            Self::CaCompromise => "cACompromise",
+            Self::AffiliationChanged => "affiliationChanged",
+            Self::Superseded => "superseded",
+            Self::CessationOfOperation => "cessationOfOperation",
+            Self::CertificateHold => "certificateHold",
+            Self::RemoveFromCrl => "removeFromCRL",
+            Self::PrivilegeWithdrawn => "privilegeWithdrawn",
+            Self::AaCompromise => "aACompromise",
+            Self::Unknown(_) => "unknown",
+        }
+    }
+}
+
+display_as_str!(RevocationReason);

@@ -9,7 +9,7 @@ use alloc::vec::Vec;
 use serde::Serialize;
 
 use crate::finding::Finding;
-use crate::objects::{Certificate, Csr, Key, Opaque};
+use crate::objects::{Certificate, Crl, Csr, Key, Opaque};
 use crate::span::Node;
 
 /// Everything one `inspect` call found: decoded items, and the sources that failed.
@@ -69,6 +69,8 @@ pub enum ItemBody {
     Certificate(Certificate),
     /// A PKCS#10 certificate signing request.
     Csr(Csr),
+    /// An X.509 certificate revocation list.
+    Crl(Crl),
     /// A private key (never its key material).
     PrivateKey(Key),
     /// A public key.
@@ -89,6 +91,7 @@ impl ItemBody {
         match self {
             ItemBody::Certificate(_) => "certificate",
             ItemBody::Csr(_) => "csr",
+            ItemBody::Crl(_) => "crl",
             ItemBody::PrivateKey(_) => "private_key",
             ItemBody::PublicKey(_) => "public_key",
             ItemBody::EncryptedPrivateKey(_) => "encrypted_private_key",

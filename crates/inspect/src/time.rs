@@ -124,6 +124,23 @@ impl Timestamp {
         format!("{self}")
     }
 
+    /// `Dec  2 06:41:38 2026 GMT`, as OpenSSL's `ASN1_TIME_print` writes a certificate date
+    /// (and nginx's `$ssl_client_v_start` and `$ssl_client_v_end` pass it on).
+    pub fn to_openssl(self) -> String {
+        const MONTHS: [&str; 12] = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ];
+        let secs = self.0.rem_euclid(DAY);
+        let (y, mo, d) = civil_from_days(self.0.div_euclid(DAY));
+        let month = MONTHS[(mo.clamp(1, 12) - 1) as usize];
+        format!(
+            "{month} {d:>2} {:02}:{:02}:{:02} {y} GMT",
+            secs / 3600,
+            secs % 3600 / 60,
+            secs % 60
+        )
+    }
+
     /// Whole days from `self` to `later` (negative when `later` is earlier), rounded toward zero.
     pub fn days_until(self, later: Timestamp) -> i64 {
         (later.0 - self.0) / DAY

@@ -96,6 +96,11 @@ impl Ca {
         })
     }
 
+    /// rcgen's signer, for the CRLs of [`crate::revoke`].
+    pub(crate) fn issuer(&self) -> &Issuer<'static, KeyPair> {
+        &self.issuer
+    }
+
     fn from_issued(issued: &Issued) -> Result<Self, Error> {
         Self::from_pem(&issued.cert_pem, &issued.key_pem)
     }

@@ -14,6 +14,7 @@ mod files;
 mod issue;
 pub mod load;
 mod names;
+pub mod revoke;
 
 pub use algorithm::KeyAlgorithm;
 pub use error::Error;

@@ -80,3 +80,80 @@ pub fn root_store(path: &Path) -> Result<rustls::RootCertStore, FileError> {
     }
     Ok(store)
 }
+
+/// One CRL and the file it came from.
+#[derive(Clone, Debug)]
+pub struct LoadedCrl {
+    /// The file.
+    pub path: std::path::PathBuf,
+    /// The CRL, DER.
+    pub der: rustls_pki_types::CertificateRevocationListDer<'static>,
+}
+
+/// Every CRL in `paths`: each a file (PEM with `X509 CRL` blocks, or one DER CRL) or a folder
+/// whose files (hidden ones and `*.tmp` left out, in name order) are such files.
+pub fn crls(paths: &[std::path::PathBuf]) -> Result<Vec<LoadedCrl>, FileError> {
+    let mut out = Vec::new();
+    for path in paths {
+        let meta = std::fs::metadata(path).map_err(|e| FileError::new(path, io_problem(&e)))?;
+        if meta.is_dir() {
+            let mut files = Vec::new();
+            let entries =
+                std::fs::read_dir(path).map_err(|e| FileError::new(path, io_problem(&e)))?;
+            for entry in entries {
+                let entry = entry.map_err(|e| FileError::new(path, io_problem(&e)))?;
+                let name = entry.file_name();
+                let name = name.to_string_lossy();
+                if name.starts_with('.') || name.ends_with(".tmp") {
+                    continue;
+                }
+                if entry.file_type().is_ok_and(|t| !t.is_dir()) {
+                    files.push(entry.path());
+                }
+            }
+            files.sort();
+            for f in files {
+                crl_file(&f, &mut out)?;
+            }
+        } else {
+            crl_file(path, &mut out)?;
+        }
+    }
+    Ok(out)
+}
+
+fn io_problem(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or folder".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => format!("cannot be read ({e})"),
+    }
+}
+
+fn crl_file(path: &Path, out: &mut Vec<LoadedCrl>) -> Result<(), FileError> {
+    use rustls_pki_types::CertificateRevocationListDer;
+    let bytes = std::fs::read(path).map_err(|e| FileError::new(path, io_problem(&e)))?;
+    // DER: a SEQUENCE. Anything else is read as PEM.
+    if bytes.first() == Some(&0x30) {
+        out.push(LoadedCrl {
+            path: path.to_path_buf(),
+            der: CertificateRevocationListDer::from(bytes),
+        });
+        return Ok(());
+    }
+    let before = out.len();
+    for item in CertificateRevocationListDer::pem_slice_iter(&bytes) {
+        let der = item.map_err(|e| FileError::new(path, describe(&e)))?;
+        out.push(LoadedCrl {
+            path: path.to_path_buf(),
+            der,
+        });
+    }
+    if out.len() == before {
+        return Err(FileError::new(
+            path,
+            "holds no X509 CRL block (nor a DER CRL)",
+        ));
+    }
+    Ok(())
+}

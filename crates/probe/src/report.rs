@@ -306,6 +306,7 @@ impl ProbeReport {
             role: Role::Server,
             host: Some(self.server_name.clone()),
             now: self.now,
+            ..Default::default()
         };
         if let Ok(d) = diagnose::diagnose(&request) {
             if d.verdict == Verdict::Rejected {

@@ -9,7 +9,7 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 pub(crate) mod ciphers;
 mod duration;
@@ -52,15 +52,30 @@ pub const MAX_CONNECTIONS: usize = 1_000_000;
 /// The longest duration any key accepts: timers far in the future overflow tokio's clock.
 pub const MAX_SPAN: std::time::Duration = std::time::Duration::from_secs(30 * 86_400);
 
-/// The whole file.
-#[derive(Clone, Debug, Deserialize)]
+/// The whole file, seen from one site (a server block): `server` and `locations` are that
+/// site's; the file's other `[[server]]` blocks are in `other_sites` ([`Config::sites`] gives
+/// each as a config of its own).
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    /// `[server]`: the listening side.
+    /// `[server]`, or the first `[[server]]` block: the listening side of this site.
+    #[serde(deserialize_with = "one_or_many::first", rename = "server")]
     pub server: Server,
+    /// The other `[[server]]` blocks, each with its locations.
+    #[serde(skip)]
+    pub other_sites: Vec<Server>,
     /// `[log]`: where logs go.
     #[serde(default)]
     pub log: Log,
+    /// `[process]`: reload, drain and the pid file.
+    #[serde(default)]
+    pub process: Process,
+    /// `[admin]`: the admin listener (metrics, health, effective config).
+    #[serde(default)]
+    pub admin: Admin,
+    /// `[[trust_domain]]`: SPIFFE trust domains, each verified against its own bundle.
+    #[serde(rename = "trust_domain", default)]
+    pub trust_domains: Vec<TrustDomain>,
     /// `[[location]]`: path prefixes and their upstreams, longest prefix first when routing.
     #[serde(rename = "location", default)]
     pub locations: Vec<Location>,
@@ -73,7 +88,7 @@ pub struct Config {
 }
 
 /// Client verification, nginx's `ssl_verify_client`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum VerifyClient {
     /// A certificate from the client CA bundle is required (`on`).
@@ -85,7 +100,7 @@ pub enum VerifyClient {
 }
 
 /// What becomes of the `X-Forwarded-For` a client sends.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ForwardedFor {
     /// The client's address is appended (nginx's `$proxy_add_x_forwarded_for`): for a
@@ -95,8 +110,44 @@ pub enum ForwardedFor {
     Replace,
 }
 
+/// Which certificates of a client's chain CRLs are checked for (`crl_check`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CrlScope {
+    /// Every certificate below the trust anchor (nginx's `ssl_crl`, OpenSSL's `crl_check_all`).
+    Chain,
+    /// The client's own certificate only (OpenSSL's `crl_check`).
+    Leaf,
+}
+
+/// What becomes of a client whose revocation status the CRLs cannot tell: none was issued by
+/// its issuer (`crl_unknown`), or the one that was has passed its nextUpdate (`crl_expired`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CrlPolicy {
+    /// Refuse the handshake (the default for both: fail closed).
+    Deny,
+    /// Let the client in (logged once per reload for an expired CRL).
+    Allow,
+}
+
+/// How the verified client is described to the upstream (`identity_headers`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentityHeaders {
+    /// nginx's set: `X-SSL-Client-Verify`, `-S-DN`, `-I-DN`, `-Serial`, `-Fingerprint`,
+    /// `-Cert`, `-Not-Before`, `-Not-After`, `-V-Remain`.
+    Nginx,
+    /// Envoy's `X-Forwarded-Client-Cert` (`Hash`, `Cert`, `Subject`, `URI`, `DNS`).
+    Xfcc,
+    /// The same with `Chain=` (every certificate the client sent).
+    XfccChain,
+    /// RFC 9440's `Client-Cert` and `Client-Cert-Chain` (byte sequences, DER in base64).
+    Rfc9440,
+}
+
 /// TLS protocol versions.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
 pub enum Protocol {
     /// `"TLSv1.2"`.
     #[serde(rename = "TLSv1.2")]
@@ -107,7 +158,7 @@ pub enum Protocol {
 }
 
 /// The listening side: nginx's `listen` and `ssl_*` directives.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Server {
     /// `0.0.0.0:8000`, `[::]:8000`; an IPv6 socket listens on IPv6 only.
@@ -211,6 +262,24 @@ pub struct Server {
     /// Most bytes of certificates a client may send in its chain.
     #[serde(default = "default_max_client_chain_bytes")]
     pub max_client_chain_bytes: usize,
+    /// `[[server.location]]`: this block's locations (with several `[[server]]` blocks; a single
+    /// `[server]` may use top-level `[[location]]` instead). Moved into [`Config::locations`]
+    /// when the file is read.
+    #[serde(rename = "location", default, skip_serializing)]
+    pub locations: Vec<Location>,
+    /// CRL files or folders of them (PEM or DER) that client certificates are checked against
+    /// (nginx `ssl_crl`). Reloaded with the rest of the config.
+    #[serde(default)]
+    pub crl: Vec<PathBuf>,
+    /// Check the whole chain (default) or the client's certificate only.
+    #[serde(default = "default_crl_check")]
+    pub crl_check: CrlScope,
+    /// A certificate whose issuer has no CRL among `crl`: deny (default) or allow.
+    #[serde(default = "default_crl_policy")]
+    pub crl_unknown: CrlPolicy,
+    /// A CRL past its nextUpdate: deny (default) or allow.
+    #[serde(default = "default_crl_policy")]
+    pub crl_expired: CrlPolicy,
 }
 
 impl Server {
@@ -226,7 +295,7 @@ impl Server {
 }
 
 /// Where logs go.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct Log {
     /// error, warn, info or debug.
@@ -250,8 +319,56 @@ impl Default for Log {
     }
 }
 
+/// A SPIFFE trust domain: client X509-SVIDs whose SPIFFE ID is in it are verified against its
+/// bundle, and only against it.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct TrustDomain {
+    /// The trust domain name (`example.org`).
+    pub name: String,
+    /// PEM: its X.509 bundle (the CAs that sign its SVIDs).
+    pub bundle: PathBuf,
+}
+
+/// The admin listener: plain HTTP, `/metrics`, `/healthz`, `/readyz`, `/config`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Admin {
+    /// Where it listens (none: no admin listener). A loopback address unless `public`.
+    pub listen: Option<SocketAddr>,
+    /// Allow a `listen` address that is not loopback (the listener has no authentication).
+    #[serde(default)]
+    pub public: bool,
+}
+
+/// The process: reload on file changes, the graceful drain, the pid file.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Process {
+    /// On SIGTERM or SIGINT, how long in-flight requests and tunnels may take to finish
+    /// before they are cut (nginx `worker_shutdown_timeout`); SIGQUIT does not wait.
+    #[serde(default = "default_drain_timeout")]
+    pub drain_timeout: Span,
+    /// Look at the modification times of the config and of every file it names this often,
+    /// and reload when one changed; `"0s"` (default) looks only on SIGHUP.
+    #[serde(default = "default_reload_poll")]
+    pub reload_poll: Span,
+    /// Write the process id here while serving (for `mtlskit reload --pid-file`).
+    pub pid_file: Option<PathBuf>,
+}
+
+impl Default for Process {
+    fn default() -> Self {
+        Process {
+            drain_timeout: default_drain_timeout(),
+            reload_poll: default_reload_poll(),
+            pid_file: None,
+        }
+    }
+}
+
 /// A path prefix and the upstream it goes to: nginx's `location` with `proxy_*`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Location {
     /// The path prefix this location serves (default `/`).
@@ -292,8 +409,48 @@ pub struct Location {
     /// Idle keep-alive connections kept per upstream.
     #[serde(default = "default_keepalive")]
     pub keepalive: usize,
+    /// Rules a verified client certificate must match (one of them) to be let through
+    /// (docs/config.md, "Authorization"); empty: every verified client.
+    #[serde(default)]
+    pub allow: Vec<String>,
+    /// Rules that refuse a client certificate whatever `allow` says.
+    #[serde(default)]
+    pub deny: Vec<String>,
+    /// Which identity headers the upstream gets.
+    #[serde(default = "default_identity_headers")]
+    pub identity_headers: Vec<IdentityHeaders>,
 }
 
+impl Location {
+    /// `identity_headers`, with Envoy's header added when `[server] forward_client_cert`
+    /// asks for it everywhere (the key from before `identity_headers`).
+    pub fn identity_styles(&self, server: &Server) -> Vec<IdentityHeaders> {
+        let mut v = self.identity_headers.clone();
+        if server.forward_client_cert
+            && !v.contains(&IdentityHeaders::Xfcc)
+            && !v.contains(&IdentityHeaders::XfccChain)
+        {
+            v.push(IdentityHeaders::Xfcc);
+        }
+        v
+    }
+}
+
+fn default_identity_headers() -> Vec<IdentityHeaders> {
+    vec![IdentityHeaders::Nginx]
+}
+fn default_crl_check() -> CrlScope {
+    CrlScope::Chain
+}
+fn default_crl_policy() -> CrlPolicy {
+    CrlPolicy::Deny
+}
+fn default_drain_timeout() -> Span {
+    Span::secs(30)
+}
+fn default_reload_poll() -> Span {
+    Span(std::time::Duration::ZERO)
+}
 fn default_verify_client() -> VerifyClient {
     VerifyClient::Required
 }
@@ -390,14 +547,107 @@ impl Config {
 
     /// Parses and validates config text; `base` resolves relative paths.
     pub fn parse(text: &str, shown: &str, base: PathBuf) -> Result<Config, ConfigError> {
-        let mut config: Config = toml::from_str(text).map_err(|e| ConfigError::Parse {
+        let parse_error = |e: toml::de::Error| ConfigError::Parse {
             path: shown.to_string(),
             message: one_line(&e),
-        })?;
+        };
+        let mut config: Config = toml::from_str(text).map_err(parse_error)?;
+        // Every block, the first included, read again as the list it is.
+        let all: one_or_many::All = toml::from_str(text).map_err(parse_error)?;
+        let mut blocks = all.server.into_iter();
+        if let Some(first) = blocks.next() {
+            config.server = first;
+        }
+        config.other_sites = blocks.collect();
         config.base = base;
         config.path = shown.to_string();
-        config.validate()?;
+        let bad = |message: String| ConfigError::Invalid {
+            path: shown.to_string(),
+            message,
+        };
+        let own = std::mem::take(&mut config.server.locations);
+        match (config.locations.is_empty(), own.is_empty()) {
+            (true, _) => config.locations = own,
+            (false, true) if config.other_sites.is_empty() => {}
+            (false, true) => {
+                return Err(bad(
+                    "top-level [[location]] with several [[server]] blocks: give each block its own [[server.location]]".into(),
+                ))
+            }
+            (false, false) => {
+                return Err(bad(
+                    "both [[location]] and [[server.location]]: use one of them".into(),
+                ))
+            }
+        }
+        for site in config.sites() {
+            site.validate()?;
+        }
+        config.validate_sites()?;
         Ok(config)
+    }
+
+    /// Every site of the file, each as a config whose `server` and `locations` are its own;
+    /// the first is the default.
+    pub fn sites(&self) -> Vec<Config> {
+        let first = Config {
+            other_sites: Vec::new(),
+            ..self.clone()
+        };
+        let mut out = vec![first.clone()];
+        for s in &self.other_sites {
+            let mut server = s.clone();
+            let locations = std::mem::take(&mut server.locations);
+            out.push(Config {
+                server,
+                locations,
+                ..first.clone()
+            });
+        }
+        out
+    }
+
+    /// What no single site can check: two sites on one address need server names to be told
+    /// apart, and no name may belong to two of them.
+    fn validate_sites(&self) -> Result<(), ConfigError> {
+        let bad = |message: String| ConfigError::Invalid {
+            path: self.path.clone(),
+            message,
+        };
+        let sites = self.sites();
+        for (i, a) in sites.iter().enumerate() {
+            for b in &sites[..i] {
+                let shared: Vec<_> = a
+                    .server
+                    .listen
+                    .iter()
+                    .filter(|l| b.server.listen.contains(l))
+                    .collect();
+                if shared.is_empty() {
+                    continue;
+                }
+                if a.server.server_names.is_empty() {
+                    return Err(bad(format!(
+                        "server block {} listens on {} like an earlier block but has no server_names: SNI could never choose it",
+                        i + 1,
+                        shared[0]
+                    )));
+                }
+                for n in &a.server.server_names {
+                    if b.server
+                        .server_names
+                        .iter()
+                        .any(|m| m.eq_ignore_ascii_case(n))
+                    {
+                        return Err(bad(format!(
+                            "server name {n:?} is in two server blocks on {}",
+                            shared[0]
+                        )));
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// A path from the config, resolved against the config's folder.
@@ -424,7 +674,33 @@ impl Config {
         if s.protocols.is_empty() {
             return Err(bad("server.protocols is empty".into()));
         }
-        if s.verify_client != VerifyClient::Off && s.client_ca.is_none() {
+        for (i, td) in self.trust_domains.iter().enumerate() {
+            // SPIFFE ID spec 2.1: lowercase letters, digits, dots, dashes and underscores.
+            if td.name.is_empty()
+                || !td
+                    .name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+            {
+                return Err(bad(format!(
+                    "trust_domain {:?}: a trust domain name is lowercase letters, digits, '.', '-' and '_'",
+                    td.name
+                )));
+            }
+            if self.trust_domains[..i].iter().any(|t| t.name == td.name) {
+                return Err(bad(format!("trust_domain {:?} is listed twice", td.name)));
+            }
+            if s.verify_client == VerifyClient::Off {
+                return Err(bad(
+                    "[[trust_domain]] verifies client certificates, but verify_client = \"off\""
+                        .into(),
+                ));
+            }
+        }
+        if s.verify_client != VerifyClient::Off
+            && s.client_ca.is_none()
+            && self.trust_domains.is_empty()
+        {
             return Err(bad(
                 "server.client_ca is missing: verify_client needs the CA bundle that issues client certificates".into(),
             ));
@@ -480,6 +756,29 @@ impl Config {
             ] {
                 spans.push((format!("location {}: {k}", l.path), v));
             }
+        }
+        spans.push(("process.drain_timeout".into(), self.process.drain_timeout));
+        let poll = self.process.reload_poll.0;
+        if !poll.is_zero() && poll < std::time::Duration::from_millis(100) || poll > MAX_SPAN {
+            return Err(bad(
+                "process.reload_poll must be 0s (off) or from 100ms to 30d".into(),
+            ));
+        }
+        if let Some(a) = self.admin.listen {
+            if !a.ip().is_loopback() && !self.admin.public {
+                return Err(bad(format!(
+                    "admin.listen = {a} is not a loopback address: the admin listener has no authentication; set admin.public = true to serve it there anyway"
+                )));
+            }
+            if s.listen.contains(&a) {
+                return Err(bad(format!("admin.listen = {a} is also in server.listen")));
+            }
+        }
+        if !s.crl.is_empty() && s.verify_client == VerifyClient::Off {
+            return Err(bad(
+                "server.crl is set but verify_client = \"off\": CRLs check client certificates"
+                    .into(),
+            ));
         }
         for (key, span) in spans {
             if span.0.is_zero() || span.0 > MAX_SPAN {
@@ -556,6 +855,14 @@ impl Config {
                     "{at}: max_conns must be at most {MAX_CONNECTIONS} (0: no limit)"
                 )));
             }
+            if let Err(e) = crate::authz::Policy::parse(&l.allow, &l.deny) {
+                return Err(bad(format!("{at}: {e}")));
+            }
+            if (!l.allow.is_empty() || !l.deny.is_empty()) && s.verify_client == VerifyClient::Off {
+                return Err(bad(format!(
+                    "{at}: allow and deny rules need client certificates, but verify_client = \"off\""
+                )));
+            }
             if l.keepalive > 100_000 {
                 return Err(bad(format!("{at}: keepalive must be at most 100000")));
             }
@@ -578,6 +885,49 @@ impl Config {
     /// Cipher suites resolved from the names (all of rustls's when none are named).
     pub(crate) fn cipher_codes(&self) -> ciphers::Resolved {
         ciphers::resolve(&self.server.ciphers)
+    }
+}
+
+/// `server` as one `[server]` table or several `[[server]]` blocks.
+mod one_or_many {
+    use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
+    use serde::Deserialize;
+
+    use super::Server;
+
+    /// Every block, in file order.
+    #[derive(Deserialize)]
+    pub struct All {
+        #[serde(deserialize_with = "all")]
+        pub server: Vec<Server>,
+    }
+
+    struct V;
+
+    impl<'de> Visitor<'de> for V {
+        type Value = Vec<Server>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a [server] table or [[server]] blocks")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            Server::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(|s| vec![s])
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+            Vec::<Server>::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))
+        }
+    }
+
+    /// Every block.
+    pub fn all<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Server>, D::Error> {
+        d.deserialize_any(V)
+    }
+
+    /// The first block (the default site).
+    pub fn first<'de, D: Deserializer<'de>>(d: D) -> Result<Server, D::Error> {
+        all(d)?
+            .into_iter()
+            .next()
+            .ok_or_else(|| serde::de::Error::custom("[[server]] needs at least one block"))
     }
 }
 
@@ -641,6 +991,24 @@ upstream = "https://127.0.0.1:8080"
                 .map(|e| e.to_string());
             assert!(e.as_deref().unwrap_or("").contains(key), "{line}: {e:?}");
         }
+        for (table, key) in [
+            ("[process]\nreload_poll = \"10ms\"", "process.reload_poll"),
+            ("[process]\ndrain_timeout = \"0s\"", "process.drain_timeout"),
+            ("[process]\nsecret = 1", "unknown field `secret`"),
+        ] {
+            let text = MINIMAL.replace("[[location]]", &format!("{table}\n[[location]]"));
+            let e = Config::parse(&text, "t.toml", PathBuf::new())
+                .err()
+                .map(|e| e.to_string());
+            assert!(e.as_deref().unwrap_or("").contains(key), "{table}: {e:?}");
+        }
+        let text = MINIMAL
+            .replace("[[location]]", "crl = [\"crl.pem\"]\n[[location]]")
+            .replace("[server]", "[server]\nverify_client = \"off\"");
+        let e = Config::parse(&text, "t.toml", PathBuf::new())
+            .err()
+            .map(|e| e.to_string());
+        assert!(e.as_deref().unwrap_or("").contains("server.crl"), "{e:?}");
         let text = MINIMAL.replace("https://", "http://")
             + "client_certificate = \"c.pem\"\nclient_key = \"c.key\"\n";
         let e = Config::parse(&text, "t.toml", PathBuf::new())

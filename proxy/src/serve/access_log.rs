@@ -106,9 +106,13 @@ pub struct ConnInfo {
     pub identity: Identity,
     /// The connection's place under `max_connections`: held while anything of the connection
     /// lives (requests in flight, an upgraded tunnel), released with the last reference.
-    pub _slot: tokio::sync::OwnedSemaphorePermit,
+    pub _slot: super::listener::Slot,
     /// Requests in flight and since when the connection is idle, for its timers.
     pub activity: Arc<Activity>,
+    /// The proxy's generation and phase, for the connection's tunnels.
+    pub lifecycle: super::lifecycle::Lifecycle,
+    /// The server block it reached (for the metrics' `server` label).
+    pub server: Arc<str>,
 }
 
 /// What a connection is doing: its timers (`listener::supervise`) read this.
@@ -176,6 +180,10 @@ pub struct Request {
     pub status: u16,
     pub start: Instant,
     pub upstream: Option<Arc<str>>,
+    /// The location that served it (its path prefix), when one matched.
+    pub location: Option<Arc<str>>,
+    /// The authorization rule that refused the request, when one did.
+    pub authz: Option<String>,
     /// Ends the request on its connection's activity when the log line is written.
     pub _in_flight: InFlight,
     /// The request's place under its upstream's `max_conns`, held until the response ends.
@@ -218,6 +226,15 @@ impl<B> LoggedBody<B> {
                 bytes = self.bytes,
                 duration_ms = r.start.elapsed().as_secs_f64() * 1000.0,
                 upstream = r.upstream.as_deref(),
+                authz = r.authz.as_deref(),
+            );
+            c.lifecycle.metrics.request(
+                super::metrics::RequestLabels {
+                    server: c.server.to_string(),
+                    location: r.location.as_deref().unwrap_or("").to_string(),
+                    status: r.status,
+                },
+                self.bytes,
             );
         }
     }

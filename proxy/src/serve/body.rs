@@ -18,16 +18,22 @@ use tokio::time::Sleep;
 pub struct Signalled<B> {
     inner: B,
     ended: Option<oneshot::Sender<()>>,
+    /// Counts the body's bytes (`mtlskit_bytes_total{direction="in"}`).
+    counted: prometheus_client::metrics::counter::Counter,
 }
 
 impl<B> Signalled<B> {
-    /// The body, and what completes when it ends.
-    pub fn new(inner: B) -> (Self, oneshot::Receiver<()>) {
+    /// The body, and what completes when it ends; its bytes are added to `counted`.
+    pub fn new(
+        inner: B,
+        counted: prometheus_client::metrics::counter::Counter,
+    ) -> (Self, oneshot::Receiver<()>) {
         let (tx, rx) = oneshot::channel();
         (
             Signalled {
                 inner,
                 ended: Some(tx),
+                counted,
             },
             rx,
         )
@@ -44,6 +50,11 @@ impl<B: Body<Data = Bytes> + Unpin> Body for Signalled<B> {
     ) -> Poll<Option<Result<Frame<Bytes>, B::Error>>> {
         let this = &mut *self;
         let polled = Pin::new(&mut this.inner).poll_frame(cx);
+        if let Poll::Ready(Some(Ok(frame))) = &polled {
+            if let Some(d) = frame.data_ref() {
+                this.counted.inc_by(d.len() as u64);
+            }
+        }
         if matches!(polled, Poll::Ready(None | Some(Err(_)))) || this.inner.is_end_stream() {
             if let Some(tx) = this.ended.take() {
                 let _ = tx.send(());

@@ -72,6 +72,9 @@ fn diagnose_chain(
         role: Role::Client,
         host: None,
         now: mtlskit_inspect::Timestamp::now(),
+        // Explain what rustls decided, with its own refusals (docs/diagnosis.md).
+        verifier: diagnose::Verifier::Rustls,
+        ..Default::default()
     };
     match diagnose::diagnose_bounded(&request, MAX_CHECKS) {
         Ok(d) => d
@@ -94,11 +97,12 @@ pub fn rejected_chain(
     err: &Error,
     chain: &[CertificateDer<'_>],
     anchors: &[CertificateDer<'static>],
+    crls: &[mtlskit_pki::load::LoadedCrl],
 ) -> Explained {
     let Some((end_entity, intermediates)) = chain.split_first() else {
         return tls_error(err);
     };
-    let mut explained = classify(err, end_entity, intermediates);
+    let mut explained = classify(err, end_entity, intermediates, crls);
     let findings = diagnose_chain(chain, anchors);
     if explained.code == "client_certificate_rejected" {
         if let Some(f) = findings.first() {
@@ -117,6 +121,7 @@ fn classify(
     err: &Error,
     end_entity: &CertificateDer<'_>,
     intermediates: &[CertificateDer<'_>],
+    crls: &[mtlskit_pki::load::LoadedCrl],
 ) -> Explained {
     let Some(leaf) = facts(end_entity) else {
         return Explained::new(
@@ -126,6 +131,12 @@ fn classify(
     };
     let who = format!("client certificate {}", leaf.subject);
     let now = mtlskit_inspect::Timestamp::now().0;
+    if let Error::InvalidCertRevocationList(e) = err {
+        return Explained::new(
+            crl_code(e),
+            format!("{who} refused: a CRL of its chain cannot be used ({e:?}); see mtlskit check"),
+        );
+    }
     let Error::InvalidCertificate(ce) = err else {
         return Explained::new(
             "client_certificate_rejected",
@@ -186,11 +197,116 @@ fn classify(
             "bad_signature",
             format!("{who}: the signature of {} does not verify", leaf.issuer),
         ),
-        CertificateError::Revoked => Explained::new("revoked", format!("{who} is revoked")),
+        CertificateError::Revoked => revoked(&who, end_entity, intermediates, crls),
+        CertificateError::UnknownRevocationStatus => {
+            // The first certificate of the chain whose issuer has no CRL among server.crl.
+            let crl_issuers: Vec<String> = crls
+                .iter()
+                .filter_map(|c| certinfo::read_crl(c.der.as_ref()).map(|i| i.issuer))
+                .collect();
+            let chain: Vec<CertInfo> = std::iter::once(leaf.clone())
+                .chain(intermediates.iter().filter_map(|c| facts(c)))
+                .collect();
+            let uncovered = chain
+                .iter()
+                .find(|c| !crl_issuers.contains(&c.issuer))
+                .unwrap_or(&leaf);
+            let what = if uncovered.subject == leaf.subject {
+                who.clone()
+            } else {
+                format!("{who}: its issuer {}", uncovered.subject)
+            };
+            Explained::new(
+                "crl_missing_for_issuer",
+                format!(
+                    "{what}: no CRL among server.crl is from {}, and crl_unknown = \"deny\"",
+                    uncovered.issuer
+                ),
+            )
+        }
+        CertificateError::ExpiredRevocationList
+        | CertificateError::ExpiredRevocationListContext { .. } => {
+            let expired = crls
+                .iter()
+                .filter_map(|c| certinfo::read_crl(c.der.as_ref()).map(|i| (c, i)))
+                .filter(|(_, i)| i.next_update.is_some_and(|n| n <= now))
+                .map(|(c, i)| {
+                    format!(
+                        "the CRL of {} in {} expired {} ago",
+                        i.issuer,
+                        c.path.display(),
+                        human(now - i.next_update.unwrap_or(now))
+                    )
+                })
+                .collect::<Vec<_>>();
+            let what = if expired.is_empty() {
+                "a CRL of its chain has expired".to_string()
+            } else {
+                expired.join("; ")
+            };
+            Explained::new(
+                "crl_expired",
+                format!(
+                    "{who} refused: {what} (crl_expired = \"deny\"; publish a new CRL and reload)"
+                ),
+            )
+        }
         other => Explained::new(
             "client_certificate_rejected",
             format!("{who} rejected: {other:?}"),
         ),
+    }
+}
+
+/// "client certificate CN=x serial 0a:1b was revoked on 2026-12-01T10:00:00Z (keyCompromise)
+/// by the CRL of CN=CA, next update ...": the first certificate of the chain a CRL lists.
+fn revoked(
+    who: &str,
+    end_entity: &CertificateDer<'_>,
+    intermediates: &[CertificateDer<'_>],
+    crls: &[mtlskit_pki::load::LoadedCrl],
+) -> Explained {
+    let crls: Vec<&[u8]> = crls.iter().map(|c| c.der.as_ref()).collect();
+    let found = std::iter::once(end_entity)
+        .chain(intermediates)
+        .enumerate()
+        .find_map(|(i, c)| {
+            mtlskit_inspect::x509::revocation(c.as_ref(), &crls)
+                .ok()
+                .flatten()
+                .map(|r| (i, r))
+        });
+    let Some((i, r)) = found else {
+        return Explained::new("revoked", format!("{who} is revoked"));
+    };
+    let what = if i == 0 {
+        who.to_string()
+    } else {
+        format!("{who}: its issuer {}", r.subject)
+    };
+    let reason = r
+        .reason
+        .map(|r| format!(" ({})", r.as_str()))
+        .unwrap_or_default();
+    let next = r
+        .next_update
+        .map(|n| format!(", next update {n}"))
+        .unwrap_or_default();
+    Explained::new(
+        "revoked",
+        format!(
+            "{what} serial {} was revoked on {}{reason} by the CRL of {}{next}",
+            r.serial_colon, r.revoked_at, r.crl_issuer
+        ),
+    )
+}
+
+/// The code of a CRL webpki could not use when it checked a chain against it.
+fn crl_code(e: &rustls::CertRevocationListError) -> &'static str {
+    match e {
+        rustls::CertRevocationListError::BadSignature
+        | rustls::CertRevocationListError::IssuerInvalidForCrl => "crl_not_signed_by_issuer",
+        _ => "crl_unusable",
     }
 }
 
@@ -209,8 +325,12 @@ pub fn unexplained(err: &Error) -> Explained {
             }
             CertificateError::BadSignature => "bad_signature",
             CertificateError::Revoked => "revoked",
+            CertificateError::UnknownRevocationStatus => "crl_missing_for_issuer",
+            CertificateError::ExpiredRevocationList
+            | CertificateError::ExpiredRevocationListContext { .. } => "crl_expired",
             _ => "client_certificate_rejected",
         },
+        Error::InvalidCertRevocationList(e) => crl_code(e),
         _ => return tls_error(err),
     };
     Explained::new(

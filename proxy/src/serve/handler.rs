@@ -126,8 +126,17 @@ fn plain(status: StatusCode, record: access_log::Request) -> Response<ProxyBody>
         }
         _ => "502 Bad Gateway\n",
     };
+    text_response(status, text, record)
+}
+
+/// A short `text/plain` answer of the proxy's own.
+fn text_response(
+    status: StatusCode,
+    text: impl Into<Bytes>,
+    record: access_log::Request,
+) -> Response<ProxyBody> {
     let mut r = Response::new(LoggedBody::new(
-        Either::Right(Full::new(Bytes::from_static(text.as_bytes()))),
+        Either::Right(Full::new(text.into())),
         access_log::Request {
             status: status.as_u16(),
             ..record
@@ -180,7 +189,17 @@ async fn tunnel(client: OnUpgrade, upstream: OnUpgrade, conn: Arc<ConnInfo>) {
         return;
     };
     let (mut c, mut u) = (TokioIo::new(client), TokioIo::new(upstream));
-    match tokio::io::copy_bidirectional(&mut c, &mut u).await {
+    // Counted for the drain's log; cut only when the proxy closes everything (the drain's
+    // `drain_timeout`, or SIGQUIT): a reload lets it run on the old generation.
+    let _counted = conn.lifecycle.tunnel();
+    let copied = tokio::select! {
+        r = tokio::io::copy_bidirectional(&mut c, &mut u) => r,
+        () = conn.lifecycle.closing() => {
+            tracing::info!(target: "mtlskit::upgrade", client = %conn.peer, "upgraded connection cut: the proxy is closing");
+            return;
+        }
+    };
+    match copied {
         Ok((up, down)) => tracing::debug!(
             target: "mtlskit::upgrade",
             client = %conn.peer,
@@ -208,6 +227,8 @@ pub async fn handle(
         status: 0,
         start: Instant::now(),
         upstream: None,
+        location: None,
+        authz: None,
         _in_flight: conn.activity.begin(),
         upstream_slot: None,
     };
@@ -231,6 +252,25 @@ pub async fn handle(
         return Ok(plain(StatusCode::NOT_FOUND, record));
     };
     record.upstream = Some(Arc::from(up.name.as_str()));
+    record.location = Some(Arc::from(up.prefix.as_str()));
+    // Authorization on the normalised path's location, before anything goes upstream.
+    if let Err(denial) = up.authz.decide(conn.identity.info.as_ref()) {
+        let label = denial.label();
+        tracing::info!(
+            target: "mtlskit::request",
+            client = %conn.peer,
+            path = %path,
+            authz = %label,
+            "403: {}", denial.body(conn.identity.subject()).trim_end()
+        );
+        conn.lifecycle.metrics.denied(&label);
+        record.authz = Some(label);
+        return Ok(text_response(
+            StatusCode::FORBIDDEN,
+            denial.body(conn.identity.subject()),
+            record,
+        ));
+    }
     if let Some(slots) = &up.slots {
         let waited = tokio::time::timeout(up.queue_timeout, slots.clone().acquire_owned()).await;
         match waited {
@@ -264,7 +304,8 @@ pub async fn handle(
             .headers
             .insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
     }
-    conn.identity.apply(&mut parts.headers, policy.underscores);
+    conn.identity
+        .apply(&mut parts.headers, policy.underscores, &up.identity);
     let ip = conn.peer.ip().to_string();
     // What the client says about addresses is dropped (RFC 7239's Forwarded, X-Real-IP), or
     // appended to (X-Forwarded-For, as nginx's $proxy_add_x_forwarded_for) when configured.
@@ -315,7 +356,8 @@ pub async fn handle(
         &up.client
     };
     // read_timeout counts from the end of the request body: an upload takes the client's time.
-    let (body, sent_all) = Signalled::new(body);
+    let (body, sent_all) = Signalled::new(body, conn.lifecycle.metrics.bytes_in());
+    let asked = Instant::now();
     let sent = client.request(Request::from_parts(parts, body));
     let read_timeout = up.read_timeout;
     let head = async move {
@@ -328,6 +370,7 @@ pub async fn handle(
     };
     match head.await {
         Ok(Ok(mut resp)) => {
+            up.response_time.observe(asked.elapsed().as_secs_f64());
             let switched = match upgrade {
                 Some((_, client_side)) if resp.status() == StatusCode::SWITCHING_PROTOCOLS => {
                     let upstream_side = hyper::upgrade::on(&mut resp);

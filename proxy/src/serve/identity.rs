@@ -1,16 +1,24 @@
-//! The client's identity as forwarded upstream (docs/architecture.md, "Identity forwarded upstream").
+//! The client's identity as forwarded upstream (docs/config.md, "What the upstream receives"),
+//! in the styles a location asks for (`identity_headers`):
+//! - `nginx`: `X-SSL-Client-Verify`, `-S-DN`, `-I-DN`, `-Serial`, `-Fingerprint`, `-Cert`,
+//!   `-Not-Before`, `-Not-After` (OpenSSL's date form, as nginx's `$ssl_client_v_start`) and
+//!   `-V-Remain` (whole days left, as `$ssl_client_v_remain`);
+//! - `xfcc`: Envoy's `X-Forwarded-Client-Cert`,
+//!   `Hash=<sha256>;Cert="<URL-escaped PEM>";Subject="<DN>"` then `URI=` and `DNS=` for each
+//!   such SAN; `xfcc_chain` adds `Chain="<URL-escaped PEM of every certificate sent>"`;
+//! - `rfc9440`: `Client-Cert: :<base64 DER>:` and, when the client sent intermediates,
+//!   `Client-Cert-Chain` with each of them as its own byte sequence (RFC 9440 section 2).
 //!
-//! Envoy's `X-Forwarded-Client-Cert` is added when `forward_client_cert` is on:
-//! `Hash=<sha256>;Cert="<URL-escaped PEM>";Subject="<DN>"` then `URI=` and `DNS=` for each
-//! such SAN, as Envoy writes it for a client certificate.
-//!
-//! Built once per connection after the handshake; each request then only removes whatever the
-//! client sent under these names and inserts the prepared values (cheap `HeaderValue` clones).
+//! Built once per connection after the handshake, for the styles any location of its
+//! generation uses; each request then only removes whatever the client sent under these names
+//! and inserts the prepared values of its location's styles (cheap `HeaderValue` clones).
 
+use base64::Engine;
 use http::header::{HeaderMap, HeaderName, HeaderValue};
 use rustls_pki_types::CertificateDer;
 
 use crate::certinfo::{self, CertInfo};
+use crate::config::IdentityHeaders;
 
 pub const VERIFY: HeaderName = HeaderName::from_static("x-ssl-client-verify");
 pub const S_DN: HeaderName = HeaderName::from_static("x-ssl-client-s-dn");
@@ -18,7 +26,12 @@ pub const I_DN: HeaderName = HeaderName::from_static("x-ssl-client-i-dn");
 pub const SERIAL: HeaderName = HeaderName::from_static("x-ssl-client-serial");
 pub const FINGERPRINT: HeaderName = HeaderName::from_static("x-ssl-client-fingerprint");
 pub const CERT: HeaderName = HeaderName::from_static("x-ssl-client-cert");
+pub const NOT_BEFORE: HeaderName = HeaderName::from_static("x-ssl-client-not-before");
+pub const NOT_AFTER: HeaderName = HeaderName::from_static("x-ssl-client-not-after");
+pub const V_REMAIN: HeaderName = HeaderName::from_static("x-ssl-client-v-remain");
 pub const XFCC: HeaderName = HeaderName::from_static("x-forwarded-client-cert");
+pub const CLIENT_CERT: HeaderName = HeaderName::from_static("client-cert");
+pub const CLIENT_CERT_CHAIN: HeaderName = HeaderName::from_static("client-cert-chain");
 
 /// Whether a client's header is one the proxy owns, or one an upstream could read as an
 /// identity: every `X-SSL-Client-*` (not only the names the proxy sets, so
@@ -53,49 +66,105 @@ pub struct Identity {
     /// SUCCESS or NONE (a failed verification never gets this far).
     pub verify: &'static str,
     pub info: Option<CertInfo>,
-    headers: Vec<(HeaderName, HeaderValue)>,
+    /// The headers of each style asked for.
+    sets: Vec<(IdentityHeaders, Vec<(HeaderName, HeaderValue)>)>,
+}
+
+/// A header value from text that may hold bytes a header cannot (a DN): percent-escaped then.
+fn value(text: &str) -> HeaderValue {
+    HeaderValue::from_str(text).unwrap_or_else(|_| {
+        HeaderValue::from_str(&escape(text.as_bytes())).unwrap_or(HeaderValue::from_static(""))
+    })
+}
+
+/// An RFC 8941 byte sequence: `:base64:`.
+fn byte_sequence(der: &[u8]) -> String {
+    format!(
+        ":{}:",
+        base64::engine::general_purpose::STANDARD.encode(der)
+    )
 }
 
 impl Identity {
-    /// The identity of a connection whose client presented `chain` (already verified) or none.
-    pub fn new(chain: Option<&[CertificateDer<'static>]>, xfcc: bool) -> Identity {
+    /// The identity of a connection whose client presented `chain` (already verified) or none,
+    /// with the headers of `styles`.
+    pub fn new(chain: Option<&[CertificateDer<'static>]>, styles: &[IdentityHeaders]) -> Identity {
         let leaf = chain.and_then(|c| c.first());
         let info = leaf.and_then(|c| certinfo::read(c.as_ref()));
         let verify = if info.is_some() { "SUCCESS" } else { "NONE" };
-        let mut headers = vec![(VERIFY, HeaderValue::from_static(verify))];
-        if let (Some(info), Some(leaf)) = (&info, leaf) {
-            let pem = pem_escaped(leaf.as_ref());
-            for (name, value) in [
-                (S_DN, info.subject.as_str()),
-                (I_DN, info.issuer.as_str()),
-                (SERIAL, info.serial.as_str()),
-                (FINGERPRINT, info.sha256.as_str()),
-                (CERT, pem.as_str()),
-            ] {
-                // DNs may hold bytes a header cannot; such a value is percent-escaped.
-                let v = HeaderValue::from_str(value).unwrap_or_else(|_| {
-                    HeaderValue::from_str(&escape(value.as_bytes()))
-                        .unwrap_or(HeaderValue::from_static(""))
-                });
-                headers.push((name, v));
+        let mut sets = Vec::new();
+        for style in styles {
+            if sets.iter().any(|(s, _)| s == style) {
+                continue;
             }
-            if xfcc {
-                if let Ok(v) = HeaderValue::from_str(&envoy_xfcc(info, &pem)) {
-                    headers.push((XFCC, v));
+            let mut headers = Vec::new();
+            match (style, &info, leaf) {
+                (IdentityHeaders::Nginx, _, _) => {
+                    headers.push((VERIFY, HeaderValue::from_static(verify)));
+                    if let (Some(info), Some(leaf)) = (&info, leaf) {
+                        let now = mtlskit_inspect::Timestamp::now();
+                        let remain = now.days_until(mtlskit_inspect::Timestamp(info.not_after));
+                        for (name, text) in [
+                            (S_DN, info.subject.clone()),
+                            (I_DN, info.issuer.clone()),
+                            (SERIAL, info.serial.clone()),
+                            (FINGERPRINT, info.sha256.clone()),
+                            (CERT, pem_escaped(leaf.as_ref())),
+                            (
+                                NOT_BEFORE,
+                                mtlskit_inspect::Timestamp(info.not_before).to_openssl(),
+                            ),
+                            (
+                                NOT_AFTER,
+                                mtlskit_inspect::Timestamp(info.not_after).to_openssl(),
+                            ),
+                            (V_REMAIN, remain.max(0).to_string()),
+                        ] {
+                            headers.push((name, value(&text)));
+                        }
+                    }
                 }
+                (IdentityHeaders::Xfcc | IdentityHeaders::XfccChain, Some(info), Some(leaf)) => {
+                    let mut text = envoy_xfcc(info, &pem_escaped(leaf.as_ref()));
+                    if *style == IdentityHeaders::XfccChain {
+                        let pems: String = chain
+                            .unwrap_or_default()
+                            .iter()
+                            .map(|c| mtlskit_inspect::pem::encode("CERTIFICATE", c.as_ref()))
+                            .collect();
+                        text.push_str(&format!(";Chain=\"{}\"", escape(pems.as_bytes())));
+                    }
+                    if let Ok(v) = HeaderValue::from_str(&text) {
+                        headers.push((XFCC, v));
+                    }
+                }
+                (IdentityHeaders::Rfc9440, Some(_), Some(leaf)) => {
+                    if let Ok(v) = HeaderValue::from_str(&byte_sequence(leaf.as_ref())) {
+                        headers.push((CLIENT_CERT, v));
+                    }
+                    let rest: Vec<String> = chain
+                        .unwrap_or_default()
+                        .iter()
+                        .skip(1)
+                        .map(|c| byte_sequence(c.as_ref()))
+                        .collect();
+                    if !rest.is_empty() {
+                        if let Ok(v) = HeaderValue::from_str(&rest.join(", ")) {
+                            headers.push((CLIENT_CERT_CHAIN, v));
+                        }
+                    }
+                }
+                _ => {}
             }
+            sets.push((*style, headers));
         }
-        Identity {
-            verify,
-            info,
-            headers,
-        }
+        Identity { verify, info, sets }
     }
 
     /// Removes the client's identity headers (see [`owned`]), and every header whose name
     /// has an underscore unless `underscores` (nginx's `underscores_in_headers`), then sets
-    /// the verified ones.
-    pub fn apply(&self, headers: &mut HeaderMap, underscores: bool) {
+    /// the verified ones of `styles`.
+    pub fn apply(&self, headers: &mut HeaderMap, underscores: bool, styles: &[IdentityHeaders]) {
         let dropped: Vec<HeaderName> = headers
             .keys()
             .filter(|n| owned(n.as_str()) || (!underscores && n.as_str().contains('_')))
@@ -104,8 +173,10 @@ impl Identity {
         for name in dropped {
             headers.remove(name);
         }
-        for (name, value) in &self.headers {
-            headers.insert(name.clone(), value.clone());
+        for (_, set) in self.sets.iter().filter(|(s, _)| styles.contains(s)) {
+            for (name, value) in set {
+                headers.insert(name.clone(), value.clone());
+            }
         }
     }
 
@@ -213,7 +284,12 @@ mod tests {
 
     #[test]
     fn spoofed_headers_are_replaced() {
-        let id = Identity::new(None, true);
+        let all = [
+            IdentityHeaders::Nginx,
+            IdentityHeaders::Xfcc,
+            IdentityHeaders::Rfc9440,
+        ];
+        let id = Identity::new(None, &all);
         let mut h = HeaderMap::new();
         h.insert(VERIFY, HeaderValue::from_static("SUCCESS"));
         h.insert(S_DN, HeaderValue::from_static("CN=admin"));
@@ -229,10 +305,10 @@ mod tests {
             );
         }
         let mut kept = h.clone();
-        id.apply(&mut h, false);
+        id.apply(&mut h, false, &all);
         assert_eq!(h.get(VERIFY).map(|v| v.as_bytes()), Some(&b"NONE"[..]));
         assert_eq!(h.len(), 1, "{h:?}");
-        id.apply(&mut kept, true);
+        id.apply(&mut kept, true, &all);
         assert_eq!(kept.len(), 2, "{kept:?}");
         assert!(kept.get("my_header").is_some());
     }

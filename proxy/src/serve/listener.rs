@@ -8,6 +8,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -21,12 +22,10 @@ use tokio_rustls::TlsAcceptor;
 
 use super::access_log::{Activity, ConnInfo};
 use super::explain::{self, Explained};
-use super::handler::Policy;
 use super::hello::{self, Hello, Recorder};
 use super::identity::Identity;
+use super::lifecycle::{Control, Generation, Lifecycle, Phase, Site};
 use super::send_timeout::{SendTimeout, Side};
-use super::tls_server::Anchors;
-use super::upstream::Routes;
 use super::verifier::{Rejection, REJECTION};
 use crate::certinfo::clip_to;
 
@@ -38,34 +37,107 @@ pub const EXPLAIN_QUEUE: usize = 16;
 /// See [`EXPLAIN_QUEUE`].
 pub const EXPLAIN_WAIT: Duration = Duration::from_secs(2);
 
-/// Everything connections share, built once.
+/// What lives as long as the process (not a generation): the published generation and phase,
+/// the connection limit and the per-address and per-code counters.
 #[derive(Debug)]
 pub struct Shared {
-    pub tls: Arc<rustls::ServerConfig>,
-    pub routes: Arc<Routes>,
-    /// What passes of what clients say about themselves.
-    pub policy: Arc<Policy>,
-    pub http: Http,
-    pub handshake_timeout: Duration,
-    /// The timers of an established connection.
-    pub timers: Timers,
-    /// How long a write to a client may wait for it to read.
-    pub client_send_timeout: Duration,
-    /// Add Envoy's `X-Forwarded-Client-Cert` upstream.
-    pub forward_client_cert: bool,
+    /// The current generation and phase ([`super::lifecycle`]).
+    pub control: tokio::sync::watch::Sender<Control>,
+    /// `max_connections` slots.
     pub limit: Arc<Semaphore>,
+    /// How many slots `limit` has in all (`max_connections` of the current generation).
+    pub limit_total: AtomicUsize,
     /// Handshakes in progress per client address.
     pub handshakes: Mutex<HashMap<std::net::IpAddr, usize>>,
-    /// `max_handshakes_per_address`.
-    pub max_handshakes_per_address: usize,
     /// Handshake failures so far, per reason code, and their log budget.
     pub failures: Mutex<HashMap<&'static str, Failures>>,
-    /// The client CA bundle, for explanations.
-    pub anchors: Anchors,
     /// [`EXPLAINERS`] permits.
     pub explainers: Arc<Semaphore>,
     /// [`EXPLAIN_QUEUE`] permits.
     pub explain_queue: Arc<Semaphore>,
+    /// Upgraded connections open.
+    pub tunnels: Arc<AtomicUsize>,
+    /// Connections open (accepted, not yet ended).
+    pub open: Arc<AtomicUsize>,
+    /// The process's metrics.
+    pub metrics: Arc<super::metrics::Metrics>,
+}
+
+/// A connection's place under `max_connections`, counted in [`Shared::open`] while it lives.
+#[derive(Debug)]
+pub struct Slot {
+    _permit: OwnedSemaphorePermit,
+    open: Arc<AtomicUsize>,
+}
+
+impl Slot {
+    fn new(permit: OwnedSemaphorePermit, open: &Arc<AtomicUsize>) -> Slot {
+        open.fetch_add(1, Ordering::Relaxed);
+        Slot {
+            _permit: permit,
+            open: open.clone(),
+        }
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.open.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+impl Shared {
+    /// The process's shared state, serving `generation`.
+    pub fn new(generation: Arc<Generation>, metrics: Arc<super::metrics::Metrics>) -> Shared {
+        let max = generation.config.server.max_connections;
+        let (control, _) = tokio::sync::watch::channel(Control {
+            generation,
+            phase: Phase::Serving,
+        });
+        Shared {
+            control,
+            limit: Arc::new(Semaphore::new(max)),
+            limit_total: AtomicUsize::new(max),
+            handshakes: Mutex::new(HashMap::new()),
+            failures: Mutex::new(HashMap::new()),
+            explainers: Arc::new(Semaphore::new(EXPLAINERS)),
+            explain_queue: Arc::new(Semaphore::new(EXPLAIN_QUEUE)),
+            tunnels: Arc::new(AtomicUsize::new(0)),
+            open: Arc::new(AtomicUsize::new(0)),
+            metrics,
+        }
+    }
+
+    /// The generation new connections get.
+    pub fn current(&self) -> Arc<Generation> {
+        self.control.borrow().generation.clone()
+    }
+
+    /// Connections open now (handshakes and upgraded tunnels included).
+    pub fn open_connections(&self) -> usize {
+        self.open.load(Ordering::Relaxed)
+    }
+
+    /// Upgraded connections open now.
+    pub fn open_tunnels(&self) -> usize {
+        self.tunnels.load(Ordering::Relaxed)
+    }
+
+    /// Sets `max_connections`: more slots at once, fewer as connections end.
+    pub fn resize(&self, max: usize) {
+        let before = self.limit_total.swap(max, Ordering::Relaxed);
+        if max > before {
+            self.limit.add_permits(max - before);
+        } else if max < before {
+            let limit = self.limit.clone();
+            let n = u32::try_from(before - max).unwrap_or(u32::MAX);
+            tokio::spawn(async move {
+                if let Ok(p) = limit.acquire_many_owned(n).await {
+                    p.forget();
+                }
+            });
+        }
+    }
 }
 
 /// The hyper server settings, built once: HTTP/1.1 with a header read timeout (which also
@@ -129,22 +201,41 @@ pub fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
     TcpListener::from_std(socket.into())
 }
 
-/// Accepts forever on one listener.
-pub async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+/// Accepts on one listener until the task is aborted (a reload that drops the address, or
+/// the drain); each connection gets the generation current when it is accepted.
+pub async fn accept_loop(listener: TcpListener, addr: SocketAddr, shared: Arc<Shared>) {
     loop {
         let Ok(permit) = shared.limit.clone().acquire_owned().await else {
             return;
         };
         match listener.accept().await {
             Ok((tcp, peer)) => {
+                let generation = shared.current();
+                // The address's first site decides what happens before SNI is read.
+                let Some(default) = generation.site_for(&addr, None) else {
+                    continue;
+                };
                 // Counted here, in accept order, so the connection over the limit is the one
                 // refused (and it costs no task).
-                let Some(handshaking) = Handshaking::begin(shared.clone(), peer.ip()) else {
-                    refuse_busy_address(&shared, peer);
+                let max = default.max_handshakes_per_address;
+                let Some(handshaking) = Handshaking::begin(shared.clone(), peer.ip(), max) else {
+                    refuse_busy_address(&shared, peer, max);
                     continue;
                 };
                 let _ = tcp.set_nodelay(true);
-                tokio::spawn(connection(tcp, peer, shared.clone(), permit, handshaking));
+                let slot = Slot::new(permit, &shared.open);
+                tokio::spawn(connection(
+                    tcp,
+                    Accepted {
+                        peer,
+                        addr,
+                        generation,
+                        default,
+                    },
+                    shared.clone(),
+                    slot,
+                    handshaking,
+                ));
             }
             Err(e) => {
                 // Out of descriptors and the like: say so, give the system a moment.
@@ -163,11 +254,11 @@ struct Handshaking {
 
 impl Handshaking {
     /// Counts a handshake from `ip`, or `None` when that address is at its limit.
-    fn begin(shared: Arc<Shared>, ip: std::net::IpAddr) -> Option<Self> {
+    fn begin(shared: Arc<Shared>, ip: std::net::IpAddr, max: usize) -> Option<Self> {
         {
             let mut map = shared.handshakes.lock().ok()?;
             let n = map.entry(ip).or_insert(0);
-            if *n >= shared.max_handshakes_per_address {
+            if *n >= max {
                 return None;
             }
             *n += 1;
@@ -235,6 +326,7 @@ impl Failures {
 }
 
 fn log_failure(shared: &Shared, peer: SocketAddr, e: &Explained, hello: Option<&Hello>) {
+    shared.metrics.handshake_failed(e.code);
     let (count, log, suppressed) = match shared.failures.lock() {
         Ok(mut m) => m.entry(e.code).or_default().count(),
         Err(_) => (0, true, 0),
@@ -282,13 +374,17 @@ fn version_name(v: Option<rustls::ProtocolVersion>) -> &'static str {
     }
 }
 
-/// What [`supervise`] watches: the connection's activity, its timers, the end of its age.
-#[derive(Clone, Copy, Debug)]
+/// What [`supervise`] watches: the connection's activity, its timers, the end of its age, and
+/// the proxy's generation and phase.
+#[derive(Debug)]
 struct Watch<'a> {
     activity: &'a Activity,
     timers: &'a Timers,
     until: tokio::time::Instant,
     peer: SocketAddr,
+    /// The connection's generation.
+    generation: u64,
+    control: tokio::sync::watch::Receiver<Control>,
 }
 
 /// Runs an established connection under its timers: the first request within
@@ -296,25 +392,39 @@ struct Watch<'a> {
 /// connection's age (`until`). When one runs out the connection is closed gracefully (h2:
 /// GOAWAY; HTTP/1.1: closed when idle, or after the response in flight); a connection still
 /// open [`CLOSE_GRACE`] after that with nothing in flight is dropped. A request in flight is
-/// never cut here: its own timeouts (upstream, `client_send_timeout`) bound it.
+/// never cut here: its own timeouts (upstream, `client_send_timeout`) bound it, and the
+/// drain's `drain_timeout`. A newer generation (a reload) or the drain closes it gracefully
+/// too; [`Phase::Closing`] drops it.
 async fn supervise<F, E>(
     mut conn: Pin<&mut F>,
     graceful: impl Fn(Pin<&mut F>),
-    watch: &Watch<'_>,
+    watch: &mut Watch<'_>,
 ) -> Result<(), E>
 where
     F: std::future::Future<Output = Result<(), E>>,
 {
     use tokio::time::Instant;
-    let Watch {
-        activity,
-        timers,
-        until,
-        peer,
-    } = *watch;
+    let (activity, timers, until, peer) = (watch.activity, watch.timers, watch.until, watch.peer);
     let mut closing: Option<Instant> = None;
     loop {
         let now = Instant::now();
+        let (phase, outdated) = {
+            let c = watch.control.borrow_and_update();
+            (c.phase, c.generation.id != watch.generation)
+        };
+        if phase == Phase::Closing {
+            return Ok(());
+        }
+        if closing.is_none() && (phase == Phase::Draining || outdated) {
+            let why = if phase == Phase::Draining {
+                "draining"
+            } else {
+                "reloaded"
+            };
+            tracing::debug!(target: "mtlskit::connection", client = %peer, "closing: {why}");
+            graceful(conn.as_mut());
+            closing = Some(now);
+        }
         let idle_limit = if activity.requests() == 0 {
             timers.header_timeout
         } else {
@@ -332,6 +442,13 @@ where
             ended = conn.as_mut() => return ended,
             () = tokio::time::sleep_until(wake) => {}
             () = activity.changed.notified() => continue,
+            changed = watch.control.changed() => {
+                if changed.is_err() {
+                    // The proxy is gone.
+                    return Ok(());
+                }
+                continue;
+            }
         }
         let now = Instant::now();
         let idle = activity.idle_since().map(Instant::from_std);
@@ -369,6 +486,7 @@ where
 /// queue are busy, the explanation is skipped and says so.
 async fn explain_rejection(
     shared: &Shared,
+    generation: &Site,
     error: rustls::Error,
     chain: Vec<rustls_pki_types::CertificateDer<'static>>,
 ) -> Explained {
@@ -380,71 +498,134 @@ async fn explain_rejection(
     let Ok(Ok(permit)) = waited.await else {
         return skipped;
     };
-    let anchors = shared.anchors.clone();
+    let (anchors, crls) = (generation.anchors.clone(), generation.crls.clone());
     tokio::task::spawn_blocking(move || {
         let _permit = permit;
-        explain::rejected_chain(&error, &chain, &anchors)
+        explain::rejected_chain(&error, &chain, &anchors, &crls)
     })
     .await
     .unwrap_or(skipped)
 }
 
 /// Closes a connection from an address at its `max_handshakes_per_address`, and logs it.
-fn refuse_busy_address(shared: &Shared, peer: SocketAddr) {
+fn refuse_busy_address(shared: &Shared, peer: SocketAddr, max: usize) {
     let e = Explained::new(
         "too_many_handshakes",
         format!(
-            "{} already has {} handshakes in progress (max_handshakes_per_address)",
+            "{} already has {max} handshakes in progress (max_handshakes_per_address)",
             peer.ip(),
-            shared.max_handshakes_per_address
         ),
     );
     log_failure(shared, peer, &e, None);
 }
 
+/// A connection just accepted: from whom, on which address, under which generation, and the
+/// address's first site.
+struct Accepted {
+    peer: SocketAddr,
+    addr: SocketAddr,
+    generation: Arc<Generation>,
+    default: Arc<Site>,
+}
+
+/// The TLS handshake: with the one site's config when the address has one site, else after
+/// reading the ClientHello, with the config of the site its SNI names (RFC 6066 section 3;
+/// the address's first site when it names none).
+async fn handshake(
+    tcp: TcpStream,
+    a: &Accepted,
+) -> Result<
+    (
+        tokio_rustls::server::TlsStream<Recorder<TcpStream>>,
+        Arc<Site>,
+    ),
+    (std::io::Error, Arc<Site>),
+> {
+    if !a.generation.shared(&a.addr) {
+        let site = a.default.clone();
+        return match TlsAcceptor::from(site.tls.clone())
+            .accept(Recorder::new(tcp))
+            .await
+        {
+            Ok(stream) => Ok((stream, site)),
+            Err(e) => Err((e, site)),
+        };
+    }
+    let start = tokio_rustls::LazyConfigAcceptor::new(
+        rustls::server::Acceptor::default(),
+        Recorder::new(tcp),
+    )
+    .await
+    .map_err(|e| (e, a.default.clone()))?;
+    let sni = start.client_hello().server_name().map(str::to_string);
+    let site = a
+        .generation
+        .site_for(&a.addr, sni.as_deref())
+        .unwrap_or_else(|| a.default.clone());
+    match start.into_stream(site.tls.clone()).await {
+        Ok(stream) => Ok((stream, site)),
+        Err(e) => Err((e, site)),
+    }
+}
+
 async fn connection(
     tcp: TcpStream,
-    peer: SocketAddr,
+    accepted: Accepted,
     shared: Arc<Shared>,
-    slot: OwnedSemaphorePermit,
+    slot: Slot,
     handshaking: Handshaking,
 ) {
-    let accept = TlsAcceptor::from(shared.tls.clone()).accept(Recorder::new(tcp));
+    let peer = accepted.peer;
+    let lifecycle = Lifecycle {
+        control: shared.control.subscribe(),
+        tunnels: shared.tunnels.clone(),
+        metrics: shared.metrics.clone(),
+    };
+    let default = accepted.default.clone();
+    let accept = handshake(tcp, &accepted);
     let handshake = REJECTION.scope(RefCell::new(None), async {
-        let result = tokio::time::timeout(shared.handshake_timeout, accept).await;
+        let result = tokio::select! {
+            r = tokio::time::timeout(default.handshake_timeout, accept) => r,
+            // Closing everything: a handshake in progress ends too.
+            () = lifecycle.closing() => return None,
+        };
         let rejection = REJECTION.with(|c| c.borrow_mut().take());
-        (result, rejection)
+        Some((result, rejection))
     });
-    let ((result, rejection), bytes) = hello::record(handshake).await;
+    let (ended, bytes) = hello::record(handshake).await;
+    let Some((result, rejection)) = ended else {
+        return;
+    };
     drop(handshaking);
     let hello = Hello::decode(&bytes);
     drop(bytes);
-    let stream = match result {
+    let (stream, generation) = match result {
         Err(_) => {
             let e = Explained::new(
                 "handshake_timeout",
                 format!(
                     "client did not complete the handshake within {}s",
-                    shared.handshake_timeout.as_secs_f64()
+                    default.handshake_timeout.as_secs_f64()
                 ),
             );
             log_failure(&shared, peer, &e, hello.as_ref());
             return;
         }
-        Ok(Err(err)) => {
+        Ok(Err((err, site))) => {
             // The connection is gone; its slot is free while the failure is explained.
             drop(slot);
             let e = match rejection {
                 Some(Rejection::Explained(e)) => e,
                 Some(Rejection::Chain { error, chain }) => {
-                    explain_rejection(&shared, error, chain).await
+                    explain_rejection(&shared, &site, error, chain).await
                 }
                 None => explain::handshake_error(&err),
             };
             log_failure(&shared, peer, &e, hello.as_ref());
             return;
         }
-        Ok(Ok(stream)) => stream,
+        // From here on, `generation` is the site the connection serves.
+        Ok(Ok((stream, site))) => (stream, site),
     };
     let info = {
         let (_, tls) = stream.get_ref();
@@ -458,21 +639,27 @@ async fn connection(
                 .unwrap_or("unknown"),
             resumed: matches!(tls.handshake_kind(), Some(rustls::HandshakeKind::Resumed)),
             ja4: hello.and_then(|h| h.ja4),
-            identity: Identity::new(tls.peer_certificates(), shared.forward_client_cert),
+            identity: Identity::new(tls.peer_certificates(), &generation.identity_styles),
             _slot: slot,
             activity: Activity::new(),
+            lifecycle: lifecycle.clone(),
+            server: generation.server_label.clone(),
         })
     };
+    shared.metrics.handshake_ok(info.tls_version, info.resumed);
+    if let Some(cert) = &info.identity.info {
+        shared.metrics.client_seen(&cert.subject, cert.not_after);
+    }
     let activity = info.activity.clone();
     // The connection ends at max_connection_age, and never serves a request once the client
     // certificate has expired (rustls checked it at the handshake only).
-    let mut age = shared.timers.max_connection_age;
+    let mut age = generation.timers.max_connection_age;
     if let Some(cert) = &info.identity.info {
         let left = cert.not_after - mtlskit_inspect::Timestamp::now().0;
         age = age.min(Duration::from_secs(u64::try_from(left).unwrap_or(0)));
     }
     let until = tokio::time::Instant::now() + age;
-    let (routes, policy) = (shared.routes.clone(), shared.policy.clone());
+    let (routes, policy) = (generation.routes.clone(), generation.policy.clone());
     let service = service_fn(move |req| {
         super::handler::handle(req, info.clone(), routes.clone(), policy.clone())
     });
@@ -482,24 +669,26 @@ async fn connection(
     // A client that stops reading is disconnected after client_send_timeout.
     let io = SendTimeout::new(
         TokioIo::new(stream),
-        shared.client_send_timeout,
+        generation.client_send_timeout,
         Side::Client,
     );
-    let watch = Watch {
+    let mut watch = Watch {
         activity: &activity,
-        timers: &shared.timers,
+        timers: &generation.timers,
         until,
         peer,
+        generation: accepted.generation.id,
+        control: lifecycle.control.clone(),
     };
     let ended = if h2 {
-        let conn = shared.http.http2.serve_connection(io, service);
+        let conn = generation.http.http2.serve_connection(io, service);
         tokio::pin!(conn);
-        supervise(conn, |c| c.graceful_shutdown(), &watch).await
+        supervise(conn, |c| c.graceful_shutdown(), &mut watch).await
     } else {
-        let http1 = &shared.http.http1;
+        let http1 = &generation.http.http1;
         let conn = http1.serve_connection(io, service).with_upgrades();
         tokio::pin!(conn);
-        supervise(conn, |c| c.graceful_shutdown(), &watch).await
+        supervise(conn, |c| c.graceful_shutdown(), &mut watch).await
     };
     if let Err(e) = ended {
         tracing::debug!(target: "mtlskit::connection", client = %peer, "connection ended: {e}");

@@ -1,9 +1,10 @@
 //! The mTLS reverse proxy (`mtlskit serve`) that replaces an nginx `ssl_verify_client` server
 //! block.
 //!
-//! Everything shared (the rustls server config, the upstream clients and their pools, the
-//! hyper settings) is built once here before the first accept; a connection only clones
-//! `Arc`s. Modules, one concept each: [`tls_server`] and [`verifier`] (client verification),
+//! Everything a config decides (the rustls server config, the upstream clients and their pools,
+//! the hyper settings) is built once per config generation, at start and at each reload,
+//! before it serves ([`lifecycle`], [`reload`]); a connection only clones `Arc`s. Modules, one
+//! concept each: [`tls_server`] and [`verifier`] (client verification),
 //! [`resumption`] (the resumption policy), [`explain`] (why a handshake failed), [`hello`]
 //! (the ClientHello kept for JA4), [`identity`] (headers upstream), [`upstream`] (pooled
 //! rustls clients), [`handler`] (one request), [`listener`] (accept loop and limits),
@@ -11,21 +12,24 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::time::Duration;
 
-use tokio::sync::Semaphore;
-
-use crate::config::{self, Config};
+use crate::config::Config;
 use crate::Error;
 
 mod access_log;
+mod admin;
 mod body;
 mod explain;
 mod handler;
 mod hello;
 mod identity;
+mod lifecycle;
 mod listener;
+mod metrics;
 mod path;
+mod reload;
 mod resumption;
 mod send_timeout;
 mod tls_server;
@@ -35,17 +39,46 @@ mod verifier;
 pub use access_log::LogError;
 pub use tls_server::TlsSetupError;
 
-/// Runs the proxy on a runtime of its own until SIGINT or SIGTERM.
+/// The client-certificate verifier `serve` runs for `config` (rustls-webpki wrapped with the
+/// proxy's own limits, CRLs and `verify_depth` as configured), built exactly as a serving
+/// generation builds it; for conformance harnesses (the x509-limbo harness, issue 16) that ask
+/// it about chains without a handshake.
+pub fn client_verifier(
+    config: &Config,
+) -> Result<std::sync::Arc<dyn rustls::server::danger::ClientCertVerifier>, TlsSetupError> {
+    Ok(tls_server::build(config, &tls_server::Resumption::default())?.verifier)
+}
+
+use lifecycle::{Generation, Phase};
+use reload::{Running, Trigger};
+
+/// How the proxy is asked to stop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shutdown {
+    /// Stop accepting, close connections gracefully, let requests and tunnels in flight finish
+    /// for up to `drain_timeout`, then close what is left (SIGTERM, SIGINT).
+    Drain,
+    /// Close everything at once (SIGQUIT, or a second SIGTERM/SIGINT while draining).
+    Now,
+}
+
+/// Runs the proxy on a runtime of its own until SIGTERM or SIGINT (a drain) or SIGQUIT;
+/// reloads on SIGHUP.
 pub fn run(config: &Config) -> Result<(), Error> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(Error::Runtime)?;
-    runtime.block_on(serve(config, shutdown_signal()))
+    let served = runtime.block_on(serve(config, shutdown_signal()));
+    // Explanations still running on the blocking pool are bounded; do not wait for them.
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    served
 }
 
-/// Serves on the caller's runtime (the demo runs it beside others) until `shutdown` completes.
-pub async fn serve(config: &Config, shutdown: impl Future<Output = ()>) -> Result<(), Error> {
+/// Serves on the caller's runtime (the demo runs it beside others) until `shutdown` completes,
+/// then drains or closes as it says. Reloads on SIGHUP, and on changes of the files the config
+/// names when `process.reload_poll` is set.
+pub async fn serve(config: &Config, shutdown: impl Future<Output = Shutdown>) -> Result<(), Error> {
     // Log files, like every path of the config, are relative to the config's folder.
     let mut log = config.log.clone();
     for target in [&mut log.access, &mut log.error] {
@@ -70,76 +103,204 @@ pub async fn serve(config: &Config, shutdown: impl Future<Output = ()>) -> Resul
             errors: findings.errors,
         });
     }
-    let (tls, anchors) = tls_server::build(config)?;
-    let routes = Arc::new(upstream::Routes::new(config)?);
-    let s = &config.server;
-    let shared = Arc::new(listener::Shared {
-        tls,
-        routes,
-        policy: Arc::new(handler::Policy {
-            underscores: s.underscores_in_headers,
-            append_forwarded_for: s.x_forwarded_for == config::ForwardedFor::Append,
-            host_must_match: s.host_must_match,
-            server_names: s
-                .server_names
-                .iter()
-                .map(|n| n.to_ascii_lowercase())
-                .collect(),
-            encoded_slashes: s.allow_encoded_slashes,
-            upgrades: s.upgrades.iter().map(|u| u.to_ascii_lowercase()).collect(),
-        }),
-        http: listener::Http::new(
-            s.header_timeout.0,
-            s.max_header_size,
-            s.h2_max_concurrent_streams,
-        ),
-        handshake_timeout: s.handshake_timeout.0,
-        client_send_timeout: s.client_send_timeout.0,
-        timers: listener::Timers {
-            header_timeout: s.header_timeout.0,
-            idle_timeout: s.idle_timeout.0,
-            max_connection_age: s.max_connection_age.0,
-        },
-        forward_client_cert: s.forward_client_cert,
-        limit: Arc::new(Semaphore::new(s.max_connections)),
-        failures: Mutex::new(HashMap::new()),
-        handshakes: Mutex::new(HashMap::new()),
-        max_handshakes_per_address: s.max_handshakes_per_address,
-        anchors,
-        explainers: Arc::new(Semaphore::new(listener::EXPLAINERS)),
-        explain_queue: Arc::new(Semaphore::new(listener::EXPLAIN_QUEUE)),
-    });
-    let mut listeners = Vec::new();
-    for addr in &s.listen {
+    let metrics = Arc::new(metrics::Metrics::default());
+    let (generation, resumption) = Generation::build(config, 1, &[], &metrics)?;
+    reload::log_crls(&generation);
+    let shared = Arc::new(listener::Shared::new(Arc::new(generation), metrics));
+    let mut bound = Vec::new();
+    for addr in listen_addresses(config) {
+        let addr = &addr;
         let l = listener::bind(*addr).map_err(|source| Error::Bind {
             addr: *addr,
             source,
         })?;
-        listeners.push(l);
+        bound.push((*addr, l));
     }
-    for l in listeners {
+    let admin = match config.admin.listen {
+        Some(addr) => {
+            let l = listener::bind(addr).map_err(|source| Error::Bind { addr, source })?;
+            tracing::info!(target: "mtlskit::admin", address = %addr, "admin listener on http://{addr}/ (/metrics, /healthz, /readyz, /config)");
+            Some(tokio::spawn(admin::serve(l, shared.clone())))
+        }
+        None => None,
+    };
+    let mut running = Running {
+        shared: shared.clone(),
+        path: (!config.path.is_empty()).then(|| config.path.clone().into()),
+        listeners: HashMap::new(),
+        resumption,
+        seen: reload::fingerprint(&reload::watched(config)),
+    };
+    for (addr, l) in bound {
         if let Ok(a) = l.local_addr() {
             tracing::info!(target: "mtlskit::listener", address = %a, "listening on {a}");
         }
-        tokio::spawn(listener::accept_loop(l, shared.clone()));
+        running.listeners.insert(
+            addr,
+            tokio::spawn(listener::accept_loop(l, addr, shared.clone())),
+        );
     }
-    shutdown.await;
-    tracing::info!(target: "mtlskit::listener", "stopping");
+    let pid_file = config.process.pid_file.as_ref().map(|p| config.resolve(p));
+    if let Some(p) = &pid_file {
+        if let Err(e) = reload::write_pid(p) {
+            tracing::warn!(target: "mtlskit::listener", "cannot write the pid file {}: {e}", p.display());
+        }
+    }
+    let how = wait(&mut running, shutdown).await;
+    // Listening sockets closed (new connections are refused) before the drain begins.
+    for (_, task) in running.listeners.drain() {
+        task.abort();
+        let _ = task.await;
+    }
+    let drain_timeout = shared.current().config.process.drain_timeout.0;
+    stop(&shared, how, drain_timeout).await;
+    if let Some(task) = admin {
+        task.abort();
+    }
+    if let Some(p) = &pid_file {
+        let _ = std::fs::remove_file(p);
+    }
     Ok(())
 }
 
-/// Completes on SIGINT (Ctrl-C) or SIGTERM.
-pub async fn shutdown_signal() {
+/// Every address a site of the config listens on, once each, in file order.
+pub(crate) fn listen_addresses(config: &Config) -> Vec<std::net::SocketAddr> {
+    let mut out = Vec::new();
+    for site in config.sites() {
+        for a in site.server.listen {
+            if !out.contains(&a) {
+                out.push(a);
+            }
+        }
+    }
+    out
+}
+
+/// Serves, reloading on SIGHUP and on file changes, until `shutdown` says how to stop.
+async fn wait(running: &mut Running, shutdown: impl Future<Output = Shutdown>) -> Shutdown {
+    tokio::pin!(shutdown);
+    let mut hup = hangup();
+    // A change is acted on once the files have stayed as they are for one more poll, so a
+    // certificate and its key copied one after the other are read together.
+    let mut pending: Option<reload::Fingerprint> = None;
+    loop {
+        let poll = running.shared.current().config.process.reload_poll.0;
+        let tick = async {
+            if poll.is_zero() {
+                std::future::pending::<()>().await;
+            }
+            tokio::time::sleep(poll).await;
+        };
+        tokio::select! {
+            how = &mut shutdown => return how,
+            () = hup.recv() => {
+                pending = None;
+                reload::reload(running, Trigger::Signal);
+            }
+            () = tick => {
+                let now = reload::fingerprint(&reload::watched(&running.shared.current().config));
+                if now == running.seen {
+                    pending = None;
+                } else if pending.as_ref() == Some(&now) {
+                    pending = None;
+                    reload::reload(running, Trigger::FileChange);
+                } else {
+                    pending = Some(now);
+                }
+            }
+        }
+    }
+}
+
+/// Drains (up to `drain_timeout`) or closes at once, logging what was open and what was cut.
+async fn stop(shared: &listener::Shared, how: Shutdown, drain_timeout: Duration) {
+    let (open, tunnels) = (shared.open_connections(), shared.open_tunnels());
+    if how == Shutdown::Drain {
+        tracing::info!(
+            target: "mtlskit::listener",
+            connections = open,
+            tunnels,
+            "draining: no longer accepting; {open} connections open ({tunnels} upgraded), waiting up to {}s for them to finish",
+            drain_timeout.as_secs_f64()
+        );
+        shared.control.send_modify(|c| c.phase = Phase::Draining);
+        let total = u32::try_from(
+            shared
+                .limit_total
+                .load(std::sync::atomic::Ordering::Relaxed),
+        )
+        .unwrap_or(u32::MAX);
+        let started = tokio::time::Instant::now();
+        let all_done = async {
+            // Every slot free again: every connection and tunnel has ended.
+            let _all = shared.limit.acquire_many(total).await;
+        };
+        let interrupted = tokio::select! {
+            r = tokio::time::timeout(drain_timeout, all_done) => r.is_err(),
+            _ = shutdown_signal() => true,
+        };
+        if !interrupted {
+            tracing::info!(
+                target: "mtlskit::listener",
+                "drained: all {open} connections finished in {:.1}s",
+                started.elapsed().as_secs_f64()
+            );
+        }
+    }
+    let (left, tunnels_left) = (shared.open_connections(), shared.open_tunnels());
+    if left > 0 || how == Shutdown::Now {
+        tracing::warn!(
+            target: "mtlskit::listener",
+            connections = left,
+            tunnels = tunnels_left,
+            "closing {left} connections ({tunnels_left} upgraded) now"
+        );
+    }
+    shared.control.send_modify(|c| c.phase = Phase::Closing);
+    tracing::info!(target: "mtlskit::listener", "stopped");
+}
+
+/// SIGHUP, where there are signals.
+struct Hangup(#[cfg(unix)] Option<tokio::signal::unix::Signal>);
+
+fn hangup() -> Hangup {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
+        Hangup(signal(SignalKind::hangup()).ok())
+    }
+    #[cfg(not(unix))]
+    Hangup()
+}
+
+impl Hangup {
+    async fn recv(&mut self) {
+        #[cfg(unix)]
+        if let Some(s) = &mut self.0 {
+            if s.recv().await.is_some() {
+                return;
             }
-            return;
+        }
+        std::future::pending::<()>().await;
+    }
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM with [`Shutdown::Drain`], on SIGQUIT with
+/// [`Shutdown::Now`].
+pub async fn shutdown_signal() -> Shutdown {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let (Ok(mut term), Ok(mut quit)) =
+            (signal(SignalKind::terminate()), signal(SignalKind::quit()))
+        {
+            return tokio::select! {
+                _ = tokio::signal::ctrl_c() => Shutdown::Drain,
+                _ = term.recv() => Shutdown::Drain,
+                _ = quit.recv() => Shutdown::Now,
+            };
         }
     }
     let _ = tokio::signal::ctrl_c().await;
+    Shutdown::Drain
 }

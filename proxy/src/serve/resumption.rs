@@ -1,12 +1,17 @@
-//! The resumption policy: a session resumes only under the client CA bundle (and verification
-//! settings) that verified it, and only within `session_timeout`.
+//! The resumption policy: a session resumes only under the client CA bundle, verification
+//! settings and CRLs that verified it, and only within `session_timeout`.
 //!
 //! rustls restores a resumed session's client chain without verifying it again. So every
 //! stored session (session-ID cache entry or ticket) is stamped with the time it was made and
-//! a binding, the first 8 bytes of SHA-256 over the CA bundle and the verification settings;
-//! a session whose stamp is too old or whose binding differs is not resumed: the client gets a
-//! full handshake and is verified against the current bundle. Both stores also live in process
-//! memory only, so a restart with a new bundle starts with none.
+//! a binding, the first 8 bytes of SHA-256 over the CA bundle, the verification settings and
+//! the CRLs (their bytes and the CRL policies); a session whose stamp is too old or whose
+//! binding differs is not resumed: the client gets a full handshake and is verified against
+//! the current bundle and CRLs. A reload that changes any of them therefore refuses every
+//! earlier session and ticket (a revoked client cannot resume its way back in), while a reload
+//! that only rotates the server certificate keeps them. With `crl_expired = "deny"` no session
+//! resumes after the soonest nextUpdate of the CRLs either (a full handshake would be refused
+//! then). The stores live in process memory only (kept across reloads, so a binding that did
+//! not change keeps its sessions), so a restart starts with none.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -22,6 +27,9 @@ pub struct Binding {
     pub tag: [u8; 8],
     /// Seconds a session may be resumed for.
     pub timeout: i64,
+    /// No session resumes at or after this Unix time (the soonest CRL nextUpdate when an
+    /// expired CRL denies; `i64::MAX` otherwise).
+    pub until: i64,
 }
 
 impl Binding {
@@ -36,19 +44,43 @@ impl Binding {
     fn check(&self, stored: &[u8]) -> Option<Vec<u8>> {
         let (time, rest) = stored.split_first_chunk::<8>()?;
         let (tag, value) = rest.split_first_chunk::<8>()?;
-        let age = mtlskit_inspect::Timestamp::now().0 - i64::from_be_bytes(*time);
-        (tag == &self.tag && (0..=self.timeout).contains(&age)).then(|| value.to_vec())
+        let now = mtlskit_inspect::Timestamp::now().0;
+        let age = now - i64::from_be_bytes(*time);
+        (tag == &self.tag && (0..=self.timeout).contains(&age) && now < self.until)
+            .then(|| value.to_vec())
     }
 }
 
-/// A session-ID cache bounded in entries and in bytes (a session holds the client's chain,
-/// so entries alone do not bound memory); the oldest entry goes first when it is full.
+/// A session-ID store bounded in entries and in bytes (a session holds the client's chain,
+/// so entries alone do not bound memory); the oldest entry goes first when it is full. One per
+/// process, kept across reloads that keep its sizes.
 #[derive(Debug)]
-pub struct BoundCache {
-    binding: Binding,
+pub struct SessionStore {
     capacity: usize,
     max_bytes: usize,
     inner: Mutex<Entries>,
+}
+
+impl SessionStore {
+    pub fn new(capacity: usize, max_bytes: usize) -> Arc<Self> {
+        Arc::new(SessionStore {
+            capacity,
+            max_bytes,
+            inner: Mutex::new(Entries::default()),
+        })
+    }
+
+    /// Whether this store has these sizes.
+    pub fn sized(&self, capacity: usize, max_bytes: usize) -> bool {
+        self.capacity == capacity && self.max_bytes == max_bytes
+    }
+}
+
+/// The session-ID cache of one config generation: the process's store, under its binding.
+#[derive(Debug)]
+pub struct BoundCache {
+    binding: Binding,
+    store: Arc<SessionStore>,
 }
 
 #[derive(Debug, Default)]
@@ -68,13 +100,8 @@ impl Entries {
 }
 
 impl BoundCache {
-    pub fn new(binding: Binding, capacity: usize, max_bytes: usize) -> Arc<Self> {
-        Arc::new(BoundCache {
-            binding,
-            capacity,
-            max_bytes,
-            inner: Mutex::new(Entries::default()),
-        })
+    pub fn new(binding: Binding, store: Arc<SessionStore>) -> Arc<Self> {
+        Arc::new(BoundCache { binding, store })
     }
 }
 
@@ -82,16 +109,17 @@ impl StoresServerSessions for BoundCache {
     fn put(&self, key: Vec<u8>, value: Vec<u8>) -> bool {
         let value = self.binding.stamp(&value);
         let size = key.len() + value.len();
-        if size > self.max_bytes {
+        let store = &self.store;
+        if size > store.max_bytes {
             return false;
         }
-        let Ok(mut e) = self.inner.lock() else {
+        let Ok(mut e) = store.inner.lock() else {
             return false;
         };
         if e.remove(&key).is_some() {
             e.order.retain(|k| *k != key);
         }
-        while e.map.len() >= self.capacity || e.bytes + size > self.max_bytes {
+        while e.map.len() >= store.capacity || e.bytes + size > store.max_bytes {
             match e.order.pop_front() {
                 Some(old) => {
                     e.remove(&old);
@@ -106,19 +134,19 @@ impl StoresServerSessions for BoundCache {
     }
 
     fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
-        let e = self.inner.lock().ok()?;
+        let e = self.store.inner.lock().ok()?;
         self.binding.check(e.map.get(key)?)
     }
 
     fn take(&self, key: &[u8]) -> Option<Vec<u8>> {
-        let mut e = self.inner.lock().ok()?;
+        let mut e = self.store.inner.lock().ok()?;
         let v = e.remove(key)?;
         e.order.retain(|k| k.as_slice() != key);
         self.binding.check(&v)
     }
 
     fn can_cache(&self) -> bool {
-        self.capacity > 0
+        self.store.capacity > 0
     }
 }
 
@@ -164,18 +192,22 @@ mod tests {
         let a = Binding {
             tag: [1; 8],
             timeout: 300,
+            until: i64::MAX,
         };
-        let b = Binding {
-            tag: [2; 8],
-            timeout: 300,
-        };
+        let b = Binding { tag: [2; 8], ..a };
         let stored = a.stamp(b"session");
         assert_eq!(a.check(&stored).as_deref(), Some(&b"session"[..]));
         assert_eq!(b.check(&stored), None);
         let mut old = stored.clone();
         old[..8].copy_from_slice(&(mtlskit_inspect::Timestamp::now().0 - 301).to_be_bytes());
         assert_eq!(a.check(&old), None);
-        let cache = BoundCache::new(a, 2, 1 << 20);
+        // Past `until` (a CRL's nextUpdate), nothing resumes.
+        let expired = Binding {
+            until: mtlskit_inspect::Timestamp::now().0,
+            ..a
+        };
+        assert_eq!(expired.check(&stored), None);
+        let cache = BoundCache::new(a, SessionStore::new(2, 1 << 20));
         for k in [1u8, 2, 3] {
             cache.put(vec![k], vec![k]);
         }
@@ -188,16 +220,20 @@ mod tests {
         let a = Binding {
             tag: [1; 8],
             timeout: 300,
+            until: i64::MAX,
         };
         // Room for three 1000-byte sessions (1 + 16 + 1000 bytes each with key and stamp).
-        let cache = BoundCache::new(a, 1000, 3 * 1017);
+        let cache = BoundCache::new(a, SessionStore::new(1000, 3 * 1017));
         for k in 0..10u8 {
             assert!(cache.put(vec![k], vec![k; 1000]));
             cache.put(vec![k], vec![k; 1000]); // replacing an entry does not count twice
         }
         let held: Vec<u8> = (0..10u8).filter(|k| cache.get(&[*k]).is_some()).collect();
         assert_eq!(held, [7, 8, 9]);
-        assert_eq!(cache.inner.lock().map(|e| e.bytes).unwrap_or(0), 3 * 1017);
+        assert_eq!(
+            cache.store.inner.lock().map(|e| e.bytes).unwrap_or(0),
+            3 * 1017
+        );
         // A session larger than the whole budget is not stored.
         assert!(!cache.put(vec![99], vec![0; 4000]));
     }

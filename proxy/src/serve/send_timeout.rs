@@ -46,6 +46,49 @@ impl tower_service::Service<http::Uri> for TimedConnector {
     }
 }
 
+/// A connector that records how long each connection took to make (TCP and TLS, when it
+/// wraps the HTTPS connector) in a histogram (`mtlskit_upstream_connect_seconds`).
+#[derive(Clone, Debug)]
+pub struct Measured<C> {
+    inner: C,
+    histogram: prometheus_client::metrics::histogram::Histogram,
+}
+
+impl<C> Measured<C> {
+    pub fn new(inner: C, histogram: prometheus_client::metrics::histogram::Histogram) -> Self {
+        Measured { inner, histogram }
+    }
+}
+
+impl<C> tower_service::Service<http::Uri> for Measured<C>
+where
+    C: tower_service::Service<http::Uri>,
+    C::Future: Send + 'static,
+    C::Response: Send + 'static,
+    C::Error: Send + 'static,
+{
+    type Response = C::Response;
+    type Error = C::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<C::Response, C::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, uri: http::Uri) -> Self::Future {
+        let connecting = self.inner.call(uri);
+        let histogram = self.histogram.clone();
+        Box::pin(async move {
+            let started = std::time::Instant::now();
+            let made = connecting.await;
+            if made.is_ok() {
+                histogram.observe(started.elapsed().as_secs_f64());
+            }
+            made
+        })
+    }
+}
+
 /// Which peer a stalled write waited for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Side {

@@ -19,11 +19,14 @@ use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, SignatureSch
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 
 use super::body::Signalled;
-use super::send_timeout::{SendTimedOut, TimedConnector};
+use super::send_timeout::{Measured, SendTimedOut, TimedConnector};
 use super::tls_server::TlsSetupError;
 use mtlskit_pki::load;
 
 use crate::config::{Config, Location};
+
+/// How an upstream connection is made: TCP with a send timeout, TLS, timed.
+pub type Connector = Measured<HttpsConnector<TimedConnector>>;
 
 /// One location's route to its upstream.
 #[derive(Debug)]
@@ -37,9 +40,9 @@ pub struct Upstream {
     /// the matched `prefix` as nginx's `proxy_pass` with a URI does; `None` when the URL
     /// has no path, and the (normalised) request path goes as it is.
     pub uri_part: Option<String>,
-    pub client: Client<HttpsConnector<TimedConnector>, Signalled<Incoming>>,
+    pub client: Client<Connector, Signalled<Incoming>>,
     /// For Upgrade (WebSocket) requests: HTTP/1.1 only, since h2 has no Upgrade; its own pool.
-    pub upgrade_client: Client<HttpsConnector<TimedConnector>, Signalled<Incoming>>,
+    pub upgrade_client: Client<Connector, Signalled<Incoming>>,
     pub read_timeout: Duration,
     /// `max_conns` permits (none: no limit), and how long a request waits for one.
     pub slots: Option<Arc<tokio::sync::Semaphore>>,
@@ -47,6 +50,12 @@ pub struct Upstream {
     /// What the log names the upstream by.
     pub name: String,
     pub server_name: String,
+    /// Who may pass (`allow`, `deny`).
+    pub authz: crate::authz::Policy,
+    /// The identity headers this location sends.
+    pub identity: Vec<crate::config::IdentityHeaders>,
+    /// Time to the response head (`mtlskit_upstream_response_seconds`).
+    pub response_time: prometheus_client::metrics::histogram::Histogram,
 }
 
 /// Accepts any server certificate: `verify = false`, as nginx's `proxy_ssl_verify off`.
@@ -124,7 +133,11 @@ fn tls_config(config: &Config, l: &Location) -> Result<ClientConfig, TlsSetupErr
 
 impl Upstream {
     /// Builds the client of one location.
-    pub fn new(config: &Config, l: &Location) -> Result<Upstream, TlsSetupError> {
+    pub fn new(
+        config: &Config,
+        l: &Location,
+        metrics: &super::metrics::Metrics,
+    ) -> Result<Upstream, TlsSetupError> {
         let bad = |problem: String| TlsSetupError::Material {
             path: config.path.clone(),
             problem,
@@ -154,12 +167,13 @@ impl Upstream {
         http.set_connect_timeout(Some(l.connect_timeout.0));
         let http = TimedConnector::new(http, l.send_timeout.0);
         let tls = tls_config(config, l)?;
+        let connect_time = metrics.connect_histogram(&l.path);
         let client = Client::builder(TokioExecutor::new())
             .pool_timer(TokioTimer::new())
             .timer(TokioTimer::new())
             .pool_max_idle_per_host(l.keepalive)
             .pool_idle_timeout(Duration::from_secs(60))
-            .build(
+            .build(Measured::new(
                 HttpsConnectorBuilder::new()
                     .with_tls_config(tls.clone())
                     .https_or_http()
@@ -167,20 +181,22 @@ impl Upstream {
                     .enable_http1()
                     .enable_http2()
                     .wrap_connector(http.clone()),
-            );
+                connect_time.clone(),
+            ));
         // Upgraded connections leave the pool, so there is nothing to keep idle.
         let upgrade_client = Client::builder(TokioExecutor::new())
             .pool_timer(TokioTimer::new())
             .timer(TokioTimer::new())
             .pool_max_idle_per_host(0)
-            .build(
+            .build(Measured::new(
                 HttpsConnectorBuilder::new()
                     .with_tls_config(tls)
                     .https_or_http()
                     .with_server_name_resolver(FixedServerNameResolver::new(name))
                     .enable_http1()
                     .wrap_connector(http),
-            );
+                connect_time,
+            ));
         Ok(Upstream {
             prefix: l.path.clone(),
             scheme,
@@ -193,6 +209,10 @@ impl Upstream {
             queue_timeout: l.queue_timeout.0,
             name: l.upstream.clone(),
             server_name,
+            authz: crate::authz::Policy::parse(&l.allow, &l.deny)
+                .map_err(|e| bad(format!("location {}: {e}", l.path)))?,
+            identity: l.identity_styles(&config.server),
+            response_time: metrics.response_histogram(&l.path),
         })
     }
 }
@@ -232,11 +252,14 @@ impl Upstream {
 pub struct Routes(Vec<Arc<Upstream>>);
 
 impl Routes {
-    pub fn new(config: &Config) -> Result<Routes, TlsSetupError> {
+    pub fn new(
+        config: &Config,
+        metrics: &super::metrics::Metrics,
+    ) -> Result<Routes, TlsSetupError> {
         let mut v = config
             .locations
             .iter()
-            .map(|l| Upstream::new(config, l).map(Arc::new))
+            .map(|l| Upstream::new(config, l, metrics).map(Arc::new))
             .collect::<Result<Vec<_>, _>>()?;
         v.sort_by_key(|u| std::cmp::Reverse(u.prefix.len()));
         Ok(Routes(v))

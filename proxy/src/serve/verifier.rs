@@ -167,6 +167,13 @@ impl ClientCertVerifier for ExplainingVerifier {
                 Ok(v)
             }
             Err(e) => {
+                // An inner verifier (SpiffeVerifier) may have explained it already.
+                let explained = REJECTION
+                    .try_with(|cell| cell.borrow().is_some())
+                    .unwrap_or(false);
+                if explained {
+                    return Err(e);
+                }
                 record(Rejection::Chain {
                     error: e.clone(),
                     chain: std::iter::once(end_entity)
@@ -199,5 +206,145 @@ impl ClientCertVerifier for ExplainingVerifier {
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.inner.supported_verify_schemes()
+    }
+}
+
+/// SPIFFE trust domains (`[[trust_domain]]`): a client certificate whose one URI SAN is a
+/// SPIFFE ID is verified only against the bundle of that ID's trust domain (SPIFFE X509-SVID
+/// spec, section 5: never against one pooled set of roots, so a CA of one domain cannot vouch
+/// for an identity of another); a certificate without a SPIFFE ID goes to `client_ca` when
+/// there is one. An SVID has exactly one URI SAN (section 2); one with more is refused.
+#[derive(Debug)]
+pub struct SpiffeVerifier {
+    domains: Vec<(String, Arc<dyn ClientCertVerifier>)>,
+    fallback: Option<Arc<dyn ClientCertVerifier>>,
+    /// The CA names sent in the CertificateRequest: every bundle's and `client_ca`'s.
+    hints: Vec<DistinguishedName>,
+    mandatory: bool,
+}
+
+impl SpiffeVerifier {
+    pub fn new(
+        domains: Vec<(String, Arc<dyn ClientCertVerifier>)>,
+        fallback: Option<Arc<dyn ClientCertVerifier>>,
+        mandatory: bool,
+    ) -> Self {
+        let hints = domains
+            .iter()
+            .map(|(_, v)| v)
+            .chain(&fallback)
+            .flat_map(|v| v.root_hint_subjects().iter().cloned())
+            .collect();
+        SpiffeVerifier {
+            domains,
+            fallback,
+            hints,
+            mandatory,
+        }
+    }
+
+    /// Any inner verifier: the signature checks do not depend on the roots.
+    fn any(&self) -> Option<&Arc<dyn ClientCertVerifier>> {
+        self.domains
+            .first()
+            .map(|(_, v)| v)
+            .or(self.fallback.as_ref())
+    }
+}
+
+/// The trust domain of a SPIFFE ID (`spiffe://example.org/path` -> `example.org`).
+fn trust_domain(id: &str) -> &str {
+    let rest = id.strip_prefix("spiffe://").unwrap_or("");
+    rest.split('/').next().unwrap_or("")
+}
+
+impl ClientCertVerifier for SpiffeVerifier {
+    fn offer_client_auth(&self) -> bool {
+        true
+    }
+
+    fn client_auth_mandatory(&self) -> bool {
+        self.mandatory
+    }
+
+    fn root_hint_subjects(&self) -> &[DistinguishedName] {
+        &self.hints
+    }
+
+    fn verify_client_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        now: UnixTime,
+    ) -> Result<ClientCertVerified, Error> {
+        let Some(leaf) = crate::certinfo::read(end_entity.as_ref()) else {
+            return Err(Error::InvalidCertificate(CertificateError::BadEncoding));
+        };
+        let spiffe = leaf
+            .uri
+            .iter()
+            .filter(|u| u.starts_with("spiffe://"))
+            .count();
+        let who = crate::certinfo::clip(&leaf.subject);
+        if spiffe == 0 {
+            return match &self.fallback {
+                Some(v) => v.verify_client_cert(end_entity, intermediates, now),
+                None => Err(refused(Explained::new(
+                    "spiffe_id_missing",
+                    format!("client certificate {who} has no SPIFFE ID (URI SAN), and only SPIFFE trust domains are configured"),
+                ))),
+            };
+        }
+        let Some(id) = leaf.spiffe_id() else {
+            return Err(refused(Explained::new(
+                "spiffe_id_invalid",
+                format!(
+                    "client certificate {who} has {} URI SANs: an X509-SVID has exactly one",
+                    leaf.uri.len()
+                ),
+            )));
+        };
+        let domain = trust_domain(id);
+        match self.domains.iter().find(|(name, _)| name == domain) {
+            Some((_, v)) => v.verify_client_cert(end_entity, intermediates, now),
+            None => Err(refused(Explained::new(
+                "spiffe_unknown_trust_domain",
+                format!(
+                    "client certificate {who} is {}, whose trust domain {} is not configured",
+                    crate::certinfo::clip(id),
+                    crate::certinfo::clip(domain)
+                ),
+            ))),
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        match self.any() {
+            Some(v) => v.verify_tls12_signature(message, cert, dss),
+            None => Err(Error::General("no verifier".into())),
+        }
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        match self.any() {
+            Some(v) => v.verify_tls13_signature(message, cert, dss),
+            None => Err(Error::General("no verifier".into())),
+        }
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.any()
+            .map(|v| v.supported_verify_schemes())
+            .unwrap_or_default()
     }
 }

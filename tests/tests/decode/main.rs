@@ -1,4 +1,4 @@
-//! The decoders of `mtlskit_inspect` against openssl and tshark: certificates, CSRs, keys and
+//! The decoders of `mtlskit_inspect` against openssl and tshark: certificates, CRLs, CSRs, keys and
 //! PKCS#7 bundles made by openssl at test time, and TLS bytes built here or captured from real
 //! handshakes.
 //!
@@ -6,6 +6,7 @@
 //! (tests/src/).
 
 mod certificate;
+mod crl;
 mod csr_key;
 mod tls_bytes;
 mod tls_tshark;

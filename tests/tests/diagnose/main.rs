@@ -4,5 +4,6 @@
 //! One test binary for the area; the helpers are the `mtlskit_tests` support library
 //! (tests/src/).
 
+mod revocation;
 mod scenarios;
 mod spans;

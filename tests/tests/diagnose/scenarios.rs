@@ -232,12 +232,12 @@ fn path_length(s: &Scenario) {
     s.cat("chain.pem", &["i2.pem", "i1.pem"]);
 }
 
-/// A root permitting only DNS names under .internal.example, a server inside and one outside.
+/// A root permitting only DNS names in internal.example, a server inside and one outside.
 fn name_constraints(s: &Scenario) {
     s.root(
         "root",
         "/O=Acme/CN=Acme Root",
-        "nameConstraints=critical,permitted;DNS:.internal.example",
+        "nameConstraints=critical,permitted;DNS:internal.example",
     );
     s.issue(
         "inside",

@@ -98,6 +98,7 @@ fn expired_and_eku_findings_point_at_their_fields() {
         role: Role::Client,
         host: None,
         now: Timestamp::from_parts(2100, 1, 1, 0, 0, 0),
+        ..Default::default()
     };
     let d = diagnose::diagnose(&request).unwrap();
     let leaf_sha = &d.chain[0];

@@ -277,3 +277,73 @@ fn hardening_directives_are_imported() {
     }
     assert!(run.stderr.is_empty(), "{}", run.stderr);
 }
+
+#[test]
+fn import_maps_ssl_crl_and_check_reads_the_crls() {
+    use mtlskit_tests::pki::{date_in_secs, openssl_gencrl};
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    make_pki(dir);
+    std::fs::write(
+        dir.join("site.conf"),
+        "server {\n listen 127.0.0.1:8443 ssl;\n ssl_certificate server.pem; ssl_certificate_key server.key;\n\
+         ssl_client_certificate ca.pem; ssl_verify_client on; ssl_crl crl.pem;\n\
+         location / { proxy_pass http://127.0.0.1:9; }\n}\n",
+    )
+    .unwrap();
+    let run = mtlskit(dir, &["import-nginx", "site.conf"], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stderr, "", "ssl_crl maps without a warning");
+    assert!(run.stdout.contains("crl = [\"crl.pem\"]"), "{}", run.stdout);
+    std::fs::write(dir.join("proxy.toml"), &run.stdout).unwrap();
+    let check = || mtlskit(dir, &["check", "--config", "proxy.toml"], None);
+
+    let run = check();
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stderr.contains("crl.pem: no such file"),
+        "{}",
+        run.stderr
+    );
+
+    openssl_gencrl(dir, "ca", "crl.pem", &date(-1), &date(2));
+    let run = check();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        !run.stderr.contains("crl.pem"),
+        "a current CRL of the bundle's CA: {}",
+        run.stderr
+    );
+
+    openssl_gencrl(dir, "ca", "crl.pem", &date(-3), &date_in_secs(-60));
+    let run = check();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("warning")
+            && run.stderr.contains("expired")
+            && run.stderr.contains("crl_expired = \"deny\""),
+        "{}",
+        run.stderr
+    );
+
+    make_ca(dir, "otherca", "Other CA");
+    openssl_gencrl(dir, "otherca", "crl.pem", &date(-1), &date(2));
+    let run = check();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("from no CA of the client CA bundle"),
+        "{}",
+        run.stderr
+    );
+
+    // Same name as the bundle's CA, another key: every client it covers would be refused.
+    make_ca(dir, "imposter", "Test CA");
+    openssl_gencrl(dir, "imposter", "crl.pem", &date(-1), &date(2));
+    let run = check();
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stderr.contains("is not signed by the key of that CA"),
+        "{}",
+        run.stderr
+    );
+}

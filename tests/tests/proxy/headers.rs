@@ -54,8 +54,11 @@ fn forged_identity_and_underscore_headers_never_reach_the_upstream() {
                 "x-ssl-client-cert",
                 "x-ssl-client-fingerprint",
                 "x-ssl-client-i-dn",
+                "x-ssl-client-not-after",
+                "x-ssl-client-not-before",
                 "x-ssl-client-s-dn",
                 "x-ssl-client-serial",
+                "x-ssl-client-v-remain",
                 "x-ssl-client-verify"
             ],
             "{flag}: only the proxy's identity headers"

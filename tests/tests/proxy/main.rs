@@ -4,6 +4,7 @@
 //! One test binary for the area; the helpers are the `mtlskit_tests` support library
 //! (tests/src/).
 
+mod authz;
 mod bodies;
 mod config;
 mod headers;
@@ -12,11 +13,16 @@ mod identity;
 mod limits;
 mod logs;
 mod logs_flood;
+mod metrics;
 mod paths;
 mod read_timeout;
 mod refusals;
+mod reload;
 mod resumption;
+mod revocation;
 mod send_timeout;
+mod sites;
+mod spiffe;
 mod timers;
 mod upgrade;
 mod upstream;

@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use mtlskit_tests::peer::s_client;
+use mtlskit_tests::peer::{resumed, s_client_session, save_sessions, SESSIONS};
 use mtlskit_tests::pki::make_ca;
 use mtlskit_tests::proxy::{config, echo_upstream, Proxy};
 use mtlskit_tests::{make_pki, Run};
@@ -15,27 +15,13 @@ use mtlskit_tests::{make_pki, Run};
 /// One HTTP/1.0 request to `path` with the client certificate, saving (`out`) or offering
 /// (`in`) the session in `file`.
 fn request(dir: &Path, port: u16, version: &str, path: &str, sess: (&str, &str)) -> Run {
-    let run = s_client(
-        dir,
-        port,
-        &[
-            version,
-            "-cert",
-            "client.pem",
-            "-key",
-            "client.key",
-            "-ign_eof",
-            sess.0,
-            sess.1,
-        ],
-        &format!("GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n"),
-    );
+    let run = s_client_session(dir, port, "client", &[version], path, sess);
     assert!(run.stdout.contains(" 200 OK"), "{path}: {}", run.stdout);
     run
 }
 
 fn reused(run: &Run) -> bool {
-    run.stdout.lines().any(|l| l.starts_with("Reused, "))
+    resumed(run)
 }
 
 /// Writes the config for `port` with `server_extra` and client CA bundle `ca`, and starts
@@ -160,4 +146,78 @@ fn tickets_expire_with_their_key_rotation() {
         "a ticket two rotations old does not: {}",
         late.stdout
     );
+}
+
+#[test]
+fn a_reload_with_another_ca_bundle_refuses_earlier_sessions_and_the_old_ca() {
+    // The same swap without a restart: `mtlskit reload` with bundle.pem rewritten. Sessions
+    // from before the swap get a full handshake; once the old CA is gone, its client is
+    // refused and the new CA's client is accepted.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    make_pki(dir);
+    make_ca(dir, "newca", "New CA");
+    mtlskit_tests::pki::issue(
+        dir,
+        "newca",
+        "newca-client",
+        "new client",
+        "client",
+        &mtlskit_tests::pki::date(-1),
+        &mtlskit_tests::pki::date(2),
+    );
+    std::fs::copy(dir.join("ca.pem"), dir.join("bundle.pem")).unwrap();
+    let up = echo_upstream(dir, None);
+    let port = mtlskit_tests::process::free_port();
+    let proxy = start(dir, port, up.port, "", "bundle.pem");
+    save_sessions(dir, port, "client");
+    let new_client = |path: &str| {
+        mtlskit_tests::peer::curl_as(
+            dir,
+            Some("newca-client"),
+            &["-o", "/dev/null", "-w", "%{http_code}"],
+            &proxy.url(path),
+        )
+        .stdout
+    };
+    assert_eq!(new_client("/before"), "000");
+
+    // Both CAs: the old client still gets in, but by a full handshake.
+    let both = std::fs::read_to_string(dir.join("newca.pem")).unwrap()
+        + &std::fs::read_to_string(dir.join("ca.pem")).unwrap();
+    std::fs::write(dir.join("bundle.pem"), both).unwrap();
+    let run = mtlskit_tests::proxy::reload(dir);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    proxy.wait_generation(2);
+    for (name, flags) in SESSIONS {
+        let file = format!("{name}.sess");
+        let path = format!("/{name}/after-swap");
+        let run = request(dir, port, flags[0], &path, ("-sess_in", &file));
+        assert!(
+            !reused(&run),
+            "{name} resumed across a reload with another bundle: {}",
+            run.stdout
+        );
+        let line = proxy.wait_log("access.log", "path", &path);
+        assert_eq!(line["resumed"], false);
+        assert_eq!(line["subject"], "CN=client");
+    }
+    assert_eq!(new_client("/both"), "200");
+
+    // Only the new CA: the old one's client is refused, the new one's accepted.
+    std::fs::copy(dir.join("newca.pem"), dir.join("bundle.pem")).unwrap();
+    let run = mtlskit_tests::proxy::reload(dir);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    proxy.wait_generation(3);
+    let old = s_client_session(
+        dir,
+        port,
+        "client",
+        &["-tls1_3"],
+        "/old",
+        ("-sess_in", "ticket13.sess"),
+    );
+    assert!(!old.stdout.contains(" 200 OK"), "{}", old.stdout);
+    proxy.wait_log("error.log", "code", "untrusted_issuer");
+    assert_eq!(new_client("/new"), "200");
 }

@@ -10,7 +10,7 @@ use super::shared::{Dispatch, Shared};
 use super::toolbar::Toolbar;
 use super::verdict::Verdict;
 use crate::links;
-use crate::state::State;
+use crate::state::{Action, State};
 use crate::summary::plural;
 
 #[function_component(App)]
@@ -43,10 +43,26 @@ pub fn app() -> Html {
         Callback::from(move |e: DragEvent| {
             e.prevent_default();
             dragging.set(false);
-            let Some(files) = e.data_transfer().and_then(|dt| dt.files()) else {
+            let Some(dt) = e.data_transfer() else { return };
+            let files = dt
+                .files()
+                .map(|l| browser::files_of(&l))
+                .unwrap_or_default();
+            if !files.is_empty() {
+                browser::read_and_add(files, dispatch.clone());
                 return;
-            };
-            browser::read_and_add(files, dispatch.clone());
+            }
+            // Text dragged from another page or program: inspected like pasted text.
+            match dt.get_data("text/plain") {
+                Ok(text) if !text.trim().is_empty() => dispatch.dispatch(Action::DropText {
+                    text,
+                    now: browser::now(),
+                }),
+                _ => dispatch.dispatch(Action::Notice(Some(
+                    "Nothing to inspect was dropped: drop files, or PEM, base64 or hex text."
+                        .to_string(),
+                ))),
+            }
         })
     };
 
@@ -97,7 +113,8 @@ pub fn app() -> Html {
                         selected={state.selected.iter().filter(|(k, _)| k.0 == card.id)
                             .map(|(k, p)| (k.1, p.clone())).collect::<Vec<_>>()}
                         hex_rows={state.hex_row.iter().filter(|(k, _)| k.0 == card.id)
-                            .map(|(k, r)| (k.1, *r)).collect::<Vec<_>>()} />
+                            .map(|(k, r)| (k.1, *r)).collect::<Vec<_>>()}
+                        reveal={state.reveal.filter(|(k, _)| k.0 == card.id).map(|(k, n)| (k.1, n))} />
                 }) }
             </main>
             <div class="drop-hint" aria-hidden="true">{ "Drop to inspect" }</div>

@@ -7,7 +7,7 @@ use js_sys::{Array, Uint8Array};
 use mtlskit_inspect::Timestamp;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Blob, BlobPropertyBag, FileList, HtmlAnchorElement, Url};
+use web_sys::{Blob, BlobPropertyBag, File, FileList, HtmlAnchorElement, Url};
 
 use super::shared::Dispatch;
 use crate::moment;
@@ -18,12 +18,17 @@ pub fn now() -> Timestamp {
     moment::from_millis(js_sys::Date::now())
 }
 
-/// Reads every file of a list: (name, bytes) for those read, and one message per failure.
-pub async fn read_files(list: FileList) -> (Vec<(String, Vec<u8>)>, Vec<String>) {
+/// The files of a list, taken out at once: the list is live, and emptying the file input (so
+/// that picking the same file again is a new input) empties it before an async read runs.
+pub fn files_of(list: &FileList) -> Vec<File> {
+    (0..list.length()).filter_map(|i| list.get(i)).collect()
+}
+
+/// Reads every file: (name, bytes) for those read, and one message per failure.
+pub async fn read_files(list: Vec<File>) -> (Vec<(String, Vec<u8>)>, Vec<String>) {
     let mut files = Vec::new();
     let mut failures = Vec::new();
-    for i in 0..list.length() {
-        let Some(file) = list.get(i) else { continue };
+    for file in list {
         match JsFuture::from(file.array_buffer()).await {
             Ok(buffer) => files.push((file.name(), Uint8Array::new(&buffer).to_vec())),
             Err(e) => failures.push(format!(
@@ -106,7 +111,7 @@ pub fn text_of(e: &JsValue) -> String {
 }
 
 /// Reads dropped or picked files in the background, then adds them in one action.
-pub fn read_and_add(files: web_sys::FileList, dispatch: Dispatch) {
+pub fn read_and_add(files: Vec<File>, dispatch: Dispatch) {
     wasm_bindgen_futures::spawn_local(async move {
         let (files, failures) = read_files(files).await;
         if !files.is_empty() {

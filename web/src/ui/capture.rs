@@ -11,9 +11,9 @@ use mtlskit_inspect::ItemBody;
 use mtlskit_inspect::Report;
 use yew::prelude::*;
 
+use super::ladder::{rung_html, rung_keys, use_reveal};
 use super::shared::{use_dispatch, Shared};
 use crate::capture::{self, CertStatus};
-use crate::ladder::Side;
 use crate::state::Action;
 
 /// Connections listed before "show all".
@@ -28,6 +28,8 @@ pub struct CaptureProps {
     pub id: u32,
     pub pos: usize,
     pub report: Shared<Report>,
+    /// The item's selected field: its connection's ladder marks the record holding it.
+    pub selected: Option<Vec<usize>>,
 }
 
 #[function_component(CaptureView)]
@@ -49,7 +51,9 @@ pub fn capture_view(props: &CaptureProps) -> Html {
         <section class="connections" aria-label="TLS connections">
             { for cap.connections.iter().take(shown).enumerate().map(|(index, _)| html! {
                 <ConnectionView key={index} id={props.id} pos={props.pos} {index}
-                    report={props.report.clone()} open={total <= OPEN_LADDERS} />
+                    report={props.report.clone()} open={total <= OPEN_LADDERS}
+                    selected={props.selected.as_ref()
+                        .filter(|p| p.first() == Some(&index)).cloned()} />
             }) }
             if shown < total {
                 <button class="more" onclick={onall}>{ format!("show all {total} connections") }</button>
@@ -65,6 +69,8 @@ struct ConnectionProps {
     index: usize,
     report: Shared<Report>,
     open: bool,
+    /// The item's selected field (the tree path: connection, direction, record, ...).
+    selected: Option<Vec<usize>>,
 }
 
 #[function_component(ConnectionView)]
@@ -82,6 +88,7 @@ fn connection_view(props: &ConnectionProps) -> Html {
     let status = match h.status {
         CertStatus::Sent => "cert-sent",
         CertStatus::Missing => "cert-missing",
+        CertStatus::Rejected => "cert-rejected",
         CertStatus::Unknown => "cert-unknown",
         CertStatus::NotAsked => "cert-not-asked",
     };
@@ -117,16 +124,19 @@ fn connection_view(props: &ConnectionProps) -> Html {
                 </div>
             }
             if !h.alerts.is_empty() {
-                <ul class="alerts" aria-label="Alerts">
-                    { for h.alerts.iter().map(|a| html! {
-                        <li>
-                            <span class="alert-name">{ &a.text }</span>
-                            if let Some(m) = &a.meaning {
-                                <span class="alert-meaning">{ ": " }{ m }</span>
-                            }
-                        </li>
-                    }) }
-                </ul>
+                <div class="alerts">
+                    <span class="label" id={format!("alerts-{}-{}", props.pos, props.index)}>{ "Alerts:" }</span>
+                    <ul aria-labelledby={format!("alerts-{}-{}", props.pos, props.index)}>
+                        { for h.alerts.iter().map(|a| html! {
+                            <li>
+                                <span class="alert-name">{ &a.text }</span>
+                                if let Some(m) = &a.meaning {
+                                    <span class="alert-meaning">{ ": " }{ m }</span>
+                                }
+                            </li>
+                        }) }
+                    </ul>
+                </div>
             }
             if !h.gaps.is_empty() {
                 <ul class="gaps">{ for h.gaps.iter().map(|g| html! { <li>{ g }</li> }) }</ul>
@@ -136,7 +146,8 @@ fn connection_view(props: &ConnectionProps) -> Html {
             </button>
             if *open {
                 <ConnectionLadder id={props.id} key_index={item.index} pos={props.pos}
-                    index={props.index} report={props.report.clone()} />
+                    index={props.index} report={props.report.clone()}
+                    selected={props.selected.clone()} />
             }
         </section>
     }
@@ -150,12 +161,15 @@ struct LadderProps {
     pos: usize,
     index: usize,
     report: Shared<Report>,
+    selected: Option<Vec<usize>>,
 }
 
 #[function_component(ConnectionLadder)]
 fn connection_ladder(props: &LadderProps) -> Html {
     let dispatch = use_dispatch();
     let all = use_state(|| false);
+    let rungs_ref = use_node_ref();
+    use_reveal(&rungs_ref, props.selected.clone());
     let Some(item) = props.report.items.get(props.pos) else {
         return html! {};
     };
@@ -167,6 +181,11 @@ fn connection_ladder(props: &LadderProps) -> Html {
         return html! {};
     };
     let rungs = capture::rungs(conn, props.index, &item.tree);
+    let selected = props.selected.as_deref().unwrap_or_default();
+    let current = rungs
+        .iter()
+        .position(|r| !selected.is_empty() && selected.starts_with(&r.path))
+        .unwrap_or(0);
     let shown = if *all {
         rungs.len()
     } else {
@@ -188,21 +207,10 @@ fn connection_ladder(props: &LadderProps) -> Html {
     html! {
         <section class="ladder" aria-label="Handshake ladder">
             <div class="ladder-cols" aria-hidden="true"><span>{ "client" }</span><span>{ "server" }</span></div>
-            <ol class="rungs">
-                { for rungs.into_iter().take(shown).map(|r| {
-                    let side = match r.rung.side {
-                        Side::Client => "from-client",
-                        Side::Server => "from-server",
-                        Side::Unknown => "from-unknown",
-                    };
-                    html! {
-                        <li class={classes!("rung", side, r.rung.encrypted.then_some("encrypted"))}>
-                            <button onclick={select(r.path)}>
-                                <span class="rung-label">{ r.rung.label }</span>
-                                <span class="rung-detail">{ r.rung.detail }</span>
-                            </button>
-                        </li>
-                    }
+            <ol class="rungs" ref={rungs_ref} onkeydown={Callback::from(rung_keys)}>
+                { for rungs.into_iter().take(shown).enumerate().map(|(i, r)| {
+                    let marked = !selected.is_empty() && selected.starts_with(&r.path);
+                    rung_html(&r.rung, marked, i == current, select(r.path))
                 }) }
             </ol>
             if shown < conn.client_to_server.records.len() + conn.server_to_client.records.len() {

@@ -21,6 +21,8 @@ pub struct CardProps {
     pub open: Vec<usize>,
     pub selected: Vec<(usize, Vec<usize>)>,
     pub hex_rows: Vec<(usize, usize)>,
+    /// The item (index in this input) to bring into view, and the request's count.
+    pub reveal: Option<(usize, u32)>,
 }
 
 #[function_component(CardView)]
@@ -74,10 +76,11 @@ pub fn card_view(props: &CardProps) -> Html {
                             .find(|(i, _)| *i == index).map(|(_, p)| p.clone());
                         let hex_row = props.hex_rows.iter()
                             .find(|(i, _)| *i == index).map_or(0, |(_, r)| *r);
+                        let reveal = props.reveal.filter(|(i, _)| *i == index).map_or(0, |(_, n)| n);
                         Some(html! {
                             <ItemView key={index} id={card.id} pos={pos} report={props.report.clone()}
                                 links={props.links.clone()} now={props.now}
-                                open={props.open.contains(&index)} {selected} {hex_row} />
+                                open={props.open.contains(&index)} {selected} {hex_row} {reveal} />
                         })
                     }) }
                 </ul>

@@ -3,6 +3,7 @@
 
 use mtlskit_inspect::ItemBody;
 use mtlskit_inspect::{Report, Timestamp};
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use super::browser;
@@ -28,11 +29,36 @@ pub struct ItemProps {
     pub open: bool,
     pub selected: Option<Vec<usize>>,
     pub hex_row: usize,
+    /// Non-zero (and new) when the page asks for this item's selected field to be shown
+    /// (a diagnosis finding's "show bytes").
+    pub reveal: u32,
 }
 
 #[function_component(ItemView)]
 pub fn item_view(props: &ItemProps) -> Html {
     let dispatch = use_dispatch();
+    let node = use_node_ref();
+    {
+        let node = node.clone();
+        use_effect_with(props.reveal, move |&reveal| {
+            let field = node
+                .cast::<web_sys::Element>()
+                .filter(|_| reveal != 0)
+                .and_then(|li| {
+                    li.query_selector(".tree button.field.selected")
+                        .ok()
+                        .flatten()
+                });
+            if let Some(field) = field {
+                let options = web_sys::ScrollIntoViewOptions::new();
+                options.set_block(web_sys::ScrollLogicalPosition::Center);
+                field.scroll_into_view_with_scroll_into_view_options(&options);
+                if let Some(el) = field.dyn_ref::<web_sys::HtmlElement>() {
+                    let _ = el.focus();
+                }
+            }
+        });
+    }
     let Some(item) = props.report.items.get(props.pos) else {
         return html! {};
     };
@@ -59,7 +85,7 @@ pub fn item_view(props: &ItemProps) -> Html {
     let worst = line.worst.map_or("no findings", |s| s.as_str());
 
     html! {
-        <li {class} data-kind={item.body.kind()} data-index={item.index.to_string()}>
+        <li {class} ref={node} data-kind={item.body.kind()} data-index={item.index.to_string()}>
             <button class="summary" aria-expanded={props.open.to_string()} onclick={ontoggle}>
                 <span class="dot" title={worst} aria-label={worst}></span>
                 <span class="kind">{ &line.kind }</span>
@@ -165,10 +191,12 @@ fn details(props: &DetailsProps) -> Html {
                 </ul>
             }
             if matches!(item.body, ItemBody::Tls(_)) {
-                <Ladder id={props.id} pos={props.pos} report={props.report.clone()} />
+                <Ladder id={props.id} pos={props.pos} report={props.report.clone()}
+                    selected={props.selected.clone()} />
             }
             if matches!(item.body, ItemBody::Capture(_)) {
-                <CaptureView id={props.id} pos={props.pos} report={props.report.clone()} />
+                <CaptureView id={props.id} pos={props.pos} report={props.report.clone()}
+                    selected={props.selected.clone()} />
             }
             <dl class="facts">
                 { for facts.iter().map(|(k, v)| html! {
@@ -196,9 +224,18 @@ fn link_text(link: &Link, me: usize, name: &dyn Fn(usize) -> String) -> String {
             "✗ this key belongs to none of the certificates and CSRs given".to_string()
         }
         Link::IssuedBy { cert, issuer } if *cert == me => {
-            format!("✓ issued by {} (by name)", name(*issuer))
+            format!("✓ issued by {} (its signature verifies)", name(*issuer))
         }
         Link::IssuedBy { cert, .. } => format!("✓ issued {}", name(*cert)),
+        Link::SameNameOtherKey { cert, ca } if *cert == me => format!(
+            "✗ {} has its issuer's name but not its key (same name, different key): not its \
+             issuer; drop the CA that signed it",
+            name(*ca)
+        ),
+        Link::SameNameOtherKey { cert, .. } => format!(
+            "✗ same name, different key: named as the issuer of {}, but its key did not sign it",
+            name(*cert)
+        ),
         Link::IssuerMissing { issuer, .. } => {
             format!("? its issuer {issuer} is not among the inputs: drop the CA to link it")
         }

@@ -1,12 +1,15 @@
 //! The ladder of a TLS item: the connection summary and explanations, then one rung per record
-//! on the sender's side; a rung selects the record in the tree and the hex view.
+//! on the sender's side; a rung selects the record in the tree and the hex view, and the rung of
+//! the record holding the selection is marked (also when it was selected from a byte). The
+//! ladder is one Tab stop; the arrow keys move from rung to rung (`focus`).
 
 use mtlskit_inspect::ItemBody;
 use mtlskit_inspect::Report;
 use yew::prelude::*;
 
+use super::focus;
 use super::shared::{use_dispatch, Shared};
-use crate::ladder::{self, Side};
+use crate::ladder::{self, Rung, Side};
 use crate::state::Action;
 
 /// Rungs shown before "show all".
@@ -17,12 +20,16 @@ pub struct LadderProps {
     pub id: u32,
     pub pos: usize,
     pub report: Shared<Report>,
+    /// The item's selected field: the rung of the record holding it is marked.
+    pub selected: Option<Vec<usize>>,
 }
 
 #[function_component(Ladder)]
 pub fn ladder_view(props: &LadderProps) -> Html {
     let dispatch = use_dispatch();
     let all = use_state(|| false);
+    let rungs_ref = use_node_ref();
+    use_reveal(&rungs_ref, props.selected.clone());
     let Some(item) = props.report.items.get(props.pos) else {
         return html! {};
     };
@@ -39,9 +46,14 @@ pub fn ladder_view(props: &LadderProps) -> Html {
     };
     // A rung selects the tree's record that starts at its offset (the whole record lights up),
     // else the deepest field holding its first byte.
+    let record = |offset: usize| item.tree.iter().position(|n| n.span.offset == offset);
+    let selected_record = props.selected.as_ref().and_then(|p| p.first().copied());
+    let current = selected_record
+        .and_then(|i| rungs.iter().position(|r| record(r.offset) == Some(i)))
+        .unwrap_or(0);
     let select = |offset: usize| {
         let dispatch = dispatch.clone();
-        let record = item.tree.iter().position(|n| n.span.offset == offset);
+        let record = record(offset);
         Callback::from(move |_: MouseEvent| {
             if let Some(d) = &dispatch {
                 d.dispatch(match record {
@@ -65,21 +77,10 @@ pub fn ladder_view(props: &LadderProps) -> Html {
                 </ul>
             }
             <div class="ladder-cols" aria-hidden="true"><span>{ "client" }</span><span>{ "server" }</span></div>
-            <ol class="rungs">
-                { for rungs.iter().take(shown).map(|r| {
-                    let side = match r.side {
-                        Side::Client => "from-client",
-                        Side::Server => "from-server",
-                        Side::Unknown => "from-unknown",
-                    };
-                    html! {
-                        <li class={classes!("rung", side, r.encrypted.then_some("encrypted"))}>
-                            <button onclick={select(r.offset)}>
-                                <span class="rung-label">{ &r.label }</span>
-                                <span class="rung-detail">{ &r.detail }</span>
-                            </button>
-                        </li>
-                    }
+            <ol class="rungs" ref={rungs_ref} onkeydown={Callback::from(rung_keys)}>
+                { for rungs.iter().take(shown).enumerate().map(|(i, r)| {
+                    let selected = selected_record.is_some() && record(r.offset) == selected_record;
+                    rung_html(r, selected, i == current, select(r.offset))
                 }) }
             </ol>
             if shown < rungs.len() {
@@ -87,4 +88,47 @@ pub fn ladder_view(props: &LadderProps) -> Html {
             }
         </section>
     }
+}
+
+/// One rung: a button on the sender's side, marked when its record holds the selection, and the
+/// ladder's Tab stop when `current`.
+pub fn rung_html(r: &Rung, selected: bool, current: bool, onclick: Callback<MouseEvent>) -> Html {
+    let side = match r.side {
+        Side::Client => "from-client",
+        Side::Server => "from-server",
+        Side::Unknown => "from-unknown",
+    };
+    let class = classes!(
+        "rung",
+        side,
+        r.encrypted.then_some("encrypted"),
+        selected.then_some("selected")
+    );
+    html! {
+        <li {class}>
+            <button {onclick} aria-current={selected.then_some("true")}
+                tabindex={if current { "0" } else { "-1" }}>
+                <span class="rung-label">{ &r.label }</span>
+                <span class="rung-detail">{ &r.detail }</span>
+            </button>
+        </li>
+    }
+}
+
+/// The ladder's keys: one Tab stop, arrows move from rung to rung, Enter selects.
+pub fn rung_keys(e: KeyboardEvent) {
+    focus::list_keys(&e, ".rung button");
+}
+
+/// Keeps the selected rung in view in the ladder's scroll box, and the ladder's Tab stop on it,
+/// when the selection changes.
+#[hook]
+pub fn use_reveal(rungs: &NodeRef, selected: Option<Vec<usize>>) {
+    let rungs = rungs.clone();
+    use_effect_with(selected, move |_| {
+        if let Some(list) = rungs.cast::<web_sys::Element>() {
+            focus::reveal_in(&list, ".rung.selected");
+            focus::one_stop(&list, ".rung button", ".rung.selected button");
+        }
+    });
 }

@@ -5,6 +5,7 @@ use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 use super::browser;
+use super::focus;
 use super::shared::{use_dispatch, Shared};
 use crate::export;
 use crate::moment::{self, Moment};
@@ -23,15 +24,41 @@ pub fn toolbar(props: &ToolbarProps) -> Html {
         return html! {};
     };
     let paste = use_node_ref();
+    let picker = use_node_ref();
+    let moment_field = use_node_ref();
 
+    // The moment field is written by the page only when it does not have the focus: while a
+    // person types a date, each segment typed fires `change` with a half-typed moment, and
+    // writing the field back would reset what they are typing.
+    {
+        let moment_field = moment_field.clone();
+        use_effect_with(props.moment, move |moment| {
+            if let Some(input) = moment_field.cast::<HtmlInputElement>() {
+                let focused = focus::active().is_some_and(|el| el == **input);
+                if !focused && moment::parse_input(&input.value()) != Some(moment.timestamp()) {
+                    input.set_value(&moment.input_value());
+                }
+            }
+        });
+    }
+
+    let onchoose = {
+        let picker = picker.clone();
+        Callback::from(move |_: MouseEvent| {
+            if let Some(input) = picker.cast::<HtmlInputElement>() {
+                input.click();
+            }
+        })
+    };
     let onpick = {
         let dispatch = dispatch.clone();
         Callback::from(move |e: Event| {
             let input: HtmlInputElement = e.target_unchecked_into();
-            if let Some(files) = input.files() {
+            let files = input.files().map(|l| browser::files_of(&l));
+            input.set_value(""); // picking the same file again is a new input
+            if let Some(files) = files.filter(|f| !f.is_empty()) {
                 browser::read_and_add(files, dispatch.clone());
             }
-            input.set_value(""); // picking the same file again is a new input
         })
     };
     let onpaste = {
@@ -54,7 +81,12 @@ pub fn toolbar(props: &ToolbarProps) -> Html {
             let input: HtmlInputElement = e.target_unchecked_into();
             match moment::parse_input(&input.value()) {
                 Some(t) => dispatch.dispatch(Action::SetMoment(Moment::At(t))),
-                None => dispatch.dispatch(Action::SetMoment(Moment::Now(browser::now()))),
+                // Emptied (the field's clear button): back to the browser's clock. A value that
+                // is not a moment yet (half typed) changes nothing.
+                None if input.value().is_empty() => {
+                    dispatch.dispatch(Action::SetMoment(Moment::Now(browser::now())));
+                }
+                None => {}
             }
         })
     };
@@ -98,8 +130,9 @@ pub fn toolbar(props: &ToolbarProps) -> Html {
     html! {
         <section class="toolbar" aria-label="Inputs and export">
             <div class="group">
-                <label class="button primary" for="pick">{ "Choose files…" }</label>
-                <input id="pick" class="visually-hidden" type="file" multiple=true onchange={onpick} />
+                <button id="choose" class="primary" onclick={onchoose}>{ "Choose files…" }</button>
+                <input id="pick" ref={picker} type="file" multiple=true hidden=true tabindex="-1"
+                    onchange={onpick} />
                 <span class="hint">{ "or drop them anywhere" }</span>
             </div>
             <div class="group paste">
@@ -110,8 +143,8 @@ pub fn toolbar(props: &ToolbarProps) -> Html {
             </div>
             <div class="group moment">
                 <label for="moment">{ if fixed { "Evaluated at (UTC)" } else { "Evaluated now (UTC)" } }</label>
-                <input id="moment" type="datetime-local" step="1"
-                    value={props.moment.input_value()} onchange={onmoment} />
+                <input id="moment" ref={moment_field} type="datetime-local" step="1"
+                    onchange={onmoment} />
                 if fixed {
                     <button id="moment-now" onclick={onnow}>{ "Use now" }</button>
                 }

@@ -1,5 +1,6 @@
 //! The field tree: every decoded field with its name and value; selecting one highlights its
-//! bytes in the hex view.
+//! bytes in the hex view. A WAI-ARIA tree: one Tab stop, arrow keys move, Enter selects; a field
+//! selected elsewhere (a byte, a rung, a finding) is scrolled into the tree's box.
 //!
 //! One click handler for the whole tree reads the `data-path` of the field clicked, so a tree of
 //! thousands of fields does not make thousands of closures. Lists longer than [`LIST`] show
@@ -13,6 +14,7 @@ use web_sys::Element;
 use yew::prelude::*;
 
 use super::browser;
+use super::focus;
 use super::shared::{use_dispatch, Shared};
 use crate::export;
 use crate::state::Action;
@@ -33,6 +35,17 @@ pub fn tree_view(props: &TreeProps) -> Html {
     let dispatch = use_dispatch();
     // Paths of the long lists the user expanded.
     let expanded = use_state(BTreeSet::<Vec<usize>>::new);
+    let tree_ref = use_node_ref();
+    // A field selected from the hex view, the ladder or a finding is scrolled into the tree's box.
+    {
+        let tree_ref = tree_ref.clone();
+        use_effect_with(props.selected.clone(), move |_| {
+            if let Some(tree) = tree_ref.cast::<Element>() {
+                focus::reveal_in(&tree, "button.field.selected");
+                focus::one_stop(&tree, "button.field", "button.field.selected");
+            }
+        });
+    }
     let Some(item) = props.report.items.get(props.pos) else {
         return html! {};
     };
@@ -74,22 +87,71 @@ pub fn tree_view(props: &TreeProps) -> Html {
         })
     };
     let selected = props.selected.clone().unwrap_or_default();
+    // The tree's one Tab stop: the selected field, else the first.
+    let current = if selected.is_empty() {
+        vec![0]
+    } else {
+        selected.clone()
+    };
     let ctx = Ctx {
         selected: &selected,
+        current: &current,
         expanded: &expanded,
     };
     if item.tree.is_empty() {
         return html! { <div class="tree empty">{ "No decoded fields." }</div> };
     }
     html! {
-        <div class="tree" role="tree" aria-label="Decoded fields" {onclick}>
+        <div class="tree" role="tree" aria-label="Decoded fields" ref={tree_ref} {onclick}
+            onkeydown={Callback::from(tree_keys)}>
             { nodes(&item.tree, &mut Vec::new(), &ctx) }
         </div>
     }
 }
 
+/// The WAI-ARIA tree keys: up and down move through the fields shown, right to a field's first
+/// child, left to its parent, Home and End to the first and last; Enter (the field's button)
+/// selects.
+fn tree_keys(e: KeyboardEvent) {
+    const FIELD: &str = "button.field";
+    let Some(tree) = e
+        .current_target()
+        .and_then(|t| t.dyn_into::<Element>().ok())
+    else {
+        return;
+    };
+    let Some(focus) = focus::active().filter(|a| a.matches(FIELD).unwrap_or(false)) else {
+        return;
+    };
+    let item = focus.closest("[role=treeitem]").ok().flatten();
+    let target = match e.key().as_str() {
+        "ArrowRight" => item.and_then(|i| {
+            i.query_selector(":scope > ul > li > button.field")
+                .ok()
+                .flatten()
+        }),
+        "ArrowLeft" => item
+            .and_then(|i| i.parent_element())
+            .and_then(|ul| ul.closest("[role=treeitem]").ok().flatten())
+            .and_then(|p| p.query_selector(":scope > button.field").ok().flatten()),
+        key => {
+            if let Some(step) = focus::Step::of_key(key, 1) {
+                if focus::step(&tree, FIELD, step) {
+                    e.prevent_default();
+                }
+            }
+            return;
+        }
+    };
+    e.prevent_default();
+    if let Some(target) = target {
+        focus::hand_over(&focus, &target);
+    }
+}
+
 struct Ctx<'a> {
     selected: &'a [usize],
+    current: &'a [usize],
     expanded: &'a BTreeSet<Vec<usize>>,
 }
 
@@ -125,6 +187,7 @@ fn node_html(node: &Node, path: &mut Vec<usize>, ctx: &Ctx<'_>) -> Html {
     html! {
         <li role="treeitem" aria-selected={selected.to_string()}>
             <button {class} data-path={p.clone()}
+                tabindex={if ctx.current == path.as_slice() { "0" } else { "-1" }}
                 title={format!("bytes {}..{}", node.span.offset, node.span.offset.saturating_add(node.span.len))}>
                 <span class="fname">{ &node.name }</span>
                 if !node.value.is_empty() {

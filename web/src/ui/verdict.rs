@@ -42,19 +42,24 @@ pub fn verdict(props: &VerdictProps) -> Html {
     let matched = n(&|l| matches!(l, Link::KeyMatches { .. }));
     let unmatched = n(&|l| matches!(l, Link::KeyUnmatched { .. }));
     let issued = n(&|l| matches!(l, Link::IssuedBy { .. }));
-    let missing = n(&|l| matches!(l, Link::IssuerMissing { .. }));
+    let missing = n(&|l| {
+        matches!(
+            l,
+            Link::IssuerMissing { .. } | Link::SameNameOtherKey { .. }
+        )
+    });
     let answer = match &*props.outcome {
         Outcome::Done(d) => Some(d.verdict),
         _ => None,
     };
+    // The panel's colour is the verdict's; with nothing to check it is neutral (the lines
+    // below still mark what is wrong across the inputs).
     let class = classes!(
         "verdict",
         match answer {
             Some(Answer::Rejected) => "sev-error",
             Some(Answer::Accepted) => "sev-ok",
-            None if errors + unmatched + undecoded > 0 => "sev-error",
-            None if warnings + missing > 0 => "sev-warning",
-            None => "sev-ok",
+            None => "sev-none",
         }
     );
     let line = |ok: bool, text: String| {
@@ -112,16 +117,26 @@ fn diagnosis(props: &DiagnosisProps) -> Html {
             format!("{} #{} ({})", i.source, i.index, s.name)
         })
     };
-    let role = props.options.role;
+    let role = props.choice.role;
     let onrole = |r: Role| {
         let send = send.clone();
         Callback::from(move |_: MouseEvent| send(Action::SetRole(r)))
     };
+    // Each key typed: the verdict follows the name as it is typed.
     let onhost = {
         let send = send.clone();
-        Callback::from(move |e: Event| {
+        Callback::from(move |e: InputEvent| {
             let input: HtmlInputElement = e.target_unchecked_into();
             send(Action::SetHost(input.value()));
+        })
+    };
+    let onbytes = |certificate: Option<String>, span: Option<mtlskit_inspect::Span>| {
+        let send = send.clone();
+        let target = certificate.zip(span);
+        Callback::from(move |_: MouseEvent| {
+            if let Some((certificate, span)) = target.clone() {
+                send(Action::ShowBytes { certificate, span });
+            }
         })
     };
     let candidates = &props.choice.candidates;
@@ -166,7 +181,7 @@ fn diagnosis(props: &DiagnosisProps) -> Html {
                 if role == Role::Server {
                     <label>{ "host name " }
                         <input id="verdict-host" type="text" placeholder="api.example.com"
-                            value={props.options.host.clone()} onchange={onhost} />
+                            value={props.options.host.clone()} oninput={onhost} />
                     </label>
                 }
                 if candidates.len() > 1 {
@@ -210,6 +225,10 @@ fn diagnosis(props: &DiagnosisProps) -> Html {
                                     <span class="severity">{ f.severity.as_str() }</span>
                                     <code class="code">{ f.code.as_str() }</code>
                                     <span class="message">{ &f.message }</span>
+                                    if f.span.is_some() && f.certificate.is_some() {
+                                        <button class="show-bytes"
+                                            onclick={onbytes(f.certificate.clone(), f.span)}>{ "show bytes" }</button>
+                                    }
                                 </li>
                             }) }
                         </ul>

@@ -4,11 +4,13 @@
 
 use std::io::Write;
 
-use mtlskit_inspect::diagnose::{self, Diagnosis, Request, Role, Source, Verdict};
+use mtlskit_inspect::diagnose::{
+    self, Diagnosis, Profile, Request, Role, Source, Verdict, Verifier,
+};
 use mtlskit_inspect::{inspect, ItemBody, Severity, Timestamp};
 
 use super::describe_io;
-use crate::args::{DiagnoseArgs, RoleArg};
+use crate::args::{DiagnoseArgs, ProfileArg, RoleArg, VerifierArg};
 use crate::Status;
 
 pub fn run(args: &DiagnoseArgs) -> anyhow::Result<Status> {
@@ -37,6 +39,20 @@ fn prepare(args: &DiagnoseArgs) -> Result<Status, String> {
         Some(p) => certs(p)?,
         None => Vec::new(),
     };
+    let mut crl_files = Vec::new();
+    for path in &args.crl {
+        let ders = diagnose::crls_in(&read(path)?).map_err(|e| format!("{path}: {e}"))?;
+        crl_files.push((path, ders));
+    }
+    let crls = crl_files
+        .iter()
+        .flat_map(|(path, ders)| {
+            ders.iter().enumerate().map(move |(i, der)| Source {
+                der,
+                origin: format!("{path} #{i}"),
+            })
+        })
+        .collect();
     let key_spki_sha256 = match &args.key {
         Some(p) => Some(key_fingerprint(p, &read(p)?)?),
         None => None,
@@ -78,6 +94,16 @@ fn prepare(args: &DiagnoseArgs) -> Result<Status, String> {
         role,
         host: args.host.clone(),
         now,
+        crls,
+        profile: match args.profile {
+            ProfileArg::Rfc5280 => Profile::Rfc5280,
+            ProfileArg::Webpki => Profile::WebPki,
+        },
+        verifier: match args.verifier {
+            VerifierArg::Rfc5280 => Verifier::Rfc5280,
+            VerifierArg::Rustls => Verifier::Rustls,
+        },
+        ..Default::default()
     };
     let diagnosis = diagnose::diagnose(&request).map_err(|e| format!("{}: {e}", args.cert))?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());

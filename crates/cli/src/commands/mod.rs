@@ -7,6 +7,7 @@ pub mod import_nginx;
 pub mod inspect;
 pub mod pki;
 pub mod probe;
+pub mod reload;
 pub mod serve;
 
 /// An I/O error as one short phrase after a path ("no such file").

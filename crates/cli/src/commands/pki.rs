@@ -1,10 +1,12 @@
-//! `mtlskit pki`: init, csr and sign, with arguments checked before anything is generated.
+//! `mtlskit pki`: init, csr, sign, revoke and crl, with arguments checked before anything is generated.
 
 use std::path::{Path, PathBuf};
 
 use mtlskit_pki::{self as pki, Ca, InitOptions, KeyAlgorithm, Options, Role};
 
-use crate::args::{KeyOptions, PkiCommand, PkiCsrArgs, PkiInitArgs, PkiSignArgs};
+use crate::args::{
+    KeyOptions, PkiCommand, PkiCrlArgs, PkiCsrArgs, PkiInitArgs, PkiRevokeArgs, PkiSignArgs,
+};
 use crate::Status;
 
 pub fn run(command: &PkiCommand) -> anyhow::Result<Status> {
@@ -12,6 +14,8 @@ pub fn run(command: &PkiCommand) -> anyhow::Result<Status> {
         PkiCommand::Init(a) => init(a),
         PkiCommand::Csr(a) => csr(a),
         PkiCommand::Sign(a) => sign(a),
+        PkiCommand::Revoke(a) => revoke(a),
+        PkiCommand::Crl(a) => crl(a),
     };
     match result {
         Ok(()) => Ok(Status::Ok),
@@ -118,6 +122,51 @@ fn sign(a: &PkiSignArgs) -> Result<(), Failure> {
     let cert = pki::sign_csr(&signer, &csr, role, a.days)?;
     pki::write_public(&a.out, &(cert + &tail), a.force)?;
     println!("wrote {}", a.out.display());
+    Ok(())
+}
+
+fn revoke(a: &PkiRevokeArgs) -> Result<(), Failure> {
+    let reason: pki::revoke::Reason = a.reason.parse()?;
+    let cert = read(&a.cert)?;
+    let now = mtlskit_inspect::Timestamp::now();
+    let done = pki::revoke::revoke(&a.ca_dir, &cert, reason, now.0)?;
+    let serial = pki::revoke::serial_hex(&done.entry.serial);
+    if done.already {
+        println!(
+            "{} (serial {serial}) was revoked already, on {} ({})",
+            done.subject,
+            mtlskit_inspect::Timestamp(done.entry.at),
+            done.entry.reason
+        );
+    } else {
+        println!(
+            "revoked {} (serial {serial}, {}) in {}",
+            done.subject,
+            done.entry.reason,
+            a.ca_dir.join(pki::revoke::REVOKED_FILE).display()
+        );
+        println!(
+            "next: mtlskit pki crl --ca-dir {} --out FILE, then reload the servers that read it",
+            a.ca_dir.display()
+        );
+    }
+    Ok(())
+}
+
+fn crl(a: &PkiCrlArgs) -> Result<(), Failure> {
+    if a.days == 0 {
+        return Err(Failure::Usage("--days must be at least 1".into()));
+    }
+    let now = mtlskit_inspect::Timestamp::now();
+    let done = pki::revoke::crl(&a.ca_dir, a.days, now.0, &a.out)?;
+    for c in &done.crls {
+        println!("CRL {} of {}: {} revoked", done.number, c.issuer, c.entries);
+    }
+    println!(
+        "wrote {} (next update {})",
+        done.path.display(),
+        mtlskit_inspect::Timestamp(done.next_update)
+    );
     Ok(())
 }
 

@@ -1,5 +1,6 @@
-//! `mtlskit serve --config FILE`: the mTLS reverse proxy (mtlskit-proxy) until SIGINT or
-//! SIGTERM.
+//! `mtlskit serve --config FILE`: the mTLS reverse proxy (mtlskit-proxy); SIGHUP reloads,
+//! SIGTERM and SIGINT drain, SIGQUIT stops at once. Exit 0 after a stop, 1 when it cannot
+//! serve (a check error, a port taken, a file that cannot be used), 2 for usage errors.
 
 use mtlskit_proxy::{Config, ConfigError};
 
@@ -35,6 +36,11 @@ pub fn run(args: &ConfigArgs) -> anyhow::Result<Status> {
             );
             Ok(Status::Bad)
         }
-        Err(e) => Err(e.into()),
+        // A port taken, a file that cannot be used: the setup is wrong (1), as for check's
+        // errors; 2 stays for usage errors.
+        Err(e) => {
+            eprintln!("mtlskit: {}: not serving: {e}", config.path);
+            Ok(Status::Bad)
+        }
     }
 }

@@ -13,7 +13,7 @@ pub use probe::probe;
 use std::io::{self, Write};
 
 use mtlskit_inspect::time::relative_days;
-use mtlskit_inspect::{Certificate, Csr, Extension, Key, PublicKeyInfo};
+use mtlskit_inspect::{Certificate, Crl, Csr, Extension, Key, PublicKeyInfo};
 use mtlskit_inspect::{Item, ItemBody, Report, Severity, Timestamp};
 
 const WIDTH: usize = 20;
@@ -54,6 +54,7 @@ fn render_item(item: &Item, now: Timestamp, out: &mut impl Write) -> io::Result<
     match &item.body {
         ItemBody::Certificate(c) => certificate(c, now, out),
         ItemBody::Csr(c) => csr(c, out),
+        ItemBody::Crl(c) => crl(c, now, out),
         ItemBody::PrivateKey(k) | ItemBody::PublicKey(k) => key(k, out),
         ItemBody::EncryptedPrivateKey(o) | ItemBody::Pkcs12(o) => field(out, "Format", &o.format),
         ItemBody::Tls(t) => tls::direction(t, out),
@@ -177,6 +178,59 @@ fn csr(c: &Csr, out: &mut impl Write) -> io::Result<()> {
     field(out, "SPKI SHA-256", &c.spki_sha256)?;
     for a in &c.attributes {
         field(out, &format!("Attribute {}", a.name), &a.value)?;
+    }
+    extensions(&c.extensions, out)
+}
+
+fn crl(c: &Crl, now: Timestamp, out: &mut impl Write) -> io::Result<()> {
+    field(out, "Issuer", &c.issuer)?;
+    field(
+        out,
+        "CRL number",
+        c.crl_number.as_deref().unwrap_or("(none)"),
+    )?;
+    when(
+        out,
+        "This update",
+        &c.this_update,
+        c.this_update_unix,
+        now,
+        "issued",
+        "issued",
+    )?;
+    match (&c.next_update, c.next_update_unix) {
+        (Some(text), Some(unix)) => {
+            when(out, "Next update", text, unix, now, "expired", "due")?;
+        }
+        _ => field(out, "Next update", "(none)")?,
+    }
+    field(
+        out,
+        "Signature",
+        &format!("{} ({})", c.signature_algorithm, c.signature_algorithm_oid),
+    )?;
+    let checked = match (c.signature_valid, &c.signed_by) {
+        (Some(true), Some(by)) => format!("valid, by {} #{}", by.source, by.index),
+        (Some(true), None) => "valid".to_string(),
+        (Some(false), _) => "INVALID".to_string(),
+        (None, _) => "not checked (give the issuing CA certificate with it)".to_string(),
+    };
+    field(out, "Issuer signature", &checked)?;
+    if let Some(aki) = &c.authority_key_id {
+        field(out, "Authority key ID", aki)?;
+    }
+    field(out, "Version", &c.version.to_string())?;
+    field(out, "SHA-256", &c.sha256)?;
+    field(out, "Revoked", &c.revoked.len().to_string())?;
+    for e in &c.revoked {
+        let mut line = format!("{}  {}", e.serial, e.revocation_date);
+        if let Some(reason) = e.reason {
+            line.push_str(&format!("  {reason}"));
+        }
+        if let Some(date) = &e.invalidity_date {
+            line.push_str(&format!("  invalid since {date}"));
+        }
+        writeln!(out, "    {line}")?;
     }
     extensions(&c.extensions, out)
 }

@@ -36,12 +36,23 @@ pub struct Outcome {
 }
 
 /// Searches for a chain from `certs[leaf]` to any `certs[i]` with `anchor[i]`, making at most
-/// `budget` signature checks.
-pub fn build(certs: &[Cert<'_>], anchor: &[bool], leaf: usize, budget: usize) -> Outcome {
+/// `budget` signature checks, of at most `max_len` certificates (bounded by [`MAX_DEPTH`]);
+/// a chain that breaks name constraints as `verifier` reads them is passed over.
+pub fn build(
+    certs: &[Cert<'_>],
+    anchor: &[bool],
+    leaf: usize,
+    (budget, max_len): (usize, usize),
+    verifier: super::Verifier,
+) -> Outcome {
     let mut search = Search {
         certs,
         anchor,
         checks: 0,
+        max_len: max_len.min(MAX_DEPTH),
+        verifier,
+        first_complete: None,
+        comparisons: super::constraints::MAX_COMPARISONS,
         out: Outcome {
             budget,
             ..Outcome::default()
@@ -51,6 +62,11 @@ pub fn build(certs: &[Cert<'_>], anchor: &[bool], leaf: usize, budget: usize) ->
     if search.dfs(&mut path) {
         search.out.trusted = true;
         search.out.path = path;
+    } else if let Some(complete) = search.first_complete.take() {
+        // Every chain to an anchor breaks a CA's name constraints: the first one found, for
+        // the checks to say which.
+        search.out.trusted = true;
+        search.out.path = complete;
     } else if search.out.path.is_empty() {
         search.out.path = vec![leaf];
     }
@@ -66,6 +82,10 @@ pub(crate) fn issuers(certs: &[Cert<'_>], child: usize) -> Vec<usize> {
         certs,
         anchor: &anchor,
         checks: 0,
+        max_len: MAX_DEPTH,
+        verifier: super::Verifier::Rfc5280,
+        first_complete: None,
+        comparisons: 0,
         out: Outcome::default(),
     };
     search
@@ -80,6 +100,14 @@ struct Search<'c, 'a> {
     certs: &'c [Cert<'a>],
     anchor: &'c [bool],
     checks: usize,
+    /// The longest path tried.
+    max_len: usize,
+    /// How name constraints are read.
+    verifier: super::Verifier,
+    /// The first path that reached an anchor but broke a name constraint.
+    first_complete: Option<Vec<usize>>,
+    /// Name-constraint comparisons left for judging complete paths.
+    comparisons: usize,
     out: Outcome,
 }
 
@@ -90,12 +118,20 @@ impl Search<'_, '_> {
             return false;
         };
         if self.anchor.get(child).copied().unwrap_or(false) {
-            return true;
+            // A chain that breaks a CA's name constraints is not a chain: try the others, as
+            // a path-building verifier does (RFC 4158).
+            if self.within_constraints(path) {
+                return true;
+            }
+            if self.first_complete.is_none() {
+                self.first_complete = Some(path.clone());
+            }
+            return false;
         }
         if path.len() > self.out.path.len() {
             self.out.path = path.clone();
         }
-        if path.len() >= MAX_DEPTH {
+        if path.len() >= self.max_len {
             return false;
         }
         for issuer in self.candidates(child, path) {
@@ -156,6 +192,33 @@ impl Search<'_, '_> {
         found.sort_unstable();
         found.dedup_by(|a, b| self.certs[a.1].der == self.certs[b.1].der);
         found.into_iter().map(|(_, i)| i).collect()
+    }
+
+    /// Whether every CA of `path` allows the names of the certificates below it; when the
+    /// comparison budget is spent, the path is taken as it is (the checks then say why).
+    fn within_constraints(&mut self, path: &[usize]) -> bool {
+        for (depth, ca) in path.iter().enumerate().skip(1) {
+            let Some(nc) = self.certs.get(*ca).and_then(|c| c.name_constraints()) else {
+                continue;
+            };
+            for (i, below) in path[..depth].iter().enumerate() {
+                let Some(cert) = self.certs.get(*below) else {
+                    continue;
+                };
+                if i > 0 && cert.self_issued() && self.verifier == super::Verifier::Rfc5280 {
+                    continue; // RFC 5280 6.1.3 (b)
+                }
+                if self.comparisons == 0 {
+                    return true;
+                }
+                if super::constraints::violation(nc, cert, &mut self.comparisons, self.verifier)
+                    .is_some()
+                {
+                    return false;
+                }
+            }
+        }
+        true
     }
 
     fn verify(&self, child: usize, issuer: usize) -> Verification {

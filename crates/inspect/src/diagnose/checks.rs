@@ -25,10 +25,22 @@ pub fn run(
         return;
     };
     trust(req, certs, anchor, out, &path, findings);
+    for pair in out.path.windows(2) {
+        let (Some(child), Some(issuer)) = (certs.get(pair[0]), certs.get(pair[1])) else {
+            continue;
+        };
+        if out.unchecked.contains(&(pair[0], pair[1])) {
+            let alg = child.x509.signature_algorithm.algorithm.to_id_string();
+            let alg = crate::oid::signature_name(&alg).map_or(alg.clone(), String::from);
+            findings.push(child.proves(Finding::error(Code::UnsupportedAlgorithm, format!(
+                "the signature on {} by {} ({alg}, with that CA's key) cannot be verified here, and rustls-webpki (mtlskit serve) does not implement it either: DSA, P-192, explicit curve parameters and Ed448 are refused; reissue with ECDSA P-256/P-384, RSA 2048+ or Ed25519",
+                child.label(), issuer.label())), "signatureAlgorithm"));
+        }
+    }
     for (depth, cert) in path.iter().enumerate() {
         validity(cert, req.now, findings);
         if depth > 0 {
-            issuer_checks(cert, depth, &path, req.role, findings);
+            issuer_checks(cert, depth, &path, req, findings);
         }
         if depth + 1 < path.len() || !out.trusted {
             if let Some(hash) = cert.weak_hash() {
@@ -50,6 +62,51 @@ pub fn run(
         }
     }
     leaf_checks(req, leaf, findings);
+    super::profile::run(req, &path, out.trusted, findings);
+    super::revocation::check(req, &path, out.trusted, findings);
+    // rustls-webpki takes a trust anchor as its subject, key and name constraints: what else is
+    // wrong with the anchor does not stop mtlskit serve, and the finding says so.
+    if let (true, Some(anchor)) = (out.trusted && path.len() > 1, path.last()) {
+        for f in findings.iter_mut().filter(|f| {
+            f.certificate.as_deref() == Some(anchor.sha256.as_str())
+                && f.severity == crate::finding::Severity::Error
+                && !matches!(
+                    f.code,
+                    Code::NameConstraints | Code::UntrustedIssuer | Code::BadSignature
+                )
+                && !f.message.contains("mtlskit serve")
+        }) {
+            f.message.push_str(ANCHOR_NOTE);
+        }
+    }
+}
+
+/// Appended to findings about a trust anchor that rustls-webpki does not check.
+const ANCHOR_NOTE: &str =
+    " (rustls-webpki, so mtlskit serve, takes a trust anchor as configured and does not check this)";
+
+/// The chain `out` (trusted, found beyond the verifier's depth limit) has more than `max`
+/// intermediates.
+pub fn too_deep(certs: &[Cert<'_>], out: &Outcome, max: usize) -> Finding {
+    let count = out.path.len().saturating_sub(2);
+    let path: Vec<&str> = out
+        .path
+        .iter()
+        .filter_map(|i| certs.get(*i))
+        .map(|c| c.subject.as_str())
+        .collect();
+    let finding = Finding::error(
+        Code::ChainTooDeep,
+        format!(
+            "the only chain to the CA bundle ({}) has {count} intermediate CA(s); the verifier allows {max} (mtlskit serve: verify_depth {}): send a shorter chain or raise the limit",
+            path.join(" <- "),
+            max + 1
+        ),
+    );
+    match out.path.first().and_then(|i| certs.get(*i)) {
+        Some(leaf) => leaf.proves(finding, "issuer"),
+        None => finding,
+    }
 }
 
 /// Trusted, or why not: unknown issuer, missing intermediate, bad signature.
@@ -178,9 +235,10 @@ fn issuer_checks(
     cert: &Cert<'_>,
     depth: usize,
     path: &[&Cert<'_>],
-    role: Role,
+    req: &Request<'_>,
     findings: &mut Vec<Finding>,
 ) {
+    let role = req.role;
     let (is_ca, path_len) = cert.ca();
     // X.509 v1 roots predate basicConstraints; verifiers accept them as anchors.
     let v1_root = cert.x509.version().0 == 0 && cert.self_issued();
@@ -204,15 +262,37 @@ fn issuer_checks(
             "keyUsage",
         ));
     }
-    // Intermediates between this CA and the leaf.
-    let below = depth.saturating_sub(1);
+    // Intermediates between this CA and the leaf; RFC 5280 6.1.4 (l) does not count
+    // self-issued ones (a key rollover), rustls-webpki does.
+    let rfc = req.verifier == super::Verifier::Rfc5280;
+    let below = path
+        .get(1..depth)
+        .unwrap_or_default()
+        .iter()
+        .filter(|c| !(rfc && c.self_issued()))
+        .count();
     if let Some(max) = path_len.filter(|max| below > *max as usize) {
         findings.push(cert.proves(Finding::error(Code::PathLenExceeded, format!(
             "{} allows {max} intermediate CA(s) below it (pathlen:{max}) but the chain has {below}", cert.label())), "basicConstraints"));
     }
     if let Some(nc) = cert.name_constraints() {
-        for subject in path.iter().take(depth) {
-            if let Some(v) = constraints::violation(nc, subject) {
+        if let Some(problem) = constraints::malformed(nc) {
+            findings.push(cert.proves(
+                Finding::error(
+                    Code::NameConstraints,
+                    format!(
+                        "{}'s nameConstraints are malformed: {problem}",
+                        cert.label()
+                    ),
+                ),
+                "nameConstraints",
+            ));
+        }
+        let mut budget = constraints::MAX_COMPARISONS;
+        // RFC 5280 6.1.3 (b): not applied to self-issued intermediates (rustls-webpki does).
+        let below = path.iter().take(depth).enumerate();
+        for (_, subject) in below.filter(|(i, c)| !(rfc && *i > 0 && c.self_issued())) {
+            if let Some(v) = constraints::violation(nc, subject, &mut budget, req.verifier) {
                 findings.push(cert.proves(
                     Finding::error(
                         Code::NameConstraints,

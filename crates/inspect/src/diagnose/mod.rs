@@ -32,6 +32,10 @@ mod constraints;
 pub mod handshake;
 #[cfg(feature = "std")]
 pub mod hostname;
+#[cfg(feature = "std")]
+mod profile;
+#[cfg(feature = "std")]
+mod revocation;
 
 #[cfg(feature = "std")]
 pub(crate) use cert::Cert;
@@ -67,6 +71,52 @@ pub struct Request<'a> {
     pub host: Option<String>,
     /// The moment validity is checked at.
     pub now: Timestamp,
+    /// Certificate revocation lists (DER) to check the chain against; none: no revocation
+    /// checks (docs/diagnosis.md, "Revocation").
+    pub crls: Vec<Source<'a>>,
+    /// The certificate profile checked beyond what every verifier checks.
+    pub profile: Profile,
+    /// Whose decisions the verdict reproduces.
+    pub verifier: Verifier,
+    /// The most intermediate CAs the verifier allows between the leaf and the trust anchor
+    /// (the proxy's `verify_depth` minus one, OpenSSL's `-verify_depth`); `None`: the engine's
+    /// own bound ([`MAX_DEPTH`]).
+    pub max_intermediates: Option<usize>,
+}
+
+/// The certificate profile a diagnosis holds the chain to, beyond path validation.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Profile {
+    /// RFC 5280's MUSTs (criticality, key identifiers, serial numbers, name syntax): the
+    /// profile of a private mTLS PKI, and the default.
+    #[default]
+    Rfc5280,
+    /// RFC 5280 and, for TLS server certificates, the CA/Browser Forum Baseline Requirements
+    /// (the public Web PKI): an EKU with serverAuth and without anyExtendedKeyUsage, the CN one
+    /// of the SANs, root AKIs, RSA sizes in whole octets.
+    WebPki,
+}
+
+impl Profile {
+    /// "rfc5280" or "webpki", as the CLI spells it.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Profile::Rfc5280 => "rfc5280",
+            Profile::WebPki => "webpki",
+        }
+    }
+}
+
+/// Whose decisions a diagnosis reproduces where verifiers differ.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Verifier {
+    /// Path validation as RFC 5280 defines it (the default).
+    #[default]
+    Rfc5280,
+    /// RFC 5280 and rustls-webpki's own refusals, so the verdict is `mtlskit serve`'s: it does
+    /// not process directoryName, rfc822Name, URI and otherName constraints and refuses every
+    /// such name under a constraint of its form (RFC 5280 4.2.1.10 lets it).
+    Rustls,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -138,7 +188,36 @@ pub fn diagnose_bounded(request: &Request<'_>, max_checks: usize) -> Result<Diag
             "the CA bundle is empty, so nothing can be trusted",
         ));
     }
-    let outcome = chain::build(&certs, &anchor, 0, max_checks);
+    // The verifier's depth limit: leaf, intermediates, anchor.
+    let max_len = request
+        .max_intermediates
+        .map_or(MAX_DEPTH, |m| m.saturating_add(2));
+    let mut outcome = chain::build(&certs, &anchor, 0, (max_checks, max_len), request.verifier);
+    if !outcome.trusted && max_len < MAX_DEPTH {
+        // Is the only way to the bundle a longer chain? Then that is what to say.
+        let longer = chain::build(
+            &certs,
+            &anchor,
+            0,
+            (max_checks, MAX_DEPTH),
+            request.verifier,
+        );
+        if longer.trusted {
+            // Self-issued intermediates (a key rollover) do not count (RFC 5280 6.1.4 (l)).
+            let inner = longer
+                .path
+                .get(1..longer.path.len() - 1)
+                .unwrap_or_default();
+            let logical = inner
+                .iter()
+                .filter(|i| certs.get(**i).is_some_and(|c| !c.self_issued()))
+                .count();
+            if logical > max_len - 2 {
+                findings.push(checks::too_deep(&certs, &longer, max_len - 2));
+            }
+            outcome = longer;
+        }
+    }
     checks::run(request, &certs, &anchor, &outcome, &mut findings);
     findings.sort_by_key(|f| core::cmp::Reverse(f.severity));
     let verdict = if findings.iter().any(|f| f.severity == Severity::Error) {
@@ -154,6 +233,27 @@ pub fn diagnose_bounded(request: &Request<'_>, max_checks: usize) -> Result<Diag
         chain_subjects,
         findings,
     })
+}
+
+/// The DER CRLs of a source: PEM `X509 CRL` blocks or DER. Other objects are skipped; a source
+/// without a CRL is an error.
+#[cfg(feature = "std")]
+pub fn crls_in(bytes: &[u8]) -> Result<Vec<Vec<u8>>, Error> {
+    use crate::sniff::{self, Object};
+    let mut out = Vec::new();
+    for blob in sniff::sniff(bytes)? {
+        let blob = blob?;
+        if blob.object == Object::Crl {
+            out.push(crate::der::Reader::new(&blob.bytes).read()?.raw.to_vec());
+        }
+    }
+    if out.is_empty() {
+        return Err(Error::Malformed {
+            what: "file",
+            reason: String::from("it holds no certificate revocation list"),
+        });
+    }
+    Ok(out)
 }
 
 /// The DER certificates of a source: a PEM bundle, DER, a PKCS#7 bundle, base64 or hex.

@@ -174,13 +174,42 @@ impl Fields {
 }
 
 /// The certificate SEQUENCE, tbsCertificate, signatureAlgorithm and signatureValue.
-fn top(der: &[u8]) -> Result<(Tlv<'_>, Tlv<'_>, Tlv<'_>, Tlv<'_>), Error> {
-    let cert = Reader::new(der).expect(der::TAG_SEQUENCE, "Certificate")?;
-    let mut r = Reader::at(cert.content, cert.header_len());
-    let tbs = r.expect(der::TAG_SEQUENCE, "tbsCertificate")?;
-    let alg = r.expect(der::TAG_SEQUENCE, "signatureAlgorithm")?;
-    let sig = r.expect(der::TAG_BIT_STRING, "signatureValue")?;
-    Ok((cert, tbs, alg, sig))
+fn top(der: &[u8]) -> Result<Signed<'_>, Error> {
+    signed(
+        der,
+        [
+            "Certificate",
+            "tbsCertificate",
+            "signatureAlgorithm",
+            "signatureValue",
+        ],
+    )
+}
+
+/// A SIGNED{...} structure (RFC 5280 4.1.1.1, 5.1.1.1): the whole, the signed part, the
+/// signature algorithm and the signature.
+pub(super) type Signed<'a> = (Tlv<'a>, Tlv<'a>, Tlv<'a>, Tlv<'a>);
+
+/// Splits a SIGNED{...} structure; `what` names its four parts for errors.
+pub(super) fn signed<'a>(der: &'a [u8], what: [&'static str; 4]) -> Result<Signed<'a>, Error> {
+    let whole = Reader::new(der).expect(der::TAG_SEQUENCE, what[0])?;
+    let mut r = Reader::at(whole.content, whole.header_len());
+    let tbs = r.expect(der::TAG_SEQUENCE, what[1])?;
+    let alg = r.expect(der::TAG_SEQUENCE, what[2])?;
+    let sig = r.expect(der::TAG_BIT_STRING, what[3])?;
+    Ok((whole, tbs, alg, sig))
+}
+
+/// The signatureAlgorithm and signatureValue nodes that end a signed structure's tree.
+pub(super) fn signature_nodes(alg: &Tlv<'_>, sig: &Tlv<'_>) -> [Node; 2] {
+    [
+        algorithm_node("signatureAlgorithm", alg),
+        Node::new(
+            "signatureValue",
+            format!("{} bytes", sig.content.len().saturating_sub(1)),
+            sig.span(),
+        ),
+    ]
 }
 
 /// Validity is the SEQUENCE of two times.
@@ -399,12 +428,7 @@ fn tree(der: &[u8], cert: &X509Certificate<'_>, fields: &Fields) -> Vec<Node> {
         tbs_node.push(node);
     }
     root.push(tbs_node);
-    root.push(algorithm_node("signatureAlgorithm", &alg));
-    root.push(Node::new(
-        "signatureValue",
-        format!("{} bytes", sig.content.len().saturating_sub(1)),
-        sig.span(),
-    ));
+    root.children.extend(signature_nodes(&alg, &sig));
     alloc::vec![root]
 }
 
@@ -423,7 +447,7 @@ fn validity_node(t: &Tlv<'_>) -> Node {
 }
 
 /// A UTCTime or GeneralizedTime as RFC 3339.
-fn time_text(t: &Tlv<'_>) -> Option<String> {
+pub(super) fn time_text(t: &Tlv<'_>) -> Option<String> {
     let s = core::str::from_utf8(t.content).ok()?;
     let s = s.strip_suffix('Z')?;
     let (year, rest) = match t.tag {
@@ -440,7 +464,7 @@ fn time_text(t: &Tlv<'_>) -> Option<String> {
     )
 }
 
-fn algorithm_node(field: &str, t: &Tlv<'_>) -> Node {
+pub(super) fn algorithm_node(field: &str, t: &Tlv<'_>) -> Node {
     let children = t.children().unwrap_or_default();
     let oid = children
         .first()
@@ -463,7 +487,7 @@ fn algorithm_node(field: &str, t: &Tlv<'_>) -> Node {
     node
 }
 
-fn extensions_node(der: &[u8], t: &Tlv<'_>, exts: &[X509Extension<'_>]) -> Node {
+pub(super) fn extensions_node(der: &[u8], t: &Tlv<'_>, exts: &[X509Extension<'_>]) -> Node {
     let mut node = Node::new("extensions", format!("{} extensions", exts.len()), t.span());
     let list = t
         .children()

@@ -42,6 +42,12 @@ pub fn extension_name(oid: &str) -> Option<&'static str> {
         "2.5.29.17" => "subjectAltName",
         "2.5.29.18" => "issuerAltName",
         "2.5.29.19" => "basicConstraints",
+        "2.5.29.20" => "cRLNumber",
+        "2.5.29.21" => "cRLReason",
+        "2.5.29.24" => "invalidityDate",
+        "2.5.29.27" => "deltaCRLIndicator",
+        "2.5.29.28" => "issuingDistributionPoint",
+        "2.5.29.29" => "certificateIssuer",
         "2.5.29.30" => "nameConstraints",
         "2.5.29.31" => "cRLDistributionPoints",
         "2.5.29.32" => "certificatePolicies",
@@ -354,6 +360,11 @@ fn value_text(ext: &X509Extension<'_>) -> String {
             n => format!("{n} signed certificate timestamps"),
         },
         ParsedExtension::NsCertComment(s) => s.to_string(),
+        ParsedExtension::CRLNumber(n) => n.to_string(),
+        ParsedExtension::ReasonCode(code) => {
+            crate::objects::RevocationReason::from_code(code.0).to_string()
+        }
+        ParsedExtension::InvalidityDate(t) => crate::time::Timestamp(t.timestamp()).to_rfc3339(),
         ParsedExtension::ParseError { .. } => format!("invalid: {}", der::hex(ext.value)),
         _ if oid == "1.3.6.1.4.1.11129.2.4.3" => "NULL".to_string(),
         _ => der::hex(ext.value),

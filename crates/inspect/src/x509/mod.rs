@@ -1,4 +1,4 @@
-//! X.509 objects: certificates, CSRs, keys and PKCS#7 bundles (needs std, via x509-parser).
+//! X.509 objects: certificates, CRLs, CSRs, keys and PKCS#7 bundles (needs std, via x509-parser).
 //!
 //! Each decoder takes the DER bytes of one object and returns its report body, its field tree
 //! (spans relative to those bytes) and the findings that need no other input than "now".
@@ -15,14 +15,16 @@ use crate::time::Timestamp;
 // (proxy/src/certinfo.rs) and signature for the tests' signature checks: both still pass
 // x509-parser types or internals and are to be replaced by DER-taking functions.
 pub mod certificate;
+pub mod crl;
 mod csr;
 pub mod extension;
-mod key;
+pub(crate) mod key;
 pub mod name;
 mod pkcs7;
 mod public_key;
 pub mod signature;
 
+pub use crl::{revocation, Revocation};
 pub use key::PRIVATE;
 pub use name::rfc4514_der;
 
@@ -51,6 +53,11 @@ pub enum KeyFormat {
 /// Decodes one certificate; `now` adds the validity findings.
 pub fn decode_certificate(der: &[u8], now: Option<Timestamp>) -> Result<Decoded, Error> {
     certificate::decode(der, now)
+}
+
+/// Decodes one certificate revocation list; `now` adds the `crl_expired` finding.
+pub fn decode_crl(der: &[u8], now: Option<Timestamp>) -> Result<Decoded, Error> {
+    crl::decode(der, now)
 }
 
 /// Decodes one PKCS#10 certificate signing request and checks its self-signature.
