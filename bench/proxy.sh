@@ -83,11 +83,10 @@ $2
 }
 EOF
 }
-start_nginx() { # conf cpu
-  taskset -c "$2" nginx -p "$w" -c "$w/$1" -g 'daemon off;' &
-  local p=$!
-  pids+=("$p"); touch "$w/$p.nginx"
-  echo "$p"
+start_nginx() { # conf cpu; sets started (not in $(...): nginx would hold its output open)
+  taskset -c "$2" nginx -p "$w" -c "$w/$1" -g 'daemon off;' > "$w/$1.out" 2>&1 &
+  started=$!
+  pids+=("$started"); touch "$w/$started.nginx"
 }
 mkdir -p tmp
 
@@ -99,7 +98,7 @@ nginx_conf upstream.conf "  server {
     keepalive_requests 100000;
     location / { return 200 \"ok\\n\"; }
   }"
-start_nginx upstream.conf 1 >/dev/null
+start_nginx upstream.conf 1
 wait_port "$up_port"
 
 # --- nginx: docs/architecture.md's block, on this machine's ports, with an upstream pool -----
@@ -123,7 +122,8 @@ nginx_block=${block/proxy_pass https:\/\/127.0.0.1:$up_port;/proxy_pass https://
 nginx_conf front.conf "  upstream up { server 127.0.0.1:$up_port; keepalive 32; }
   keepalive_requests 100000;
 $nginx_block"
-nginx_pid=$(start_nginx front.conf 0)
+start_nginx front.conf 0
+nginx_pid=$started
 wait_port "$nginx_port"
 
 # --- mtlskit: the same block through import-nginx --------------------------------------------
