@@ -2,18 +2,19 @@
 //! (`application/wasm`), gzip to clients that ask for it, cache headers, and a
 //! Content-Security-Policy that allows no other origin.
 //!
-//! `page_from_a_folder_*` runs on any build (a page folder made here). `page_built_into_*` tests
-//! the binary `MTLSKIT_BIN` names, or the debug one: `cargo xtask dist` runs it against the
-//! release binary with the page embedded; a build without the `web` feature must say how to get
-//! the page instead (exit 2).
+//! `page_from_a_folder_*` runs on any build (a page folder made here). `page_built_into_*` and
+//! `demo_without_web_*` test the binary `MTLSKIT_BIN` names, or the debug one: `cargo xtask dist`
+//! runs them against the release binary with the page embedded; a build without the `web`
+//! feature must say how to get the page instead (`mtlskit web`: exit 2).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use base64::Engine as _;
 use mtlskit_tests::mtlskit_path;
-use mtlskit_tests::process::{free_port, wait_port, Daemon};
+use mtlskit_tests::process::{free_port, stdout_until, wait_port, Daemon};
 use sha2::Digest as _;
 
 /// What curl got: status, lower-cased headers, body (as sent: not decompressed).
@@ -225,7 +226,7 @@ fn page_built_into_the_binary_is_served_with_nothing_else_on_disk() {
     // A binary without the page exits at once; one with it serves until stopped.
     let mut probe = Daemon::new(probe, 0);
     let mut exited = None;
-    mtlskit_tests::process::poll(std::time::Duration::from_secs(2), || {
+    mtlskit_tests::process::poll(Duration::from_secs(2), || {
         exited = probe.child.try_wait().ok().flatten();
         exited.is_some()
     });
@@ -288,4 +289,44 @@ fn page_built_into_the_binary_is_served_with_nothing_else_on_disk() {
         raw.body.len()
     );
     assert!(web.stop().is_some_and(|s| s.success()), "SIGTERM stops it");
+}
+
+#[test]
+fn demo_without_web_serves_the_page_built_into_the_binary() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("demo");
+    let (proxy_port, web_port) = (free_port(), free_port());
+    let mut demo = Daemon::stopped_by(
+        Command::new(mtlskit_path())
+            .current_dir(tmp.path())
+            .args(["demo", "--dir", dir.to_str().unwrap()])
+            .args(["--proxy-port", &proxy_port.to_string()])
+            .args(["--web-port", &web_port.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+        proxy_port,
+        "INT",
+    );
+    let (lines, _rest) = stdout_until(&mut demo.child, "ready", Duration::from_secs(60));
+    let inspector = lines
+        .iter()
+        .find(|l| l.trim_start().starts_with("inspector"))
+        .unwrap_or_else(|| panic!("no inspector line:\n{}", lines.join("\n")));
+    if inspector.contains("not served") {
+        // A build without the page: the demo says how to get one.
+        assert!(inspector.contains("cargo xtask dist"), "{inspector}");
+    } else {
+        assert!(
+            inspector.contains(&format!("http://127.0.0.1:{web_port}/")),
+            "{inspector}"
+        );
+        let index = curl(web_port, "/", &[]);
+        assert_eq!(index.status, 200);
+        assert!(String::from_utf8_lossy(&index.body).contains("<title>mtlskit inspector</title>"));
+        assert_strict_policy(index.header("content-security-policy").unwrap());
+    }
+    assert!(demo.stop().is_some_and(|s| s.success()), "SIGINT stops it");
 }

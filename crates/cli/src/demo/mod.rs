@@ -107,15 +107,15 @@ async fn demo(args: &DemoArgs, dir: &Path) -> Result<(), String> {
     let mut out = std::io::stdout().lock();
     crate::render::probe(&report, &mut out).map_err(|e| e.to_string())?;
     print_guide(dir, proxy_addr, upstream, web, &url);
+    // The proxy stops on SIGINT too (its own shutdown signal): whichever sees Ctrl-C first, the
+    // demo ends the same way.
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}
-        r = proxy => {
-            return match r {
-                Ok(Ok(())) => Ok(()),
-                Ok(Err(e)) => Err(e.to_string()),
-                Err(e) => Err(e.to_string()),
-            };
-        }
+        r = proxy => match r {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err(e.to_string()),
+            Err(e) => return Err(e.to_string()),
+        },
     }
     println!("\nmtlskit demo stopped.");
     Ok(())
