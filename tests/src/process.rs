@@ -117,3 +117,36 @@ impl Drop for Daemon {
         self.stop();
     }
 }
+
+/// Reads `child`'s piped stdout on a thread of its own: returns the lines printed before the
+/// first line equal to `marker` (waiting up to `limit`; panics with what was printed if it does
+/// not come), and the receiver of the lines printed after it.
+pub fn stdout_until(
+    child: &mut Child,
+    marker: &str,
+    limit: Duration,
+) -> (Vec<String>, std::sync::mpsc::Receiver<String>) {
+    use std::io::{BufRead, BufReader};
+    let stdout = child.stdout.take().expect("stdout piped");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + limit;
+    let mut lines = Vec::new();
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) if line == marker => return (lines, rx),
+            Ok(line) => lines.push(line),
+            Err(e) => panic!(
+                "no line `{marker}` within {limit:?} ({e}); printed:\n{}",
+                lines.join("\n")
+            ),
+        }
+    }
+}

@@ -2,13 +2,11 @@
 //! web inspector is served, and Ctrl-C (SIGINT) stops it cleanly.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
 use mtlskit_tests::mtlskit_path;
-use mtlskit_tests::process::{free_port, Daemon};
+use mtlskit_tests::process::{free_port, stdout_until, Daemon};
 
 #[test]
 fn demo_runs_the_printed_commands_and_stops_on_sigint() {
@@ -46,27 +44,8 @@ fn demo_runs_the_printed_commands_and_stops_on_sigint() {
         proxy_port,
         "INT",
     );
+    let (lines, rx) = stdout_until(&mut demo.child, "ready", Duration::from_secs(60));
     let child = &mut demo.child;
-    let (tx, rx) = mpsc::channel();
-    let stdout = child.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let mut lines = Vec::new();
-    loop {
-        match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(line) if line == "ready" => break,
-            Ok(line) => lines.push(line),
-            Err(e) => panic!(
-                "the demo did not get ready ({e}); it printed:\n{}",
-                lines.join("\n")
-            ),
-        }
-    }
     let text = lines.join("\n");
     assert!(
         text.contains("Verdict: OK"),

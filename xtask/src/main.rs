@@ -2,13 +2,14 @@
 //! toolchain needs two commands (README): `cargo xtask demo` and `cargo xtask test`.
 //!
 //! Subcommands: `setup` installs what the tests need (idempotently), `test` runs setup and every
-//! check CI runs, `demo` builds and runs the whole mTLS setup locally, `fuzz`, `bench` and
-//! `web` run the fuzz targets, the benchmarks and the web inspector's own tasks, `limbo` the
-//! x509-limbo conformance harness.
+//! check CI runs, `demo` builds and runs the whole mTLS setup locally, `dist` builds the one
+//! deployable binary (the page inside), `fuzz`, `bench` and `web` run the fuzz targets, the
+//! benchmarks and the web inspector's own tasks, `limbo` the x509-limbo conformance harness.
 
 mod bench;
 mod cmd;
 mod demo;
+mod dist;
 mod fuzz;
 mod install;
 mod limbo;
@@ -18,11 +19,12 @@ mod web;
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask <setup|test|demo|fuzz|bench|web|limbo> [args]
+const USAGE: &str = "usage: cargo xtask <setup|test|demo|dist|fuzz|bench|web|limbo> [args]
   setup           install the tools and packages the tests need (idempotent)
   test            setup, then fmt, clippy, the no_std build, all tests (Rust, wasm, browser)
                   and a fuzz smoke run; --no-fuzz skips the fuzz run
   demo            build the page and the binary in release mode and run `mtlskit demo`
+  dist            the release binary with the page inside, stripped, in <target>/dist/
   fuzz smoke|run  run the fuzz targets (cargo-fuzz, nightly)
   bench           run the benchmarks and print the comparisons
   web             setup | build [--release] | serve | test | bench: the web inspector
@@ -41,6 +43,7 @@ fn main() -> ExitCode {
         "setup" => setup::run(setup::Need::Test),
         "test" => test::run(rest),
         "demo" => demo::run(rest),
+        "dist" => dist::run(rest),
         "fuzz" => setup::run(setup::Need::Test).and_then(|()| fuzz::run(rest)),
         "bench" => setup::run(setup::Need::Bench).and_then(|()| bench::run(rest)),
         "web" => web::run(rest),

@@ -35,6 +35,18 @@ pub enum Command {
     Reload(ReloadArgs),
     /// Print the proxy config equivalent to an nginx `server { ... }` block.
     ImportNginx(ImportNginxArgs),
+    /// Serve the web inspector (the page built into this binary, or --dir) on plain HTTP.
+    Web(WebArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct WebArgs {
+    /// The address to listen on (port 0: any free port; the URL is printed).
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    pub listen: std::net::SocketAddr,
+    /// Serve this built page (trunk's dist/) instead of the one built into the binary.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]

@@ -7,6 +7,8 @@
 mod args;
 mod commands;
 mod demo;
+mod listen;
+mod page;
 mod render;
 
 use std::process::ExitCode;
@@ -50,6 +52,7 @@ fn run(args: args::Args) -> anyhow::Result<Status> {
         Command::Diagnose(a) => commands::diagnose::run(&a),
         Command::Probe(a) => commands::probe::run(&a),
         Command::Demo(a) => demo::run(&a),
+        Command::Web(a) => commands::web::run(&a),
     }
 }
 

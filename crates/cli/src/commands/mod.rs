@@ -9,6 +9,7 @@ pub mod pki;
 pub mod probe;
 pub mod reload;
 pub mod serve;
+pub mod web;
 
 /// An I/O error as one short phrase after a path ("no such file").
 pub fn describe_io(e: &std::io::Error) -> String {

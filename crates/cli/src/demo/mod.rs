@@ -3,16 +3,14 @@
 //! In a temporary folder (or `--dir`): a PKI (`pki init`); an upstream that requires the
 //! proxy's client certificate and answers with the headers it received; the proxy in front
 //! of it with the classic nginx block's settings (TLS 1.2, its cipher list, client certificates
-//! required); the web inspector on plain HTTP; one probe through the proxy. Then it prints
+//! required); the web inspector on plain HTTP (`--web DIST`, else the page embedded in the binary); one probe through the proxy. Then it prints
 //! the URLs, where the certificates are and ready-to-paste curl and Python commands, and runs
 //! until Ctrl-C.
 
-mod listen;
 mod upstream;
-mod web;
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use mtlskit_inspect::Timestamp;
 use mtlskit_proxy::Config;
@@ -91,8 +89,8 @@ async fn demo(args: &DemoArgs, dir: &Path) -> Result<(), String> {
     let proxy = tokio::spawn(async move {
         mtlskit_proxy::serve(&config, mtlskit_proxy::shutdown_signal()).await
     });
-    let web = match web_root(args) {
-        Some(root) => Some(web::start(root, localhost(args.web_port)).await?),
+    let web = match page_source(args) {
+        Some(source) => Some(crate::page::start(source, localhost(args.web_port)).await?),
         None => None,
     };
     wait_listening(proxy_addr).await?;
@@ -109,15 +107,15 @@ async fn demo(args: &DemoArgs, dir: &Path) -> Result<(), String> {
     let mut out = std::io::stdout().lock();
     crate::render::probe(&report, &mut out).map_err(|e| e.to_string())?;
     print_guide(dir, proxy_addr, upstream, web, &url);
+    // The proxy stops on SIGINT too (its own shutdown signal): whichever sees Ctrl-C first, the
+    // demo ends the same way.
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}
-        r = proxy => {
-            return match r {
-                Ok(Ok(())) => Ok(()),
-                Ok(Err(e)) => Err(e.to_string()),
-                Err(e) => Err(e.to_string()),
-            };
-        }
+        r = proxy => match r {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err(e.to_string()),
+            Err(e) => return Err(e.to_string()),
+        },
     }
     println!("\nmtlskit demo stopped.");
     Ok(())
@@ -160,9 +158,15 @@ session_reuse = true
     )
 }
 
-fn web_root(args: &DemoArgs) -> Option<PathBuf> {
-    let root = args.web.clone()?;
-    root.join("index.html").exists().then_some(root)
+/// The page: `--web DIST` when it holds one, else the page embedded in the binary (if any).
+fn page_source(args: &DemoArgs) -> Option<crate::page::Source> {
+    match &args.web {
+        Some(root) => root
+            .join("index.html")
+            .exists()
+            .then(|| crate::page::Source::Folder(root.clone())),
+        None => crate::page::Source::embedded(),
+    }
 }
 
 /// Polls the proxy's port for up to 10 s.
@@ -195,7 +199,7 @@ fn print_guide(
             println!("  inspector  http://{w}/  (drop {d}/handshake.pcap or any certificate on it)")
         }
         None => println!(
-            "  inspector  not served: build it with `cargo xtask demo` (or pass --web DIST)"
+            "  inspector  not served: run `cargo xtask demo`, pass --web DIST, or build with `cargo xtask dist`"
         ),
     }
     println!("  files      {d}/  ca.pem, server.pem/.key, client.pem/.key, proxy.toml, access.log, handshake.pcap");

@@ -34,7 +34,7 @@ pub async fn start(dir: &Path, addr: SocketAddr) -> Result<SocketAddr, String> {
         .map_err(|e| e.to_string())?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
-    super::listen::serve_on(addr, move |tcp| {
+    crate::listen::serve_on(addr, move |tcp| {
         let acceptor = acceptor.clone();
         async move {
             let Ok(tls) = acceptor.accept(tcp).await else {

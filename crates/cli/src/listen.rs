@@ -1,4 +1,5 @@
-//! The accept loop the demo's two small servers share.
+//! The accept loop of the small plain servers: the page (`mtlskit web`, the demo) and the demo's
+//! upstream.
 
 use std::future::Future;
 use std::net::SocketAddr;
