@@ -67,8 +67,11 @@ test('item 1: the file chooser adds the files picked, from a click, Enter and Sp
   await pick(() => page.getByText('Choose files…').click());
   for (const key of ['Enter', ' ']) {
     await page.reload();
-    await page.locator('h1').waitFor(WAIT);
+    // The button is the app's (the h1 is in index.html before the wasm has started).
+    await page.getByText('Choose files…').waitFor(WAIT);
     await page.keyboard.press('Tab'); // the first control of the page
+    await page.waitForFunction(
+      () => document.activeElement?.textContent?.includes('Choose files'), null, WAIT);
     await pick(() => page.keyboard.press(key));
   }
 });
