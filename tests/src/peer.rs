@@ -205,6 +205,14 @@ pub fn curl(dir: &Path, args: &[&str]) -> Run {
         .into()
 }
 
+/// The HTTP status [`curl_as`] gets for `url` ("000" when the TLS handshake was refused),
+/// with `extra` curl options.
+pub fn status(dir: &Path, client: Option<&str>, extra: &[&str], url: &str) -> String {
+    let mut args = vec!["-o", "/dev/null", "-w", "%{http_code}"];
+    args.extend_from_slice(extra);
+    curl_as(dir, client, &args, url).stdout
+}
+
 /// curl with the test CA and, if given, a client certificate `NAME.pem`/`NAME.key`.
 pub fn curl_as(dir: &Path, client: Option<&str>, extra: &[&str], url: &str) -> Run {
     let mut args: Vec<String> = vec!["--cacert".into(), "ca.pem".into()];

@@ -8,7 +8,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use mtlskit_tests::peer::curl_as;
+use mtlskit_tests::peer;
 use mtlskit_tests::pki::make_ca;
 use mtlskit_tests::process::{free_port, poll, signal};
 use mtlskit_tests::proxy::{bulk_upstream, config, echo_upstream, python_json, reload, Proxy};
@@ -91,15 +91,7 @@ fn metrics_count_what_happened_and_gauges_show_the_expiries() {
     std::fs::write(dir.join("proxy.toml"), text).unwrap();
     let proxy = Proxy::start(dir, port);
 
-    let status = |who: Option<&str>, path: &str| {
-        curl_as(
-            dir,
-            who,
-            &["-o", "/dev/null", "-w", "%{http_code}"],
-            &proxy.url(path),
-        )
-        .stdout
-    };
+    let status = |who: Option<&str>, path: &str| peer::status(dir, who, &[], &proxy.url(path));
     for _ in 0..3 {
         assert_eq!(status(Some("client"), "/a"), "200");
     }

@@ -51,13 +51,7 @@ fn pki_with_two_clients(dir: &Path) {
 }
 
 fn status(dir: &Path, proxy: &Proxy, client: &str, path: &str) -> String {
-    curl_as(
-        dir,
-        Some(client),
-        &["-o", "/dev/null", "-w", "%{http_code}"],
-        &proxy.url(path),
-    )
-    .stdout
+    mtlskit_tests::peer::status(dir, Some(client), &[], &proxy.url(path))
 }
 
 /// The serial of a certificate as the proxy's log writes it: `0a:1b:...`.

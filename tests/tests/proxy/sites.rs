@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use mtlskit_tests::peer::curl_as;
+use mtlskit_tests::peer::{curl_as, status};
 use mtlskit_tests::pki::{leaf, make_ca};
 use mtlskit_tests::proxy::{echo_upstream, Proxy};
 use mtlskit_tests::{make_pki, mtlskit, openssl};
@@ -91,11 +91,7 @@ fn two_sites_on_one_port_each_with_its_certificate_ca_and_locations() {
     assert!(v["headers"].get("x-ssl-client-s-dn").is_none(), "{v}");
 
     // Each site's CA only: A's client is refused by B, B's by A.
-    let code = |who: &str, extra: &[&str], url: &str| {
-        let mut args = vec!["-o", "/dev/null", "-w", "%{http_code}"];
-        args.extend_from_slice(extra);
-        curl_as(dir, Some(who), &args, url).stdout
-    };
+    let code = |who: &str, extra: &[&str], url: &str| status(dir, Some(who), extra, url);
     assert_eq!(
         code(
             "client",

@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use mtlskit_tests::peer::curl_as;
+use mtlskit_tests::peer;
 use mtlskit_tests::pki::{leaf, make_ca};
 use mtlskit_tests::proxy::{config, echo_upstream, Proxy};
 use mtlskit_tests::{make_pki, mtlskit};
@@ -77,15 +77,7 @@ fn each_svid_is_verified_against_its_own_trust_domain_only() {
         check.stderr
     );
     let proxy = Proxy::start(dir, port);
-    let status = |who: &str, path: &str| {
-        curl_as(
-            dir,
-            Some(who),
-            &["-o", "/dev/null", "-w", "%{http_code}"],
-            &proxy.url(path),
-        )
-        .stdout
-    };
+    let status = |who: &str, path: &str| peer::status(dir, Some(who), &[], &proxy.url(path));
     assert_eq!(status("web-a", "/"), "200");
     assert_eq!(status("db-b", "/"), "200");
     assert_eq!(status("client", "/"), "200", "no SPIFFE ID: client_ca");
