@@ -205,6 +205,22 @@ pub fn curl(dir: &Path, args: &[&str]) -> Run {
         .into()
 }
 
+/// A curl command in `dir` with the test CA and the client certificate `client.pem`, for the
+/// caller to add its options to and spawn (a load or a long download running beside the test).
+pub fn curl_command(dir: &Path) -> Command {
+    let mut c = Command::new("curl");
+    c.current_dir(dir).args([
+        "-sS",
+        "--cacert",
+        "ca.pem",
+        "--cert",
+        "client.pem",
+        "--key",
+        "client.key",
+    ]);
+    c
+}
+
 /// The HTTP status [`curl_as`] gets for `url` ("000" when the TLS handshake was refused),
 /// with `extra` curl options.
 pub fn status(dir: &Path, client: Option<&str>, extra: &[&str], url: &str) -> String {

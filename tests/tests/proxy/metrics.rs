@@ -220,17 +220,7 @@ fn readyz_fails_while_draining() {
         + &format!("\n[admin]\nlisten = \"127.0.0.1:{admin}\"\n");
     std::fs::write(dir.join("proxy.toml"), text).unwrap();
     let mut proxy = Proxy::start(dir, port);
-    let dl = std::process::Command::new("curl")
-        .current_dir(dir)
-        .args([
-            "-sS",
-            "--cacert",
-            "ca.pem",
-            "--cert",
-            "client.pem",
-            "--key",
-            "client.key",
-        ])
+    let dl = peer::curl_command(dir)
         .args(["--limit-rate", "10M", "-o", "big.bin"])
         .arg(proxy.url(&format!("/bytes/{}", 50 << 20)))
         .spawn()

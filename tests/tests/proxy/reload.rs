@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use mtlskit_tests::peer::{curl_as, s_client};
+use mtlskit_tests::peer::{curl_as, curl_command, s_client};
 use mtlskit_tests::process::{free_port, poll, signal};
 use mtlskit_tests::proxy::{
     bulk_upstream, config, echo_upstream, reload, start_proxy, websocket_client,
@@ -85,26 +85,16 @@ fn served_serial(dir: &Path, port: u16) -> String {
 /// unless `close` asks for an HTTP/1.1 connection per request), each status on a line of
 /// `NAME.codes`.
 fn curl_load(dir: &Path, port: u16, name: &str, n: u32, close: bool) -> Child {
-    let mut cmd = Command::new("curl");
-    cmd.current_dir(dir)
-        .args([
-            "-sS",
-            "--cacert",
-            "ca.pem",
-            "--cert",
-            "client.pem",
-            "--key",
-            "client.key",
-        ])
-        .args([
-            "--rate",
-            "30/s",
-            "--max-time",
-            "60",
-            "-w",
-            "%{http_code}\\n",
-        ])
-        .args(["--create-dirs", "-o", &format!("{name}/#1")]);
+    let mut cmd = curl_command(dir);
+    cmd.args([
+        "--rate",
+        "30/s",
+        "--max-time",
+        "60",
+        "-w",
+        "%{http_code}\\n",
+    ])
+    .args(["--create-dirs", "-o", &format!("{name}/#1")]);
     if close {
         // HTTP/1.1 (curl would pick h2 by ALPN, which has no Connection header).
         cmd.args(["--http1.1", "-H", "Connection: close"]);
@@ -293,17 +283,7 @@ const BIG: u64 = 200 << 20;
 
 /// curl downloading `BIG` bytes to `big.bin` at `rate`.
 fn download(dir: &Path, port: u16, rate: &str) -> Child {
-    Command::new("curl")
-        .current_dir(dir)
-        .args([
-            "-sS",
-            "--cacert",
-            "ca.pem",
-            "--cert",
-            "client.pem",
-            "--key",
-            "client.key",
-        ])
+    curl_command(dir)
         .args(["--limit-rate", rate, "--max-time", "60", "-o", "big.bin"])
         .arg(format!("https://localhost:{port}/bytes/{BIG}"))
         .stdin(Stdio::null())
