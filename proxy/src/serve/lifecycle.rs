@@ -60,6 +60,8 @@ pub struct Site {
     /// Every identity header style a location of this site sends (each connection prepares
     /// these).
     pub identity_styles: Vec<config::IdentityHeaders>,
+    /// The identities of recent client chains, shared by their connections.
+    pub identities: super::identity::IdentityCache,
     /// `max_handshakes_per_address`.
     pub max_handshakes_per_address: usize,
     /// The client CA bundle, for explanations.
@@ -180,6 +182,7 @@ impl Site {
                 idle_timeout: s.idle_timeout.0,
                 max_connection_age: s.max_connection_age.0,
             },
+            identities: super::identity::IdentityCache::default(),
             identity_styles: {
                 let mut v: Vec<config::IdentityHeaders> = Vec::new();
                 for l in &config.locations {
