@@ -275,8 +275,42 @@ pub fn convert(text: &str) -> Result<Converted, ParseError> {
         out.push_str("\n[log]\n");
         out.push_str(&log);
     }
+    let process = process(&ds, &mut c.warnings);
+    if !process.is_empty() {
+        out.push_str("\n[process]\n");
+        out.push_str(&process);
+    }
     c.toml = out;
     Ok(c)
+}
+
+/// The main context's directives that have a `[process]` key: `worker_processes`, `pid`,
+/// `worker_shutdown_timeout`.
+fn process(ds: &[Directive], warnings: &mut Vec<String>) -> String {
+    let mut out = String::new();
+    for d in ds {
+        let first = d.args.first().map(String::as_str).unwrap_or("");
+        match d.name.as_str() {
+            "worker_processes" => match first.parse::<usize>() {
+                Ok(n) => {
+                    let _ = writeln!(out, "workers = {n} # worker_processes");
+                }
+                Err(_) if first == "auto" => {} // one per core: the default
+                Err(_) => warnings.push(format!(
+                    "line {}: worker_processes: {first:?} is not a number; one worker per core is used",
+                    d.line
+                )),
+            },
+            "pid" => {
+                let _ = writeln!(out, "pid_file = {} # pid", q(first));
+            }
+            "worker_shutdown_timeout" => {
+                let _ = writeln!(out, "drain_timeout = {} # worker_shutdown_timeout", q(first));
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 /// One converted server block.

@@ -355,6 +355,9 @@ pub struct Process {
     pub reload_poll: Span,
     /// Write the process id here while serving (for `mtlskit reload --pid-file`).
     pub pid_file: Option<PathBuf>,
+    /// Threads that serve connections (nginx `worker_processes`, Envoy `--concurrency`);
+    /// unset: one per core the process may run on (its CPU affinity and cgroup quota).
+    pub workers: Option<usize>,
 }
 
 impl Default for Process {
@@ -363,6 +366,7 @@ impl Default for Process {
             drain_timeout: default_drain_timeout(),
             reload_poll: default_reload_poll(),
             pid_file: None,
+            workers: None,
         }
     }
 }
@@ -764,6 +768,13 @@ impl Config {
                 "process.reload_poll must be 0s (off) or from 100ms to 30d".into(),
             ));
         }
+        if self
+            .process
+            .workers
+            .is_some_and(|w| !(1..=1024).contains(&w))
+        {
+            return Err(bad("process.workers must be from 1 to 1024".into()));
+        }
         if let Some(a) = self.admin.listen {
             if !a.ip().is_loopback() && !self.admin.public {
                 return Err(bad(format!(
@@ -994,6 +1005,7 @@ upstream = "https://127.0.0.1:8080"
         for (table, key) in [
             ("[process]\nreload_poll = \"10ms\"", "process.reload_poll"),
             ("[process]\ndrain_timeout = \"0s\"", "process.drain_timeout"),
+            ("[process]\nworkers = 0", "process.workers"),
             ("[process]\nsecret = 1", "unknown field `secret`"),
         ] {
             let text = MINIMAL.replace("[[location]]", &format!("{table}\n[[location]]"));

@@ -65,10 +65,11 @@ pub enum Shutdown {
 /// Runs the proxy on a runtime of its own until SIGTERM or SIGINT (a drain) or SIGQUIT;
 /// reloads on SIGHUP.
 pub fn run(config: &Config) -> Result<(), Error> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(Error::Runtime)?;
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    if let Some(workers) = config.process.workers {
+        runtime.worker_threads(workers);
+    }
+    let runtime = runtime.enable_all().build().map_err(Error::Runtime)?;
     let served = runtime.block_on(serve(config, shutdown_signal()));
     // Explanations still running on the blocking pool are bounded; do not wait for them.
     runtime.shutdown_timeout(Duration::from_millis(100));

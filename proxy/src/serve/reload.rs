@@ -181,6 +181,10 @@ pub fn reload(running: &mut Running, trigger: Trigger) -> bool {
             "process.pid_file",
             old.process.pid_file != config.process.pid_file,
         ),
+        (
+            "process.workers",
+            old.process.workers != config.process.workers,
+        ),
     ];
     for (key, changed) in restart_only {
         if changed {
