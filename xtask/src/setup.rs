@@ -30,10 +30,21 @@ const APT_TEST: &[&str] = &[
     "nginx-light",     // a real mTLS peer for the proxy's tests
     "curl",            // a real client for the proxy's tests
 ];
-const APT_BENCH: &[&str] = &["hyperfine"];
+const APT_BENCH: &[&str] = &[
+    "hyperfine",  // times whole commands (bench/*.sh)
+    "linux-perf", // the proxy's CPU profiles (bench/proxy.sh PROFILE=1)
+];
 
-/// The pinned cargo-fuzz version.
-const CARGO_FUZZ: &str = "0.13.2";
+/// A tool from crates.io, pinned: the crate, its version, and the command that prints the
+/// installed version.
+type CargoTool = (&'static str, &'static str, &'static [&'static str]);
+const CARGO_FUZZ: CargoTool = ("cargo-fuzz", "0.13.2", &["cargo", "fuzz", "--version"]); // the fuzz smoke run
+const CARGO_BENCH: &[CargoTool] = &[
+    // HTTP load with client certificates (bench/proxy.sh)
+    ("oha", "1.16.0", &["oha", "--version"]),
+    // flamegraphs of the proxy's perf profiles (bench/proxy.sh PROFILE=1)
+    ("inferno", "0.12.8", &["inferno-flamegraph", "--version"]),
+];
 
 pub fn run(need: Need) -> anyhow::Result<()> {
     let mut packages: Vec<&str> = APT_DEMO.to_vec();
@@ -53,7 +64,12 @@ pub fn run(need: Need) -> anyhow::Result<()> {
     }
     rustup_target("x86_64-unknown-none")?; // the no_std build check of crates/inspect
     nightly()?;
-    cargo_fuzz()?;
+    cargo_tool(CARGO_FUZZ)?;
+    if need == Need::Bench {
+        for tool in CARGO_BENCH {
+            cargo_tool(*tool)?;
+        }
+    }
     python_module("httplib2")?; // the classic client script (docs/architecture.md), ported to Python 3
     python_module("h2")?; // the proxy's h2 tests drive frames by hand (tests/tests/proxy)
     python_module("prometheus_client")?; // parses the proxy's /metrics as Prometheus would
@@ -79,10 +95,13 @@ fn nightly() -> anyhow::Result<()> {
     cmd::run(cmd::new("rustup").args(["toolchain", "install", "nightly", "--profile", "minimal"]))
 }
 
-fn cargo_fuzz() -> anyhow::Result<()> {
-    let version = cmd::output(cmd::new("cargo").args(["fuzz", "--version"]));
-    if version.is_some_and(|v| v.contains(CARGO_FUZZ)) {
+/// `cargo install --locked` of a pinned crate, unless that version is on the PATH already.
+fn cargo_tool((krate, version, check): CargoTool) -> anyhow::Result<()> {
+    let found = check
+        .split_first()
+        .and_then(|(program, args)| cmd::output(cmd::new(program).args(args)));
+    if found.is_some_and(|v| v.contains(version)) {
         return Ok(());
     }
-    cmd::run(cmd::new("cargo").args(["install", "--locked", "cargo-fuzz", "--version", CARGO_FUZZ]))
+    cmd::run(cmd::new("cargo").args(["install", "--locked", krate, "--version", version]))
 }
