@@ -11,8 +11,8 @@
 use mtlskit_inspect::capture::model::{Capture, ClientCertificate, Connection};
 use mtlskit_inspect::diagnose::alert::explain;
 use mtlskit_inspect::tls::model::{Role, Tls};
-use mtlskit_inspect::Item;
 use mtlskit_inspect::{Code, Finding, Node};
+use mtlskit_inspect::{Item, Name};
 
 use crate::ladder::{self, Rung, Side};
 
@@ -53,7 +53,7 @@ pub struct Header {
     pub certificate: String,
     pub status: CertStatus,
     /// The CA names of the server's CertificateRequest.
-    pub accepted_cas: Vec<String>,
+    pub accepted_cas: Vec<Name>,
     pub alerts: Vec<AlertLine>,
     /// Bytes missing from the capture, as sentences.
     pub gaps: Vec<String>,

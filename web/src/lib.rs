@@ -18,7 +18,6 @@ pub mod keylog;
 pub mod ladder;
 pub mod links;
 pub mod moment;
-pub mod names;
 pub mod state;
 pub mod summary;
 #[cfg(target_arch = "wasm32")]

@@ -5,10 +5,8 @@
 //! line: their kind name.
 
 use mtlskit_inspect::time::relative_days;
-use mtlskit_inspect::{Item, ItemBody, PublicKeyInfo};
+use mtlskit_inspect::{Item, ItemBody, Name, PublicKeyInfo};
 use mtlskit_inspect::{Severity, Timestamp};
-
-use crate::names;
 
 /// How a certificate stands at the chosen moment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,7 +52,7 @@ pub fn summarize(item: &Item, now: Timestamp) -> Summary {
             }
             .to_string(),
             subject_name(&c.subject)
-                .or_else(|| c.san.first().cloned())
+                .or_else(|| c.san.first().map(ToString::to_string))
                 .unwrap_or_else(|| "(empty subject)".to_string()),
             Some(validity(c.not_before_unix, c.not_after_unix, now)),
             Some(key_text(&c.public_key)),
@@ -62,7 +60,7 @@ pub fn summarize(item: &Item, now: Timestamp) -> Summary {
         ItemBody::Csr(c) => (
             "CSR".to_string(),
             subject_name(&c.subject)
-                .or_else(|| c.san.first().cloned())
+                .or_else(|| c.san.first().map(ToString::to_string))
                 .unwrap_or_else(|| "(empty subject)".to_string()),
             None,
             Some(key_text(&c.public_key)),
@@ -128,9 +126,12 @@ fn generic(body: &ItemBody) -> Parts {
     (body.kind().replace('_', " "), String::new(), None, None)
 }
 
-fn subject_name(subject: &str) -> Option<String> {
-    names::attribute(subject, "CN")
+/// The most specific common name, else the whole DN; `None` for an empty name.
+fn subject_name(subject: &Name) -> Option<String> {
+    subject
+        .common_name()
         .filter(|cn| !cn.is_empty())
+        .map(str::to_string)
         .or_else(|| (!subject.is_empty()).then(|| subject.to_string()))
 }
 
