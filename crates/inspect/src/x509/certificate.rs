@@ -20,7 +20,7 @@ use x509_parser::prelude::FromDer;
 use super::{extension, public_key, Decoded};
 use crate::der::{self, Reader, Tlv};
 use crate::error::Error;
-use crate::finding::{Code, Finding};
+use crate::finding::{Code, Finding, Severity};
 use crate::name::{self, Name};
 use crate::objects;
 use crate::oid::signature_name;
@@ -277,34 +277,25 @@ fn validity_findings(
     };
     let not_after = Timestamp(body.not_after_unix);
     let not_before = Timestamp(body.not_before_unix);
-    if now > not_after {
-        let when = relative_days(now.days_until(not_after));
-        out.push(
-            Finding::error(
-                Code::Expired,
-                format!("expired {when} ({})", body.not_after),
-            )
-            .at(fields.not_after),
-        );
+    // Which bound the finding is about, and how it reads: "expired 3 days ago (2024-...)".
+    let after = (not_after, body.not_after.as_str(), fields.not_after);
+    let before = (not_before, body.not_before.as_str(), fields.not_before);
+    let (severity, code, what, (bound, text, span)) = if now > not_after {
+        (Severity::Error, Code::Expired, "expired", after)
     } else if now < not_before {
-        let when = relative_days(now.days_until(not_before));
-        out.push(
-            Finding::error(
-                Code::NotYetValid,
-                format!("not valid yet: becomes valid {when} ({})", body.not_before),
-            )
-            .at(fields.not_before),
-        );
+        (
+            Severity::Error,
+            Code::NotYetValid,
+            "not valid yet: becomes valid",
+            before,
+        )
     } else if now.days_until(not_after) < EXPIRES_SOON_DAYS {
-        let when = relative_days(now.days_until(not_after));
-        out.push(
-            Finding::info(
-                Code::ExpiresSoon,
-                format!("expires {when} ({})", body.not_after),
-            )
-            .at(fields.not_after),
-        );
-    }
+        (Severity::Info, Code::ExpiresSoon, "expires", after)
+    } else {
+        return;
+    };
+    let when = relative_days(now.days_until(bound));
+    out.push(Finding::new(severity, code, format!("{what} {when} ({text})")).at(span));
 }
 
 fn content_findings(

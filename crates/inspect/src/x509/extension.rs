@@ -11,7 +11,7 @@ use alloc::vec::Vec;
 use core::fmt::Write;
 
 use x509_parser::extensions::{
-    DistributionPointName, GeneralName, KeyUsage, ParsedExtension, X509Extension,
+    AccessDescription, DistributionPointName, GeneralName, KeyUsage, ParsedExtension, X509Extension,
 };
 
 use crate::der::{self, Reader};
@@ -228,6 +228,18 @@ fn access_method(oid: &str) -> String {
     }
 }
 
+/// The access descriptions of authorityInfoAccess or subjectInfoAccess: "OCSP - URI:x, ...".
+fn access(descriptions: &[AccessDescription<'_>]) -> String {
+    descriptions
+        .iter()
+        .map(|d| {
+            let m = access_method(&d.access_method.to_id_string());
+            format!("{m} - {}", general_name(&d.access_location))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The readable value of an extension, like the body `openssl x509 -text` prints, on one line.
 fn value_text(ext: &X509Extension<'_>) -> String {
     let oid = ext.oid.to_id_string();
@@ -282,24 +294,8 @@ fn value_text(ext: &X509Extension<'_>) -> String {
             })
             .collect::<Vec<_>>()
             .join(", "),
-        ParsedExtension::AuthorityInfoAccess(aia) => aia
-            .accessdescs
-            .iter()
-            .map(|d| {
-                let m = access_method(&d.access_method.to_id_string());
-                format!("{m} - {}", general_name(&d.access_location))
-            })
-            .collect::<Vec<_>>()
-            .join(", "),
-        ParsedExtension::SubjectInfoAccess(sia) => sia
-            .accessdescs
-            .iter()
-            .map(|d| {
-                let m = access_method(&d.access_method.to_id_string());
-                format!("{m} - {}", general_name(&d.access_location))
-            })
-            .collect::<Vec<_>>()
-            .join(", "),
+        ParsedExtension::AuthorityInfoAccess(aia) => access(&aia.accessdescs),
+        ParsedExtension::SubjectInfoAccess(sia) => access(&sia.accessdescs),
         ParsedExtension::CertificatePolicies(policies) => policies
             .iter()
             .map(|p| format!("Policy: {}", p.policy_id.to_id_string()))
