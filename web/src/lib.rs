@@ -10,6 +10,7 @@
 //! go up through callbacks, props come down. Every change of the inputs or of the moment
 //! re-runs `mtlskit_inspect::inspect_many` over all inputs, so keys are matched to certificates
 //! across cards.
+#![deny(missing_docs)]
 
 pub mod capture;
 pub mod export;

@@ -12,17 +12,40 @@ use mtlskit_inspect::{ItemBody, Name, Report};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Link {
     /// The private key at `key` has the public key of the certificate or CSR at `holder`.
-    KeyMatches { key: usize, holder: usize },
+    KeyMatches {
+        /// The private key.
+        key: usize,
+        /// The certificate or CSR with its public key.
+        holder: usize,
+    },
     /// The private key at `key` matches none of the certificates and CSRs present.
-    KeyUnmatched { key: usize },
+    KeyUnmatched {
+        /// The private key.
+        key: usize,
+    },
     /// The CA certificate at `issuer` issued the certificate at `cert`: its name is the issuer's
     /// and its key verifies the signature.
-    IssuedBy { cert: usize, issuer: usize },
+    IssuedBy {
+        /// The certificate issued.
+        cert: usize,
+        /// The CA certificate that issued it.
+        issuer: usize,
+    },
     /// The certificate at `cert` is not self-issued and its issuer is not among the inputs.
-    IssuerMissing { cert: usize, issuer: Name },
+    IssuerMissing {
+        /// The certificate.
+        cert: usize,
+        /// The issuer it names, to tell the user which CA to drop.
+        issuer: Name,
+    },
     /// The CA certificate at `ca` has the name of the issuer of `cert` but another key: its
     /// signature does not verify, so it is not the issuer.
-    SameNameOtherKey { cert: usize, ca: usize },
+    SameNameOtherKey {
+        /// The certificate.
+        cert: usize,
+        /// The CA certificate with its issuer's name and another key.
+        ca: usize,
+    },
 }
 
 /// Every link among the items of a report, in item order.
