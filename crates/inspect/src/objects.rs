@@ -231,6 +231,32 @@ pub enum RevocationReason {
 }
 
 impl RevocationReason {
+    /// Every reason RFC 5280 defines, in the order of their codes.
+    pub const ALL: [Self; 10] = [
+        Self::Unspecified,
+        Self::KeyCompromise,
+        Self::CaCompromise,
+        Self::AffiliationChanged,
+        Self::Superseded,
+        Self::CessationOfOperation,
+        Self::CertificateHold,
+        Self::RemoveFromCrl,
+        Self::PrivilegeWithdrawn,
+        Self::AaCompromise,
+    ];
+
+    /// The reason RFC 5280 names `name` (`keyCompromise`, as OpenSSL's `-crl_reason` takes it),
+    /// in any case and with or without `-` and `_` (`key-compromise`); `None` for another name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        let fold = |t: &'static str| t.chars().filter(|c| !matches!(c, '-' | '_'));
+        let wanted = name.chars().filter(|c| !matches!(c, '-' | '_'));
+        Self::ALL.into_iter().find(|r| {
+            fold(r.as_str())
+                .map(|c| c.to_ascii_lowercase())
+                .eq(wanted.clone().map(|c| c.to_ascii_lowercase()))
+        })
+    }
+
     /// The reason of a CRLReason ENUMERATED value.
     pub const fn from_code(code: u8) -> Self {
         match code {
