@@ -446,8 +446,8 @@ impl fmt::Display for Revocation {
 ///
 /// `cert_der` is the DER certificate, `crls` DER CertificateLists (PEM goes through
 /// [`crate::diagnose::crls_in`] first). Unreadable CRLs are skipped; CRL signatures and expiry
-/// are NOT checked here (the proxy's verifier, or [`verify`] and `diagnose`, do that): this
-/// says what a CRL the caller already trusts says. `Err` only when the certificate cannot be
+/// are NOT checked here (the proxy's verifier, or [`super::verify_crl`] and `diagnose`, do
+/// that): this says what a CRL the caller already trusts says. `Err` only when the certificate cannot be
 /// read; `Ok(None)` when no CRL lists it.
 pub fn revocation(cert_der: &[u8], crls: &[&[u8]]) -> Result<Option<Revocation>, Error> {
     let (_, cert) = X509Certificate::from_der(cert_der).map_err(|e| Error::Malformed {
