@@ -11,26 +11,33 @@
 use mtlskit_inspect::capture::model::{Capture, ClientCertificate, Connection};
 use mtlskit_inspect::diagnose::alert::explain;
 use mtlskit_inspect::tls::model::{Role, Tls};
-use mtlskit_inspect::Item;
 use mtlskit_inspect::{Code, Finding, Node};
+use mtlskit_inspect::{Item, Name};
 
 use crate::ladder::{self, Rung, Side};
 
 /// A rung of a capture's ladder and the tree path of its record.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CaptureRung {
+    /// The record as the ladder of a single direction shows it.
     pub rung: Rung,
+    /// Its node in the capture's tree: `[connection, direction, record]`.
     pub path: Vec<usize>,
 }
 
 /// How the client certificate fared, for the header's colour.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CertStatus {
+    /// The client sent a certificate (TLS 1.2, or TLS 1.3 decrypted).
     Sent,
+    /// The server asked and the client sent none: an empty or no Certificate message, or (TLS
+    /// 1.3) what the diagnosis concluded from the server's alert.
     Missing,
     /// Sent and refused by the server (TLS 1.3, as the diagnosis concludes).
     Rejected,
+    /// The bytes do not tell: TLS 1.3 without keys, or a capture that ends too early.
     Unknown,
+    /// The server did not ask for a client certificate.
     NotAsked,
 }
 
@@ -50,10 +57,13 @@ pub struct Header {
     pub title: String,
     /// "TLS 1.2, TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, SNI localhost, full handshake".
     pub summary: String,
+    /// What happened to the client certificate, in a sentence.
     pub certificate: String,
+    /// The same, for the header's colour.
     pub status: CertStatus,
     /// The CA names of the server's CertificateRequest.
-    pub accepted_cas: Vec<String>,
+    pub accepted_cas: Vec<Name>,
+    /// The alerts of both directions, the client's first, with their meaning.
     pub alerts: Vec<AlertLine>,
     /// Bytes missing from the capture, as sentences.
     pub gaps: Vec<String>,

@@ -40,7 +40,7 @@ fn a_missing_client_certificate_is_told_with_the_cas_and_the_alert() {
         .starts_with("TLS 1.2, TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"));
     assert_eq!(h.status, CertStatus::Missing);
     assert!(h.certificate.contains("sent none"), "{}", h.certificate);
-    assert_eq!(h.accepted_cas, vec!["CN=mtlskit CA".to_string()]);
+    assert_eq!(h.accepted_cas, ["CN=mtlskit CA"]);
     let alert = &h.alerts[0];
     assert_eq!(alert.text, "server: fatal handshake_failure (40)");
     assert!(alert

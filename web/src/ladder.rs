@@ -12,14 +12,18 @@ use mtlskit_inspect::tls::names;
 /// Which peer sent a rung.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Side {
+    /// The client: its records are on the left.
     Client,
+    /// The server: its records are on the right.
     Server,
     /// The direction could not be told (no hello seen).
     Unknown,
 }
 
+/// One record of the ladder.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rung {
+    /// The peer that sent the record.
     pub side: Side,
     /// "Handshake: client_hello", "ChangeCipherSpec", "Alert (encrypted)", "ApplicationData".
     pub label: String,
@@ -27,6 +31,8 @@ pub struct Rung {
     pub detail: String,
     /// The record's first byte in the stream (spans of the item's tree and hex view).
     pub offset: usize,
+    /// Whether the record is protected (its content type and messages cannot be read
+    /// without keys).
     pub encrypted: bool,
 }
 
@@ -35,9 +41,12 @@ pub struct Rung {
 pub struct Headline {
     /// "client → server: TLS 1.3, TLS_AES_128_GCM_SHA256, ALPN h2, SNI example.com".
     pub text: String,
+    /// The inspect crate's sentences on this direction ("The server asked for a client
+    /// certificate (CertificateRequest).", what TLS 1.3 hides, what the key log decrypted).
     pub notes: Vec<String>,
 }
 
+/// The side a direction is on: the role its hello shows.
 pub fn side(tls: &Tls) -> Side {
     match tls.summary.role {
         Some(Role::Client) => Side::Client,
@@ -52,6 +61,8 @@ pub fn rungs(tls: &Tls) -> Vec<Rung> {
     tls.records.iter().map(|r| rung(r, side)).collect()
 }
 
+/// The rung of one record sent by `side`: its content type (and messages) named, its version
+/// and length.
 pub fn rung(record: &Record, side: Side) -> Rung {
     let content = names::content_type(record.content_type).map_or_else(
         || format!("content type {}", record.content_type),

@@ -22,6 +22,8 @@ use base64::Engine;
 use http::header::{HeaderMap, HeaderName, HeaderValue};
 use rustls_pki_types::CertificateDer;
 
+use mtlskit_inspect::San;
+
 use crate::certinfo::{self, CertInfo};
 use crate::config::IdentityHeaders;
 
@@ -158,8 +160,8 @@ impl Identity {
                         let now = mtlskit_inspect::Timestamp::now();
                         let remain = now.days_until(mtlskit_inspect::Timestamp(info.not_after));
                         for (name, text) in [
-                            (S_DN, info.subject.clone()),
-                            (I_DN, info.issuer.clone()),
+                            (S_DN, info.subject.to_string()),
+                            (I_DN, info.issuer.to_string()),
                             (SERIAL, info.serial.clone()),
                             (FINGERPRINT, info.sha256.clone()),
                             (CERT, pem_escaped(leaf.as_ref())),
@@ -241,8 +243,8 @@ impl Identity {
 /// Envoy's `X-Forwarded-Client-Cert` element for the client certificate; `pem` is already
 /// URL-escaped. Non-ASCII in the subject is percent-escaped, as in the other headers.
 pub fn envoy_xfcc(info: &CertInfo, pem: &str) -> String {
-    let mut subject = String::with_capacity(info.subject.len() + 2);
-    for c in info.subject.chars() {
+    let mut subject = String::with_capacity(info.subject.as_str().len() + 2);
+    for c in info.subject.as_str().chars() {
         match c {
             '"' | '\\' => {
                 subject.push('\\');
@@ -254,14 +256,15 @@ pub fn envoy_xfcc(info: &CertInfo, pem: &str) -> String {
     }
     let mut out = format!("Hash={};Cert=\"{pem}\";Subject=\"{subject}\"", info.sha256);
     for san in &info.san {
-        for (prefix, key) in [("URI:", "URI"), ("DNS:", "DNS")] {
-            if let Some(v) = san.strip_prefix(prefix) {
-                out.push(';');
-                out.push_str(key);
-                out.push('=');
-                out.push_str(&escape_xfcc_value(v));
-            }
-        }
+        let (key, v) = match san {
+            San::Uri(u) => ("URI", u),
+            San::Dns(d) => ("DNS", d),
+            _ => continue,
+        };
+        out.push(';');
+        out.push_str(key);
+        out.push('=');
+        out.push_str(&escape_xfcc_value(v));
     }
     out
 }

@@ -212,7 +212,7 @@ fn expiries(config: &Config, built: &tls_server::Built) -> Vec<Expiry> {
         if let Some(i) = crate::certinfo::read(der) {
             out.push(Expiry {
                 role,
-                subject: i.subject,
+                subject: i.subject.to_string(),
                 at: i.not_after,
             });
         }
@@ -261,7 +261,7 @@ fn expiries(config: &Config, built: &tls_server::Built) -> Vec<Expiry> {
             if let Some(next) = i.next_update {
                 out.push(Expiry {
                     role: "crl",
-                    subject: i.issuer,
+                    subject: i.issuer.to_string(),
                     at: next,
                 });
             }

@@ -679,7 +679,9 @@ async fn connection(
     };
     shared.metrics.handshake_ok(info.tls_version, info.resumed);
     if let Some(cert) = &info.identity.info {
-        shared.metrics.client_seen(&cert.subject, cert.not_after);
+        shared
+            .metrics
+            .client_seen(cert.subject.as_str(), cert.not_after);
     }
     let activity = info.activity.clone();
     // The connection ends at max_connection_age, and never serves a request once the client
