@@ -2,7 +2,8 @@
 //! curl's `SSLKEYLOGFILE`, Python's `keylog_filename`), read by the capture reader and by tshark
 //! 4 with `-o tls.keylog_file:` on the same file: the same handshake message types in the same
 //! order per direction, the same certificates, the same alerts, the same HTTP request line;
-//! every TLS 1.3 and TLS 1.2 AEAD cipher; the diagnosis reads the decrypted messages instead of
+//! every TLS 1.3 and TLS 1.2 AEAD cipher, and TLS 1.2 AES-CBC with HMAC-SHA1/SHA256/SHA384,
+//! with and without encrypt-then-MAC; the diagnosis reads the decrypted messages instead of
 //! guessing from sizes; a wrong key log decrypts nothing and says so; the secrets of a pcapng
 //! Decryption Secrets Block (editcap --inject-secrets) decrypt the same; no secret is printed.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -61,6 +62,10 @@ fn cases(dir: &Path) -> Vec<Case> {
     let gcm128 = ["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256"];
     let gcm256 = ["-tls1_2", "-cipher", "ECDHE-ECDSA-AES256-GCM-SHA384"];
     let chacha12 = ["-tls1_2", "-cipher", "ECDHE-ECDSA-CHACHA20-POLY1305"];
+    // CBC with HMAC: OpenSSL negotiates encrypt-then-MAC (RFC 7366) unless told not to.
+    let cbc_sha = ["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA"];
+    let cbc_sha384 = ["-tls1_2", "-cipher", "ECDHE-ECDSA-AES256-SHA384", "-no_etm"];
+    let cbc_sha256 = ["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA256"];
     vec![
         Case {
             name: "TLS 1.3 AES-128-GCM mTLS",
@@ -103,6 +108,27 @@ fn cases(dir: &Path) -> Vec<Case> {
             accepted: false,
             version: 0x0303,
             suite: 0xcca9,
+        },
+        Case {
+            name: "TLS 1.2 AES-128-CBC-SHA encrypt-then-MAC mTLS",
+            client: s_client(&cbc_sha, Some("good")),
+            accepted: true,
+            version: 0x0303,
+            suite: 0xc009,
+        },
+        Case {
+            name: "TLS 1.2 AES-256-CBC-SHA384 MAC-then-encrypt mTLS",
+            client: s_client(&cbc_sha384, Some("good")),
+            accepted: true,
+            version: 0x0303,
+            suite: 0xc024,
+        },
+        Case {
+            name: "TLS 1.2 AES-128-CBC-SHA256 certificate from another CA",
+            client: s_client(&cbc_sha256, Some("other")),
+            accepted: false,
+            version: 0x0303,
+            suite: 0xc023,
         },
         Case {
             name: "curl TLS 1.3 mTLS",
@@ -275,6 +301,17 @@ fn decrypted_handshakes_match_tshark_and_explain_failures() {
         assert_eq!(c.summary.version, Some(case.version), "{name}");
         if case.suite != 0 {
             assert_eq!(c.summary.cipher_suite, Some(case.suite), "{name}");
+        }
+        // The CBC cases read both record layouts: encrypt_then_mac (22) negotiated or not.
+        let etm = c
+            .server_to_client
+            .server_hello
+            .as_ref()
+            .is_some_and(|h| h.extension_types.contains(&22));
+        if name.contains("encrypt-then-MAC") {
+            assert!(etm, "{name}: no encrypt_then_mac in the ServerHello");
+        } else if name.contains("MAC-then-encrypt") {
+            assert!(!etm, "{name}: encrypt_then_mac was negotiated");
         }
         let wanted = if case.version == 0x0304 {
             "CLIENT_HANDSHAKE_TRAFFIC_SECRET"

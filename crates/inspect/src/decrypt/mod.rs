@@ -9,10 +9,12 @@
 //!   secrets are never printed (their `Debug` shows a length) and never serialised.
 //! - TLS 1.3 with AES-128-GCM, AES-256-GCM and ChaCha20-Poly1305 (handshake and application
 //!   traffic secrets, key updates); TLS 1.2 with the master secret of `CLIENT_RANDOM` and the
-//!   AES-GCM and ChaCha20-Poly1305 suites. CBC suites are reported as not decrypted.
+//!   AES-GCM, ChaCha20-Poly1305 and AES-CBC with HMAC-SHA1/SHA256/SHA384 suites (encrypt-then-MAC
+//!   respected). CCM, 3DES, Camellia and older versions are reported as not decrypted.
 //! - A record that does not authenticate is reported as failed; nothing is guessed.
 //!
-//! RustCrypto's aes-gcm, chacha20poly1305, hkdf and hmac do the cryptography; they are no_std.
+//! RustCrypto's aes-gcm, chacha20poly1305, aes, cbc, hkdf and hmac do the cryptography; they
+//! are no_std.
 
 mod cipher;
 mod keylog;
@@ -32,7 +34,7 @@ pub enum Unusable {
     /// The secrets present are not the ones this version needs (`CLIENT_RANDOM` for TLS 1.2,
     /// the traffic secrets for TLS 1.3).
     WrongSecrets,
-    /// The cipher suite is not one this crate decrypts (CBC, CCM, ...).
+    /// The cipher suite is not one this crate decrypts (CCM, 3DES, Camellia, ...).
     UnsupportedSuite,
     /// The version is older than TLS 1.2, or not known.
     UnsupportedVersion,
@@ -62,8 +64,8 @@ display_as_str!(Unusable);
 pub(crate) struct DirectionKeys {
     /// The negotiated version, for the message formats of the decrypted messages.
     pub version: u16,
-    aead: Aead,
-    hash: Hash,
+    /// TLS 1.3: the suite's AEAD and hash, for the traffic secrets.
+    suite13: Option<(Aead, Hash)>,
     /// TLS 1.3: the handshake traffic secret.
     handshake: Option<Vec<u8>>,
     /// TLS 1.3: application traffic secret 0.
@@ -72,19 +74,41 @@ pub(crate) struct DirectionKeys {
     tls12: Option<RecordKey>,
 }
 
-/// The keys of both directions of a connection: (client's, server's).
+/// The keys of both directions of a connection: (client's, server's). `encrypt_then_mac`:
+/// the ServerHello has the encrypt_then_mac extension (RFC 7366; it changes CBC suites only).
 pub(crate) fn connection_keys(
     secrets: &Secrets,
     version: u16,
     suite: u16,
+    encrypt_then_mac: bool,
     client_random: &[u8; 32],
     server_random: &[u8; 32],
 ) -> Result<(DirectionKeys, DirectionKeys), Unusable> {
+    if let (0x0303, Some(cbc)) = (version, cipher::cbc_suite(suite)) {
+        let master = secrets
+            .get(Label::ClientRandom)
+            .ok_or(Unusable::WrongSecrets)?;
+        let (c, s) = RecordKey::tls12_cbc(
+            cbc,
+            encrypt_then_mac,
+            master.bytes(),
+            client_random,
+            server_random,
+        )
+        .ok_or(Unusable::WrongSecrets)?;
+        let keys = |k: RecordKey| DirectionKeys {
+            version,
+            suite13: None,
+            handshake: None,
+            application: None,
+            tls12: Some(k),
+        };
+        return Ok((keys(c), keys(s)));
+    }
     let (aead, hash) = cipher::suite(suite).ok_or(Unusable::UnsupportedSuite)?;
     let empty = DirectionKeys {
         version,
-        aead,
-        hash,
+        suite13: Some((aead, hash)),
         handshake: None,
         application: None,
         tls12: None,
@@ -213,7 +237,8 @@ impl Decrypter {
                 .keys
                 .handshake
                 .as_deref()
-                .and_then(|s| RecordKey::tls13(self.keys.aead, self.keys.hash, s)),
+                .zip(self.keys.suite13)
+                .and_then(|(s, (aead, hash))| RecordKey::tls13(aead, hash, s)),
         };
     }
 
@@ -244,7 +269,8 @@ impl Decrypter {
     }
 
     fn application_key(&self) -> Option<RecordKey> {
-        RecordKey::tls13(self.keys.aead, self.keys.hash, self.app_secret.as_deref()?)
+        let (aead, hash) = self.keys.suite13?;
+        RecordKey::tls13(aead, hash, self.app_secret.as_deref()?)
     }
 
     /// The direction sent its Finished: TLS 1.3 switches to the application traffic secret.
@@ -263,7 +289,8 @@ impl Decrypter {
         self.app_secret = self
             .app_secret
             .as_deref()
-            .and_then(|s| cipher::next_secret(self.keys.hash, s));
+            .zip(self.keys.suite13)
+            .and_then(|(s, (_, hash))| cipher::next_secret(hash, s));
         self.current = self.application_key();
     }
 }
