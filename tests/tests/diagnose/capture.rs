@@ -281,6 +281,16 @@ fn diagnose_without_secrets_says_what_is_unknown_and_rejects_bad_arguments() {
         assert_ne!(c["outcome"], "completed", "{c}");
     }
     assert_eq!(connection(&report, ports[0])["outcome"], "unknown");
+    let text = mtlskit(dir, &["diagnose", cap], None);
+    assert!(
+        text.stdout.contains(&format!("127.0.0.1:{} -> ", ports[0]))
+            && text.stdout.contains(": UNKNOWN (TLS 1.3, ")
+            && text
+                .stdout
+                .contains("give the key log the client or server wrote (--keylog FILE)"),
+        "{}",
+        text.stdout
+    );
 
     // A wrong key log (the same client randoms, other secrets) decrypts nothing and says so.
     let wrong: String = std::fs::read_to_string(&keys)

@@ -7,7 +7,7 @@
 
 use std::io::Write;
 
-use mtlskit_inspect::diagnose::capture::{CaptureDiagnosis, Outcome};
+use mtlskit_inspect::diagnose::capture::{CaptureDiagnosis, Outcome, Readable};
 use mtlskit_inspect::diagnose::{
     self, Diagnosis, Profile, Request, Role, Source, Verdict, Verifier,
 };
@@ -288,6 +288,13 @@ fn capture_text(path: &str, d: &CaptureDiagnosis, out: &mut impl Write) -> std::
         if let Some(a) = &c.alert {
             let how = if a.decrypted { " (decrypted)" } else { "" };
             writeln!(out, "  Alert: {a}{how}")?;
+        }
+        if c.outcome == Outcome::Unknown && c.readable == Readable::Encrypted {
+            writeln!(
+                out,
+                "  TLS 1.3 encrypts the certificate messages and alerts: give the key log the client \
+                 or server wrote (--keylog FILE) to read them"
+            )?;
         }
         for f in &c.findings {
             finding(f, out)?;
