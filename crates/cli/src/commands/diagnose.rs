@@ -211,20 +211,24 @@ fn capture(args: &DiagnoseArgs, path: &str) -> Result<Status, String> {
         capture_text(path, &diagnosis, &mut out).map_err(|e| e.to_string())?;
     }
     out.flush().map_err(|e| e.to_string())?;
-    Ok(
-        if diagnosis.failed > 0 || diagnosis.connections.is_empty() {
-            Status::Bad
-        } else {
-            Status::Ok
-        },
-    )
+    // Port and health checks without a ClientHello are neither failures nor handshakes.
+    let handshakes = diagnosis.connections.len() - diagnosis.no_handshake;
+    Ok(if diagnosis.failed > 0 || handshakes == 0 {
+        Status::Bad
+    } else {
+        Status::Ok
+    })
 }
 
 fn capture_text(path: &str, d: &CaptureDiagnosis, out: &mut impl Write) -> std::io::Result<()> {
+    let checks = match d.no_handshake {
+        0 => String::new(),
+        n => format!(" ({n} without a ClientHello: port or health checks, listed last)"),
+    };
     writeln!(
         out,
-        "{path}: {} TLS connections: {} completed, {} failed, {} unknown",
-        d.connections.len(),
+        "{path}: {} TLS connections: {} completed, {} failed, {} unknown{checks}",
+        d.connections.len() - d.no_handshake,
         d.completed,
         d.failed,
         d.unknown
@@ -244,11 +248,16 @@ fn capture_text(path: &str, d: &CaptureDiagnosis, out: &mut impl Write) -> std::
     for f in &d.findings {
         finding(f, out)?;
     }
-    for c in &d.connections {
+    // The handshakes first; the connections without one, a line each, at the end.
+    let (handshakes, checks): (Vec<_>, Vec<_>) = d
+        .connections
+        .iter()
+        .partition(|c| c.outcome != Outcome::NoHandshake);
+    for c in handshakes {
         let verdict = match c.outcome {
             Outcome::Completed => "COMPLETED",
             Outcome::Failed => "FAILED",
-            Outcome::Unknown => "UNKNOWN",
+            Outcome::Unknown | Outcome::NoHandshake => "UNKNOWN",
         };
         let about: Vec<&str> = match &c.version {
             Some(version) => [Some(version.as_str()), c.cipher_suite.as_deref()]
@@ -299,6 +308,20 @@ fn capture_text(path: &str, d: &CaptureDiagnosis, out: &mut impl Write) -> std::
         for f in &c.findings {
             finding(f, out)?;
         }
+    }
+    if !checks.is_empty() {
+        writeln!(
+            out,
+            "\nWithout a ClientHello (the client sent none, or the capture started after it):"
+        )?;
+    }
+    for c in &checks {
+        let ended = c
+            .alert
+            .as_ref()
+            .map(|a| format!(": {a}"))
+            .unwrap_or_default();
+        writeln!(out, "  {} -> {}{ended}", c.client, c.server)?;
     }
     Ok(())
 }

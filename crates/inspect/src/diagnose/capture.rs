@@ -30,6 +30,9 @@ pub enum Outcome {
     Failed,
     /// The readable bytes do not tell: TLS 1.3 not decrypted, or a capture cut short.
     Unknown,
+    /// The capture holds no ClientHello of the connection: the client sent none (a port or
+    /// health check that connects and closes), or the capture started after it.
+    NoHandshake,
 }
 
 impl Outcome {
@@ -39,6 +42,7 @@ impl Outcome {
             Outcome::Completed => "completed",
             Outcome::Failed => "failed",
             Outcome::Unknown => "unknown",
+            Outcome::NoHandshake => "no_handshake",
         }
     }
 }
@@ -136,6 +140,8 @@ pub struct CaptureDiagnosis {
     pub failed: usize,
     /// Connections whose end is not readable.
     pub unknown: usize,
+    /// Connections without a ClientHello (port and health checks), not counted as failed.
+    pub no_handshake: usize,
     /// One entry per TLS connection, in the order of their first packets.
     pub connections: Vec<ConnectionDiagnosis>,
     /// What the key log did, when one was given or the file holds secrets; never a secret.
@@ -167,6 +173,7 @@ pub fn capture(capture: &Capture, item_findings: &[Finding]) -> CaptureDiagnosis
         completed: count(Outcome::Completed),
         failed: count(Outcome::Failed),
         unknown: count(Outcome::Unknown),
+        no_handshake: count(Outcome::NoHandshake),
         key_log: capture.key_log.clone(),
         connections,
         findings,
@@ -202,7 +209,9 @@ pub fn connection(c: &Connection) -> ConnectionDiagnosis {
             && client.summary.change_cipher_spec_seen
             && server.summary.change_cipher_spec_seen
     };
-    let outcome = if alert.is_some() || failed_finding {
+    let outcome = if client.client_hello.is_none() {
+        Outcome::NoHandshake
+    } else if alert.is_some() || failed_finding {
         Outcome::Failed
     } else if completed {
         Outcome::Completed
