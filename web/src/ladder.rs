@@ -34,6 +34,8 @@ pub struct Rung {
     /// Whether the record is protected (its content type and messages cannot be read
     /// without keys).
     pub encrypted: bool,
+    /// The record was decrypted with a key log: the label names what it held.
+    pub decrypted: bool,
 }
 
 /// The headline and the explanations of one direction.
@@ -58,16 +60,65 @@ pub fn side(tls: &Tls) -> Side {
 /// The rungs of one direction, in stream order.
 pub fn rungs(tls: &Tls) -> Vec<Rung> {
     let side = side(tls);
-    tls.records.iter().map(|r| rung(r, side)).collect()
+    (0..tls.records.len())
+        .filter_map(|i| rung_of(tls, i, side))
+        .collect()
+}
+
+/// The rung of record `index` of a direction: a decrypted record is named by what it held
+/// (its real content type, the handshake messages that start in it, its alert), marked
+/// decrypted; one that did not decrypt says so.
+pub fn rung_of(tls: &Tls, index: usize, side: Side) -> Option<Rung> {
+    let record = tls.records.get(index)?;
+    let mut r = rung(record, side);
+    let Some(d) = &record.decrypted else {
+        return Some(r);
+    };
+    if !d.is_plain() {
+        let content = content_name(record.content_type);
+        r.label = format!(
+            "{content} (encrypted, {})",
+            d.status.as_str().replace('_', " ")
+        );
+        return Some(r);
+    }
+    let inner = d.content_type.unwrap_or(record.content_type);
+    let content = content_name(inner);
+    let messages: Vec<String> = tls
+        .messages
+        .iter()
+        .filter(|m| m.decrypted_record == Some(index))
+        .map(|m| names::handshake_type(m.type_code).map_or_else(|| m.kind.clone(), str::to_string))
+        .collect();
+    let alerts: Vec<String> = tls
+        .alerts
+        .iter()
+        .filter(|a| a.decrypted_record == Some(index))
+        .map(|a| a.to_string())
+        .collect();
+    let what = if messages.is_empty() {
+        alerts
+    } else {
+        messages
+    };
+    r.label = if what.is_empty() {
+        content
+    } else {
+        format!("{content}: {}", what.join(", "))
+    };
+    r.detail = format!("{}, decrypted {} bytes", r.detail, d.length);
+    r.decrypted = true;
+    Some(r)
+}
+
+fn content_name(code: u8) -> String {
+    names::content_type(code).map_or_else(|| format!("content type {code}"), str::to_string)
 }
 
 /// The rung of one record sent by `side`: its content type (and messages) named, its version
 /// and length.
 pub fn rung(record: &Record, side: Side) -> Rung {
-    let content = names::content_type(record.content_type).map_or_else(
-        || format!("content type {}", record.content_type),
-        str::to_string,
-    );
+    let content = content_name(record.content_type);
     let label = if record.encrypted {
         format!("{content} (encrypted)")
     } else if record.handshake_types.is_empty() {
@@ -87,6 +138,7 @@ pub fn rung(record: &Record, side: Side) -> Rung {
         detail: format!("{version}, {} bytes", record.length),
         offset: record.offset,
         encrypted: record.encrypted,
+        decrypted: false,
     }
 }
 

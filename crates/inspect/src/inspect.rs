@@ -210,6 +210,8 @@ fn decode(blob: Blob, now: Option<Timestamp>, options: Options<'_>) -> Result<Ve
                 }
                 conn.findings.extend(found);
             }
+            // The plaintext goes with the capture for the hex view (only built with trees).
+            d.capture.decrypted = core::mem::take(&mut d.decrypted);
             let body = ItemBody::Capture(alloc::boxed::Box::new(d.capture));
             Ok(alloc::vec![(body, d.tree, d.findings, blob.bytes)])
         }

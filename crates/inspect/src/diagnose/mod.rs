@@ -21,6 +21,7 @@ use crate::finding::{Code, Severity};
 use crate::time::Timestamp;
 
 pub mod alert;
+pub mod capture;
 #[cfg(feature = "std")]
 mod cert;
 #[cfg(feature = "std")]
