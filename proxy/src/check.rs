@@ -76,6 +76,7 @@ fn check_site(config: &Config) -> Findings {
             }
         }
     }
+    ticket_keys(&mut f, config);
     if s.verify_client != VerifyClient::Off {
         let bundles: Vec<_> = s
             .client_ca
@@ -176,6 +177,39 @@ fn loopback(url: &str) -> bool {
         || host
             .parse::<std::net::IpAddr>()
             .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The shared ticket keys: readable, of nginx's sizes, secret, with distinct names.
+fn ticket_keys(f: &mut Findings, config: &Config) {
+    let s = &config.server;
+    if s.ticket_key_file.is_empty() {
+        return;
+    }
+    if !s.session_tickets {
+        f.warn(
+            Path::new(&config.path),
+            "server.ticket_key_file is not used: session_tickets = false",
+        );
+    }
+    let paths: Vec<_> = s
+        .ticket_key_file
+        .iter()
+        .map(|p| config.resolve(p))
+        .collect();
+    for p in &paths {
+        key_mode(f, p);
+    }
+    match crate::serve::ticket_keys::FileTicketer::load(&paths, 0) {
+        Ok(keys) => {
+            for p in keys.repeated_names(&paths) {
+                f.warn(
+                    &p,
+                    "has the key name of an earlier ticket key file, so its tickets cannot be decrypted; make each key with openssl rand 80",
+                );
+            }
+        }
+        Err(e) => f.errors.push(e.to_string()),
+    }
 }
 
 /// A private key file others can read is a warning (as sshd refuses such keys).

@@ -24,4 +24,6 @@ pub use check::{check, Findings};
 pub use config::{Config, ConfigError};
 pub use error::Error;
 pub use nginx::{convert as import_nginx, Converted, ParseError};
-pub use serve::{client_verifier, run, serve, shutdown_signal, LogError, Shutdown, TlsSetupError};
+pub use serve::{
+    client_verifier, run, serve, shutdown_signal, LogError, Shutdown, TicketKeyError, TlsSetupError,
+};
