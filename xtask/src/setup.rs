@@ -34,6 +34,8 @@ const APT_BENCH: &[&str] = &["hyperfine"];
 
 /// The pinned cargo-fuzz version.
 const CARGO_FUZZ: &str = "0.13.2";
+/// The pinned cargo-deb version (`cargo xtask dist --deb`).
+const CARGO_DEB: &str = "3.8.0";
 
 pub fn run(need: Need) -> anyhow::Result<()> {
     let mut packages: Vec<&str> = APT_DEMO.to_vec();
@@ -42,6 +44,7 @@ pub fn run(need: Need) -> anyhow::Result<()> {
     }
     if need == Need::Bench {
         packages.extend(APT_BENCH);
+        cargo_deb()?; // bench measures the dist binary; dist --deb packages it
     }
     apt(&packages)?;
     rustup_component("rustfmt")?;
@@ -85,4 +88,13 @@ fn cargo_fuzz() -> anyhow::Result<()> {
         return Ok(());
     }
     cmd::run(cmd::new("cargo").args(["install", "--locked", "cargo-fuzz", "--version", CARGO_FUZZ]))
+}
+
+/// cargo-deb, for `cargo xtask dist --deb` (the Debian package).
+pub fn cargo_deb() -> anyhow::Result<()> {
+    let version = cmd::output(cmd::new("cargo").args(["deb", "--version"]));
+    if version.is_some_and(|v| v.contains(CARGO_DEB)) {
+        return Ok(());
+    }
+    cmd::run(cmd::new("cargo").args(["install", "--locked", "cargo-deb", "--version", CARGO_DEB]))
 }

@@ -53,6 +53,7 @@ fn run(args: args::Args) -> anyhow::Result<Status> {
         Command::Probe(a) => commands::probe::run(&a),
         Command::Demo(a) => demo::run(&a),
         Command::Web(a) => commands::web::run(&a),
+        Command::DistAssets(a) => commands::dist_assets::run(&a),
     }
 }
 
