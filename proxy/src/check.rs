@@ -77,6 +77,7 @@ fn check_site(config: &Config) -> Findings {
         }
     }
     ticket_keys(&mut f, config);
+    inspector(&mut f, config);
     if s.verify_client != VerifyClient::Off {
         let bundles: Vec<_> = s
             .client_ca
@@ -209,6 +210,30 @@ fn ticket_keys(f: &mut Findings, config: &Config) {
             }
         }
         Err(e) => f.errors.push(e.to_string()),
+    }
+}
+
+/// `[admin] inspector`: a page to serve.
+fn inspector(f: &mut Findings, config: &Config) {
+    let a = &config.admin;
+    if !a.inspector {
+        return;
+    }
+    match &a.inspector_dir {
+        Some(dir) => {
+            let dir = config.resolve(dir);
+            if !dir.join("index.html").is_file() {
+                f.error(
+                    &dir,
+                    "holds no index.html: admin.inspector_dir must be a built page (cargo xtask web build --release makes dist/)",
+                );
+            }
+        }
+        None if crate::page::Source::embedded().is_none() => f.warn(
+            Path::new(&config.path),
+            "admin.inspector: this mtlskit has no page built in (cargo xtask dist makes one that has), so /inspect/ answers 404; or set admin.inspector_dir",
+        ),
+        None => {}
     }
 }
 

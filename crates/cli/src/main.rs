@@ -67,6 +67,7 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    page::embed();
     match run(args) {
         Ok(status) => ExitCode::from(status.code()),
         // A reader that stopped early (`| head`) is not an error worth a message.

@@ -336,7 +336,8 @@ pub struct TrustDomain {
     pub bundle: PathBuf,
 }
 
-/// The admin listener: plain HTTP, `/metrics`, `/healthz`, `/readyz`, `/config`.
+/// The admin listener: plain HTTP, `/metrics`, `/healthz`, `/readyz`, `/config`, and the web
+/// inspector under `/inspect/` when asked.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct Admin {
@@ -345,6 +346,11 @@ pub struct Admin {
     /// Allow a `listen` address that is not loopback (the listener has no authentication).
     #[serde(default)]
     pub public: bool,
+    /// Serve the web inspector under `/inspect/` (the page built into the binary).
+    #[serde(default)]
+    pub inspector: bool,
+    /// Serve this built page (trunk's `dist/`) under `/inspect/` instead of the embedded one.
+    pub inspector_dir: Option<PathBuf>,
 }
 
 /// The process: reload on file changes, the graceful drain, the pid file.
