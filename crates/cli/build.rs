@@ -69,7 +69,10 @@ fn embed() -> Result<(), String> {
             }
             let p = gz_dir.join(format!("{i}.{ext}"));
             std::fs::write(&p, bytes).map_err(|e| e.to_string())?;
-            Ok(format!("Some(include_bytes!({:?}))", p.display().to_string()))
+            Ok(format!(
+                "Some(include_bytes!({:?}))",
+                p.display().to_string()
+            ))
         };
         let gzip = copy(&gz, "gz")?;
         let br = copy(&br, "br")?;

@@ -2,7 +2,9 @@
 //! then the release `mtlskit` with the page embedded (the cli crate's `web` feature), strips it
 //! (the release profile keeps line tables for backtraces: most of its size) into
 //! `<target>/dist/`, prints its size, and runs tests/tests/web against it (MTLSKIT_BIN): it
-//! serves the page with nothing else on disk.
+//! serves the page with nothing else on disk; then the browser test
+//! tests/browser/binary.test.mjs: a certificate dropped on the page that `mtlskit web` and the
+//! admin listener's /inspect/ serve is decoded, and no request leaves 127.0.0.1.
 //!
 //! `--deb` also makes the Debian package `<target>/dist/mtlskit.deb` with cargo-deb (installed
 //! by setup, pinned): the binary, the systemd unit, the sysusers file and maintainer scripts of
@@ -47,6 +49,7 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     test.args(["test", "-p", "mtlskit-tests", "--test", "web"])
         .env("MTLSKIT_BIN", &bin);
     cmd::run(&mut test).context("tests/tests/web against the dist binary")?;
+    crate::web::test_binary(&bin)?;
     if let Some(package) = package {
         let mut test = cmd::new("cargo");
         test.args(["test", "-p", "mtlskit-tests", "--test", "deb"])

@@ -149,8 +149,10 @@ async fn inspect(
             "text/plain; charset=utf-8",
             "/inspect/\n".into(),
         );
-        r.headers_mut()
-            .insert(header::LOCATION, header::HeaderValue::from_static("/inspect/"));
+        r.headers_mut().insert(
+            header::LOCATION,
+            header::HeaderValue::from_static("/inspect/"),
+        );
         return r;
     }
     if !page.starts_with('/') {
