@@ -155,6 +155,7 @@ fn installs_checks_serves_and_uninstalls_cleanly() {
     // As the unit runs it: the service user, no capability but CAP_NET_BIND_SERVICE, no new
     // privileges; it binds 443 and its admin listener answers /readyz.
     if std::net::TcpListener::bind(("0.0.0.0", 443)).is_ok() {
+        let logs = tempfile::tempdir().unwrap();
         let mut serve = Command::new("setpriv")
             .args([
                 "--reuid=mtlskit",
@@ -169,8 +170,8 @@ fn installs_checks_serves_and_uninstalls_cleanly() {
                 "--config",
                 "/etc/mtlskit/proxy.toml",
             ])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
+            .stdout(std::fs::File::create(logs.path().join("access.log")).unwrap())
+            .stderr(std::fs::File::create(logs.path().join("error.log")).unwrap())
             .spawn()
             .expect("setpriv mtlskit serve");
         wait_listening(443, &mut serve);
@@ -181,7 +182,9 @@ fn installs_checks_serves_and_uninstalls_cleanly() {
             ok("curl", &args)
         };
         let ready = code(&["http://127.0.0.1:9443/readyz"]);
-        // The client certificate of the local PKI gets through to the (absent) upstream: 502.
+        // The client certificate of the local PKI is verified and the request goes on to the
+        // upstream (none listens on 8080 here, usually: 502; whatever answers, the access
+        // line says who was verified).
         let through = code(&[
             "--cacert",
             "/etc/mtlskit/pki/ca.pem",
@@ -194,7 +197,13 @@ fn installs_checks_serves_and_uninstalls_cleanly() {
         ok("kill", &["-TERM", &serve.id().to_string()]);
         let status = serve.wait().unwrap();
         assert_eq!(ready, "200");
-        assert_eq!(through, "502");
+        assert_ne!(through, "000", "no HTTP answer");
+        let access = std::fs::read_to_string(logs.path().join("access.log")).unwrap();
+        assert!(
+            access.contains("\"verify\":\"SUCCESS\""),
+            "{access}{}",
+            std::fs::read_to_string(logs.path().join("error.log")).unwrap()
+        );
         assert!(status.success(), "{status}");
     } else {
         eprintln!("port 443 is taken on this machine: the service-user run is left out");
