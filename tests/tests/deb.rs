@@ -156,7 +156,7 @@ fn installs_checks_serves_and_uninstalls_cleanly() {
     // privileges; it binds 443 and its admin listener answers /readyz.
     if std::net::TcpListener::bind(("0.0.0.0", 443)).is_ok() {
         let logs = tempfile::tempdir().unwrap();
-        let mut serve = Command::new("setpriv")
+        let serve = Command::new("setpriv")
             .args([
                 "--reuid=mtlskit",
                 "--regid=mtlskit",
@@ -174,8 +174,10 @@ fn installs_checks_serves_and_uninstalls_cleanly() {
             .stderr(std::fs::File::create(logs.path().join("error.log")).unwrap())
             .spawn()
             .expect("setpriv mtlskit serve");
-        wait_listening(443, &mut serve);
-        wait_listening(9443, &mut serve);
+        // Stopped (SIGTERM) when dropped, also when an assertion fails.
+        let mut serve = mtlskit_tests::process::Daemon::new(serve, 443);
+        wait_listening(443, &mut serve.child);
+        wait_listening(9443, &mut serve.child);
         let code = |extra: &[&str]| {
             let mut args = vec!["-s", "-o", "/dev/null", "-w", "%{http_code}"];
             args.extend_from_slice(extra);
@@ -194,8 +196,7 @@ fn installs_checks_serves_and_uninstalls_cleanly() {
             "/etc/mtlskit/pki/client.key",
             "https://localhost/",
         ]);
-        ok("kill", &["-TERM", &serve.id().to_string()]);
-        let status = serve.wait().unwrap();
+        let status = serve.stop().expect("it exits on SIGTERM");
         assert_eq!(ready, "200");
         assert_ne!(through, "000", "no HTTP answer");
         let access = std::fs::read_to_string(logs.path().join("access.log")).unwrap();
