@@ -52,8 +52,16 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     crate::web::test_binary(&bin)?;
     if let Some(package) = package {
         let mut test = cmd::new("cargo");
-        test.args(["test", "-p", "mtlskit-tests", "--test", "deb"])
-            .env("MTLSKIT_DEB", &package);
+        test.args([
+            "test",
+            "-p",
+            "mtlskit-tests",
+            "--test",
+            "deb",
+            "--",
+            "--ignored",
+        ])
+        .env("MTLSKIT_DEB", &package);
         cmd::run(&mut test).context("tests/tests/deb on the package")?;
     }
     Ok(())
