@@ -3,7 +3,8 @@
 //! conffile), man pages and completions, and makes the user `mtlskit` and a local PKI; `mtlskit
 //! check` accepts the shipped config, also as the service user; the service user, with only
 //! CAP_NET_BIND_SERVICE as the unit gives it, serves on 443; `systemd-analyze verify` accepts
-//! the unit; `dpkg -r` removes every file but the conffile and `dpkg -P` leaves nothing.
+//! the unit; installing it again keeps an edited config and the PKI; `dpkg -r` removes every
+//! file but the conffile and `dpkg -P` leaves nothing.
 //!
 //! It installs a package as root, so it is `#[ignore]`d: `cargo xtask dist --deb` runs it
 //! (`--ignored`, MTLSKIT_DEB naming the package); `cargo xtask test`, whose budget has no room
@@ -145,6 +146,16 @@ fn installs_checks_serves_and_uninstalls_cleanly() {
         ],
     );
     assert!(as_user.contains("configuration is OK"), "{as_user}");
+
+    // An upgrade (the same package again) keeps the operator's edit of the conffile and the
+    // PKI it found.
+    let config = "/etc/mtlskit/proxy.toml";
+    let edited = std::fs::read_to_string(config).unwrap() + "# an operator's edit\n";
+    std::fs::write(config, &edited).unwrap();
+    let key_before = std::fs::read("/etc/mtlskit/pki/server.key").unwrap();
+    ok("dpkg", &["-i", &deb]);
+    assert_eq!(std::fs::read_to_string(config).unwrap(), edited);
+    assert!(std::fs::read("/etc/mtlskit/pki/server.key").unwrap() == key_before);
 
     // The man page and the completions are of this command line.
     let page = ok("sh", &["-c", "zcat /usr/share/man/man1/mtlskit-serve.1.gz"]);
