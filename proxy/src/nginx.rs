@@ -329,6 +329,8 @@ fn block(server: &Directive, nested: bool, warnings: &mut Vec<String>) -> Block 
     let mut log = String::new();
     let mut locations = String::new();
     let mut listen: Vec<String> = Vec::new();
+    // Repeated in nginx (the first encrypts, all decrypt): one list here, in that order.
+    let mut ticket_keys: Vec<String> = Vec::new();
     for d in server.block.as_deref().unwrap_or(&[]) {
         let a = &d.args;
         let first = a.first().map(String::as_str).unwrap_or("");
@@ -452,6 +454,7 @@ fn block(server: &Directive, nested: bool, warnings: &mut Vec<String>) -> Block 
                     a.join(" ")
                 );
             }
+            "ssl_session_ticket_key" => ticket_keys.push(first.to_string()),
             "ssl_session_tickets" => {
                 let _ = writeln!(srv, "session_tickets = {}", on(d));
             }
@@ -482,6 +485,13 @@ fn block(server: &Directive, nested: bool, warnings: &mut Vec<String>) -> Block 
             "location" => location(d, nested, &mut locations, &mut warn),
             _ => warn(d, "no counterpart in mtlskit; ignored"),
         }
+    }
+    if !ticket_keys.is_empty() {
+        let _ = writeln!(
+            srv,
+            "ticket_key_file = {}  # ssl_session_ticket_key (same files, same format)",
+            list(&ticket_keys)
+        );
     }
     Block {
         listen,

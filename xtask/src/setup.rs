@@ -32,17 +32,19 @@ const APT_TEST: &[&str] = &[
 ];
 const APT_BENCH: &[&str] = &[
     "hyperfine",  // times whole commands (bench/*.sh)
-    "linux-perf", // the proxy's CPU profiles (bench/proxy.sh PROFILE=1)
+    "linux-perf", // the proxy's CPU profiles (bench/proxy.sh PROFILE=dir)
 ];
 
 /// A tool from crates.io, pinned: the crate, its version, and the command that prints the
 /// installed version.
 type CargoTool = (&'static str, &'static str, &'static [&'static str]);
 const CARGO_FUZZ: CargoTool = ("cargo-fuzz", "0.13.2", &["cargo", "fuzz", "--version"]); // the fuzz smoke run
+/// `cargo xtask dist --deb` (the Debian package).
+const CARGO_DEB: CargoTool = ("cargo-deb", "3.8.0", &["cargo", "deb", "--version"]);
 const CARGO_BENCH: &[CargoTool] = &[
     // HTTP load with client certificates (bench/proxy.sh)
     ("oha", "1.16.0", &["oha", "--version"]),
-    // flamegraphs of the proxy's perf profiles (bench/proxy.sh PROFILE=1)
+    // flamegraphs of the proxy's perf profiles (bench/proxy.sh PROFILE=dir)
     ("inferno", "0.12.8", &["inferno-flamegraph", "--version"]),
 ];
 
@@ -53,6 +55,7 @@ pub fn run(need: Need) -> anyhow::Result<()> {
     }
     if need == Need::Bench {
         packages.extend(APT_BENCH);
+        cargo_deb()?; // bench measures the dist binary; dist --deb packages it
     }
     apt(&packages)?;
     rustup_component("rustfmt")?;
@@ -104,4 +107,9 @@ fn cargo_tool((krate, version, check): CargoTool) -> anyhow::Result<()> {
         return Ok(());
     }
     cmd::run(cmd::new("cargo").args(["install", "--locked", krate, "--version", version]))
+}
+
+/// cargo-deb, for `cargo xtask dist --deb` (the Debian package).
+pub fn cargo_deb() -> anyhow::Result<()> {
+    cargo_tool(CARGO_DEB)
 }

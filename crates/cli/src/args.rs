@@ -38,6 +38,18 @@ pub enum Command {
     ImportNginx(ImportNginxArgs),
     /// Serve the web inspector (the page built into this binary, or --dir) on plain HTTP.
     Web(WebArgs),
+    /// Write the man pages and shell completions of this command line (for packaging:
+    /// `cargo xtask dist --deb`).
+    #[command(hide = true)]
+    DistAssets(DistAssetsArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DistAssetsArgs {
+    /// The folder to write `man/` (mtlskit.1, one page per command) and `completions/`
+    /// (bash, zsh, fish) into.
+    #[arg(long, value_name = "DIR")]
+    pub out: std::path::PathBuf,
 }
 
 #[derive(Debug, clap::Args)]

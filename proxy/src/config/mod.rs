@@ -204,6 +204,12 @@ pub struct Server {
     /// (tickets stay valid for at most twice this, and never past `session_timeout`).
     #[serde(default = "default_ticket_rotation")]
     pub ticket_key_rotation: Span,
+    /// Ticket keys shared by every instance behind one name, in nginx's
+    /// `ssl_session_ticket_key` format (48 or 80 bytes): one file, or a list whose first
+    /// encrypts new tickets and whose others still decrypt (rotation). Read at start and at
+    /// each reload; with it `ticket_key_rotation` does not apply.
+    #[serde(default, deserialize_with = "path_or_paths")]
+    pub ticket_key_file: Vec<PathBuf>,
     /// Time allowed for the TLS handshake, from accept.
     #[serde(default = "default_handshake_timeout")]
     pub handshake_timeout: Span,
@@ -330,7 +336,8 @@ pub struct TrustDomain {
     pub bundle: PathBuf,
 }
 
-/// The admin listener: plain HTTP, `/metrics`, `/healthz`, `/readyz`, `/config`.
+/// The admin listener: plain HTTP, `/metrics`, `/healthz`, `/readyz`, `/config`, and the web
+/// inspector under `/inspect/` when asked.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct Admin {
@@ -339,6 +346,11 @@ pub struct Admin {
     /// Allow a `listen` address that is not loopback (the listener has no authentication).
     #[serde(default)]
     pub public: bool,
+    /// Serve the web inspector under `/inspect/` (the page built into the binary).
+    #[serde(default)]
+    pub inspector: bool,
+    /// Serve this built page (trunk's `dist/`) under `/inspect/` instead of the embedded one.
+    pub inspector_dir: Option<PathBuf>,
 }
 
 /// The process: reload on file changes, the graceful drain, the pid file.
@@ -896,6 +908,23 @@ impl Config {
     /// Cipher suites resolved from the names (all of rustls's when none are named).
     pub(crate) fn cipher_codes(&self) -> ciphers::Resolved {
         ciphers::resolve(&self.server.ciphers)
+    }
+}
+
+/// One path as a string, or a list of them.
+fn path_or_paths<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<PathBuf>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(PathBuf),
+        Many(Vec<PathBuf>),
+    }
+    match OneOrMany::deserialize(d) {
+        Ok(OneOrMany::One(p)) => Ok(vec![p]),
+        Ok(OneOrMany::Many(v)) => Ok(v),
+        Err(_) => Err(serde::de::Error::custom(
+            "expected a file name or a list of file names",
+        )),
     }
 }
 

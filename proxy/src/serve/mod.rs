@@ -5,10 +5,10 @@
 //! the hyper settings) is built once per config generation, at start and at each reload,
 //! before it serves ([`lifecycle`], [`reload`]); a connection only clones `Arc`s. Modules, one
 //! concept each: [`tls_server`] and [`verifier`] (client verification),
-//! [`resumption`] (the resumption policy), [`explain`] (why a handshake failed), [`hello`]
-//! (the ClientHello kept for JA4), [`identity`] (headers upstream), [`upstream`] (pooled
-//! rustls clients), [`handler`] (one request), [`listener`] (accept loop and limits),
-//! [`access_log`] (logs).
+//! [`resumption`] (the resumption policy), [`ticket_keys`] (ticket keys shared through files),
+//! [`explain`] (why a handshake failed), [`hello`] (the ClientHello kept for JA4),
+//! [`identity`] (headers upstream), [`upstream`] (pooled rustls clients), [`handler`] (one
+//! request), [`listener`] (accept loop and limits), [`access_log`] (logs).
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -32,11 +32,13 @@ mod path;
 mod reload;
 mod resumption;
 mod send_timeout;
+pub(crate) mod ticket_keys;
 mod tls_server;
 mod upstream;
 mod verifier;
 
 pub use access_log::LogError;
+pub use ticket_keys::TicketKeyError;
 pub use tls_server::TlsSetupError;
 
 /// The client-certificate verifier `serve` runs for `config` (rustls-webpki wrapped with the

@@ -58,6 +58,7 @@ fn site_files(config: &Config) -> Vec<PathBuf> {
     files.push(config.resolve(&s.certificate));
     files.push(config.resolve(&s.key));
     files.extend(s.client_ca.iter().map(|p| config.resolve(p)));
+    files.extend(s.ticket_key_file.iter().map(|p| config.resolve(p)));
     files.extend(
         config
             .trust_domains

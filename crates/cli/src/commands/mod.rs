@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod diagnose;
+pub mod dist_assets;
 pub mod import_nginx;
 pub mod inspect;
 pub mod pki;
