@@ -320,7 +320,9 @@ pub fn decrypted_path(
 /// client to server, 1 server to client) and the path below the direction's decrypted node.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PlainSelection {
+    /// The connection's index in the capture.
     pub connection: usize,
+    /// 0: client to server; 1: server to client.
     pub direction: usize,
     /// The first two steps of the item path (connection, decrypted child).
     pub prefix: Vec<usize>,

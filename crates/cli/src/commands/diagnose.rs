@@ -278,7 +278,7 @@ fn capture_text(path: &str, d: &CaptureDiagnosis, out: &mut impl Write) -> std::
             let cas = if cas.is_empty() {
                 "any CA it trusts".to_string()
             } else {
-                cas.join("; ")
+                mtlskit_inspect::Name::list(cas)
             };
             writeln!(out, "  Client certificate requested, issued by: {cas}")?;
         }

@@ -16,6 +16,7 @@ use serde::Serialize;
 
 use crate::capture::model::{Capture, Connection, KeyLogSummary};
 use crate::finding::{Code, Finding, Severity};
+use crate::name::Name;
 use crate::tls::iana::{alert, handshake_type, version::TLS13};
 use crate::tls::model::{Alert, Role, Tls};
 
@@ -116,12 +117,12 @@ pub struct ConnectionDiagnosis {
     pub outcome: Outcome,
     /// The server asked for a client certificate: the CA names of its CertificateRequest
     /// (empty: any CA it trusts); `None` when no CertificateRequest was read.
-    pub requested_cas: Option<Vec<String>>,
+    pub requested_cas: Option<Vec<Name>>,
     /// The subject of the certificate the client sent (the first of its Certificate message);
     /// `None` when it sent none or the message was not read.
-    pub client_certificate: Option<String>,
+    pub client_certificate: Option<Name>,
     /// That certificate's issuer.
-    pub client_certificate_issuer: Option<String>,
+    pub client_certificate_issuer: Option<Name>,
     /// The client's Certificate message held no certificate.
     pub client_certificate_empty: bool,
     /// The first fatal alert (or other than close_notify) either side sent, when one was read.
