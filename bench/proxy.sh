@@ -28,9 +28,10 @@
 #        SECONDS_PER_ROUND (5), ROUNDS (2), KEY (rsa2048 | p256: the server key, default
 #        rsa2048), RATE (2000), IDLE (10000), TRANSFER_MB (1024), FIGURES (a space-separated
 #        subset of the names above; default all), IDENTITY (1: both pass the client's identity
-#        headers upstream, the default; 0: neither does), PROFILE (a folder: perf-record mtlskit during
-#        the keep and full12 figures and write FIGURE.svg flamegraphs there; needs linux-perf
-#        and inferno, which `cargo xtask setup` installs for benchmarks)
+#        headers upstream, the default; 0: neither does), PROFILE (a folder: perf-record mtlskit
+#        during each figure of the first round and write FIGURE.svg flamegraphs and
+#        FIGURE.folded stacks there; needs linux-perf and inferno, which `cargo xtask setup`
+#        installs for benchmarks; the recording costs CPU, so take figures from runs without it)
 # Prints a Markdown table; exits 1 when a goal of issue 14 is missed (handshakes per CPU-second
 # at least 2x nginx; keep-alive requests at least 1.3x with p99 no higher; memory per idle
 # connection no more than nginx's; RSS at rest at most 2x; full TLS 1.2 handshakes within 1.5x
@@ -295,7 +296,7 @@ for round in $(seq "$rounds"); do
     for server in nginx mtlskit; do
       if [ "$server" = nginx ]; then
         read -r n c l50 l99 t < <(measure "$nginx_pid" "$nginx_port" "$figure")
-      elif [ "$round" = 1 ] && { [ "$figure" = keep ] || [ "$figure" = full12 ]; }; then
+      elif [ "$round" = 1 ]; then
         read -r n c l50 l99 t < <(profiled "$figure")
       else
         read -r n c l50 l99 t < <(measure "$mtlskit_pid" "$mtlskit_port" "$figure")

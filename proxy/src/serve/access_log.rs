@@ -92,8 +92,16 @@ pub fn init(log: &Log) -> Result<(), LogError> {
             m.target() != ACCESS && *m.level() <= level && m.target().starts_with("mtlskit")
         }))
     });
+    // Only the proxy's events and, when written, the access lines pass this global filter, so
+    // the spans libraries make on hot paths (h2 makes several per frame) are off at their
+    // callsite, instead of being recorded by the registry and dropped by each log's filter.
+    let mut wanted = tracing_subscriber::filter::Targets::new().with_target("mtlskit", level);
+    if access.is_some() {
+        wanted = wanted.with_target(ACCESS, Level::INFO);
+    }
     // A second init (tests calling serve twice in one process) keeps the first subscriber.
     let _ = tracing_subscriber::registry()
+        .with(wanted)
         .with(access)
         .with(errors)
         .try_init();
