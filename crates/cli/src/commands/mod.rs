@@ -5,6 +5,7 @@ pub mod check;
 pub mod diagnose;
 pub mod import_nginx;
 pub mod inspect;
+pub mod inspect_stream;
 pub mod pki;
 pub mod probe;
 pub mod reload;
