@@ -24,17 +24,8 @@ server=""
 cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 
-"$mtlskit" pki init "$work/pki" >/dev/null
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-(cd "$work/pki" && exec openssl s_server -accept "127.0.0.1:$port" -cert server.pem -key server.key \
-  -CAfile ca.pem -Verify 1 -verify_return_error -www -tls1_2 >/dev/null 2>&1) &
-server=$!
-for _ in $(seq 1 100); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-  sleep 0.1
-done
-"$mtlskit" probe --ca "$work/pki/ca.pem" --cert "$work/pki/client.pem" --key "$work/pki/client.key" \
-  --save-handshake "$work/one.pcap" "https://localhost:$port/" >/dev/null || die "the probe failed"
+. "$root/bench/lib/record_handshake.sh"
+record_handshake || die "the probe failed"
 python3 "$root/bench/make_capture.py" "$work/one.pcap" "$work/big.pcap" "$copies"
 bytes=$(stat -c %s "$work/big.pcap")
 mb=$(python3 -c "print(f'{$bytes/1e6:.1f}')")
