@@ -14,16 +14,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 mtlskit=${MTLSKIT_BIN:-$root/target/release/mtlskit}
 copies=${COPIES:-4000}
 runs=${RUNS:-3}
-die() { echo "capture.sh: $*" >&2; exit 2; }
-[ -x "$mtlskit" ] || die "no mtlskit binary at $mtlskit (cargo build --release -p mtlskit)"
-command -v tshark >/dev/null || die "tshark is not installed (apt-get install tshark)"
-command -v openssl >/dev/null || die "openssl is not installed"
-
-work=$(mktemp -d)
-server=""
-cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-
+name=capture.sh
 . "$root/bench/lib/record_handshake.sh"
 record_handshake || die "the probe failed"
 python3 "$root/bench/make_capture.py" "$work/one.pcap" "$work/big.pcap" "$copies"

@@ -20,17 +20,9 @@ sizes=${SIZES_MB:-100 1000}
 long=${LONG:-50 4}
 tshark_max=${TSHARK_MAX_MB:-100}
 limit=${LIMIT_MB:-64}
-die() { echo "capture_scale.sh: $*" >&2; exit 2; }
-[ -x "$mtlskit" ] || die "no mtlskit binary at $mtlskit (cargo build --release -p mtlskit)"
-command -v tshark >/dev/null || die "tshark is not installed (apt-get install tshark)"
-command -v openssl >/dev/null || die "openssl is not installed"
-[ -x /usr/bin/time ] || die "GNU time is not installed (apt-get install time)"
-
-work=$(mktemp -d)
-server=""
-cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
+name=capture_scale.sh
 . "$root/bench/lib/record_handshake.sh"
+[ -x /usr/bin/time ] || die "GNU time is not installed (apt-get install time)"
 record_handshake || die "the probe failed"
 one=$(( $(stat -c %s "$work/one.pcap") - 24 ))
 

@@ -1,8 +1,17 @@
-# Sourced by the capture benchmarks: records one real mTLS handshake into "$work/one.pcap".
-#
-# openssl s_server (TLS 1.2, requiring a client certificate) on a free 127.0.0.1 port, probed by
-# `mtlskit probe --save-handshake`. Needs $mtlskit and $work; sets $server (the s_server pid,
-# for the caller's cleanup trap) and stops it once the handshake is saved.
+# Sourced by the capture benchmarks (after setting $root, $mtlskit and $name): `die`, the tools
+# they need, a work folder removed on exit, and `record_handshake`.
+die() { echo "$name: $*" >&2; exit 2; }
+[ -x "$mtlskit" ] || die "no mtlskit binary at $mtlskit (cargo build --release -p mtlskit)"
+command -v tshark >/dev/null || die "tshark is not installed (apt-get install tshark)"
+command -v openssl >/dev/null || die "openssl is not installed"
+work=$(mktemp -d)
+server=""
+cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+
+# Records one real mTLS handshake into "$work/one.pcap": openssl s_server (TLS 1.2, requiring
+# a client certificate) on a free 127.0.0.1 port, probed by `mtlskit probe --save-handshake`;
+# the server is stopped once the handshake is saved.
 record_handshake() {
   "$mtlskit" pki init "$work/pki" >/dev/null
   local port

@@ -30,7 +30,10 @@ const APT_TEST: &[&str] = &[
     "nginx-light",     // a real mTLS peer for the proxy's tests
     "curl",            // a real client for the proxy's tests
 ];
-const APT_BENCH: &[&str] = &["hyperfine"];
+const APT_BENCH: &[&str] = &[
+    "hyperfine",
+    "time", // GNU time: the peak RSS (%M) of bench/capture_scale.sh
+];
 
 /// The pinned cargo-fuzz version.
 const CARGO_FUZZ: &str = "0.13.2";

@@ -159,6 +159,15 @@ impl Side {
                 file_offset: at.payload_offset,
                 packet: at.packet,
             });
+            let need = self.data.len() + seg.payload.len();
+            if need > self.data.capacity() {
+                // Grow by doubling, but never past the budget: a long-lived direction holds
+                // at most its budget, not twice it.
+                let want = need
+                    .max(self.data.capacity().saturating_mul(2))
+                    .min(budget.unwrap_or(usize::MAX).max(need));
+                self.data.reserve_exact(want - self.data.len());
+            }
             self.data.extend_from_slice(seg.payload);
         }
         if !seg.payload.is_empty() {
