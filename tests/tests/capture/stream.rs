@@ -309,3 +309,31 @@ fn jsonl_lines_parse_in_a_stable_order_and_filters_pick_connections() {
         run.stderr
     );
 }
+
+#[test]
+fn jsonl_decrypts_with_a_key_log() {
+    let dir = root().join("testdata/decrypt");
+    let capture = dir.join("tls13.pcapng");
+    let keys = dir.join("tls13.keys");
+    let plain = jsonl(&dir, &[capture.to_str().unwrap()]);
+    assert_eq!(plain.len(), 3);
+    for line in &plain {
+        assert_eq!(line["summary"]["client_certificate"], "encrypted");
+    }
+    let decrypted = jsonl(
+        &dir,
+        &[
+            "--keylog",
+            keys.to_str().unwrap(),
+            capture.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(decrypted.len(), 3);
+    for line in &decrypted {
+        assert!(
+            line["decryption"]["records_decrypted"].as_u64().unwrap() > 0,
+            "{line}"
+        );
+        assert_ne!(line["summary"]["client_certificate"], "encrypted");
+    }
+}
