@@ -114,7 +114,7 @@ pub fn decode_stream(
             bytes_server_to_client: flow_len(&stream.server_to_client),
         });
     }
-    let (mut connection, node, file_findings, plain) = connection(stream, now, key_log);
+    let (mut connection, node, file_findings, plain) = connection(stream, now, key_log, trees);
     let name = format!("{} -> {}", connection.client, connection.server);
     let prefix = |f: Finding| Finding {
         message: format!("{name}: {}", f.message),
@@ -348,6 +348,7 @@ fn connection(
     stream: Stream,
     now: Option<Timestamp>,
     key_log: Option<&KeyLog>,
+    trees: bool,
 ) -> (Connection, Node, Vec<Finding>, Vec<Plain>) {
     let decode_flow = |flow: &Flow, keys: Option<decrypt::DirectionKeys>| {
         tls::decode_keyed(decodable(flow), now, keys.map(Decrypter::new))
@@ -460,6 +461,11 @@ fn connection(
                 ..f.clone()
             });
             findings.push(Finding { span: None, ..f });
+        }
+        if !trees {
+            // Without trees (the CLI), the node is dropped: do not map it to the file.
+            decoded.push(d.tls);
+            continue;
         }
         children.push(
             Node::new(name, format!("{} bytes", flow.bytes.len()), cover(flow))
