@@ -62,10 +62,14 @@ pub(crate) fn header(bytes: &[u8], eof: bool) -> Result<Option<State>, Error> {
             endian,
             interfaces: Vec::new(),
         })),
-        None if !eof && bytes.len() < 12 => Ok(None),
-        None => Err(Error::Truncated {
+        None if bytes.len() < 12 && !eof => Ok(None),
+        None if bytes.len() < 12 => Err(Error::Truncated {
             what: "pcapng section header",
             offset: bytes.len(),
+        }),
+        None => Err(Error::Malformed {
+            what: "pcapng section header",
+            reason: "its byte-order magic is not 1a2b3c4d in either byte order".into(),
         }),
     }
 }
