@@ -14,16 +14,18 @@
 #   takes many minutes and gigabytes), LIMIT_MB (default 64)
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-mtlskit=${MTLSKIT_BIN:-$root/target/release/mtlskit}
 sizes=${SIZES_MB:-100 1000}
 long=${LONG:-50 4}
 tshark_max=${TSHARK_MAX_MB:-100}
 limit=${LIMIT_MB:-64}
-name=capture_scale.sh
-. "$root/bench/lib/record_handshake.sh"
-[ -x /usr/bin/time ] || die "GNU time is not installed (apt-get install time)"
-record_handshake || die "the probe failed"
+. "$(dirname "$0")/lib.bash"
+[ -x /usr/bin/time ] || die "GNU time is not installed (cargo xtask setup)"
+start_server -tls1_2
+"$mtlskit" probe --ca "$work/pki/ca.pem" --cert "$work/pki/client.pem" --key "$work/pki/client.key" \
+  --save-handshake "$work/one.pcap" "https://localhost:$port/" >/dev/null || die "the probe failed"
+kill "$server" 2>/dev/null
+wait "$server" 2>/dev/null || true
+server=""
 one=$(( $(stat -c %s "$work/one.pcap") - 24 ))
 
 # Runs a command with its output to /dev/null; prints "seconds peak_rss_kb".

@@ -156,14 +156,15 @@ if command -v dumpcap >/dev/null && command -v tshark >/dev/null; then
   done
 fi
 bash make-crl-seeds.sh
-# key_log and decrypt: one mTLS connection each with TLS 1.3 (ChaCha20-Poly1305) and TLS 1.2
-# (ECDHE-ECDSA-AES128-GCM), captured with dumpcap while s_client writes its key log; the decrypt
+# key_log and decrypt: one mTLS connection each with TLS 1.3 (ChaCha20-Poly1305), TLS 1.2
+# (ECDHE-ECDSA-AES128-GCM) and TLS 1.2 CBC (ECDHE-ECDSA-AES128-SHA with encrypt-then-MAC,
+# ECDHE-ECDSA-AES256-SHA384 without), captured with dumpcap while s_client writes its key log; the decrypt
 # seeds join a capture and its key log as the target splits them (fuzz/src/lib.rs,
 # split_sources: a count byte 1, the capture's length as two little-endian bytes, the capture,
 # then the key log).
 if command -v dumpcap >/dev/null; then
   mkdir -p key_log decrypt
-  for version in tls13 tls12; do
+  for version in tls13 tls12 tls12-cbc tls12-cbc-mte; do
     port=$((20000 + RANDOM % 20000))
     rm -f "$work/$version.log"
     dumpcap -q -i lo -f "tcp port $port" -w "$work/$version.pcapng" >/dev/null 2>&1 &
@@ -173,11 +174,12 @@ if command -v dumpcap >/dev/null; then
       -key "$work/ec.key" -CAfile "$work/trust.pem" -Verify 1 -naccept 1 >/dev/null 2>&1 &
     server=$!
     sleep 0.5
-    if [ "$version" = tls13 ]; then
-      args=(-tls1_3 -ciphersuites TLS_CHACHA20_POLY1305_SHA256)
-    else
-      args=(-tls1_2 -cipher ECDHE-ECDSA-AES128-GCM-SHA256)
-    fi
+    case "$version" in
+      tls13) args=(-tls1_3 -ciphersuites TLS_CHACHA20_POLY1305_SHA256) ;;
+      tls12) args=(-tls1_2 -cipher ECDHE-ECDSA-AES128-GCM-SHA256) ;;
+      tls12-cbc) args=(-tls1_2 -cipher ECDHE-ECDSA-AES128-SHA) ;;
+      tls12-cbc-mte) args=(-tls1_2 -cipher ECDHE-ECDSA-AES256-SHA384 -no_etm) ;;
+    esac
     echo | openssl s_client -quiet -connect "127.0.0.1:$port" "${args[@]}" \
       -keylogfile "$work/$version.log" -servername server.example -cert "$work/client.pem" \
       -key "$work/rsa.key" -CAfile "$work/trust.pem" >/dev/null 2>&1 || true

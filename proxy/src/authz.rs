@@ -125,14 +125,18 @@ impl Rule {
 
     /// Whether the certificate matches.
     pub fn matches(&self, cert: &CertInfo) -> bool {
+        let ips: Vec<String>;
         let values: Vec<&str> = match self.kind {
-            Kind::Cn => cert.cn.iter().map(String::as_str).collect(),
-            Kind::O => cert.o.iter().map(String::as_str).collect(),
-            Kind::Ou => cert.ou.iter().map(String::as_str).collect(),
-            Kind::Dns => cert.dns.iter().map(String::as_str).collect(),
-            Kind::Uri => cert.uri.iter().map(String::as_str).collect(),
-            Kind::Ip => cert.ip.iter().map(String::as_str).collect(),
-            Kind::Email => cert.email.iter().map(String::as_str).collect(),
+            Kind::Cn => cert.subject.values("CN").collect(),
+            Kind::O => cert.subject.values("O").collect(),
+            Kind::Ou => cert.subject.values("OU").collect(),
+            Kind::Dns => cert.dns_names().collect(),
+            Kind::Uri => cert.uris().collect(),
+            Kind::Ip => {
+                ips = cert.ips().map(|a| a.to_string()).collect();
+                ips.iter().map(String::as_str).collect()
+            }
+            Kind::Email => cert.emails().collect(),
             Kind::Spiffe => cert.spiffe_id().into_iter().collect(),
             Kind::Issuer => vec![cert.issuer.as_str()],
             Kind::Sha256 => return self.pattern == Pattern::Digest(cert.sha256_bytes),

@@ -2,18 +2,13 @@
 //! subject and issuer (what nginx's `$ssl_client_s_dn` gives), serial, validity, extended key
 //! usage, CA flag, SHA-256 and SANs. Decoded once per connection, never per request.
 //!
-//! Every text is the inspect crate's, so the proxy's headers and logs read exactly like
-//! `mtlskit inspect` and openssl: DNs from [`name::rfc4514`], the serial from
-//! [`certificate::serial_text`], key purposes from [`extension::eku_names`], hex from
-//! [`der::hex`]. The full [`mtlskit_inspect::x509::decode_certificate`] is not called here: it
-//! also builds the field tree, findings, SHA-1 and extension texts, which a handshake would
-//! pay for and throw away.
+//! Every value is the inspect crate's ([`x509::certificate_facts`], [`x509::crl_facts`]), so
+//! the proxy's headers and logs read exactly like `mtlskit inspect` and openssl. The full
+//! [`x509::decode_certificate`] is not called here: it also builds the field tree, findings,
+//! SHA-1 and extension texts, which a handshake would pay for and throw away.
 
-use mtlskit_inspect::der;
-use mtlskit_inspect::x509::{certificate, extension, name};
-use sha2::{Digest, Sha256};
-use x509_parser::extensions::ParsedExtension;
-use x509_parser::prelude::{FromDer, X509Certificate};
+use mtlskit_inspect::x509::{self, Verification};
+use mtlskit_inspect::{der, Name, San};
 
 /// The OID of anyExtendedKeyUsage, as the inspect crate names it (it has no short name).
 pub const ANY_EKU: &str = "2.5.29.37.0";
@@ -21,9 +16,10 @@ pub const ANY_EKU: &str = "2.5.29.37.0";
 /// What the proxy reads from one certificate.
 #[derive(Clone, Debug)]
 pub struct CertInfo {
-    /// RFC 4514, as `openssl -nameopt RFC2253,-esc_msb` prints it.
-    pub subject: String,
-    pub issuer: String,
+    /// The subject: RFC 4514 text as `openssl -nameopt RFC2253,-esc_msb` prints it, and its
+    /// attributes.
+    pub subject: Name,
+    pub issuer: Name,
     /// Lowercase hex, no leading zeros ("0" for 0), as the JSON report has it (docs/report-format.md).
     pub serial: String,
     pub not_before: i64,
@@ -36,30 +32,49 @@ pub struct CertInfo {
     pub sha256_bytes: [u8; 32],
     /// SHA-256 of the SubjectPublicKeyInfo (for `spki:` pins).
     pub spki_sha256: [u8; 32],
-    /// Subject alternative names as the report has them (`DNS:x`, `URI:x`, `IP:x`, ...).
-    pub san: Vec<String>,
-    /// Subject commonName values.
-    pub cn: Vec<String>,
-    /// Subject organizationName values.
-    pub o: Vec<String>,
-    /// Subject organizationalUnitName values.
-    pub ou: Vec<String>,
-    /// dNSName SANs.
-    pub dns: Vec<String>,
-    /// uniformResourceIdentifier SANs.
-    pub uri: Vec<String>,
-    /// iPAddress SANs, as text.
-    pub ip: Vec<String>,
-    /// rfc822Name SANs.
-    pub email: Vec<String>,
+    /// Subject alternative names, in order.
+    pub san: Vec<San>,
 }
 
 impl CertInfo {
+    /// The dNSName SANs.
+    pub fn dns_names(&self) -> impl Iterator<Item = &str> {
+        self.san.iter().filter_map(|s| match s {
+            San::Dns(d) => Some(d.as_str()),
+            _ => None,
+        })
+    }
+
+    /// The uniformResourceIdentifier SANs.
+    pub fn uris(&self) -> impl Iterator<Item = &str> {
+        self.san.iter().filter_map(|s| match s {
+            San::Uri(u) => Some(u.as_str()),
+            _ => None,
+        })
+    }
+
+    /// The rfc822Name SANs.
+    pub fn emails(&self) -> impl Iterator<Item = &str> {
+        self.san.iter().filter_map(|s| match s {
+            San::Email(e) => Some(e.as_str()),
+            _ => None,
+        })
+    }
+
+    /// The iPAddress SANs.
+    pub fn ips(&self) -> impl Iterator<Item = std::net::IpAddr> + '_ {
+        self.san.iter().filter_map(|s| match s {
+            San::Ip(a) => Some(*a),
+            _ => None,
+        })
+    }
+
     /// The SPIFFE ID (an X509-SVID has exactly one URI SAN, `spiffe://trust-domain/path`):
     /// `None` when there is none, or more than one URI SAN.
     pub fn spiffe_id(&self) -> Option<&str> {
-        match self.uri.as_slice() {
-            [one] if one.starts_with("spiffe://") => Some(one.as_str()),
+        let mut uris = self.uris();
+        match (uris.next(), uris.next()) {
+            (Some(one), None) if one.starts_with("spiffe://") => Some(one),
             _ => None,
         }
     }
@@ -67,70 +82,19 @@ impl CertInfo {
 
 /// Decodes the facts above; `None` when the bytes are not a certificate.
 pub fn read(der: &[u8]) -> Option<CertInfo> {
-    let (_, cert) = X509Certificate::from_der(der).ok()?;
-    let tbs = &cert.tbs_certificate;
-    let mut extended_key_usage = Vec::new();
-    let mut is_ca = false;
-    let mut san = Vec::new();
-    for ext in tbs.extensions() {
-        match ext.parsed_extension() {
-            ParsedExtension::SubjectAlternativeName(names) => {
-                san = names
-                    .general_names
-                    .iter()
-                    .map(extension::general_name)
-                    .collect();
-            }
-            ParsedExtension::ExtendedKeyUsage(_) => {
-                extended_key_usage = extension::eku_names(ext);
-            }
-            ParsedExtension::BasicConstraints(bc) => is_ca = bc.ca,
-            _ => {}
-        }
-    }
-    let mut by_kind: [Vec<String>; 4] = Default::default();
-    for s in &san {
-        let (kind, value) = s.split_once(':').unwrap_or(("", ""));
-        let slot = match kind {
-            "DNS" => 0,
-            "URI" => 1,
-            "IP" => 2,
-            "email" => 3,
-            _ => continue,
-        };
-        by_kind[slot].push(value.to_string());
-    }
-    let [dns, uri, ip, email] = by_kind;
-    let subject = tbs.subject();
-    let texts = |oid: &x509_parser::der_parser::Oid<'_>| -> Vec<String> {
-        subject
-            .iter_by_oid(oid)
-            .filter_map(|a| a.as_str().ok().map(str::to_string))
-            .collect()
-    };
-    use x509_parser::oid_registry::{
-        OID_X509_COMMON_NAME, OID_X509_ORGANIZATIONAL_UNIT, OID_X509_ORGANIZATION_NAME,
-    };
-    let digest: [u8; 32] = Sha256::digest(cert.as_raw()).into();
+    let f = x509::certificate_facts(der).ok()?;
     Some(CertInfo {
-        cn: texts(&OID_X509_COMMON_NAME),
-        o: texts(&OID_X509_ORGANIZATION_NAME),
-        ou: texts(&OID_X509_ORGANIZATIONAL_UNIT),
-        dns,
-        uri,
-        ip,
-        email,
-        sha256_bytes: digest,
-        spki_sha256: Sha256::digest(tbs.subject_pki.raw).into(),
-        subject: name::rfc4514(tbs.subject()),
-        issuer: name::rfc4514(tbs.issuer()),
-        serial: certificate::serial_text(tbs.raw_serial()),
-        not_before: tbs.validity().not_before.timestamp(),
-        not_after: tbs.validity().not_after.timestamp(),
-        extended_key_usage,
-        is_ca,
-        sha256: der::hex(&digest),
-        san,
+        sha256: der::hex(&f.sha256),
+        sha256_bytes: f.sha256,
+        spki_sha256: f.spki_sha256,
+        not_before: f.not_before.0,
+        not_after: f.not_after.0,
+        subject: f.subject,
+        issuer: f.issuer,
+        serial: f.serial,
+        extended_key_usage: f.extended_key_usage,
+        is_ca: f.is_ca,
+        san: f.san,
     })
 }
 
@@ -138,8 +102,8 @@ pub fn read(der: &[u8]) -> Option<CertInfo> {
 /// `check`, the reload log and the resumption cut-off.
 #[derive(Clone, Debug)]
 pub struct CrlInfo {
-    /// The issuer, RFC 4514.
-    pub issuer: String,
+    /// The issuer.
+    pub issuer: Name,
     /// The issuer, DER, to find its CA.
     pub issuer_der: Vec<u8>,
     pub this_update: i64,
@@ -153,15 +117,14 @@ pub struct CrlInfo {
 
 /// Decodes the facts above; `None` when the bytes are not a CRL.
 pub fn read_crl(der: &[u8]) -> Option<CrlInfo> {
-    use x509_parser::revocation_list::CertificateRevocationList;
-    let (_, crl) = CertificateRevocationList::from_der(der).ok()?;
+    let f = x509::crl_facts(der).ok()?;
     Some(CrlInfo {
-        issuer: name::rfc4514(crl.issuer()),
-        issuer_der: crl.issuer().as_raw().to_vec(),
-        this_update: crl.last_update().timestamp(),
-        next_update: crl.next_update().map(|t| t.timestamp()),
-        entries: crl.iter_revoked_certificates().count(),
-        v2: crl.version().is_some_and(|v| v.0 == 1),
+        issuer: f.issuer,
+        issuer_der: f.issuer_der,
+        this_update: f.this_update.0,
+        next_update: f.next_update.map(|t| t.0),
+        entries: f.entries,
+        v2: f.v2,
     })
 }
 
@@ -169,10 +132,9 @@ pub fn read_crl(der: &[u8]) -> Option<CrlInfo> {
 /// crate's signature check, the one `mtlskit diagnose --crl` makes); `None` for an algorithm
 /// it cannot check (left to webpki at the handshake).
 pub fn crl_signed_by(crl: &[u8], ca: &[u8]) -> Option<bool> {
-    use mtlskit_inspect::x509::signature::Verification;
-    let (_, ca) = X509Certificate::from_der(ca).ok()?;
-    match mtlskit_inspect::x509::crl::verify(crl, ca.tbs_certificate.subject_pki.raw) {
+    match x509::verify_crl(crl, ca) {
         Ok(Verification::Valid) => Some(true),
+        // A CRL or CA certificate that cannot be read: not signed by it.
         Ok(Verification::Invalid) | Err(_) => Some(false),
         Ok(Verification::Unsupported(_)) => None,
     }

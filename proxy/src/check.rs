@@ -76,6 +76,8 @@ fn check_site(config: &Config) -> Findings {
             }
         }
     }
+    ticket_keys(&mut f, config);
+    inspector(&mut f, config);
     if s.verify_client != VerifyClient::Off {
         let bundles: Vec<_> = s
             .client_ca
@@ -176,6 +178,63 @@ fn loopback(url: &str) -> bool {
         || host
             .parse::<std::net::IpAddr>()
             .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The shared ticket keys: readable, of nginx's sizes, secret, with distinct names.
+fn ticket_keys(f: &mut Findings, config: &Config) {
+    let s = &config.server;
+    if s.ticket_key_file.is_empty() {
+        return;
+    }
+    if !s.session_tickets {
+        f.warn(
+            Path::new(&config.path),
+            "server.ticket_key_file is not used: session_tickets = false",
+        );
+    }
+    let paths: Vec<_> = s
+        .ticket_key_file
+        .iter()
+        .map(|p| config.resolve(p))
+        .collect();
+    for p in &paths {
+        key_mode(f, p);
+    }
+    match crate::serve::ticket_keys::FileTicketer::load(&paths, 0) {
+        Ok(keys) => {
+            for p in keys.repeated_names(&paths) {
+                f.warn(
+                    &p,
+                    "has the key name of an earlier ticket key file, so its tickets cannot be decrypted; make each key with openssl rand 80",
+                );
+            }
+        }
+        Err(e) => f.errors.push(e.to_string()),
+    }
+}
+
+/// `[admin] inspector`: a page to serve.
+fn inspector(f: &mut Findings, config: &Config) {
+    let a = &config.admin;
+    if !a.inspector {
+        return;
+    }
+    match &a.inspector_dir {
+        Some(dir) => {
+            let dir = config.resolve(dir);
+            if !dir.join("index.html").is_file() {
+                f.error(
+                    &dir,
+                    "holds no index.html: admin.inspector_dir must be a built page (cargo xtask web build --release makes dist/)",
+                );
+            }
+        }
+        None if crate::page::Source::embedded().is_none() => f.warn(
+            Path::new(&config.path),
+            "admin.inspector: this mtlskit has no page built in (cargo xtask dist makes one that has), so /inspect/ answers 404; or set admin.inspector_dir",
+        ),
+        None => {}
+    }
 }
 
 /// A private key file others can read is a warning (as sshd refuses such keys).

@@ -8,7 +8,8 @@
 //!
 //! rustls decides every handshake; the inspect crate's diagnosis engine only explains refusals
 //! in the logs. Modules, one concept each: `config`, `serve` (the proxy), `check`, `nginx`
-//! (import), `certinfo` (the certificate facts serve and check read).
+//! (import), `certinfo` (the certificate facts serve and check read), `page` (the web
+//! inspector's page server, for `mtlskit web` and the admin listener's `/inspect/`).
 
 #![deny(missing_docs)]
 
@@ -18,10 +19,13 @@ mod check;
 pub mod config;
 mod error;
 mod nginx;
+pub mod page;
 mod serve;
 
 pub use check::{check, Findings};
 pub use config::{Config, ConfigError};
 pub use error::Error;
 pub use nginx::{convert as import_nginx, Converted, ParseError};
-pub use serve::{client_verifier, run, serve, shutdown_signal, LogError, Shutdown, TlsSetupError};
+pub use serve::{
+    client_verifier, run, serve, shutdown_signal, LogError, Shutdown, TicketKeyError, TlsSetupError,
+};

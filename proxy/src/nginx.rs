@@ -275,8 +275,42 @@ pub fn convert(text: &str) -> Result<Converted, ParseError> {
         out.push_str("\n[log]\n");
         out.push_str(&log);
     }
+    let process = process(&ds, &mut c.warnings);
+    if !process.is_empty() {
+        out.push_str("\n[process]\n");
+        out.push_str(&process);
+    }
     c.toml = out;
     Ok(c)
+}
+
+/// The main context's directives that have a `[process]` key: `worker_processes`, `pid`,
+/// `worker_shutdown_timeout`.
+fn process(ds: &[Directive], warnings: &mut Vec<String>) -> String {
+    let mut out = String::new();
+    for d in ds {
+        let first = d.args.first().map(String::as_str).unwrap_or("");
+        match d.name.as_str() {
+            "worker_processes" => match first.parse::<usize>() {
+                Ok(n) => {
+                    let _ = writeln!(out, "workers = {n} # worker_processes");
+                }
+                Err(_) if first == "auto" => {} // one per core: the default
+                Err(_) => warnings.push(format!(
+                    "line {}: worker_processes: {first:?} is not a number; one worker per core is used",
+                    d.line
+                )),
+            },
+            "pid" => {
+                let _ = writeln!(out, "pid_file = {} # pid", q(first));
+            }
+            "worker_shutdown_timeout" => {
+                let _ = writeln!(out, "drain_timeout = {} # worker_shutdown_timeout", q(first));
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 /// One converted server block.
@@ -295,6 +329,8 @@ fn block(server: &Directive, nested: bool, warnings: &mut Vec<String>) -> Block 
     let mut log = String::new();
     let mut locations = String::new();
     let mut listen: Vec<String> = Vec::new();
+    // Repeated in nginx (the first encrypts, all decrypt): one list here, in that order.
+    let mut ticket_keys: Vec<String> = Vec::new();
     for d in server.block.as_deref().unwrap_or(&[]) {
         let a = &d.args;
         let first = a.first().map(String::as_str).unwrap_or("");
@@ -418,6 +454,7 @@ fn block(server: &Directive, nested: bool, warnings: &mut Vec<String>) -> Block 
                     a.join(" ")
                 );
             }
+            "ssl_session_ticket_key" => ticket_keys.push(first.to_string()),
             "ssl_session_tickets" => {
                 let _ = writeln!(srv, "session_tickets = {}", on(d));
             }
@@ -448,6 +485,13 @@ fn block(server: &Directive, nested: bool, warnings: &mut Vec<String>) -> Block 
             "location" => location(d, nested, &mut locations, &mut warn),
             _ => warn(d, "no counterpart in mtlskit; ignored"),
         }
+    }
+    if !ticket_keys.is_empty() {
+        let _ = writeln!(
+            srv,
+            "ticket_key_file = {}  # ssl_session_ticket_key (same files, same format)",
+            list(&ticket_keys)
+        );
     }
     Block {
         listen,

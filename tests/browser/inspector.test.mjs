@@ -380,3 +380,71 @@ test('captures: a key log dropped beside a TLS 1.3 capture decrypts it and stays
   assert.match(await conns.nth(2).locator('.alerts').innerText(), /server: fatal certificate_required \(116\)/);
   await screenshot(page, 'decrypted');
 });
+
+test('captures: decrypted rungs are marked, and the hex view toggles a record between ciphertext and plaintext', async () => {
+  const dir = join(root, 'testdata', 'decrypt');
+  await drop(page, await files(join(dir, 'tls13.pcapng'), join(dir, 'tls13.keys')));
+  const cap = card('tls13.pcapng').locator('li.item').first();
+  const conn = cap.locator('.connection').first();
+  // The rungs that came from decryption name what the record held and are marked; the
+  // hellos, sent in the clear, are not.
+  const request = conn.locator('.rung.from-server.decrypted', { hasText: 'certificate_request' });
+  await request.waitFor(WAIT);
+  assert.equal(await request.locator('.rung-mark').textContent(), 'decrypted');
+  assert.match(await request.locator('.rung-detail').innerText(), /decrypted 73 bytes/);
+  const hello = conn.locator('.rung.from-client', { hasText: 'client_hello' });
+  assert.equal(await hello.locator('.rung-mark').count(), 0);
+  assert.ok(!(await hello.evaluate((el) => el.classList.contains('decrypted'))));
+  assert.ok(await conn.locator('.rung.from-client.decrypted', { hasText: 'certificate_verify' }).count() === 1);
+
+  // A click on the rung selects the decrypted record; the hex view shows its ciphertext in the
+  // capture (header and 90 bytes), and offers the plaintext.
+  await request.locator('button').click();
+  await cap.locator('button.field.selected[data-path="0.3.1"]').waitFor(WAIT);
+  const mode = cap.locator('.hex-mode');
+  const cipher = mode.getByRole('button', { name: 'ciphertext' });
+  const plain = mode.getByRole('button', { name: 'plaintext (decrypted)' });
+  assert.equal(await cipher.getAttribute('aria-pressed'), 'true');
+  assert.equal(await plain.getAttribute('aria-pressed'), 'false');
+  const selected = cap.locator('.hx .b.sel');
+  assert.equal(await selected.count(), 95);
+  const ciphertext = (await selected.allInnerTexts()).join('');
+  assert.ok(ciphertext.startsWith('17030300'), `a TLS 1.3 record header: ${ciphertext.slice(0, 10)}`);
+
+  // The keyboard: Tab from "ciphertext" to "plaintext", Space shows the plaintext: the
+  // CertificateRequest message itself (type 13, 73 bytes).
+  await cipher.focus();
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'plaintext (decrypted)');
+  await page.keyboard.press('Space');
+  await cap.locator('.hex-rows.plaintext').waitFor(WAIT);
+  assert.equal(await plain.getAttribute('aria-pressed'), 'true');
+  assert.equal(await cap.locator('.hex').getAttribute('aria-label'), 'Decrypted bytes');
+  assert.equal(await selected.count(), 73);
+  const plaintext = (await selected.allInnerTexts()).join('');
+  assert.ok(plaintext.startsWith('0d000045'), `a CertificateRequest: ${plaintext.slice(0, 10)}`);
+  assert.ok(!ciphertext.includes(plaintext.slice(0, 40)), 'the plaintext is not the ciphertext');
+  // The CA name the server accepts is readable in the ASCII column.
+  assert.match(await cap.locator('.hex-rows.plaintext .asc').allInnerTexts().then((t) => t.join('')), /good CA/);
+
+  // A click on a byte of the plaintext selects the decrypted field that holds it.
+  await selected.nth(40).click();
+  const field = cap.locator('button.field.selected');
+  await field.waitFor(WAIT);
+  const path = await field.getAttribute('data-path');
+  assert.match(path, /^0\.3\.1\.\d/, `a field inside the decrypted CertificateRequest (${path})`);
+  assert.ok(await cap.locator('.hex-rows.plaintext').count() === 1, 'the plaintext stays shown');
+  const sel = cap.locator('.hex-rows.plaintext .b.sel');
+  assert.ok((await sel.count()) < 73, 'a field, not the whole record');
+  // Enter on "ciphertext" goes back to the record as captured.
+  await cipher.focus();
+  await page.keyboard.press('Enter');
+  await cap.locator('.hex-rows:not(.plaintext)').waitFor(WAIT);
+  assert.equal(await cipher.getAttribute('aria-pressed'), 'true');
+  await screenshot(page, 'decrypted-hex');
+
+  // A record sent in the clear has no plaintext to toggle to.
+  await hello.locator('button').click();
+  await cap.locator('button.field.selected[data-path="0.0.0"]').waitFor(WAIT);
+  assert.equal(await cap.locator('.hex-mode').count(), 0);
+});

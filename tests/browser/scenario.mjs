@@ -34,7 +34,7 @@ export async function pki(dir) {
   return dir;
 }
 
-async function freePort() {
+export async function freePort() {
   const server = createServer();
   await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
   const { port } = server.address();

@@ -4,33 +4,41 @@
 //!
 //! The ladder interleaves the two directions by where their records lie in the file (packets
 //! are written in the order they were seen), keeping each direction in stream order. A rung
-//! selects its record through the item's tree: connection `c`, direction `d` (0 client to
-//! server, 1 server to client), record `i` is the node at path `[c, d, i]`, whose span is a file
-//! offset.
+//! selects its record through the item's tree: connection `c`, the node of direction `d` ("client
+//! -> server" or "server -> client"; with a key log each is followed by its "(decrypted)" node),
+//! record `i` of it, whose span is a file offset. A decrypted record's rung selects its node
+//! among the decrypted ones instead, whose plaintext the hex view can show.
 
 use mtlskit_inspect::capture::model::{Capture, ClientCertificate, Connection};
 use mtlskit_inspect::diagnose::alert::explain;
 use mtlskit_inspect::tls::model::{Role, Tls};
-use mtlskit_inspect::Item;
 use mtlskit_inspect::{Code, Finding, Node};
+use mtlskit_inspect::{Item, Name};
 
 use crate::ladder::{self, Rung, Side};
 
 /// A rung of a capture's ladder and the tree path of its record.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CaptureRung {
+    /// The record as the ladder of a single direction shows it.
     pub rung: Rung,
+    /// Its node in the capture's tree: `[connection, direction, record]`.
     pub path: Vec<usize>,
 }
 
 /// How the client certificate fared, for the header's colour.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CertStatus {
+    /// The client sent a certificate (TLS 1.2, or TLS 1.3 decrypted).
     Sent,
+    /// The server asked and the client sent none: an empty or no Certificate message, or (TLS
+    /// 1.3) what the diagnosis concluded from the server's alert.
     Missing,
     /// Sent and refused by the server (TLS 1.3, as the diagnosis concludes).
     Rejected,
+    /// The bytes do not tell: TLS 1.3 without keys, or a capture that ends too early.
     Unknown,
+    /// The server did not ask for a client certificate.
     NotAsked,
 }
 
@@ -50,10 +58,13 @@ pub struct Header {
     pub title: String,
     /// "TLS 1.2, TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, SNI localhost, full handshake".
     pub summary: String,
+    /// What happened to the client certificate, in a sentence.
     pub certificate: String,
+    /// The same, for the header's colour.
     pub status: CertStatus,
     /// The CA names of the server's CertificateRequest.
-    pub accepted_cas: Vec<String>,
+    pub accepted_cas: Vec<Name>,
+    /// The alerts of both directions, the client's first, with their meaning.
     pub alerts: Vec<AlertLine>,
     /// Bytes missing from the capture, as sentences.
     pub gaps: Vec<String>,
@@ -234,21 +245,23 @@ pub fn file_findings<'a>(item: &'a Item, capture: &Capture) -> Vec<&'a Finding> 
 pub fn rungs(conn: &Connection, index: usize, tree: &[Node]) -> Vec<CaptureRung> {
     let conn_node = tree.get(index);
     let direction = |d: usize, tls: &Tls, side: Side| -> Vec<(usize, usize, CaptureRung)> {
-        let records = conn_node.and_then(|n| n.children.get(d));
+        let k = direction_node(conn_node, d);
+        let records = k.and_then(|k| conn_node?.children.get(k));
         let turns = flights(tls);
-        tls.records
-            .iter()
-            .enumerate()
-            .map(|(i, r)| {
+        (0..tls.records.len())
+            .filter_map(|i| {
                 let at = records
                     .and_then(|n| n.children.get(i))
                     .map_or(usize::MAX, |n| n.span.offset);
                 let flight = turns.get(i).copied().unwrap_or(usize::MAX / 2);
-                let rung = CaptureRung {
-                    rung: ladder::rung(r, side),
-                    path: vec![index, d, i],
-                };
-                (at, flight.saturating_mul(2).saturating_add(d), rung)
+                let rung = ladder::rung_of(tls, i, side)?;
+                // A decrypted rung selects its record's node among the decrypted ones (its
+                // messages decoded), else the record as it is on the wire.
+                let path = decrypted_path(conn_node, index, d, i)
+                    .filter(|_| rung.decrypted)
+                    .unwrap_or_else(|| vec![index, k.unwrap_or(d), i]);
+                let rung = CaptureRung { rung, path };
+                Some((at, flight.saturating_mul(2).saturating_add(d), rung))
             })
             .collect()
     };
@@ -269,6 +282,65 @@ pub fn rungs(conn: &Connection, index: usize, tree: &[Node]) -> Vec<CaptureRung>
         client.into_iter().map(|(_, key, r)| (key, r)).collect(),
         server.into_iter().map(|(_, key, r)| (key, r)).collect(),
     )
+}
+
+/// The names the capture tree gives a connection's directions (`mtlskit_inspect::capture`):
+/// the records as sent, then, for a decrypted direction, a child "NAME (decrypted)" with a node
+/// "record I" per decrypted record.
+const DIRECTIONS: [&str; 2] = ["client -> server", "server -> client"];
+
+/// The position among the connection node's children of direction `d`'s node (0 client to
+/// server, 1 server to client).
+fn direction_node(conn_node: Option<&Node>, d: usize) -> Option<usize> {
+    let name = DIRECTIONS.get(d)?;
+    conn_node?.children.iter().position(|c| c.name == *name)
+}
+
+/// The tree path of the decrypted node of record `record` of direction `d` (0 client to
+/// server, 1 server to client) of connection `index`.
+pub fn decrypted_path(
+    conn_node: Option<&Node>,
+    index: usize,
+    d: usize,
+    record: usize,
+) -> Option<Vec<usize>> {
+    let children = &conn_node?.children;
+    let wanted = format!("{} (decrypted)", DIRECTIONS.get(d)?);
+    let k = children.iter().position(|c| c.name == wanted)?;
+    let name = format!("record {record}");
+    let j = children
+        .get(k)?
+        .children
+        .iter()
+        .position(|c| c.name == name)?;
+    Some(vec![index, k, j])
+}
+
+/// Where a selection lies in a capture's decrypted bytes: the connection, the direction (0
+/// client to server, 1 server to client) and the path below the direction's decrypted node.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlainSelection {
+    pub connection: usize,
+    pub direction: usize,
+    /// The first two steps of the item path (connection, decrypted child).
+    pub prefix: Vec<usize>,
+    /// The rest of the path: the same path in the direction's plaintext tree.
+    pub rest: Vec<usize>,
+}
+
+/// Whether `path` selects a node of a decrypted direction in the capture tree `tree`.
+pub fn plain_selection(tree: &[Node], path: &[usize]) -> Option<PlainSelection> {
+    let (&c, rest) = path.split_first()?;
+    let (&k, rest) = rest.split_first()?;
+    let node = tree.get(c)?.children.get(k)?;
+    let name = node.name.strip_suffix(" (decrypted)")?;
+    let direction = DIRECTIONS.iter().position(|d| *d == name)?;
+    Some(PlainSelection {
+        connection: c,
+        direction,
+        prefix: vec![c, k],
+        rest: rest.to_vec(),
+    })
 }
 
 /// The flight of each record of one direction: the count of turns before it.

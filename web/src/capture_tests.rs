@@ -40,7 +40,7 @@ fn a_missing_client_certificate_is_told_with_the_cas_and_the_alert() {
         .starts_with("TLS 1.2, TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"));
     assert_eq!(h.status, CertStatus::Missing);
     assert!(h.certificate.contains("sent none"), "{}", h.certificate);
-    assert_eq!(h.accepted_cas, vec!["CN=mtlskit CA".to_string()]);
+    assert_eq!(h.accepted_cas, ["CN=mtlskit CA"]);
     let alert = &h.alerts[0];
     assert_eq!(alert.text, "server: fatal handshake_failure (40)");
     assert!(alert
@@ -151,5 +151,98 @@ fn cut_captures_never_panic() {
                 }
             }
         }
+    }
+}
+
+/// testdata/decrypt: TLS 1.3 to `s_server -Verify 1` (accepted, another CA, no certificate)
+/// and the client's key log.
+const TLS13: &[u8] = include_bytes!("../../testdata/decrypt/tls13.pcapng");
+const TLS13_KEYS: &[u8] = include_bytes!("../../testdata/decrypt/tls13.keys");
+
+fn decrypted_item(keys: Option<&[u8]>) -> Item {
+    use mtlskit_inspect::decrypt::KeyLog;
+    use mtlskit_inspect::{inspect_with, Input, Options};
+    let log = keys.map(KeyLog::parse);
+    let mut options = Options::default();
+    options.key_log = log.as_ref();
+    let input = Input {
+        source: "tls13.pcapng",
+        bytes: TLS13,
+    };
+    let now = Timestamp::from_parts(2026, 12, 1, 0, 0, 0);
+    let report = inspect_with(&[input], Some(now), options);
+    let Some(item) = report.items.into_iter().next() else {
+        panic!("no item in the capture");
+    };
+    item
+}
+
+#[test]
+#[allow(clippy::expect_used)]
+fn decrypted_records_are_named_marked_and_lead_to_their_plaintext() {
+    use mtlskit_inspect::capture::model::Direction;
+    let item = decrypted_item(Some(TLS13_KEYS));
+    let cap = capture(&item);
+    let conn = &cap.connections[0];
+    let all = rungs(conn, 0, &item.tree);
+    let decrypted: Vec<&CaptureRung> = all.iter().filter(|r| r.rung.decrypted).collect();
+    let labels: Vec<String> = all
+        .iter()
+        .map(|r| format!("{:?} {} {}", r.rung.side, r.rung.label, r.rung.decrypted))
+        .collect();
+    // What the encrypted records held, named on their rungs: the server's
+    // CertificateRequest, the client's Certificate, CertificateVerify and Finished.
+    let find = |side: Side, what: &str| {
+        decrypted
+            .iter()
+            .find(|r| r.rung.side == side && r.rung.label.contains(what))
+            .unwrap_or_else(|| panic!("{side:?} {what} in {labels:#?}"))
+    };
+    let request = find(Side::Server, "certificate_request");
+    find(Side::Client, "certificate_verify");
+    assert!(
+        request.rung.detail.contains("decrypted"),
+        "{:?}",
+        request.rung
+    );
+    // Its path is the decrypted record's node, which spans the ciphertext in the file...
+    let node = Node::at_path(&item.tree, &request.path).expect("decrypted node");
+    assert!(node.name.starts_with("record "), "{}", node.name);
+    assert!(node.span.offset > 0 && node.span.end() <= TLS13.len());
+    // ... and the same path below the direction's node selects the record's plaintext.
+    let at = plain_selection(&item.tree, &request.path).expect("a plaintext selection");
+    assert_eq!((at.connection, at.direction), (0, 1));
+    assert_eq!(at.prefix, request.path[..2].to_vec());
+    let d = cap
+        .decrypted
+        .iter()
+        .find(|d| d.connection == 0 && d.direction == Direction::ServerToClient)
+        .expect("the server's plaintext");
+    let plain = Node::at_path(&d.tree, &at.rest).expect("plaintext node");
+    assert_eq!(plain.name, node.name);
+    assert!(plain.span.end() <= d.bytes.len() && plain.span.len > 0);
+    // A rung on the wire's records is no plaintext selection, and leads to its own record,
+    // of its own direction, though a decrypted node now sits between the two directions.
+    let hello = &all[0];
+    assert!(!hello.rung.decrypted);
+    assert_eq!(plain_selection(&item.tree, &hello.path), None);
+    for r in all.iter().filter(|r| !r.rung.decrypted) {
+        let node = Node::at_path(&item.tree, &r.path).expect("record node");
+        let direction = &item.tree[0].children[r.path[1]];
+        let wanted = if r.rung.side == Side::Client {
+            "client -> server"
+        } else {
+            "server -> client"
+        };
+        assert_eq!(direction.name, wanted, "{:?}", r.rung);
+        assert!(node.name.starts_with("record "), "{}", node.name);
+    }
+
+    // Without the key log nothing is marked decrypted and no plaintext is kept.
+    let item = decrypted_item(None);
+    let cap = capture(&item);
+    assert!(cap.decrypted.is_empty());
+    for (i, c) in cap.connections.iter().enumerate() {
+        assert!(rungs(c, i, &item.tree).iter().all(|r| !r.rung.decrypted));
     }
 }

@@ -20,12 +20,17 @@ pub const fn rows(len: usize) -> usize {
 /// The rows shown: `first..end`, clamped to the item.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Window {
+    /// The first row shown.
     pub first: usize,
+    /// The row after the last one shown.
     pub end: usize,
+    /// How many rows the item has.
     pub total: usize,
 }
 
 impl Window {
+    /// The page that starts at row `first` (moved back to the last row when past it) of an item
+    /// of `len` bytes.
     pub fn new(first: usize, len: usize) -> Self {
         let total = rows(len);
         let first = first.min(total.saturating_sub(1));
@@ -41,6 +46,7 @@ impl Window {
         self.total > PAGE
     }
 
+    /// The first row of the page before this one; `None` on the first page.
     pub const fn previous(&self) -> Option<usize> {
         if self.first == 0 {
             None
@@ -49,6 +55,7 @@ impl Window {
         }
     }
 
+    /// The first row of the page after this one; `None` on the last page.
     pub const fn next(&self) -> Option<usize> {
         if self.end >= self.total {
             None

@@ -12,14 +12,18 @@ use mtlskit_inspect::tls::names;
 /// Which peer sent a rung.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Side {
+    /// The client: its records are on the left.
     Client,
+    /// The server: its records are on the right.
     Server,
     /// The direction could not be told (no hello seen).
     Unknown,
 }
 
+/// One record of the ladder.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rung {
+    /// The peer that sent the record.
     pub side: Side,
     /// "Handshake: client_hello", "ChangeCipherSpec", "Alert (encrypted)", "ApplicationData".
     pub label: String,
@@ -27,7 +31,11 @@ pub struct Rung {
     pub detail: String,
     /// The record's first byte in the stream (spans of the item's tree and hex view).
     pub offset: usize,
+    /// Whether the record is protected (its content type and messages cannot be read
+    /// without keys).
     pub encrypted: bool,
+    /// The record was decrypted with a key log: the label names what it held.
+    pub decrypted: bool,
 }
 
 /// The headline and the explanations of one direction.
@@ -35,9 +43,12 @@ pub struct Rung {
 pub struct Headline {
     /// "client → server: TLS 1.3, TLS_AES_128_GCM_SHA256, ALPN h2, SNI example.com".
     pub text: String,
+    /// The inspect crate's sentences on this direction ("The server asked for a client
+    /// certificate (CertificateRequest).", what TLS 1.3 hides, what the key log decrypted).
     pub notes: Vec<String>,
 }
 
+/// The side a direction is on: the role its hello shows.
 pub fn side(tls: &Tls) -> Side {
     match tls.summary.role {
         Some(Role::Client) => Side::Client,
@@ -49,14 +60,65 @@ pub fn side(tls: &Tls) -> Side {
 /// The rungs of one direction, in stream order.
 pub fn rungs(tls: &Tls) -> Vec<Rung> {
     let side = side(tls);
-    tls.records.iter().map(|r| rung(r, side)).collect()
+    (0..tls.records.len())
+        .filter_map(|i| rung_of(tls, i, side))
+        .collect()
 }
 
+/// The rung of record `index` of a direction: a decrypted record is named by what it held
+/// (its real content type, the handshake messages that start in it, its alert), marked
+/// decrypted; one that did not decrypt says so.
+pub fn rung_of(tls: &Tls, index: usize, side: Side) -> Option<Rung> {
+    let record = tls.records.get(index)?;
+    let mut r = rung(record, side);
+    let Some(d) = &record.decrypted else {
+        return Some(r);
+    };
+    if !d.is_plain() {
+        let content = content_name(record.content_type);
+        r.label = format!(
+            "{content} (encrypted, {})",
+            d.status.as_str().replace('_', " ")
+        );
+        return Some(r);
+    }
+    let inner = d.content_type.unwrap_or(record.content_type);
+    let content = content_name(inner);
+    let messages: Vec<String> = tls
+        .messages
+        .iter()
+        .filter(|m| m.decrypted_record == Some(index))
+        .map(|m| names::handshake_type(m.type_code).map_or_else(|| m.kind.clone(), str::to_string))
+        .collect();
+    let alerts: Vec<String> = tls
+        .alerts
+        .iter()
+        .filter(|a| a.decrypted_record == Some(index))
+        .map(|a| a.to_string())
+        .collect();
+    let what = if messages.is_empty() {
+        alerts
+    } else {
+        messages
+    };
+    r.label = if what.is_empty() {
+        content
+    } else {
+        format!("{content}: {}", what.join(", "))
+    };
+    r.detail = format!("{}, decrypted {} bytes", r.detail, d.length);
+    r.decrypted = true;
+    Some(r)
+}
+
+fn content_name(code: u8) -> String {
+    names::content_type(code).map_or_else(|| format!("content type {code}"), str::to_string)
+}
+
+/// The rung of one record sent by `side`: its content type (and messages) named, its version
+/// and length.
 pub fn rung(record: &Record, side: Side) -> Rung {
-    let content = names::content_type(record.content_type).map_or_else(
-        || format!("content type {}", record.content_type),
-        str::to_string,
-    );
+    let content = content_name(record.content_type);
     let label = if record.encrypted {
         format!("{content} (encrypted)")
     } else if record.handshake_types.is_empty() {
@@ -76,6 +138,7 @@ pub fn rung(record: &Record, side: Side) -> Rung {
         detail: format!("{version}, {} bytes", record.length),
         offset: record.offset,
         encrypted: record.encrypted,
+        decrypted: false,
     }
 }
 

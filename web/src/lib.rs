@@ -10,6 +10,7 @@
 //! go up through callbacks, props come down. Every change of the inputs or of the moment
 //! re-runs `mtlskit_inspect::inspect_many` over all inputs, so keys are matched to certificates
 //! across cards.
+#![deny(missing_docs)]
 
 pub mod capture;
 pub mod export;
@@ -18,7 +19,6 @@ pub mod keylog;
 pub mod ladder;
 pub mod links;
 pub mod moment;
-pub mod names;
 pub mod state;
 pub mod summary;
 #[cfg(target_arch = "wasm32")]

@@ -6,23 +6,46 @@
 //! builder verifies (the issuer's name and its signature).
 
 use mtlskit_inspect::{link_issuers, IssuerLink};
-use mtlskit_inspect::{ItemBody, Report};
+use mtlskit_inspect::{ItemBody, Name, Report};
 
 /// A relation between items of the report, by position in `report.items`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Link {
     /// The private key at `key` has the public key of the certificate or CSR at `holder`.
-    KeyMatches { key: usize, holder: usize },
+    KeyMatches {
+        /// The private key.
+        key: usize,
+        /// The certificate or CSR with its public key.
+        holder: usize,
+    },
     /// The private key at `key` matches none of the certificates and CSRs present.
-    KeyUnmatched { key: usize },
+    KeyUnmatched {
+        /// The private key.
+        key: usize,
+    },
     /// The CA certificate at `issuer` issued the certificate at `cert`: its name is the issuer's
     /// and its key verifies the signature.
-    IssuedBy { cert: usize, issuer: usize },
+    IssuedBy {
+        /// The certificate issued.
+        cert: usize,
+        /// The CA certificate that issued it.
+        issuer: usize,
+    },
     /// The certificate at `cert` is not self-issued and its issuer is not among the inputs.
-    IssuerMissing { cert: usize, issuer: String },
+    IssuerMissing {
+        /// The certificate.
+        cert: usize,
+        /// The issuer it names, to tell the user which CA to drop.
+        issuer: Name,
+    },
     /// The CA certificate at `ca` has the name of the issuer of `cert` but another key: its
     /// signature does not verify, so it is not the issuer.
-    SameNameOtherKey { cert: usize, ca: usize },
+    SameNameOtherKey {
+        /// The certificate.
+        cert: usize,
+        /// The CA certificate with its issuer's name and another key.
+        ca: usize,
+    },
 }
 
 /// Every link among the items of a report, in item order.
@@ -111,6 +134,14 @@ mod tests {
         inspect_many(&inputs, None)
     }
 
+    /// The issuer named by the certificate at `pos`.
+    fn issuer_of(report: &Report, pos: usize) -> Name {
+        match &report.items[pos].body {
+            ItemBody::Certificate(c) => c.issuer.clone(),
+            other => panic!("item {pos} is a {}", other.kind()),
+        }
+    }
+
     #[test]
     fn links_keys_and_issuers_across_inputs() {
         let report = report_of(&[
@@ -121,13 +152,14 @@ mod tests {
             ("other.key", OTHER_KEY),
         ]);
         let all = links(&report);
+        assert_eq!(issuer_of(&report, 2), "CN=mtlskit CA");
         assert_eq!(
             all,
             vec![
                 Link::IssuedBy { cert: 1, issuer: 0 },
                 Link::IssuerMissing {
                     cert: 2,
-                    issuer: "CN=mtlskit CA".to_string()
+                    issuer: issuer_of(&report, 2)
                 },
                 Link::KeyMatches { key: 3, holder: 1 },
                 Link::KeyMatches { key: 4, holder: 2 },

@@ -15,12 +15,14 @@ pub enum Moment {
 }
 
 impl Moment {
+    /// The moment itself, whichever way it was set.
     pub const fn timestamp(self) -> Timestamp {
         match self {
             Moment::Now(t) | Moment::At(t) => t,
         }
     }
 
+    /// Whether the user set it (it then stays when files are added).
     pub const fn is_fixed(self) -> bool {
         matches!(self, Moment::At(_))
     }

@@ -22,6 +22,7 @@ pub struct Source {
     pub id: u32,
     /// The file name (made unique on the page: a second "ca.pem" is "ca.pem (2)").
     pub name: String,
+    /// Its bytes, shared with every re-inspection.
     pub bytes: Rc<[u8]>,
 }
 
@@ -31,8 +32,11 @@ pub type ItemKey = (u32, usize);
 /// One card: an input and where its items and errors are in the report.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Card {
+    /// The input's [`Source::id`].
     pub id: u32,
+    /// The input's name, as the card heading shows it.
     pub name: String,
+    /// The input's length in bytes.
     pub size: usize,
     /// Positions in `report.items`, in order.
     pub items: Vec<usize>,
@@ -54,14 +58,20 @@ impl Card {
 /// show summary lines only until one is opened.
 pub const OPEN_AT_MOST: usize = 3;
 
+/// Everything the page shows: the inputs, their report and cards at the moment, and what is
+/// open, selected and chosen.
 #[derive(Clone, Debug)]
 pub struct State {
+    /// The inputs, in the order they were added.
     pub sources: Vec<Source>,
     next_id: u32,
     /// Texts pasted or dropped since the page was last empty (their inputs are numbered).
     texts: u32,
+    /// When validity is judged.
     pub moment: Moment,
+    /// The report of all inputs inspected together at the moment.
     pub report: Rc<Report>,
+    /// One card per input, in the order of `sources`.
     pub cards: Rc<Vec<Card>>,
     /// Items whose details (findings, tree, hex) are shown.
     pub open: BTreeSet<ItemKey>,
@@ -78,28 +88,39 @@ pub struct State {
     pub verdict: verdict::Options,
     /// The items given to the diagnosis engine, and its answer at the moment.
     pub choice: Rc<Choice>,
+    /// The diagnosis engine's answer for `choice`.
     pub outcome: Rc<Outcome>,
 }
 
+/// What the page asks of the reducer ([`State::apply`]): one per user action.
 #[derive(Clone, Debug)]
 pub enum Action {
     /// Files read (name, bytes), with the browser's clock at that moment.
     Add {
+        /// Each file's name and bytes.
         files: Vec<(String, Vec<u8>)>,
+        /// The browser's clock when the files were read.
         now: Timestamp,
     },
     /// Pasted text becomes an input named "pasted text N".
     Paste {
+        /// The text pasted.
         text: String,
+        /// The browser's clock when the text was pasted.
         now: Timestamp,
     },
     /// Text dropped on the page (not a file) becomes an input named "dropped text N".
     DropText {
+        /// The text dropped.
         text: String,
+        /// The browser's clock when the text was dropped.
         now: Timestamp,
     },
+    /// Remove the input with this id, and its card.
     Remove(u32),
+    /// Remove every input.
     Clear,
+    /// Judge validity at this moment (re-inspects every input).
     SetMoment(Moment),
     /// Open or close an item's details.
     Toggle(ItemKey),
@@ -109,6 +130,7 @@ pub enum Action {
     SelectByte(ItemKey, usize),
     /// Show the hex page that starts at this row.
     HexRow(ItemKey, usize),
+    /// Show this message on the status line, or clear it.
     Notice(Option<String>),
     /// Check the certificate as a client (mTLS) or as a server certificate.
     SetRole(Role),
@@ -120,12 +142,15 @@ pub enum Action {
     /// select the field of exactly this span (else the deepest one holding its first byte) and
     /// bring it into view.
     ShowBytes {
+        /// The certificate's SHA-256, lowercase hex (as the diagnosis chain lists it).
         certificate: String,
+        /// The bytes the finding points at, in that certificate's DER.
         span: Span,
     },
 }
 
 impl State {
+    /// An empty page whose moment is the browser's clock `now`.
     pub fn new(now: Timestamp) -> Self {
         Self {
             sources: Vec::new(),
@@ -227,6 +252,7 @@ impl State {
         Some((card.id, self.report.items.get(pos)?.index))
     }
 
+    /// How many items the report holds, over all inputs.
     pub fn item_count(&self) -> usize {
         self.report.items.len()
     }

@@ -5,40 +5,47 @@
 //! line: their kind name.
 
 use mtlskit_inspect::time::relative_days;
-use mtlskit_inspect::{Item, ItemBody, PublicKeyInfo};
+use mtlskit_inspect::{Item, ItemBody, Name, PublicKeyInfo};
 use mtlskit_inspect::{Severity, Timestamp};
-
-use crate::names;
 
 /// How a certificate stands at the chosen moment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Standing {
+    /// Within its validity period, for more than [`SOON_DAYS`] days.
     Valid,
     /// Valid, but for fewer than [`SOON_DAYS`] more days.
     Soon,
+    /// Past its notAfter.
     Expired,
+    /// Before its notBefore.
     NotYetValid,
 }
 
 /// Certificates that expire within this many days are flagged.
 pub const SOON_DAYS: i64 = 30;
 
+/// A certificate's or CRL's validity at the moment, for the summary line.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Validity {
+    /// How it stands, for the colour of the text.
     pub standing: Standing,
     /// "valid until 2026-01-01 (in 200 days)", "expired 2020-01-01 (30 days ago)".
     pub text: String,
 }
 
+/// The summary line of one item, as a card lists it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Summary {
     /// "certificate", "CA certificate", "CSR", "private key", or the report's kind name.
     pub kind: String,
     /// Subject CN (or the whole subject, or the first SAN), SNI, or a description.
     pub name: String,
+    /// Validity at the moment, for certificates and CRLs with a nextUpdate.
     pub validity: Option<Validity>,
     /// "EC P-256", "RSA 2048", "Ed25519".
     pub key: Option<String>,
+    /// The severity of the item's worst finding, which colours the line; `None` when it has
+    /// none.
     pub worst: Option<Severity>,
 }
 
@@ -54,7 +61,7 @@ pub fn summarize(item: &Item, now: Timestamp) -> Summary {
             }
             .to_string(),
             subject_name(&c.subject)
-                .or_else(|| c.san.first().cloned())
+                .or_else(|| c.san.first().map(ToString::to_string))
                 .unwrap_or_else(|| "(empty subject)".to_string()),
             Some(validity(c.not_before_unix, c.not_after_unix, now)),
             Some(key_text(&c.public_key)),
@@ -62,7 +69,7 @@ pub fn summarize(item: &Item, now: Timestamp) -> Summary {
         ItemBody::Csr(c) => (
             "CSR".to_string(),
             subject_name(&c.subject)
-                .or_else(|| c.san.first().cloned())
+                .or_else(|| c.san.first().map(ToString::to_string))
                 .unwrap_or_else(|| "(empty subject)".to_string()),
             None,
             Some(key_text(&c.public_key)),
@@ -128,9 +135,12 @@ fn generic(body: &ItemBody) -> Parts {
     (body.kind().replace('_', " "), String::new(), None, None)
 }
 
-fn subject_name(subject: &str) -> Option<String> {
-    names::attribute(subject, "CN")
+/// The most specific common name, else the whole DN; `None` for an empty name.
+fn subject_name(subject: &Name) -> Option<String> {
+    subject
+        .common_name()
         .filter(|cn| !cn.is_empty())
+        .map(str::to_string)
         .or_else(|| (!subject.is_empty()).then(|| subject.to_string()))
 }
 

@@ -31,8 +31,12 @@ pub struct Options {
 pub struct Choice {
     /// Every certificate that could be checked (not a CA), in report order.
     pub candidates: Vec<usize>,
+    /// The certificate checked: the user's pick, else the first candidate whose private key
+    /// was dropped, else the first.
     pub leaf: Option<usize>,
+    /// The CA certificates that are not self-issued, for the chain.
     pub intermediates: Vec<usize>,
+    /// The self-issued CA certificates, trusted as roots.
     pub anchors: Vec<usize>,
     /// The private key given with the leaf.
     pub key: Option<usize>,
@@ -58,6 +62,7 @@ pub fn own_role(cert: &mtlskit_inspect::Certificate) -> Role {
 pub enum Outcome {
     /// Nothing to check: no certificate that is not a CA was dropped.
     NoLeaf,
+    /// The diagnosis of the chosen leaf.
     Done(Diagnosis),
     /// The leaf could not be read by the engine.
     Failed(String),

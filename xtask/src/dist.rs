@@ -1,18 +1,34 @@
-//! `cargo xtask dist`: the one deployable. Builds the release page (trunk, into dist/), then the
-//! release `mtlskit` with the page embedded (the cli crate's `web` feature), strips it (the
-//! release profile keeps line tables for backtraces: most of its size) into `<target>/dist/`,
-//! prints its size, and runs tests/tests/web against it (MTLSKIT_BIN): it serves the page with
-//! nothing else on disk.
+//! `cargo xtask dist [--deb]`: the one deployable. Builds the release page (trunk, into dist/),
+//! then the release `mtlskit` with the page embedded (the cli crate's `web` feature), strips it
+//! (the release profile keeps line tables for backtraces: most of its size) into
+//! `<target>/dist/`, prints its size, and runs tests/tests/web against it (MTLSKIT_BIN): it
+//! serves the page with nothing else on disk; then the browser test
+//! tests/browser/binary.test.mjs: a certificate dropped on the page that `mtlskit web` and the
+//! admin listener's /inspect/ serve is decoded, and no request leaves 127.0.0.1.
+//!
+//! `--deb` also makes the Debian package `<target>/dist/mtlskit.deb` with cargo-deb (installed
+//! by setup, pinned): the binary, the systemd unit, the sysusers file and maintainer scripts of
+//! deploy/debian/, the commented /etc/mtlskit/proxy.toml, and the man pages and completions the
+//! binary writes of its own command line (`mtlskit dist-assets`); then tests/tests/deb installs
+//! it with dpkg, checks the shipped config and the unit, and removes it (MTLSKIT_DEB). That
+//! test changes the machine (root, dpkg), so it runs here and not in `cargo xtask test`.
+
+use std::path::Path;
 
 use anyhow::{bail, Context};
 
 use crate::cmd;
 
 pub fn run(args: &[String]) -> anyhow::Result<()> {
-    if let Some(a) = args.first() {
-        bail!("usage: cargo xtask dist (unexpected '{a}')");
-    }
+    let deb = match args {
+        [] => false,
+        [a] if a == "--deb" => true,
+        [a, ..] => bail!("usage: cargo xtask dist [--deb] (unexpected '{a}')"),
+    };
     crate::web::setup()?;
+    if deb {
+        crate::setup::cargo_deb()?;
+    }
     crate::web::build(true)?;
     cmd::run(cmd::new("cargo").args(["build", "--release", "-p", "mtlskit", "--features", "web"]))?;
     let target = cmd::target_dir()?;
@@ -23,16 +39,80 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     std::fs::copy(&built, &bin)
         .with_context(|| format!("copying {} to {}", built.display(), bin.display()))?;
     cmd::run(cmd::new("strip").arg(&bin))?;
-    let size = std::fs::metadata(&bin)
-        .with_context(|| format!("reading {}", bin.display()))?
-        .len();
-    eprintln!(
-        "xtask: {} is {size} bytes ({:.1} MB), the page inside",
-        bin.display(),
-        size as f64 / 1e6
-    );
+    report_size(&bin, ", the page inside")?;
+    let package = if deb {
+        Some(debian_package(&target, &bin)?)
+    } else {
+        None
+    };
     let mut test = cmd::new("cargo");
     test.args(["test", "-p", "mtlskit-tests", "--test", "web"])
         .env("MTLSKIT_BIN", &bin);
-    cmd::run(&mut test).context("tests/tests/web against the dist binary")
+    cmd::run(&mut test).context("tests/tests/web against the dist binary")?;
+    crate::web::test_binary(&bin)?;
+    if let Some(package) = package {
+        let mut test = cmd::new("cargo");
+        test.args([
+            "test",
+            "-p",
+            "mtlskit-tests",
+            "--test",
+            "deb",
+            "--",
+            "--ignored",
+        ])
+        .env("MTLSKIT_DEB", &package);
+        cmd::run(&mut test).context("tests/tests/deb on the package")?;
+    }
+    Ok(())
+}
+
+/// Writes the man pages and completions, then the package; returns its path.
+fn debian_package(target: &Path, bin: &Path) -> anyhow::Result<std::path::PathBuf> {
+    // Where crates/cli/Cargo.toml's [package.metadata.deb] assets look
+    // ("target/release/dist-assets/", in cargo-deb's spelling of the target folder).
+    let assets = target.join("release").join("dist-assets");
+    if assets.exists() {
+        std::fs::remove_dir_all(&assets)
+            .with_context(|| format!("removing {}", assets.display()))?;
+    }
+    cmd::run(cmd::new(&bin.display().to_string()).args([
+        "dist-assets",
+        "--out",
+        &assets.display().to_string(),
+    ]))?;
+    // Debian's man pages are gzipped; -n leaves the time out, so the package is reproducible.
+    let man = assets.join("man");
+    let mut pages: Vec<_> = std::fs::read_dir(&man)
+        .with_context(|| format!("reading {}", man.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    pages.sort();
+    cmd::run(cmd::new("gzip").arg("-9nf").args(&pages))?;
+    let package = target.join("dist").join("mtlskit.deb");
+    cmd::run(cmd::new("cargo").args([
+        "deb",
+        "-p",
+        "mtlskit",
+        "--no-build",
+        "--strip",
+        "--output",
+        &package.display().to_string(),
+    ]))?;
+    report_size(&package, "")?;
+    Ok(package)
+}
+
+/// Says how large a file made here is.
+fn report_size(path: &Path, what: &str) -> anyhow::Result<()> {
+    let size = std::fs::metadata(path)
+        .with_context(|| format!("reading {}", path.display()))?
+        .len();
+    eprintln!(
+        "xtask: {} is {size} bytes ({:.1} MB){what}",
+        path.display(),
+        size as f64 / 1e6
+    );
+    Ok(())
 }

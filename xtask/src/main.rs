@@ -24,7 +24,8 @@ const USAGE: &str = "usage: cargo xtask <setup|test|demo|dist|fuzz|bench|web|lim
   test            setup, then fmt, clippy, the no_std build, all tests (Rust, wasm, browser)
                   and a fuzz smoke run; --no-fuzz skips the fuzz run
   demo            build the page and the binary in release mode and run `mtlskit demo`
-  dist            the release binary with the page inside, stripped, in <target>/dist/
+  dist [--deb]    the release binary with the page inside, stripped, in <target>/dist/;
+                  --deb also the Debian package, installed and removed again to test it
   fuzz smoke|run  run the fuzz targets (cargo-fuzz, nightly)
   bench           run the benchmarks and print the comparisons
   web             setup | build [--release] | serve | test | bench: the web inspector

@@ -31,12 +31,23 @@ const APT_TEST: &[&str] = &[
     "curl",            // a real client for the proxy's tests
 ];
 const APT_BENCH: &[&str] = &[
-    "hyperfine",
-    "time", // GNU time: the peak RSS (%M) of bench/capture_scale.sh
+    "hyperfine",  // times whole commands (bench/*.sh)
+    "linux-perf", // the proxy's CPU profiles (bench/proxy.sh PROFILE=dir)
+    "time",       // GNU time: the peak RSS (%M) of bench/capture_scale.sh
 ];
 
-/// The pinned cargo-fuzz version.
-const CARGO_FUZZ: &str = "0.13.2";
+/// A tool from crates.io, pinned: the crate, its version, and the command that prints the
+/// installed version.
+type CargoTool = (&'static str, &'static str, &'static [&'static str]);
+const CARGO_FUZZ: CargoTool = ("cargo-fuzz", "0.13.2", &["cargo", "fuzz", "--version"]); // the fuzz smoke run
+/// `cargo xtask dist --deb` (the Debian package).
+const CARGO_DEB: CargoTool = ("cargo-deb", "3.8.0", &["cargo", "deb", "--version"]);
+const CARGO_BENCH: &[CargoTool] = &[
+    // HTTP load with client certificates (bench/proxy.sh)
+    ("oha", "1.16.0", &["oha", "--version"]),
+    // flamegraphs of the proxy's perf profiles (bench/proxy.sh PROFILE=dir)
+    ("inferno", "0.12.8", &["inferno-flamegraph", "--version"]),
+];
 
 pub fn run(need: Need) -> anyhow::Result<()> {
     let mut packages: Vec<&str> = APT_DEMO.to_vec();
@@ -45,6 +56,7 @@ pub fn run(need: Need) -> anyhow::Result<()> {
     }
     if need == Need::Bench {
         packages.extend(APT_BENCH);
+        cargo_deb()?; // bench measures the dist binary; dist --deb packages it
     }
     apt(&packages)?;
     rustup_component("rustfmt")?;
@@ -56,7 +68,12 @@ pub fn run(need: Need) -> anyhow::Result<()> {
     }
     rustup_target("x86_64-unknown-none")?; // the no_std build check of crates/inspect
     nightly()?;
-    cargo_fuzz()?;
+    cargo_tool(CARGO_FUZZ)?;
+    if need == Need::Bench {
+        for tool in CARGO_BENCH {
+            cargo_tool(*tool)?;
+        }
+    }
     python_module("httplib2")?; // the classic client script (docs/architecture.md), ported to Python 3
     python_module("h2")?; // the proxy's h2 tests drive frames by hand (tests/tests/proxy)
     python_module("prometheus_client")?; // parses the proxy's /metrics as Prometheus would
@@ -82,10 +99,18 @@ fn nightly() -> anyhow::Result<()> {
     cmd::run(cmd::new("rustup").args(["toolchain", "install", "nightly", "--profile", "minimal"]))
 }
 
-fn cargo_fuzz() -> anyhow::Result<()> {
-    let version = cmd::output(cmd::new("cargo").args(["fuzz", "--version"]));
-    if version.is_some_and(|v| v.contains(CARGO_FUZZ)) {
+/// `cargo install --locked` of a pinned crate, unless that version is on the PATH already.
+fn cargo_tool((krate, version, check): CargoTool) -> anyhow::Result<()> {
+    let found = check
+        .split_first()
+        .and_then(|(program, args)| cmd::output(cmd::new(program).args(args)));
+    if found.is_some_and(|v| v.contains(version)) {
         return Ok(());
     }
-    cmd::run(cmd::new("cargo").args(["install", "--locked", "cargo-fuzz", "--version", CARGO_FUZZ]))
+    cmd::run(cmd::new("cargo").args(["install", "--locked", krate, "--version", version]))
+}
+
+/// cargo-deb, for `cargo xtask dist --deb` (the Debian package).
+pub fn cargo_deb() -> anyhow::Result<()> {
+    cargo_tool(CARGO_DEB)
 }

@@ -115,6 +115,18 @@ pub fn test() -> anyhow::Result<()> {
     cmd::run(&mut node).context("browser tests (tests/browser)")
 }
 
+/// The browser test of the page as the binary `bin` serves it (tests/browser/binary.test.mjs:
+/// `mtlskit web` and the admin listener's /inspect/), for `cargo xtask dist`: only a binary
+/// built with the page inside has one to serve.
+pub fn test_binary(bin: &std::path::Path) -> anyhow::Result<()> {
+    let mut node = tool("node")?;
+    node.current_dir(browser_dir())
+        .args(["--test", "--test-concurrency=1", "binary.test.mjs"]);
+    browser_env(&mut node)?;
+    node.env("MTLSKIT_BIN", bin);
+    cmd::run(&mut node).context("browser test of the dist binary (tests/browser/binary.test.mjs)")
+}
+
 /// The page's benchmark (bench/web.mjs): gzip size of the release build, drop-to-rendered time.
 pub fn bench() -> anyhow::Result<()> {
     build(true)?;

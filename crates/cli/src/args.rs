@@ -22,7 +22,8 @@ pub enum Command {
     Probe(ProbeArgs),
     /// Run the whole mTLS setup locally: PKI, mTLS upstream, proxy, web inspector, probe.
     Demo(DemoArgs),
-    /// Say whether a certificate would be accepted for mTLS, and why not.
+    /// Say whether a certificate would be accepted for mTLS and why not, or why the TLS
+    /// handshakes of a capture failed.
     Diagnose(DiagnoseArgs),
     /// Make keys, CSRs and certificates for an mTLS setup.
     #[command(subcommand)]
@@ -37,6 +38,18 @@ pub enum Command {
     ImportNginx(ImportNginxArgs),
     /// Serve the web inspector (the page built into this binary, or --dir) on plain HTTP.
     Web(WebArgs),
+    /// Write the man pages and shell completions of this command line (for packaging:
+    /// `cargo xtask dist --deb`).
+    #[command(hide = true)]
+    DistAssets(DistAssetsArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DistAssetsArgs {
+    /// The folder to write `man/` (mtlskit.1, one page per command) and `completions/`
+    /// (bash, zsh, fish) into.
+    #[arg(long, value_name = "DIR")]
+    pub out: std::path::PathBuf,
 }
 
 #[derive(Debug, clap::Args)]
@@ -77,12 +90,24 @@ pub struct ImportNginxArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct DiagnoseArgs {
+    /// A capture (pcap or pcapng): say how each TLS handshake in it ended and why, instead of
+    /// checking a certificate.
+    #[arg(
+        value_name = "CAPTURE",
+        conflicts_with_all = ["ca", "cert", "chain", "key", "host", "crl"]
+    )]
+    pub capture: Option<String>,
+    /// With a capture: decrypt its TLS with this NSS key log (SSLKEYLOGFILE), so TLS 1.3's
+    /// CertificateRequest, client Certificate and alerts are read. Its secrets are never
+    /// printed.
+    #[arg(long, value_name = "FILE", requires = "capture")]
+    pub keylog: Option<String>,
     /// The CA bundle the verifier trusts (PEM, DER or PKCS#7).
-    #[arg(long, value_name = "FILE")]
-    pub ca: String,
+    #[arg(long, value_name = "FILE", required_unless_present = "capture")]
+    pub ca: Option<String>,
     /// The certificate to check; further certificates in the file are its chain.
-    #[arg(long, value_name = "FILE")]
-    pub cert: String,
+    #[arg(long, value_name = "FILE", required_unless_present = "capture")]
+    pub cert: Option<String>,
     /// Intermediate certificates sent along with it, in any order.
     #[arg(long, value_name = "FILE")]
     pub chain: Option<String>,

@@ -53,6 +53,7 @@ fn run(args: args::Args) -> anyhow::Result<Status> {
         Command::Probe(a) => commands::probe::run(&a),
         Command::Demo(a) => demo::run(&a),
         Command::Web(a) => commands::web::run(&a),
+        Command::DistAssets(a) => commands::dist_assets::run(&a),
     }
 }
 
@@ -66,6 +67,7 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    page::embed();
     match run(args) {
         Ok(status) => ExitCode::from(status.code()),
         // A reader that stopped early (`| head`) is not an error worth a message.

@@ -195,7 +195,10 @@ fn decode(blob: Blob, now: Option<Timestamp>, options: Options<'_>) -> Result<Ve
         }
         Object::Capture => {
             // The capture reader diagnoses each handshake (why it failed, from both directions).
-            let d = crate::capture::decode_keyed(&blob.bytes, now, options.trees, options.key_log)?;
+            let mut d =
+                crate::capture::decode_keyed(&blob.bytes, now, options.trees, options.key_log)?;
+            // The plaintext goes with the capture for the hex view (only built with trees).
+            d.capture.decrypted = core::mem::take(&mut d.decrypted);
             let body = ItemBody::Capture(alloc::boxed::Box::new(d.capture));
             Ok(alloc::vec![(body, d.tree, d.findings, blob.bytes)])
         }

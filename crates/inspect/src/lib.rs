@@ -62,6 +62,7 @@ mod error;
 mod finding;
 pub mod hexdump;
 mod inspect;
+mod name;
 mod objects;
 mod oid;
 pub mod pem;
@@ -78,6 +79,7 @@ pub use finding::{Code, Finding, Severity};
 #[cfg(feature = "std")]
 pub use inspect::link_issuers;
 pub use inspect::{inspect, inspect_many, inspect_with, Input, IssuerLink, Options};
+pub use name::{Name, NameAttribute, San};
 pub use objects::{
     Attribute, Certificate, Crl, Csr, Extension, ItemRef, Key, Opaque, PublicKeyInfo,
     RevocationReason, RevokedEntry,

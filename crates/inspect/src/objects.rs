@@ -7,6 +7,8 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use serde::Serialize;
 
+use crate::name::{Name, San};
+
 /// Algorithm, size and curve of a public key.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct PublicKeyInfo {
@@ -39,9 +41,9 @@ pub struct Certificate {
     /// Lowercase hex, no leading zeros, "0" for 0.
     pub serial: String,
     /// RFC 4514, as `openssl x509 -nameopt RFC2253,-esc_msb` prints it.
-    pub subject: String,
+    pub subject: Name,
     /// RFC 4514, as the subject.
-    pub issuer: String,
+    pub issuer: Name,
     /// Start of validity, RFC 3339 UTC.
     pub not_before: String,
     /// End of validity, RFC 3339 UTC.
@@ -53,7 +55,7 @@ pub struct Certificate {
     /// SHA-256 of the DER SubjectPublicKeyInfo (what pins and key matching use).
     pub spki_sha256: String,
     /// Subject alternative names: `DNS:x`, `IP:1.2.3.4`, `email:x`, `URI:x`, ...
-    pub san: Vec<String>,
+    pub san: Vec<San>,
     /// Algorithm, size and curve of the public key.
     pub public_key: PublicKeyInfo,
     /// OpenSSL's name (`sha256WithRSAEncryption`, `ecdsa-with-SHA256`, ...).
@@ -82,13 +84,13 @@ pub struct Certificate {
 /// A PKCS#10 certificate signing request: the `csr` kind.
 pub struct Csr {
     /// RFC 4514, as in a certificate.
-    pub subject: String,
+    pub subject: Name,
     /// Algorithm, size and curve of the public key.
     pub public_key: PublicKeyInfo,
     /// SHA-256 of the DER SubjectPublicKeyInfo.
     pub spki_sha256: String,
     /// SANs requested in the extensionRequest attribute.
-    pub san: Vec<String>,
+    pub san: Vec<San>,
     /// OpenSSL's name of the signature algorithm.
     pub signature_algorithm: String,
     /// The signature algorithm's dotted OID.
@@ -152,7 +154,7 @@ pub struct Crl {
     /// 1 (no version field) or 2.
     pub version: u8,
     /// The CRL issuer, RFC 4514 as a certificate's issuer.
-    pub issuer: String,
+    pub issuer: Name,
     /// thisUpdate, RFC 3339 UTC.
     pub this_update: String,
     /// nextUpdate, RFC 3339 UTC; `None` when absent (RFC 5280 5.1.2.5 requires it).
@@ -229,6 +231,32 @@ pub enum RevocationReason {
 }
 
 impl RevocationReason {
+    /// Every reason RFC 5280 defines, in the order of their codes.
+    pub const ALL: [Self; 10] = [
+        Self::Unspecified,
+        Self::KeyCompromise,
+        Self::CaCompromise,
+        Self::AffiliationChanged,
+        Self::Superseded,
+        Self::CessationOfOperation,
+        Self::CertificateHold,
+        Self::RemoveFromCrl,
+        Self::PrivilegeWithdrawn,
+        Self::AaCompromise,
+    ];
+
+    /// The reason RFC 5280 names `name` (`keyCompromise`, as OpenSSL's `-crl_reason` takes it),
+    /// in any case and with or without `-` and `_` (`key-compromise`); `None` for another name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        let fold = |t: &'static str| t.chars().filter(|c| !matches!(c, '-' | '_'));
+        let wanted = name.chars().filter(|c| !matches!(c, '-' | '_'));
+        Self::ALL.into_iter().find(|r| {
+            fold(r.as_str())
+                .map(|c| c.to_ascii_lowercase())
+                .eq(wanted.clone().map(|c| c.to_ascii_lowercase()))
+        })
+    }
+
     /// The reason of a CRLReason ENUMERATED value.
     pub const fn from_code(code: u8) -> Self {
         match code {

@@ -88,15 +88,15 @@ fn decode_body(label: String, body: &[u8], span: Span) -> Result<Block, Error> {
     let mut headers = Vec::new();
     let mut b64 = Vec::with_capacity(body.len());
     for line in body.split(|b| *b == b'\n') {
-        let line = trim(line);
+        let line = line.trim_ascii();
         if line.is_empty() {
             continue;
         }
         if let Some(colon) = line.iter().position(|b| *b == b':') {
             let (k, v) = line.split_at(colon);
             headers.push((
-                String::from_utf8_lossy(trim(k)).into_owned(),
-                String::from_utf8_lossy(trim(&v[1..])).into_owned(),
+                String::from_utf8_lossy(k.trim_ascii()).into_owned(),
+                String::from_utf8_lossy(v[1..].trim_ascii()).into_owned(),
             ));
             continue;
         }
@@ -146,22 +146,6 @@ pub fn decode_base64(text: &[u8]) -> Option<Vec<u8>> {
             .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
     );
     engine.decode(&clean).ok()
-}
-
-fn trim(mut s: &[u8]) -> &[u8] {
-    while let [first, rest @ ..] = s {
-        if !first.is_ascii_whitespace() {
-            break;
-        }
-        s = rest;
-    }
-    while let [rest @ .., last] = s {
-        if !last.is_ascii_whitespace() {
-            break;
-        }
-        s = rest;
-    }
-    s
 }
 
 fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {

@@ -80,7 +80,7 @@ pub struct Blob {
 ///
 /// Returns `Err` only when the source as a whole is in no known format.
 pub fn sniff(input: &[u8]) -> Result<Vec<Result<Blob, Error>>, Error> {
-    let trimmed = trim_ascii(input);
+    let trimmed = input.trim_ascii();
     if trimmed.is_empty() {
         return Err(Error::Empty);
     }
@@ -240,22 +240,6 @@ fn starts_with_oid(seq: &Tlv<'_>, oid: &[u8]) -> bool {
         .ok()
         .and_then(|k| k.first().map(|f| f.tag == TAG_OID && f.content == oid))
         .unwrap_or(false)
-}
-
-fn trim_ascii(mut s: &[u8]) -> &[u8] {
-    while let [first, rest @ ..] = s {
-        if !first.is_ascii_whitespace() {
-            break;
-        }
-        s = rest;
-    }
-    while let [rest @ .., last] = s {
-        if !last.is_ascii_whitespace() {
-            break;
-        }
-        s = rest;
-    }
-    s
 }
 
 #[cfg(test)]

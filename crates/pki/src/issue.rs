@@ -16,7 +16,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::algorithm::KeyAlgorithm;
 use crate::error::Error;
-use crate::names::San;
+use crate::names::{to_rcgen, San};
 
 /// Choices shared by every issued certificate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -155,7 +155,7 @@ pub fn new_leaf(
     opts: Options,
 ) -> Result<Issued, Error> {
     let mut params = base_params(common_name, opts)?;
-    params.subject_alt_names = sans.iter().map(San::to_rcgen).collect::<Result<_, _>>()?;
+    params.subject_alt_names = sans.iter().map(to_rcgen).collect::<Result<_, _>>()?;
     let key = opts.algorithm.generate()?;
     leaf_profile(&mut params, role, opts.algorithm);
     let cert = params.signed_by(&key, &ca.issuer)?;
@@ -173,7 +173,7 @@ pub fn new_csr(
 ) -> Result<(String, String), Error> {
     let mut params = CertificateParams::default();
     params.distinguished_name = dn(common_name);
-    params.subject_alt_names = sans.iter().map(San::to_rcgen).collect::<Result<_, _>>()?;
+    params.subject_alt_names = sans.iter().map(to_rcgen).collect::<Result<_, _>>()?;
     let key = algorithm.generate()?;
     let csr = params.serialize_request(&key)?;
     Ok((csr.pem()?, crate::algorithm::private_key_pem(&key)))

@@ -7,31 +7,23 @@ use rcgen::SanType;
 
 use crate::error::Error;
 
-/// A subject alternative name to put in a CSR or certificate.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum San {
-    /// `DNS:name`.
-    Dns(String),
-    /// `IP:address`, v4 or v6.
-    Ip(IpAddr),
-    /// `URI:uri` (a SPIFFE ID, for example).
-    Uri(String),
-    /// `email:address`.
-    Email(String),
-}
+/// A subject alternative name to put in a CSR or certificate: the inspect crate's type (the
+/// one `mtlskit inspect` reports), of which [`parse_sans`] makes and this crate issues the
+/// `Dns`, `Ip`, `Uri` (a SPIFFE ID, for example) and `Email` kinds.
+pub use mtlskit_inspect::San;
 
-impl San {
-    pub(crate) fn to_rcgen(&self) -> Result<SanType, Error> {
-        let ia5 = |s: &str| {
-            rcgen::string::Ia5String::try_from(s).map_err(|_| Error::BadSan(s.to_string()))
-        };
-        Ok(match self {
-            San::Dns(d) => SanType::DnsName(ia5(d)?),
-            San::Ip(ip) => SanType::IpAddress(*ip),
-            San::Uri(u) => SanType::URI(ia5(u)?),
-            San::Email(e) => SanType::Rfc822Name(ia5(e)?),
-        })
-    }
+/// rcgen's value of a SAN; [`Error::BadSan`] for a kind this crate does not issue, or text
+/// that is not IA5 (ASCII).
+pub(crate) fn to_rcgen(san: &San) -> Result<SanType, Error> {
+    let ia5 =
+        |s: &str| rcgen::string::Ia5String::try_from(s).map_err(|_| Error::BadSan(s.to_string()));
+    Ok(match san {
+        San::Dns(d) => SanType::DnsName(ia5(d)?),
+        San::Ip(ip) => SanType::IpAddress(*ip),
+        San::Uri(u) => SanType::URI(ia5(u)?),
+        San::Email(e) => SanType::Rfc822Name(ia5(e)?),
+        other => return Err(Error::BadSan(other.to_string())),
+    })
 }
 
 /// Parses `DNS:x,IP:y,URI:z,email:e`; a bare name is a DNS name, a bare address an IP.

@@ -9,9 +9,7 @@
 //! the issuer. The output file is replaced atomically (written beside it, then renamed): a
 //! proxy that polls it never reads half a CRL.
 
-use std::fmt;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
 use rcgen::{
     CertificateRevocationListParams, KeyIdMethod, RevocationReason, RevokedCertParams, SerialNumber,
@@ -27,97 +25,44 @@ pub const REVOKED_FILE: &str = "revoked.txt";
 /// The file holding the next CRL number (hex), as `openssl ca` keeps it.
 pub const CRL_NUMBER_FILE: &str = "crlnumber";
 
-/// Why a certificate was revoked: RFC 5280 §5.3.1's `CRLReason`, spelled as there
-/// (`keyCompromise`) and as OpenSSL's `-crl_reason` accepts it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Reason {
-    /// `unspecified` (0).
-    Unspecified,
-    /// `keyCompromise` (1).
-    KeyCompromise,
-    /// `cACompromise` (2).
-    CaCompromise,
-    /// `affiliationChanged` (3).
-    AffiliationChanged,
-    /// `superseded` (4).
-    Superseded,
-    /// `cessationOfOperation` (5).
-    CessationOfOperation,
-    /// `certificateHold` (6).
-    CertificateHold,
-    /// `privilegeWithdrawn` (9).
-    PrivilegeWithdrawn,
-    /// `aACompromise` (10).
-    AaCompromise,
+/// Why a certificate was revoked: RFC 5280 §5.3.1's `CRLReason`, the inspect crate's table
+/// (spelled as there, `keyCompromise`, and as OpenSSL's `-crl_reason` accepts it). [`revoke`]
+/// takes every reason but `removeFromCRL`, which belongs to delta CRLs only.
+pub use mtlskit_inspect::RevocationReason as Reason;
+
+/// The reason named `text` (RFC 5280's names, any case, with or without `-`/`_`:
+/// `key-compromise` works too), when [`revoke`] can record it.
+pub fn parse_reason(text: &str) -> Result<Reason, Error> {
+    Reason::from_name(text)
+        .filter(|r| rcgen_reason(*r).is_some())
+        .ok_or_else(|| Error::BadInput {
+            what: "revocation reason",
+            reason: format!(
+                "\"{text}\" is not one of {}",
+                Reason::ALL
+                    .iter()
+                    .filter(|r| rcgen_reason(**r).is_some())
+                    .map(|r| r.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        })
 }
 
-const REASONS: [(Reason, &str); 9] = [
-    (Reason::Unspecified, "unspecified"),
-    (Reason::KeyCompromise, "keyCompromise"),
-    (Reason::CaCompromise, "cACompromise"),
-    (Reason::AffiliationChanged, "affiliationChanged"),
-    (Reason::Superseded, "superseded"),
-    (Reason::CessationOfOperation, "cessationOfOperation"),
-    (Reason::CertificateHold, "certificateHold"),
-    (Reason::PrivilegeWithdrawn, "privilegeWithdrawn"),
-    (Reason::AaCompromise, "aACompromise"),
-];
-
-impl Reason {
-    /// RFC 5280's name.
-    pub fn as_str(self) -> &'static str {
-        REASONS
-            .iter()
-            .find(|(r, _)| *r == self)
-            .map_or("unspecified", |(_, n)| n)
-    }
-
-    fn rcgen(self) -> RevocationReason {
-        match self {
-            Reason::Unspecified => RevocationReason::Unspecified,
-            Reason::KeyCompromise => RevocationReason::KeyCompromise,
-            Reason::CaCompromise => RevocationReason::CaCompromise,
-            Reason::AffiliationChanged => RevocationReason::AffiliationChanged,
-            Reason::Superseded => RevocationReason::Superseded,
-            Reason::CessationOfOperation => RevocationReason::CessationOfOperation,
-            Reason::CertificateHold => RevocationReason::CertificateHold,
-            Reason::PrivilegeWithdrawn => RevocationReason::PrivilegeWithdrawn,
-            Reason::AaCompromise => RevocationReason::AaCompromise,
-        }
-    }
-}
-
-impl fmt::Display for Reason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Reason {
-    type Err = Error;
-
-    /// RFC 5280's names, any case, with or without `-`/`_` (`key-compromise` works too).
-    fn from_str(s: &str) -> Result<Self, Error> {
-        let norm = |t: &str| {
-            t.chars()
-                .filter(|c| *c != '-' && *c != '_')
-                .collect::<String>()
-                .to_ascii_lowercase()
-        };
-        let wanted = norm(s);
-        REASONS
-            .iter()
-            .find(|(_, n)| norm(n) == wanted)
-            .map(|(r, _)| *r)
-            .ok_or_else(|| Error::BadInput {
-                what: "revocation reason",
-                reason: format!(
-                    "\"{s}\" is not one of {}",
-                    REASONS.map(|(_, n)| n).join(", ")
-                ),
-            })
-    }
+/// rcgen's value of a reason a full CRL may hold; `None` for removeFromCRL and unknown codes.
+fn rcgen_reason(reason: Reason) -> Option<RevocationReason> {
+    Some(match reason {
+        Reason::Unspecified => RevocationReason::Unspecified,
+        Reason::KeyCompromise => RevocationReason::KeyCompromise,
+        Reason::CaCompromise => RevocationReason::CaCompromise,
+        Reason::AffiliationChanged => RevocationReason::AffiliationChanged,
+        Reason::Superseded => RevocationReason::Superseded,
+        Reason::CessationOfOperation => RevocationReason::CessationOfOperation,
+        Reason::CertificateHold => RevocationReason::CertificateHold,
+        Reason::PrivilegeWithdrawn => RevocationReason::PrivilegeWithdrawn,
+        Reason::AaCompromise => RevocationReason::AaCompromise,
+        _ => return None,
+    })
 }
 
 /// One line of `revoked.txt`.
@@ -259,7 +204,7 @@ pub fn revoked(dir: &Path) -> Result<Vec<Revoked>, Error> {
             at: at
                 .parse()
                 .map_err(|_| bad(i + 1, "the time is not a number"))?,
-            reason: reason.parse()?,
+            reason: parse_reason(reason)?,
         });
     }
     Ok(out)
@@ -269,6 +214,12 @@ pub fn revoked(dir: &Path) -> Result<Vec<Revoked>, Error> {
 /// of the folder that issued it (matched by issuer name and key identifier). Revoking a
 /// certificate twice keeps the first entry.
 pub fn revoke(dir: &Path, cert_pem: &str, reason: Reason, now: i64) -> Result<Revocation, Error> {
+    if rcgen_reason(reason).is_none() {
+        return Err(Error::BadInput {
+            what: "revocation reason",
+            reason: format!("{reason} cannot be recorded in a full CRL"),
+        });
+    }
     let der = first_certificate(cert_pem).ok_or_else(|| Error::BadInput {
         what: "certificate",
         reason: "holds no CERTIFICATE block".into(),
@@ -410,7 +361,7 @@ pub fn crl(dir: &Path, days: u32, now: i64, out: &Path) -> Result<Crls, Error> {
                     serial_number: SerialNumber::from_slice(&r.serial),
                     revocation_time: OffsetDateTime::from_unix_timestamp(r.at)
                         .map_err(|_| Error::BadValidity(days))?,
-                    reason_code: Some(r.reason.rcgen()),
+                    reason_code: rcgen_reason(r.reason),
                     invalidity_date: None,
                 })
             })
@@ -467,17 +418,23 @@ mod tests {
 
     #[test]
     fn reasons_read_as_openssl_and_rfc_spell_them() {
-        for (r, n) in REASONS {
-            assert_eq!(n.parse::<Reason>().ok(), Some(r));
+        for r in Reason::ALL {
+            let parsed = parse_reason(r.as_str()).ok();
+            if r == Reason::RemoveFromCrl {
+                assert_eq!(parsed, None, "removeFromCRL is for delta CRLs");
+            } else {
+                assert_eq!(parsed, Some(r));
+            }
         }
         assert_eq!(
-            "key-compromise".parse::<Reason>().ok(),
+            parse_reason("key-compromise").ok(),
             Some(Reason::KeyCompromise)
         );
         assert_eq!(
-            "CACompromise".parse::<Reason>().ok(),
+            parse_reason("CACompromise").ok(),
             Some(Reason::CaCompromise)
         );
-        assert!("stolen".parse::<Reason>().is_err());
+        assert!(parse_reason("stolen").is_err());
+        assert!(parse_reason("").is_err());
     }
 }

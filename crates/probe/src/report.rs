@@ -9,8 +9,9 @@ use std::path::Path;
 use mtlskit_inspect::diagnose::alert;
 use mtlskit_inspect::diagnose::{self, Request, Role, Source, Verdict};
 use mtlskit_inspect::tls::{self, model::Tls};
-use mtlskit_inspect::x509::{self, rfc4514_der};
+use mtlskit_inspect::x509;
 use mtlskit_inspect::Certificate;
+use mtlskit_inspect::Name;
 use mtlskit_inspect::{Code, Finding, ItemBody, Severity, Timestamp};
 use serde::Serialize;
 
@@ -44,9 +45,9 @@ pub struct ProbeReport {
     /// The server sent a CertificateRequest.
     pub client_certificate_requested: bool,
     /// The CA names of that CertificateRequest (RFC 4514).
-    pub acceptable_cas: Vec<String>,
+    pub acceptable_cas: Vec<Name>,
     /// The subject of the certificate the probe sent, if it sent one.
-    pub client_certificate_sent: Option<String>,
+    pub client_certificate_sent: Option<Name>,
     /// Alerts, from either side.
     pub alerts: Vec<AlertSeen>,
     /// The HTTP response, when one came.
@@ -260,7 +261,7 @@ impl ProbeReport {
         self.acceptable_cas = seen
             .acceptable_cas
             .iter()
-            .map(|d| rfc4514_der(d).unwrap_or_else(|_| "(unreadable name)".into()))
+            .map(|d| Name::from_der_lossy(d))
             .collect();
         self.client_leaf = client_chain.first().cloned();
         if seen.client_cert_sent {
@@ -406,7 +407,7 @@ impl ProbeReport {
                         Code::ClientCertificateRejected,
                         format!(
                             "the server accepts client certificates issued by {}; the probe's is issued by {}",
-                            self.acceptable_cas.join("; "),
+                            Name::list(&self.acceptable_cas),
                             c.issuer
                         ),
                     ));
@@ -416,11 +417,8 @@ impl ProbeReport {
     }
 }
 
-fn subject_of(der: &[u8]) -> Option<String> {
-    match x509::decode_certificate(der, None).ok()?.body {
-        ItemBody::Certificate(c) => Some(c.subject),
-        _ => None,
-    }
+fn subject_of(der: &[u8]) -> Option<Name> {
+    x509::certificate_facts(der).ok().map(|f| f.subject)
 }
 
 fn parse_response(bytes: &[u8]) -> Option<Response> {

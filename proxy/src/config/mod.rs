@@ -204,6 +204,12 @@ pub struct Server {
     /// (tickets stay valid for at most twice this, and never past `session_timeout`).
     #[serde(default = "default_ticket_rotation")]
     pub ticket_key_rotation: Span,
+    /// Ticket keys shared by every instance behind one name, in nginx's
+    /// `ssl_session_ticket_key` format (48 or 80 bytes): one file, or a list whose first
+    /// encrypts new tickets and whose others still decrypt (rotation). Read at start and at
+    /// each reload; with it `ticket_key_rotation` does not apply.
+    #[serde(default, deserialize_with = "path_or_paths")]
+    pub ticket_key_file: Vec<PathBuf>,
     /// Time allowed for the TLS handshake, from accept.
     #[serde(default = "default_handshake_timeout")]
     pub handshake_timeout: Span,
@@ -330,7 +336,8 @@ pub struct TrustDomain {
     pub bundle: PathBuf,
 }
 
-/// The admin listener: plain HTTP, `/metrics`, `/healthz`, `/readyz`, `/config`.
+/// The admin listener: plain HTTP, `/metrics`, `/healthz`, `/readyz`, `/config`, and the web
+/// inspector under `/inspect/` when asked.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct Admin {
@@ -339,6 +346,11 @@ pub struct Admin {
     /// Allow a `listen` address that is not loopback (the listener has no authentication).
     #[serde(default)]
     pub public: bool,
+    /// Serve the web inspector under `/inspect/` (the page built into the binary).
+    #[serde(default)]
+    pub inspector: bool,
+    /// Serve this built page (trunk's `dist/`) under `/inspect/` instead of the embedded one.
+    pub inspector_dir: Option<PathBuf>,
 }
 
 /// The process: reload on file changes, the graceful drain, the pid file.
@@ -355,6 +367,9 @@ pub struct Process {
     pub reload_poll: Span,
     /// Write the process id here while serving (for `mtlskit reload --pid-file`).
     pub pid_file: Option<PathBuf>,
+    /// Threads that serve connections (nginx `worker_processes`, Envoy `--concurrency`);
+    /// unset: one per core the process may run on (its CPU affinity and cgroup quota).
+    pub workers: Option<usize>,
 }
 
 impl Default for Process {
@@ -363,6 +378,7 @@ impl Default for Process {
             drain_timeout: default_drain_timeout(),
             reload_poll: default_reload_poll(),
             pid_file: None,
+            workers: None,
         }
     }
 }
@@ -764,6 +780,13 @@ impl Config {
                 "process.reload_poll must be 0s (off) or from 100ms to 30d".into(),
             ));
         }
+        if self
+            .process
+            .workers
+            .is_some_and(|w| !(1..=1024).contains(&w))
+        {
+            return Err(bad("process.workers must be from 1 to 1024".into()));
+        }
         if let Some(a) = self.admin.listen {
             if !a.ip().is_loopback() && !self.admin.public {
                 return Err(bad(format!(
@@ -888,6 +911,23 @@ impl Config {
     }
 }
 
+/// One path as a string, or a list of them.
+fn path_or_paths<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<PathBuf>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(PathBuf),
+        Many(Vec<PathBuf>),
+    }
+    match OneOrMany::deserialize(d) {
+        Ok(OneOrMany::One(p)) => Ok(vec![p]),
+        Ok(OneOrMany::Many(v)) => Ok(v),
+        Err(_) => Err(serde::de::Error::custom(
+            "expected a file name or a list of file names",
+        )),
+    }
+}
+
 /// `server` as one `[server]` table or several `[[server]]` blocks.
 mod one_or_many {
     use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
@@ -994,6 +1034,7 @@ upstream = "https://127.0.0.1:8080"
         for (table, key) in [
             ("[process]\nreload_poll = \"10ms\"", "process.reload_poll"),
             ("[process]\ndrain_timeout = \"0s\"", "process.drain_timeout"),
+            ("[process]\nworkers = 0", "process.workers"),
             ("[process]\nsecret = 1", "unknown field `secret`"),
         ] {
             let text = MINIMAL.replace("[[location]]", &format!("{table}\n[[location]]"));

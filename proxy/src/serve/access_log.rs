@@ -68,6 +68,12 @@ where
 }
 
 /// Installs the global subscriber.
+/// Whether access lines are written (`[log] access` is not `off`), so that what only they
+/// print (the JA4) is computed only then.
+pub fn access_enabled() -> bool {
+    tracing::enabled!(target: ACCESS, Level::INFO)
+}
+
 pub fn init(log: &Log) -> Result<(), LogError> {
     let level = match log.level.as_str() {
         "error" => Level::ERROR,
@@ -98,12 +104,14 @@ pub fn init(log: &Log) -> Result<(), LogError> {
 #[derive(Debug)]
 pub struct ConnInfo {
     pub peer: SocketAddr,
+    /// The peer's IP address as a header value (X-Real-IP, X-Forwarded-For), made once.
+    pub peer_ip: http::HeaderValue,
     pub sni: Option<String>,
     pub tls_version: &'static str,
     pub suite: &'static str,
     pub resumed: bool,
     pub ja4: Option<String>,
-    pub identity: Identity,
+    pub identity: Arc<Identity>,
     /// The connection's place under `max_connections`: held while anything of the connection
     /// lives (requests in flight, an upgraded tunnel), released with the last reference.
     pub _slot: super::listener::Slot,
@@ -115,14 +123,17 @@ pub struct ConnInfo {
     pub server: Arc<str>,
 }
 
-/// What a connection is doing: its timers (`listener::supervise`) read this.
+/// What a connection is doing: its timers (`listener::supervise`) read this when they run out.
+/// Nothing here wakes anyone: a request costs two atomic counts and a clock read, and the
+/// timers, which fire rarely, look at the state when they fire (lazy re-arming, as nginx's).
 #[derive(Debug)]
 pub struct Activity {
     in_flight: AtomicUsize,
     requests: AtomicU64,
-    idle_since: Mutex<Instant>,
-    /// Woken when a request begins or ends.
-    pub changed: tokio::sync::Notify,
+    /// When the connection was accepted; `idle_ns` counts from here.
+    created: Instant,
+    /// When the last request ended, in nanoseconds after `created`.
+    idle_ns: AtomicU64,
 }
 
 impl Activity {
@@ -130,30 +141,30 @@ impl Activity {
         Arc::new(Activity {
             in_flight: AtomicUsize::new(0),
             requests: AtomicU64::new(0),
-            idle_since: Mutex::new(Instant::now()),
-            changed: tokio::sync::Notify::new(),
+            created: Instant::now(),
+            idle_ns: AtomicU64::new(0),
         })
     }
 
     /// A request starts; it ends when the guard is dropped (with its response body).
     pub fn begin(self: &Arc<Self>) -> InFlight {
-        self.in_flight.fetch_add(1, Ordering::SeqCst);
-        self.requests.fetch_add(1, Ordering::SeqCst);
-        self.changed.notify_one();
+        self.in_flight.fetch_add(1, Ordering::AcqRel);
+        self.requests.fetch_add(1, Ordering::Relaxed);
         InFlight(self.clone())
     }
 
     /// Since when no request is in flight; `None` while one is.
     pub fn idle_since(&self) -> Option<Instant> {
-        if self.in_flight.load(Ordering::SeqCst) > 0 {
+        if self.in_flight.load(Ordering::Acquire) > 0 {
             return None;
         }
-        self.idle_since.lock().ok().map(|t| *t)
+        let ns = self.idle_ns.load(Ordering::Relaxed);
+        Some(self.created + std::time::Duration::from_nanos(ns))
     }
 
     /// Requests begun so far.
     pub fn requests(&self) -> u64 {
-        self.requests.load(Ordering::SeqCst)
+        self.requests.load(Ordering::Relaxed)
     }
 }
 
@@ -163,11 +174,12 @@ pub struct InFlight(Arc<Activity>);
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        if let Ok(mut t) = self.0.idle_since.lock() {
-            *t = Instant::now();
-        }
-        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
-        self.0.changed.notify_one();
+        let a = &self.0;
+        let ns = u64::try_from(a.created.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        // Several requests of one h2 connection end in any order: the latest end counts.
+        a.idle_ns.fetch_max(ns, Ordering::Relaxed);
+        // Release: a timer that sees nothing in flight sees the time above.
+        a.in_flight.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -230,8 +242,8 @@ impl<B> LoggedBody<B> {
             );
             c.lifecycle.metrics.request(
                 super::metrics::RequestLabels {
-                    server: c.server.to_string(),
-                    location: r.location.as_deref().unwrap_or("").to_string(),
+                    server: c.server.clone(),
+                    location: r.location.clone().unwrap_or_else(|| Arc::from("")),
                     status: r.status,
                 },
                 self.bytes,

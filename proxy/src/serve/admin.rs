@@ -5,7 +5,9 @@
 //! - `GET /healthz`: 200 while the process serves (it answers, so it lives);
 //! - `GET /readyz`: 200 while accepting, 503 once draining (a load balancer stops sending);
 //! - `GET /config`: the effective config of the current generation as TOML (file paths only:
-//!   the config never holds key material, only where it is).
+//!   the config never holds key material, only where it is);
+//! - `GET /inspect/`: with `inspector = true`, the web inspector (the page built into the
+//!   binary, or `inspector_dir`), answered by [`crate::page`] as `mtlskit web` answers.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -37,7 +39,7 @@ pub async fn serve(listener: TcpListener, shared: Arc<Shared>) {
         tokio::spawn(async move {
             let service = service_fn(move |req| {
                 let shared = shared.clone();
-                async move { Ok::<_, Infallible>(answer(&req, &shared)) }
+                async move { Ok::<_, Infallible>(answer(&req, &shared).await) }
             });
             let served = http1::Builder::new()
                 .timer(TokioTimer::new())
@@ -61,7 +63,7 @@ fn text(status: StatusCode, content_type: &'static str, body: String) -> Respons
     r
 }
 
-fn answer(req: &Request<Incoming>, shared: &Shared) -> Response<Full<Bytes>> {
+async fn answer(req: &Request<Incoming>, shared: &Shared) -> Response<Full<Bytes>> {
     const PLAIN: &str = "text/plain; charset=utf-8";
     if req.method() != Method::GET && req.method() != Method::HEAD {
         return text(
@@ -74,6 +76,12 @@ fn answer(req: &Request<Incoming>, shared: &Shared) -> Response<Full<Bytes>> {
         let c = shared.control.borrow();
         (c.generation.clone(), c.phase)
     };
+    if let Some(page) = req.uri().path().strip_prefix("/inspect") {
+        let config = &generation.config;
+        if config.admin.inspector {
+            return inspect(req, page, config).await;
+        }
+    }
     match req.uri().path() {
         "/metrics" => text(
             StatusCode::OK,
@@ -123,7 +131,49 @@ fn answer(req: &Request<Incoming>, shared: &Shared) -> Response<Full<Bytes>> {
         _ => text(
             StatusCode::NOT_FOUND,
             PLAIN,
-            "404 Not Found: /metrics, /healthz, /readyz, /config\n".into(),
+            "404 Not Found: /metrics, /healthz, /readyz, /config (and /inspect/ with [admin] inspector = true)\n".into(),
         ),
     }
+}
+
+/// The web inspector under `/inspect/` (`page` is the rest of the path).
+async fn inspect(
+    req: &Request<Incoming>,
+    page: &str,
+    config: &crate::config::Config,
+) -> Response<Full<Bytes>> {
+    if page.is_empty() {
+        // The page's URLs are relative to its folder: /inspect must become /inspect/.
+        let mut r = text(
+            StatusCode::MOVED_PERMANENTLY,
+            "text/plain; charset=utf-8",
+            "/inspect/\n".into(),
+        );
+        r.headers_mut().insert(
+            header::LOCATION,
+            header::HeaderValue::from_static("/inspect/"),
+        );
+        return r;
+    }
+    if !page.starts_with('/') {
+        return text(
+            StatusCode::NOT_FOUND,
+            "text/plain; charset=utf-8",
+            "404 Not Found\n".into(),
+        );
+    }
+    let source = match &config.admin.inspector_dir {
+        Some(dir) => crate::page::Source::Folder(config.resolve(dir)),
+        None => match crate::page::Source::embedded() {
+            Some(s) => s,
+            None => {
+                return text(
+                    StatusCode::NOT_FOUND,
+                    "text/plain; charset=utf-8",
+                    "404 Not Found: this mtlskit has no page built in (cargo xtask dist makes one that has); or set [admin] inspector_dir\n".into(),
+                )
+            }
+        },
+    };
+    crate::page::respond(req.method(), page, req.headers(), &source).await
 }

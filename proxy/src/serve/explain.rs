@@ -200,7 +200,7 @@ fn classify(
         CertificateError::Revoked => revoked(&who, end_entity, intermediates, crls),
         CertificateError::UnknownRevocationStatus => {
             // The first certificate of the chain whose issuer has no CRL among server.crl.
-            let crl_issuers: Vec<String> = crls
+            let crl_issuers: Vec<mtlskit_inspect::Name> = crls
                 .iter()
                 .filter_map(|c| certinfo::read_crl(c.der.as_ref()).map(|i| i.issuer))
                 .collect();

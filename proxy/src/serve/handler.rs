@@ -66,25 +66,23 @@ impl Policy {
         if !self.host_must_match {
             return true;
         }
-        let name = |v: &str| {
+        // Compared in place, without allocating: this runs on every request.
+        let ok = |v: &str| {
             let v = v.trim();
             // "[::1]:443" -> "::1"; "host:443" -> "host".
             let v = match v.strip_prefix('[') {
                 Some(rest) => rest.split(']').next().unwrap_or(""),
                 None => v.rsplit_once(':').map_or(v, |(h, _)| h),
             };
-            v.trim_end_matches('.').to_ascii_lowercase()
+            let n = v.trim_end_matches('.');
+            sni.is_none_or(|s| s.eq_ignore_ascii_case(n))
+                && (self.server_names.is_empty()
+                    || self.server_names.iter().any(|s| s.eq_ignore_ascii_case(n)))
         };
-        let names: Vec<String> = host
-            .and_then(|h| h.to_str().ok())
+        host.and_then(|h| h.to_str().ok())
             .into_iter()
             .chain(authority)
-            .map(name)
-            .collect();
-        names.iter().all(|n| {
-            sni.is_none_or(|s| s.eq_ignore_ascii_case(n))
-                && (self.server_names.is_empty() || self.server_names.contains(n))
-        })
+            .all(ok)
     }
 }
 
@@ -251,8 +249,8 @@ pub async fn handle(
     let Some(up) = routes.find(&path) else {
         return Ok(plain(StatusCode::NOT_FOUND, record));
     };
-    record.upstream = Some(Arc::from(up.name.as_str()));
-    record.location = Some(Arc::from(up.prefix.as_str()));
+    record.upstream = Some(up.name.clone());
+    record.location = Some(up.prefix.clone());
     // Authorization on the normalised path's location, before anything goes upstream.
     if let Err(denial) = up.authz.decide(conn.identity.info.as_ref()) {
         let label = denial.label();
@@ -306,25 +304,24 @@ pub async fn handle(
     }
     conn.identity
         .apply(&mut parts.headers, policy.underscores, &up.identity);
-    let ip = conn.peer.ip().to_string();
     // What the client says about addresses is dropped (RFC 7239's Forwarded, X-Real-IP), or
     // appended to (X-Forwarded-For, as nginx's $proxy_add_x_forwarded_for) when configured.
     parts.headers.remove(header::FORWARDED);
-    if let Ok(v) = HeaderValue::from_str(&ip) {
-        parts.headers.insert(X_REAL_IP, v);
-    }
+    parts.headers.insert(X_REAL_IP, conn.peer_ip.clone());
     let previous = parts
         .headers
         .get(&X_FORWARDED_FOR)
         .and_then(|v| v.to_str().ok())
         .filter(|_| policy.append_forwarded_for);
     let xff = match previous {
-        Some(prev) => format!("{prev}, {ip}"),
-        None => ip,
+        Some(prev) => HeaderValue::from_str(&format!(
+            "{prev}, {}",
+            conn.peer_ip.to_str().unwrap_or_default()
+        ))
+        .unwrap_or_else(|_| conn.peer_ip.clone()),
+        None => conn.peer_ip.clone(),
     };
-    if let Ok(v) = HeaderValue::from_str(&xff) {
-        parts.headers.insert(X_FORWARDED_FOR, v);
-    }
+    parts.headers.insert(X_FORWARDED_FOR, xff);
     parts
         .headers
         .insert(X_FORWARDED_PROTO, HeaderValue::from_static("https"));

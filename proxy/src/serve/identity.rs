@@ -9,13 +9,20 @@
 //! - `rfc9440`: `Client-Cert: :<base64 DER>:` and, when the client sent intermediates,
 //!   `Client-Cert-Chain` with each of them as its own byte sequence (RFC 9440 section 2).
 //!
-//! Built once per connection after the handshake, for the styles any location of its
-//! generation uses; each request then only removes whatever the client sent under these names
-//! and inserts the prepared values of its location's styles (cheap `HeaderValue` clones).
+//! Built after the handshake for the styles any location of its generation uses, once per
+//! client chain (connections of the same chain share it for a minute: [`IdentityCache`]);
+//! each request then only removes whatever the client sent under these names and inserts the
+//! prepared values of its location's styles (cheap `HeaderValue` clones).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use base64::Engine;
 use http::header::{HeaderMap, HeaderName, HeaderValue};
 use rustls_pki_types::CertificateDer;
+
+use mtlskit_inspect::San;
 
 use crate::certinfo::{self, CertInfo};
 use crate::config::IdentityHeaders;
@@ -70,6 +77,54 @@ pub struct Identity {
     sets: Vec<(IdentityHeaders, Vec<(HeaderName, HeaderValue)>)>,
 }
 
+/// The identities of recent client chains, shared by their connections: a client that
+/// reconnects or resumes gets the one made for its chain instead of a new parse of it. An entry
+/// serves for [`IDENTITY_FRESH`] (`X-SSL-Client-V-Remain` counts days); at most
+/// [`IDENTITIES_KEPT`] are kept, so clients with many certificates cost a bounded amount.
+#[derive(Debug, Default)]
+pub struct IdentityCache(Mutex<HashMap<Chain, (Arc<Identity>, Instant)>>);
+
+/// A client's certificates as it sent them, leaf first.
+type Chain = Vec<CertificateDer<'static>>;
+
+/// How long a cached identity serves new connections.
+pub const IDENTITY_FRESH: Duration = Duration::from_secs(60);
+/// How many client chains [`IdentityCache`] keeps.
+pub const IDENTITIES_KEPT: usize = 1024;
+
+impl IdentityCache {
+    /// The identity for `chain` with the headers of `styles` (the same for every call on one
+    /// cache: it belongs to one generation's site).
+    pub fn get(
+        &self,
+        chain: Option<&[CertificateDer<'static>]>,
+        styles: &[IdentityHeaders],
+    ) -> Arc<Identity> {
+        let Some(chain) = chain else {
+            return Arc::new(Identity::new(None, styles));
+        };
+        if let Ok(map) = self.0.lock() {
+            if let Some((id, at)) = map.get(chain) {
+                if at.elapsed() < IDENTITY_FRESH {
+                    return id.clone();
+                }
+            }
+        }
+        // Made outside the lock: parsing a certificate takes microseconds.
+        let id = Arc::new(Identity::new(Some(chain), styles));
+        if let Ok(mut map) = self.0.lock() {
+            if map.len() >= IDENTITIES_KEPT {
+                map.retain(|_, (_, at)| at.elapsed() < IDENTITY_FRESH);
+                if map.len() >= IDENTITIES_KEPT {
+                    map.clear();
+                }
+            }
+            map.insert(chain.to_vec(), (id.clone(), Instant::now()));
+        }
+        id
+    }
+}
+
 /// A header value from text that may hold bytes a header cannot (a DN): percent-escaped then.
 fn value(text: &str) -> HeaderValue {
     HeaderValue::from_str(text).unwrap_or_else(|_| {
@@ -105,8 +160,8 @@ impl Identity {
                         let now = mtlskit_inspect::Timestamp::now();
                         let remain = now.days_until(mtlskit_inspect::Timestamp(info.not_after));
                         for (name, text) in [
-                            (S_DN, info.subject.clone()),
-                            (I_DN, info.issuer.clone()),
+                            (S_DN, info.subject.to_string()),
+                            (I_DN, info.issuer.to_string()),
                             (SERIAL, info.serial.clone()),
                             (FINGERPRINT, info.sha256.clone()),
                             (CERT, pem_escaped(leaf.as_ref())),
@@ -188,8 +243,8 @@ impl Identity {
 /// Envoy's `X-Forwarded-Client-Cert` element for the client certificate; `pem` is already
 /// URL-escaped. Non-ASCII in the subject is percent-escaped, as in the other headers.
 pub fn envoy_xfcc(info: &CertInfo, pem: &str) -> String {
-    let mut subject = String::with_capacity(info.subject.len() + 2);
-    for c in info.subject.chars() {
+    let mut subject = String::with_capacity(info.subject.as_str().len() + 2);
+    for c in info.subject.as_str().chars() {
         match c {
             '"' | '\\' => {
                 subject.push('\\');
@@ -201,14 +256,15 @@ pub fn envoy_xfcc(info: &CertInfo, pem: &str) -> String {
     }
     let mut out = format!("Hash={};Cert=\"{pem}\";Subject=\"{subject}\"", info.sha256);
     for san in &info.san {
-        for (prefix, key) in [("URI:", "URI"), ("DNS:", "DNS")] {
-            if let Some(v) = san.strip_prefix(prefix) {
-                out.push(';');
-                out.push_str(key);
-                out.push('=');
-                out.push_str(&escape_xfcc_value(v));
-            }
-        }
+        let (key, v) = match san {
+            San::Uri(u) => ("URI", u),
+            San::Dns(d) => ("DNS", d),
+            _ => continue,
+        };
+        out.push(';');
+        out.push_str(key);
+        out.push('=');
+        out.push_str(&escape_xfcc_value(v));
     }
     out
 }
@@ -248,6 +304,24 @@ pub fn escape(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Connections of one chain share its identity; another chain gets its own; the cache
+    /// never holds more than its bound, whatever number of chains come.
+    #[test]
+    fn identity_cache_shares_per_chain_and_stays_bounded() {
+        let cache = IdentityCache::default();
+        let styles = [IdentityHeaders::Nginx];
+        let chain = |n: u32| vec![CertificateDer::from(n.to_be_bytes().to_vec())];
+        let (a, b) = (chain(1), chain(2));
+        let first = cache.get(Some(&a), &styles);
+        assert!(Arc::ptr_eq(&first, &cache.get(Some(&a), &styles)));
+        assert!(!Arc::ptr_eq(&first, &cache.get(Some(&b), &styles)));
+        for n in 0..3 * IDENTITIES_KEPT as u32 {
+            cache.get(Some(&chain(n)), &styles);
+        }
+        let kept = cache.0.lock().map(|m| m.len()).unwrap_or(usize::MAX);
+        assert!(kept <= IDENTITIES_KEPT, "{kept}");
+    }
 
     #[test]
     fn escape_and_pem() {

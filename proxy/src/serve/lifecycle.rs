@@ -60,6 +60,8 @@ pub struct Site {
     /// Every identity header style a location of this site sends (each connection prepares
     /// these).
     pub identity_styles: Vec<config::IdentityHeaders>,
+    /// The identities of recent client chains, shared by their connections.
+    pub identities: super::identity::IdentityCache,
     /// `max_handshakes_per_address`.
     pub max_handshakes_per_address: usize,
     /// The client CA bundle, for explanations.
@@ -180,6 +182,7 @@ impl Site {
                 idle_timeout: s.idle_timeout.0,
                 max_connection_age: s.max_connection_age.0,
             },
+            identities: super::identity::IdentityCache::default(),
             identity_styles: {
                 let mut v: Vec<config::IdentityHeaders> = Vec::new();
                 for l in &config.locations {
@@ -209,7 +212,7 @@ fn expiries(config: &Config, built: &tls_server::Built) -> Vec<Expiry> {
         if let Some(i) = crate::certinfo::read(der) {
             out.push(Expiry {
                 role,
-                subject: i.subject,
+                subject: i.subject.to_string(),
                 at: i.not_after,
             });
         }
@@ -258,7 +261,7 @@ fn expiries(config: &Config, built: &tls_server::Built) -> Vec<Expiry> {
             if let Some(next) = i.next_update {
                 out.push(Expiry {
                     role: "crl",
-                    subject: i.issuer,
+                    subject: i.issuer.to_string(),
                     at: next,
                 });
             }

@@ -23,7 +23,6 @@ use tokio_rustls::TlsAcceptor;
 use super::access_log::{Activity, ConnInfo};
 use super::explain::{self, Explained};
 use super::hello::{self, Hello, Recorder};
-use super::identity::Identity;
 use super::lifecycle::{Control, Generation, Lifecycle, Phase, Site};
 use super::send_timeout::{SendTimeout, Side};
 use super::verifier::{Rejection, REJECTION};
@@ -406,6 +405,11 @@ where
     use tokio::time::Instant;
     let (activity, timers, until, peer) = (watch.activity, watch.timers, watch.until, watch.peer);
     let mut closing: Option<Instant> = None;
+    // One timer, re-armed only when its deadline moves. Requests do not wake this loop: when
+    // the timer fires it looks at what the connection did meanwhile (lazy re-arming), so a
+    // deadline is never missed and a busy connection costs no timer work per request.
+    let timer = tokio::time::sleep_until(until);
+    tokio::pin!(timer);
     loop {
         let now = Instant::now();
         let (phase, outdated) = {
@@ -425,23 +429,31 @@ where
             graceful(conn.as_mut());
             closing = Some(now);
         }
+        let idle = activity.idle_since().map(Instant::from_std);
         let idle_limit = if activity.requests() == 0 {
             timers.header_timeout
         } else {
             timers.idle_timeout
         };
-        let idle_at = activity
-            .idle_since()
-            .map(|t| Instant::from_std(t) + idle_limit);
-        let wake = match closing {
-            Some(_) => now + CLOSE_GRACE,
-            // While a request is in flight, look again after an idle period.
-            None => until.min(idle_at.unwrap_or(now + idle_limit)),
+        // The soonest moment anything can be due. While a request is in flight (or before the
+        // first one, which may come and go before header_timeout), look again after one idle
+        // period: the earliest an idle deadline could then fall.
+        let wake = match (closing, idle) {
+            (Some(since), Some(t)) => since.max(t) + CLOSE_GRACE,
+            (Some(_), None) => now + CLOSE_GRACE,
+            (None, idle) => {
+                let due = idle.map_or(now + timers.idle_timeout, |t| t + idle_limit);
+                until
+                    .min(due)
+                    .min(now + timers.idle_timeout.max(Duration::from_millis(1)))
+            }
         };
+        if timer.deadline() != wake {
+            timer.as_mut().reset(wake);
+        }
         tokio::select! {
             ended = conn.as_mut() => return ended,
-            () = tokio::time::sleep_until(wake) => {}
-            () = activity.changed.notified() => continue,
+            () = &mut timer => {}
             changed = watch.control.changed() => {
                 if changed.is_err() {
                     // The proxy is gone.
@@ -452,6 +464,12 @@ where
         }
         let now = Instant::now();
         let idle = activity.idle_since().map(Instant::from_std);
+        // The first request may have come while the timer ran.
+        let idle_limit = if activity.requests() == 0 {
+            timers.header_timeout
+        } else {
+            timers.idle_timeout
+        };
         match closing {
             Some(since) => {
                 if idle.is_some_and(|t| now.duration_since(since.max(t)) >= CLOSE_GRACE) {
@@ -597,10 +615,11 @@ async fn connection(
         return;
     };
     drop(handshaking);
-    let hello = Hello::decode(&bytes);
-    drop(bytes);
+    // The ClientHello is decoded (JA4, offered versions) only for a line that prints it: every
+    // failure's, and the access log's when it is on; a connection keeps none of its bytes.
     let (stream, generation) = match result {
         Err(_) => {
+            let hello = Hello::decode(&bytes);
             let e = Explained::new(
                 "handshake_timeout",
                 format!(
@@ -612,6 +631,8 @@ async fn connection(
             return;
         }
         Ok(Err((err, site))) => {
+            let hello = Hello::decode(&bytes);
+            drop(bytes);
             // The connection is gone; its slot is free while the failure is explained.
             drop(slot);
             let e = match rejection {
@@ -627,10 +648,18 @@ async fn connection(
         // From here on, `generation` is the site the connection serves.
         Ok(Ok((stream, site))) => (stream, site),
     };
+    let ja4 = if super::access_log::access_enabled() {
+        Hello::decode(&bytes).and_then(|h| h.ja4)
+    } else {
+        None
+    };
+    drop(bytes);
     let info = {
         let (_, tls) = stream.get_ref();
         Arc::new(ConnInfo {
             peer,
+            peer_ip: http::HeaderValue::from_str(&peer.ip().to_string())
+                .unwrap_or_else(|_| http::HeaderValue::from_static("unknown")),
             sni: tls.server_name().map(str::to_string),
             tls_version: version_name(tls.protocol_version()),
             suite: tls
@@ -638,8 +667,10 @@ async fn connection(
                 .and_then(|s| s.suite().as_str())
                 .unwrap_or("unknown"),
             resumed: matches!(tls.handshake_kind(), Some(rustls::HandshakeKind::Resumed)),
-            ja4: hello.and_then(|h| h.ja4),
-            identity: Identity::new(tls.peer_certificates(), &generation.identity_styles),
+            ja4,
+            identity: generation
+                .identities
+                .get(tls.peer_certificates(), &generation.identity_styles),
             _slot: slot,
             activity: Activity::new(),
             lifecycle: lifecycle.clone(),
@@ -648,7 +679,9 @@ async fn connection(
     };
     shared.metrics.handshake_ok(info.tls_version, info.resumed);
     if let Some(cert) = &info.identity.info {
-        shared.metrics.client_seen(&cert.subject, cert.not_after);
+        shared
+            .metrics
+            .client_seen(cert.subject.as_str(), cert.not_after);
     }
     let activity = info.activity.clone();
     // The connection ends at max_connection_age, and never serves a request once the client

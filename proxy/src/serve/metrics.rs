@@ -10,7 +10,7 @@
 //! soonest one is exported.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use prometheus_client::encoding::EncodeLabelSet;
@@ -37,9 +37,9 @@ pub struct HandshakeLabels {
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RequestLabels {
     /// The server block (its first server name, or `default`).
-    pub server: String,
+    pub server: Arc<str>,
     /// The location's path prefix, empty when none matched.
-    pub location: String,
+    pub location: Arc<str>,
     pub status: u16,
 }
 
@@ -98,6 +98,9 @@ pub struct Metrics {
     connections: Gauge,
     tunnels: Gauge,
     bytes: Family<DirectionLabels, Counter>,
+    /// `bytes{direction="in"}` and `"out"`, held so a request does not look them up.
+    bytes_in: Counter,
+    bytes_out: Counter,
     expiry: Family<ExpiryLabels, Gauge>,
     reloads: Family<ResultLabels, Counter>,
     /// Client certificates seen: subject -> (notAfter, last seen).
@@ -112,7 +115,11 @@ fn latency() -> Histogram {
 impl Default for Metrics {
     fn default() -> Self {
         let mut registry = Registry::with_prefix("mtlskit");
+        let bytes: Family<DirectionLabels, Counter> = Family::default();
         let m = Metrics {
+            bytes_in: bytes.get_or_create_owned(&DirectionLabels { direction: "in" }),
+            bytes_out: bytes.get_or_create_owned(&DirectionLabels { direction: "out" }),
+            bytes,
             handshakes: Family::default(),
             requests: Family::default(),
             authz_denied: Family::default(),
@@ -120,7 +127,6 @@ impl Default for Metrics {
             upstream_response: Family::new_with_constructor(latency as fn() -> Histogram),
             connections: Gauge::default(),
             tunnels: Gauge::default(),
-            bytes: Family::default(),
             expiry: Family::default(),
             reloads: Family::default(),
             clients: Mutex::new(HashMap::new()),
@@ -208,15 +214,12 @@ impl Metrics {
     /// A request's log line: its server, location and status, and the body bytes it sent.
     pub fn request(&self, labels: RequestLabels, bytes_out: u64) {
         self.requests.get_or_create(&labels).inc();
-        self.bytes
-            .get_or_create(&DirectionLabels { direction: "out" })
-            .inc_by(bytes_out);
+        self.bytes_out.inc_by(bytes_out);
     }
 
     /// The counter of request body bytes from clients, counted as they arrive.
     pub fn bytes_in(&self) -> Counter {
-        self.bytes
-            .get_or_create_owned(&DirectionLabels { direction: "in" })
+        self.bytes_in.clone()
     }
 
     /// A request an authorization rule refused (`rule`: the access log's `authz`).

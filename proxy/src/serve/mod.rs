@@ -5,10 +5,10 @@
 //! the hyper settings) is built once per config generation, at start and at each reload,
 //! before it serves ([`lifecycle`], [`reload`]); a connection only clones `Arc`s. Modules, one
 //! concept each: [`tls_server`] and [`verifier`] (client verification),
-//! [`resumption`] (the resumption policy), [`explain`] (why a handshake failed), [`hello`]
-//! (the ClientHello kept for JA4), [`identity`] (headers upstream), [`upstream`] (pooled
-//! rustls clients), [`handler`] (one request), [`listener`] (accept loop and limits),
-//! [`access_log`] (logs).
+//! [`resumption`] (the resumption policy), [`ticket_keys`] (ticket keys shared through files),
+//! [`explain`] (why a handshake failed), [`hello`] (the ClientHello kept for JA4),
+//! [`identity`] (headers upstream), [`upstream`] (pooled rustls clients), [`handler`] (one
+//! request), [`listener`] (accept loop and limits), [`access_log`] (logs).
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -32,11 +32,13 @@ mod path;
 mod reload;
 mod resumption;
 mod send_timeout;
+pub(crate) mod ticket_keys;
 mod tls_server;
 mod upstream;
 mod verifier;
 
 pub use access_log::LogError;
+pub use ticket_keys::TicketKeyError;
 pub use tls_server::TlsSetupError;
 
 /// The client-certificate verifier `serve` runs for `config` (rustls-webpki wrapped with the
@@ -65,10 +67,11 @@ pub enum Shutdown {
 /// Runs the proxy on a runtime of its own until SIGTERM or SIGINT (a drain) or SIGQUIT;
 /// reloads on SIGHUP.
 pub fn run(config: &Config) -> Result<(), Error> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(Error::Runtime)?;
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    if let Some(workers) = config.process.workers {
+        runtime.worker_threads(workers);
+    }
+    let runtime = runtime.enable_all().build().map_err(Error::Runtime)?;
     let served = runtime.block_on(serve(config, shutdown_signal()));
     // Explanations still running on the blocking pool are bounded; do not wait for them.
     runtime.shutdown_timeout(Duration::from_millis(100));

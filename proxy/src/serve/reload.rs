@@ -58,6 +58,7 @@ fn site_files(config: &Config) -> Vec<PathBuf> {
     files.push(config.resolve(&s.certificate));
     files.push(config.resolve(&s.key));
     files.extend(s.client_ca.iter().map(|p| config.resolve(p)));
+    files.extend(s.ticket_key_file.iter().map(|p| config.resolve(p)));
     files.extend(
         config
             .trust_domains
@@ -180,6 +181,10 @@ pub fn reload(running: &mut Running, trigger: Trigger) -> bool {
         (
             "process.pid_file",
             old.process.pid_file != config.process.pid_file,
+        ),
+        (
+            "process.workers",
+            old.process.workers != config.process.workers,
         ),
     ];
     for (key, changed) in restart_only {

@@ -11,7 +11,8 @@
 //! that only rotates the server certificate keeps them. With `crl_expired = "deny"` no session
 //! resumes after the soonest nextUpdate of the CRLs either (a full handshake would be refused
 //! then). The stores live in process memory only (kept across reloads, so a binding that did
-//! not change keeps its sessions), so a restart starts with none.
+//! not change keeps its sessions), so a restart starts with none; only tickets made under
+//! shared keys ([`super::ticket_keys`]) outlive the process, and they carry the same stamp.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};

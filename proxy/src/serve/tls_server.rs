@@ -31,6 +31,9 @@ pub enum TlsSetupError {
         /// What is wrong with it.
         problem: String,
     },
+    /// A `ticket_key_file` cannot be used.
+    #[error(transparent)]
+    TicketKey(#[from] super::ticket_keys::TicketKeyError),
     /// rustls refused the settings.
     #[error("TLS setup: {0}")]
     Rustls(#[from] rustls::Error),
@@ -248,7 +251,18 @@ pub fn build(config: &Config, kept: &Resumption) -> Result<Built, TlsSetupError>
     } else {
         Arc::new(NoServerSessionStorage {})
     };
-    if s.session_tickets {
+    if s.session_tickets && !s.ticket_key_file.is_empty() {
+        // Keys shared with the other instances: read again at each reload (rotation is
+        // replacing the files), and nothing to keep across generations.
+        let paths: Vec<_> = s
+            .ticket_key_file
+            .iter()
+            .map(|p| config.resolve(p))
+            .collect();
+        let lifetime = u32::try_from(binding.timeout).unwrap_or(u32::MAX);
+        let keys = Arc::new(super::ticket_keys::FileTicketer::load(&paths, lifetime)?);
+        tls.ticketer = BoundTicketer::new(binding, keys);
+    } else if s.session_tickets {
         // A ticket outlives neither the session timeout nor two key rotations (rustls's
         // rotator keeps the previous key until the next roll, however late that comes).
         let rotation = i64::try_from(s.ticket_key_rotation.0.as_secs()).unwrap_or(i64::MAX);

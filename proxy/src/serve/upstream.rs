@@ -32,7 +32,7 @@ pub type Connector = Measured<HttpsConnector<TimedConnector>>;
 #[derive(Debug)]
 pub struct Upstream {
     /// The path prefix this location serves.
-    pub prefix: String,
+    pub prefix: Arc<str>,
     /// Scheme and authority of the upstream.
     pub scheme: http::uri::Scheme,
     pub authority: http::uri::Authority,
@@ -48,7 +48,7 @@ pub struct Upstream {
     pub slots: Option<Arc<tokio::sync::Semaphore>>,
     pub queue_timeout: Duration,
     /// What the log names the upstream by.
-    pub name: String,
+    pub name: Arc<str>,
     pub server_name: String,
     /// Who may pass (`allow`, `deny`).
     pub authz: crate::authz::Policy,
@@ -198,7 +198,7 @@ impl Upstream {
                 connect_time,
             ));
         Ok(Upstream {
-            prefix: l.path.clone(),
+            prefix: Arc::from(l.path.as_str()),
             scheme,
             authority,
             uri_part: uri_part(&l.upstream),
@@ -207,7 +207,7 @@ impl Upstream {
             read_timeout: l.read_timeout.0,
             slots: (l.max_conns > 0).then(|| Arc::new(tokio::sync::Semaphore::new(l.max_conns))),
             queue_timeout: l.queue_timeout.0,
-            name: l.upstream.clone(),
+            name: Arc::from(l.upstream.as_str()),
             server_name,
             authz: crate::authz::Policy::parse(&l.allow, &l.deny)
                 .map_err(|e| bad(format!("location {}: {e}", l.path)))?,
@@ -267,7 +267,7 @@ impl Routes {
 
     /// The location whose prefix is the longest match of `path`.
     pub fn find(&self, path: &str) -> Option<&Arc<Upstream>> {
-        self.0.iter().find(|u| path.starts_with(u.prefix.as_str()))
+        self.0.iter().find(|u| path.starts_with(&*u.prefix))
     }
 }
 

@@ -280,12 +280,8 @@ impl ClientCertVerifier for SpiffeVerifier {
         let Some(leaf) = crate::certinfo::read(end_entity.as_ref()) else {
             return Err(Error::InvalidCertificate(CertificateError::BadEncoding));
         };
-        let spiffe = leaf
-            .uri
-            .iter()
-            .filter(|u| u.starts_with("spiffe://"))
-            .count();
-        let who = crate::certinfo::clip(&leaf.subject);
+        let spiffe = leaf.uris().filter(|u| u.starts_with("spiffe://")).count();
+        let who = crate::certinfo::clip(leaf.subject.as_str());
         if spiffe == 0 {
             return match &self.fallback {
                 Some(v) => v.verify_client_cert(end_entity, intermediates, now),
@@ -300,7 +296,7 @@ impl ClientCertVerifier for SpiffeVerifier {
                 "spiffe_id_invalid",
                 format!(
                     "client certificate {who} has {} URI SANs: an X509-SVID has exactly one",
-                    leaf.uri.len()
+                    leaf.uris().count()
                 ),
             )));
         };

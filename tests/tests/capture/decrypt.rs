@@ -2,7 +2,8 @@
 //! curl's `SSLKEYLOGFILE`, Python's `keylog_filename`), read by the capture reader and by tshark
 //! 4 with `-o tls.keylog_file:` on the same file: the same handshake message types in the same
 //! order per direction, the same certificates, the same alerts, the same HTTP request line;
-//! every TLS 1.3 and TLS 1.2 AEAD cipher; the diagnosis reads the decrypted messages instead of
+//! every TLS 1.3 and TLS 1.2 AEAD cipher, and TLS 1.2 AES-CBC with HMAC-SHA1/SHA256/SHA384,
+//! with and without encrypt-then-MAC; the diagnosis reads the decrypted messages instead of
 //! guessing from sizes; a wrong key log decrypts nothing and says so; the secrets of a pcapng
 //! Decryption Secrets Block (editcap --inject-secrets) decrypt the same; no secret is printed.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -61,6 +62,10 @@ fn cases(dir: &Path) -> Vec<Case> {
     let gcm128 = ["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256"];
     let gcm256 = ["-tls1_2", "-cipher", "ECDHE-ECDSA-AES256-GCM-SHA384"];
     let chacha12 = ["-tls1_2", "-cipher", "ECDHE-ECDSA-CHACHA20-POLY1305"];
+    // CBC with HMAC: OpenSSL negotiates encrypt-then-MAC (RFC 7366) unless told not to.
+    let cbc_sha = ["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA"];
+    let cbc_sha384 = ["-tls1_2", "-cipher", "ECDHE-ECDSA-AES256-SHA384", "-no_etm"];
+    let cbc_sha256 = ["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA256"];
     vec![
         Case {
             name: "TLS 1.3 AES-128-GCM mTLS",
@@ -103,6 +108,27 @@ fn cases(dir: &Path) -> Vec<Case> {
             accepted: false,
             version: 0x0303,
             suite: 0xcca9,
+        },
+        Case {
+            name: "TLS 1.2 AES-128-CBC-SHA encrypt-then-MAC mTLS",
+            client: s_client(&cbc_sha, Some("good")),
+            accepted: true,
+            version: 0x0303,
+            suite: 0xc009,
+        },
+        Case {
+            name: "TLS 1.2 AES-256-CBC-SHA384 MAC-then-encrypt mTLS",
+            client: s_client(&cbc_sha384, Some("good")),
+            accepted: true,
+            version: 0x0303,
+            suite: 0xc024,
+        },
+        Case {
+            name: "TLS 1.2 AES-128-CBC-SHA256 certificate from another CA",
+            client: s_client(&cbc_sha256, Some("other")),
+            accepted: false,
+            version: 0x0303,
+            suite: 0xc023,
         },
         Case {
             name: "curl TLS 1.3 mTLS",
@@ -275,6 +301,17 @@ fn decrypted_handshakes_match_tshark_and_explain_failures() {
         assert_eq!(c.summary.version, Some(case.version), "{name}");
         if case.suite != 0 {
             assert_eq!(c.summary.cipher_suite, Some(case.suite), "{name}");
+        }
+        // The CBC cases read both record layouts: encrypt_then_mac (22) negotiated or not.
+        let etm = c
+            .server_to_client
+            .server_hello
+            .as_ref()
+            .is_some_and(|h| h.extension_types.contains(&22));
+        if name.contains("encrypt-then-MAC") {
+            assert!(etm, "{name}: no encrypt_then_mac in the ServerHello");
+        } else if name.contains("MAC-then-encrypt") {
+            assert!(!etm, "{name}: encrypt_then_mac was negotiated");
         }
         let wanted = if case.version == 0x0304 {
             "CLIENT_HANDSHAKE_TRAFFIC_SECRET"
@@ -597,4 +634,127 @@ fn probe_keylog_and_saved_handshake_open_decrypted() {
             .collect();
         assert_eq!(ours, theirs[0], "handshake types {from} -> {to}");
     }
+}
+
+/// `openssl s_client -tls1_3` to `port` writing `keys`, with `args`; its standard input stays
+/// open until the session it resumes from is saved to `session` (the server's NewSessionTicket
+/// came), then closes. What it printed.
+fn s_client_until_ticket(
+    dir: &Path,
+    port: u16,
+    keys: &Path,
+    session: &Path,
+    args: &[&str],
+) -> String {
+    use std::time::Duration;
+    let mut child = Command::new("timeout")
+        .current_dir(dir)
+        .args(["20", "openssl", "s_client", "-tls1_3", "-connect"])
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("-keylogfile")
+        .arg(keys)
+        .arg("-sess_out")
+        .arg(session)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start openssl s_client");
+    let saved = mtlskit_tests::process::poll(Duration::from_secs(15), || {
+        std::fs::metadata(session).is_ok_and(|m| m.len() > 0)
+    });
+    drop(child.stdin.take());
+    let out = child.wait_with_output().expect("wait for s_client");
+    assert!(saved, "no session ticket came");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn early_data_decrypts_with_the_client_early_traffic_secret() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    // s_server takes 0-RTT data only without -www: it prints what it reads and answers nothing.
+    mtlskit_tests::pki::ca(dir, "server", "/CN=localhost", "2", &[]);
+    let port = mtlskit_tests::process::free_port();
+    let accept = format!("127.0.0.1:{port}");
+    let args = [
+        "-cert",
+        "server.pem",
+        "-key",
+        "server.key",
+        "-tls1_3",
+        "-early_data",
+    ];
+    let _server = mtlskit_tests::peer::openssl_server(dir, &accept, port, &args);
+    let keys = dir.join("keys.log");
+    let cap = Capture::start(dir, "lo", port, "early.pcapng", &[]);
+    let (first, second) = (dir.join("first.sess"), dir.join("second.sess"));
+    s_client_until_ticket(dir, port, &keys, &first, &[]);
+    std::fs::write(dir.join("early.txt"), "GET /early HTTP/1.0\r\n\r\n").unwrap();
+    let resumed = s_client_until_ticket(
+        dir,
+        port,
+        &keys,
+        &second,
+        &[
+            "-sess_in",
+            first.to_str().unwrap(),
+            "-early_data",
+            "early.txt",
+        ],
+    );
+    assert!(resumed.contains("Early data was accepted"), "{resumed}");
+    let file = cap.stop_client_reset_ok(2);
+    let log = KeyLog::parse(&std::fs::read(&keys).unwrap());
+    let d = capture::decode_keyed(&std::fs::read(&file).unwrap(), None, false, Some(&log)).unwrap();
+    let c = d
+        .capture
+        .connections
+        .iter()
+        .find(|c| {
+            c.client_to_server
+                .client_hello
+                .as_ref()
+                .is_some_and(|h| h.extension_types.contains(&42))
+        })
+        .expect("the connection that offered early data");
+    let dec = c.decryption.as_ref().unwrap();
+    assert!(
+        dec.secrets
+            .iter()
+            .any(|s| s == "CLIENT_EARLY_TRAFFIC_SECRET"),
+        "{dec:?}"
+    );
+    assert_eq!(dec.records_failed, 0, "{dec:?}");
+    assert_eq!(dec.records_without_secret, 0, "{dec:?}");
+    // The early request, the EndOfEarlyData, then the handshake as usual: as tshark reads them.
+    let port_of = |s: &str| -> u16 { s.rsplit(':').next().unwrap().parse().unwrap() };
+    let (client, server) = (port_of(&c.client), port_of(&c.server));
+    let theirs = decrypted_fields(
+        &file,
+        &keys,
+        client,
+        server,
+        &["tls.handshake.type", "http.request.uri"],
+    );
+    let ours: Vec<String> = c
+        .client_to_server
+        .messages
+        .iter()
+        .map(|m| m.type_code.to_string())
+        .collect();
+    assert_eq!(ours, theirs[0], "client handshake types");
+    assert!(
+        ours.contains(&"5".to_string()),
+        "no EndOfEarlyData: {ours:?}"
+    );
+    assert_eq!(theirs[1], ["/early"]);
+    let line = c.client_to_server.decryption.as_ref().unwrap();
+    assert_eq!(
+        line.application_data
+            .as_ref()
+            .and_then(|a| a.http_line.as_deref()),
+        Some("GET /early HTTP/1.0")
+    );
 }

@@ -147,7 +147,7 @@ fn summary_counts_equal_tsharks_dissection() {
             .collect();
     assert_eq!(s["outcomes"]["failed"], fatal.len() as u64);
     assert_eq!(s["outcomes"]["failed"], 5);
-    assert_eq!(s["outcomes"]["established"], 7);
+    assert_eq!(s["outcomes"]["completed"], 7);
 
     // Client certificates: the client's Certificate messages, empty or not.
     let client_certs = rows(
@@ -201,7 +201,7 @@ fn stdin_gives_the_same_summary_and_text_renders_it() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stdout
-            .contains("handshakes: 3 established, 2 failed, 0 incomplete (failure rate 40.0%)"),
+            .contains("handshakes: 3 completed, 2 failed, 0 unknown, 0 without a ClientHello (failure rate 40.0%)"),
         "{}",
         run.stdout
     );

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use mtlskit_inspect::x509::{self, signature, Decoded, KeyFormat};
+use mtlskit_inspect::x509::{self, Decoded, KeyFormat};
 use mtlskit_inspect::Node;
 use mtlskit_inspect::{Csr, Key};
 use mtlskit_inspect::{Error, ItemBody};
@@ -606,9 +606,10 @@ fn csrs_match_openssl_and_verify() {
             .split(", ")
             .map(|s| s.replace("IP Address:", "IP:"))
             .collect();
-        assert_eq!(c.san, want_san, "{what}");
+        let san: Vec<String> = c.san.iter().map(ToString::to_string).collect();
+        assert_eq!(san, want_san, "{what}");
         assert_eq!(
-            c.san,
+            san,
             [
                 "DNS:a.example",
                 "IP:1.2.3.4",
@@ -740,80 +741,6 @@ fn ed448_csr_signature_is_not_checked() {
         .unwrap();
     assert_eq!(f.severity, mtlskit_inspect::Severity::Info);
     assert!(!d.findings.iter().any(|f| f.code == "bad_signature"));
-}
-
-#[test]
-fn verify_rejects_mismatched_inputs_without_panicking() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path();
-    genpkey(dir, &KEYS[3]);
-    genpkey(dir, &KEYS[6]);
-    std::fs::write(dir.join("msg"), b"hello").unwrap();
-    openssl(
-        dir,
-        &[
-            "dgst",
-            "-sha256",
-            "-sign",
-            KEYS[3].file,
-            "-out",
-            "sig",
-            "msg",
-        ],
-    );
-    let sig = read(dir, "sig");
-    pubout_sha256(dir, KEYS[3].file);
-    pubout_sha256(dir, KEYS[6].file);
-    let ec = read(dir, &format!("{}.pub.der", KEYS[3].file));
-    let ed = read(dir, &format!("{}.pub.der", KEYS[6].file));
-    let ok = signature::verify(signature::ECDSA_WITH_SHA256, None, &ec, b"hello", &sig);
-    assert_eq!(ok, signature::Verification::Valid);
-    let v = |oid, spki: &[u8], msg: &[u8], sig: &[u8]| signature::verify(oid, None, spki, msg, sig);
-    use signature::Verification::{Invalid, Unsupported};
-    assert_eq!(
-        v(signature::ECDSA_WITH_SHA256, &ec, b"hellO", &sig),
-        Invalid
-    );
-    assert_eq!(
-        v(signature::ECDSA_WITH_SHA384, &ec, b"hello", &sig),
-        Invalid
-    );
-    assert_eq!(
-        v(signature::ECDSA_WITH_SHA256, &ed, b"hello", &sig),
-        Invalid
-    );
-    assert_eq!(v(signature::SHA256_WITH_RSA, &ec, b"hello", &sig), Invalid);
-    assert_eq!(v(signature::ED25519, &ec, b"hello", &sig), Invalid);
-    assert_eq!(v(signature::ED25519, &ed, b"hello", &sig[..10]), Invalid);
-    assert_eq!(
-        v(signature::ECDSA_WITH_SHA256, b"\x30\x00", b"hello", &sig),
-        Invalid
-    );
-    assert!(matches!(v("1.2.3.4", &ec, b"hello", &sig), Unsupported(_)));
-    assert!(matches!(
-        v(signature::ED448, &ed, b"hello", &sig),
-        Unsupported(_)
-    ));
-    for len in 0..sig.len() {
-        assert_eq!(
-            v(signature::ECDSA_WITH_SHA256, &ec, b"hello", &sig[..len]),
-            Invalid
-        );
-    }
-    for len in 0..ec.len() {
-        assert_eq!(
-            v(signature::ECDSA_WITH_SHA256, &ec[..len], b"hello", &sig),
-            Invalid
-        );
-    }
-    let garbage_params = signature::verify(
-        signature::RSASSA_PSS,
-        Some(b"\x30\x03\xa0\x01"),
-        &ec,
-        b"",
-        &sig,
-    );
-    assert_eq!(garbage_params, Invalid);
 }
 
 #[test]

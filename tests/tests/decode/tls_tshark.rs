@@ -266,11 +266,14 @@ fn tls12_mutual_tls_success() {
     assert_eq!(s.summary.handshake.map(|h| h.as_str()), Some("full"));
     assert!(s.summary.certificate_request_seen);
     let cr = s.certificate_request.as_ref().expect("CertificateRequest");
-    assert_eq!(cr.certificate_authorities, vec![dn(dir.path(), "ca.pem")]);
+    assert_eq!(
+        cr.certificate_authorities,
+        [dn(dir.path(), "ca.pem").as_str()]
+    );
     assert!(!cr.signature_algorithms.is_empty());
     // s_server sends its certificate and the CA it finds in -CAfile.
     assert_eq!(s.certificates[0].subject, "CN=localhost");
-    assert_eq!(s.certificates[0].issuer, dn(dir.path(), "ca.pem"));
+    assert_eq!(s.certificates[0].issuer, dn(dir.path(), "ca.pem").as_str());
     let ske = s.server_key_exchange.as_ref().expect("ServerKeyExchange");
     assert_eq!(ske.curve_type, Some(3));
     assert!(ske.group.is_some() && ske.signature_scheme.is_some());
@@ -327,7 +330,7 @@ fn tls12_client_certificate_from_another_ca_is_rejected() {
     let c = &conns[0];
     assert_eq!(
         c.client.tls.certificates[0].issuer,
-        dn(dir.path(), "other.pem")
+        dn(dir.path(), "other.pem").as_str()
     );
     let alert = c.server.tls.alerts.first().expect("the server's alert");
     assert_eq!(alert.level, 2);

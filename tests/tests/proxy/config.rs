@@ -278,6 +278,57 @@ fn hardening_directives_are_imported() {
     assert!(run.stderr.is_empty(), "{}", run.stderr);
 }
 
+/// nginx's main context: workers, pid file and the drain's timeout go to `[process]`, and the
+/// result checks (a config a user imports whole, not just its server block).
+#[test]
+fn main_context_directives_are_imported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    make_pki(dir);
+    std::fs::write(
+        dir.join("nginx.conf"),
+        "worker_processes 3;\npid run/nginx.pid;\nworker_shutdown_timeout 20s;\n\
+         events { worker_connections 1024; }\nhttp {\nserver {\n listen 127.0.0.1:8443 ssl;\n\
+         ssl_certificate server.pem; ssl_certificate_key server.key;\n\
+         ssl_client_certificate ca.pem; ssl_verify_client on;\n\
+         location / { proxy_pass http://127.0.0.1:9; }\n}\n}\n",
+    )
+    .unwrap();
+    let run = mtlskit(dir, &["import-nginx", "nginx.conf"], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for line in [
+        "[process]",
+        "workers = 3",
+        "pid_file = \"run/nginx.pid\"",
+        "drain_timeout = \"20s\"",
+    ] {
+        assert!(run.stdout.contains(line), "{line} not in:\n{}", run.stdout);
+    }
+    std::fs::write(dir.join("proxy.toml"), &run.stdout).unwrap();
+    let check = mtlskit(dir, &["check", "--config", "proxy.toml"], None);
+    assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
+    // `auto` is the default and needs no key; a word that is not a number is named.
+    std::fs::write(
+        dir.join("nginx.conf"),
+        "worker_processes auto;\nserver {\n listen 443 ssl;\n location / { proxy_pass http://127.0.0.1:9; }\n}\n",
+    )
+    .unwrap();
+    let run = mtlskit(dir, &["import-nginx", "nginx.conf"], None);
+    assert!(!run.stdout.contains("workers"), "{}", run.stdout);
+    assert!(run.stderr.is_empty(), "{}", run.stderr);
+    std::fs::write(
+        dir.join("nginx.conf"),
+        "worker_processes many;\nserver {\n listen 443 ssl;\n location / { proxy_pass http://127.0.0.1:9; }\n}\n",
+    )
+    .unwrap();
+    let run = mtlskit(dir, &["import-nginx", "nginx.conf"], None);
+    assert!(
+        run.stderr.contains("line 1: worker_processes"),
+        "{}",
+        run.stderr
+    );
+}
+
 #[test]
 fn import_maps_ssl_crl_and_check_reads_the_crls() {
     use mtlskit_tests::pki::{date_in_secs, openssl_gencrl};

@@ -21,6 +21,7 @@ mod reload;
 mod resumption;
 mod revocation;
 mod send_timeout;
+mod shared_tickets;
 mod sites;
 mod spiffe;
 mod timers;

@@ -120,6 +120,18 @@ elif mode == "h2-busy":
     out["ended_after"] = time.monotonic() - start
     out["ok"] = statuses.count("200")
     out["last"] = statuses[-1]
+elif mode == "h2-steady":
+    # Requests every 0.2 s for 5 s, longer than idle_timeout, then nothing.
+    s = tls("h2")
+    c = h2c(s)
+    start = time.monotonic()
+    statuses = []
+    while time.monotonic() - start < 5:
+        statuses.append(get(s, c, "/steady"))
+        time.sleep(0.2)  # the client's pace between requests, not a synchronisation
+    out["ok"] = statuses.count("200")
+    out["other"] = [st for st in statuses if st != "200"]
+    out["closed_after"], out["goaway"] = until_closed(s, c, time.monotonic())
 print(json.dumps(out))
 "#;
 
@@ -159,6 +171,22 @@ fn idle_connections_close_at_idle_timeout_for_h1_and_h2() {
     let v = client(dir, &["h1-idle", &port]);
     assert_eq!(v["status"], "HTTP/1.1 200 OK", "{v}");
     within(&v, "closed_after", 1.5..4.5);
+}
+
+/// The idle timer counts from the end of the last request: a connection that keeps asking
+/// for longer than `idle_timeout` is never closed as idle, and is closed one idle period after
+/// it stops.
+#[test]
+fn a_steady_connection_outlives_idle_timeout_then_closes_when_idle() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let (_up, proxy) = echo_proxy(dir, "header_timeout = \"30s\"\nidle_timeout = \"2s\"");
+    let port = proxy.daemon.port.to_string();
+    let v = client(dir, &["h2-steady", &port]);
+    assert_eq!(v["other"], serde_json::json!([]), "{v}");
+    assert!(v["ok"].as_u64().unwrap() >= 15, "{v}");
+    within(&v, "closed_after", 1.5..4.5);
+    assert_eq!(v["goaway"], true, "{v}");
 }
 
 #[test]

@@ -143,8 +143,10 @@ fn gzip(path: &Path) {
     assert!(ok, "gzip {}", path.display());
 }
 
-#[test]
-fn page_from_a_folder_has_wasm_type_gzip_cache_headers_and_a_strict_policy() {
+/// A built page in a folder of its own, as trunk makes one: index.html with its inline
+/// loader, a script, and a wasm file with its gzip copy beside it. Returns the folder, the
+/// loader and the wasm bytes.
+fn page_folder() -> (tempfile::TempDir, &'static str, Vec<u8>) {
     let dist = tempfile::tempdir().unwrap();
     let loader = "import init from './app-0123456789abcdef.js'; await init();";
     std::fs::write(
@@ -165,6 +167,12 @@ fn page_from_a_folder_has_wasm_type_gzip_cache_headers_and_a_strict_policy() {
     let wasm_path = dist.path().join("app-0123456789abcdef_bg.wasm");
     std::fs::write(&wasm_path, &wasm).unwrap();
     gzip(&wasm_path);
+    (dist, loader, wasm)
+}
+
+#[test]
+fn page_from_a_folder_has_wasm_type_gzip_cache_headers_and_a_strict_policy() {
+    let (dist, loader, wasm) = page_folder();
     let gz = std::fs::read(dist.path().join("app-0123456789abcdef_bg.wasm.gz")).unwrap();
     let (mut web, port, _cwd) = start(&["--dir", dist.path().to_str().unwrap()]);
 
@@ -288,6 +296,20 @@ fn page_built_into_the_binary_is_served_with_nothing_else_on_disk() {
         got.body.len(),
         raw.body.len()
     );
+    // Brotli first to a client that takes both, smaller than gzip, and the same wasm once
+    // decoded (curl --compressed decodes it).
+    let br = curl(port, &path, &["-H", "Accept-Encoding: gzip, br"]);
+    assert_eq!(br.header("content-encoding"), Some("br"));
+    assert_eq!(br.header("vary"), Some("Accept-Encoding"));
+    assert!(
+        br.body.len() < got.body.len(),
+        "{} brotli bytes, {} gzip",
+        br.body.len(),
+        got.body.len()
+    );
+    let decoded = curl(port, &path, &["--compressed"]);
+    assert_eq!(decoded.header("content-encoding"), Some("br"));
+    assert!(decoded.body == raw.body, "brotli decodes to the wasm");
     assert!(web.stop().is_some_and(|s| s.success()), "SIGTERM stops it");
 }
 
@@ -329,4 +351,80 @@ fn demo_without_web_serves_the_page_built_into_the_binary() {
         assert_strict_policy(index.header("content-security-policy").unwrap());
     }
     assert!(demo.stop().is_some_and(|s| s.success()), "SIGINT stops it");
+}
+
+/// The headers a page answer carries, but the date.
+fn page_headers(got: &Got) -> Vec<(String, String)> {
+    got.headers
+        .iter()
+        .filter(|(n, _)| n != "date")
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn the_admin_listener_serves_the_inspector_under_inspect_as_mtlskit_web_does() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    mtlskit_tests::make_pki(dir);
+    let (dist, _loader, wasm) = page_folder();
+    let admin = free_port();
+    let admin_table = |extra: &str| {
+        format!("\n[admin]\nlisten = \"127.0.0.1:{admin}\"\ninspector = true\n{extra}")
+    };
+    let folder = format!("inspector_dir = {:?}\n", dist.path().display().to_string());
+    let port = free_port();
+    let text = mtlskit_tests::proxy::config(port, "http://127.0.0.1:9", "", "");
+    std::fs::write(dir.join("proxy.toml"), text.clone() + &admin_table(&folder)).unwrap();
+    let mut proxy = mtlskit_tests::proxy::Proxy::start(dir, port);
+    wait_port(admin, &mut proxy.daemon.child, "the admin listener");
+    let (mut web, web_port, _cwd) = start(&["--dir", dist.path().to_str().unwrap()]);
+
+    // /inspect goes to /inspect/, where the page's relative URLs work.
+    let bare = curl(admin, "/inspect", &[]);
+    assert_eq!(bare.status, 301);
+    assert_eq!(bare.header("location"), Some("/inspect/"));
+    // The same answers, headers and bytes, as `mtlskit web` gives for the same page.
+    for (path, extra) in [
+        ("/", &[][..]),
+        ("/app-0123456789abcdef.js", &[][..]),
+        (
+            "/app-0123456789abcdef_bg.wasm",
+            &["-H", "Accept-Encoding: gzip"][..],
+        ),
+        ("/app-0123456789abcdef_bg.wasm", &[][..]),
+        ("/none.js", &[][..]),
+    ] {
+        let from_admin = curl(admin, &format!("/inspect{path}"), extra);
+        let from_web = curl(web_port, path, extra);
+        assert_eq!(from_admin.status, from_web.status, "{path}");
+        assert_eq!(page_headers(&from_admin), page_headers(&from_web), "{path}");
+        assert_eq!(from_admin.body, from_web.body, "{path}");
+    }
+    assert_eq!(
+        curl(admin, "/inspect/app-0123456789abcdef_bg.wasm", &[]).body,
+        wasm
+    );
+    assert!(web.stop().is_some_and(|s| s.success()));
+    drop(proxy);
+
+    // inspector = true alone: the page built into the binary, or, without one, a 404 that
+    // says how to get it (and `check` warns).
+    std::fs::write(dir.join("proxy.toml"), text + &admin_table("")).unwrap();
+    let check = mtlskit_tests::mtlskit(dir, &["check", "--config", "proxy.toml"], None);
+    let embedded = !check
+        .stderr
+        .contains("admin.inspector: this mtlskit has no page built in");
+    let mut proxy = mtlskit_tests::proxy::Proxy::start(dir, port);
+    wait_port(admin, &mut proxy.daemon.child, "the admin listener");
+    let index = curl(admin, "/inspect/", &[]);
+    if embedded {
+        assert_eq!(index.status, 200, "{}", check.stderr);
+        assert!(String::from_utf8_lossy(&index.body).contains("<title>mtlskit inspector</title>"));
+        assert_strict_policy(index.header("content-security-policy").unwrap());
+    } else {
+        assert_eq!(index.status, 404);
+        assert!(String::from_utf8_lossy(&index.body).contains("cargo xtask dist"));
+    }
+    assert_eq!(curl(admin, "/readyz", &[]).status, 200);
 }

@@ -13,6 +13,8 @@ use crate::links;
 use crate::state::{Action, State};
 use crate::summary::plural;
 
+/// The whole page: the toolbar, the drop zone, the cards and the verdict panel, over one
+/// [`State`] behind `use_reducer`.
 #[function_component(App)]
 pub fn app() -> Html {
     let state = use_reducer(|| State::new(browser::now()));

@@ -120,7 +120,7 @@ fn connection_view(props: &ConnectionProps) -> Html {
             if !h.accepted_cas.is_empty() {
                 <div class="accepted-cas">
                     <span class="label">{ "CAs the server accepts client certificates from:" }</span>
-                    <ul>{ for h.accepted_cas.iter().map(|ca| html! { <li><code>{ ca }</code></li> }) }</ul>
+                    <ul>{ for h.accepted_cas.iter().map(|ca| html! { <li><code>{ ca.as_str() }</code></li> }) }</ul>
                 </div>
             }
             if !h.alerts.is_empty() {

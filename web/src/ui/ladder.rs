@@ -90,8 +90,8 @@ pub fn ladder_view(props: &LadderProps) -> Html {
     }
 }
 
-/// One rung: a button on the sender's side, marked when its record holds the selection, and the
-/// ladder's Tab stop when `current`.
+/// One rung: a button on the sender's side, marked when its record holds the selection (and
+/// "decrypted" when a key log opened it), and the ladder's Tab stop when `current`.
 pub fn rung_html(r: &Rung, selected: bool, current: bool, onclick: Callback<MouseEvent>) -> Html {
     let side = match r.side {
         Side::Client => "from-client",
@@ -102,6 +102,7 @@ pub fn rung_html(r: &Rung, selected: bool, current: bool, onclick: Callback<Mous
         "rung",
         side,
         r.encrypted.then_some("encrypted"),
+        r.decrypted.then_some("decrypted"),
         selected.then_some("selected")
     );
     html! {
@@ -110,6 +111,9 @@ pub fn rung_html(r: &Rung, selected: bool, current: bool, onclick: Callback<Mous
                 tabindex={if current { "0" } else { "-1" }}>
                 <span class="rung-label">{ &r.label }</span>
                 <span class="rung-detail">{ &r.detail }</span>
+                if r.decrypted {
+                    <span class="rung-mark">{ "decrypted" }</span>
+                }
             </button>
         </li>
     }

@@ -6,6 +6,8 @@
 
 use wasm_bindgen::JsValue;
 
+/// Makes a panic show an error card that asks for a reload (and log to the console),
+/// instead of leaving a page that no longer answers.
 pub fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
         let message = info.to_string();

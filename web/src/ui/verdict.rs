@@ -214,7 +214,7 @@ fn diagnosis(props: &DiagnosisProps) -> Html {
                     </p>
                     <ol class="chain" aria-label="Chain">
                         { for d.chain_subjects.iter().zip(&d.chain).map(|(s, sha)| html! {
-                            <li><span class="subject">{ s }</span>
+                            <li><span class="subject">{ s.as_str() }</span>
                                 <code class="sha" title={sha.clone()}>{ sha.get(..16).unwrap_or(sha) }{ "…" }</code></li>
                         }) }
                     </ol>

@@ -8,10 +8,9 @@
 use std::io::{Read, Write};
 
 use anyhow::Context;
-use mtlskit_inspect::decrypt::{looks_like_key_log, KeyLog};
 use mtlskit_inspect::{inspect_with, Input, Options, Timestamp};
 
-use super::describe_io;
+use super::{describe_io, read_key_log};
 use crate::args::InspectArgs;
 use crate::render;
 use crate::Status;
@@ -78,18 +77,6 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<Status> {
     // thousands of connections holds millions of allocations) took a third of the run time.
     std::mem::forget(report);
     Ok(status)
-}
-
-/// The key log of `--keylog`: a file of NSS key log lines (an unreadable file, or one with no
-/// line of the format, is a usage error).
-fn read_key_log(path: &str) -> Result<KeyLog, String> {
-    let bytes = std::fs::read(path).map_err(|e| describe_io(&e))?;
-    if !looks_like_key_log(&bytes) {
-        return Err(
-            "not an NSS key log (lines like `CLIENT_RANDOM <random> <secret>`)".to_string(),
-        );
-    }
-    Ok(KeyLog::parse(&bytes))
 }
 
 fn read(path: &str) -> std::io::Result<Vec<u8>> {

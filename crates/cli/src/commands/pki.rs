@@ -126,7 +126,7 @@ fn sign(a: &PkiSignArgs) -> Result<(), Failure> {
 }
 
 fn revoke(a: &PkiRevokeArgs) -> Result<(), Failure> {
-    let reason: pki::revoke::Reason = a.reason.parse()?;
+    let reason = pki::revoke::parse_reason(&a.reason)?;
     let cert = read(&a.cert)?;
     let now = mtlskit_inspect::Timestamp::now();
     let done = pki::revoke::revoke(&a.ca_dir, &cert, reason, now.0)?;

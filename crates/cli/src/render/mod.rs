@@ -69,11 +69,16 @@ pub(crate) fn field(out: &mut impl Write, name: &str, value: &str) -> io::Result
     writeln!(out, "  {name:<WIDTH$} {value}")
 }
 
-pub(crate) fn list(out: &mut impl Write, name: &str, values: &[String]) -> io::Result<()> {
+pub(crate) fn list(
+    out: &mut impl Write,
+    name: &str,
+    values: &[impl std::fmt::Display],
+) -> io::Result<()> {
     if values.is_empty() {
         return field(out, name, "(none)");
     }
-    field(out, name, &values.join(", "))
+    let texts: Vec<String> = values.iter().map(ToString::to_string).collect();
+    field(out, name, &texts.join(", "))
 }
 
 fn when(
@@ -108,8 +113,8 @@ fn public_key(k: &PublicKeyInfo) -> String {
 }
 
 fn certificate(c: &Certificate, now: Timestamp, out: &mut impl Write) -> io::Result<()> {
-    field(out, "Subject", &c.subject)?;
-    field(out, "Issuer", &c.issuer)?;
+    field(out, "Subject", c.subject.as_str())?;
+    field(out, "Issuer", c.issuer.as_str())?;
     field(out, "Serial", &c.serial)?;
     when(
         out,
@@ -163,7 +168,7 @@ fn key_and_signature(
 }
 
 fn csr(c: &Csr, out: &mut impl Write) -> io::Result<()> {
-    field(out, "Subject", &c.subject)?;
+    field(out, "Subject", c.subject.as_str())?;
     list(out, "Requested SANs", &c.san)?;
     key_and_signature(
         &c.public_key,
@@ -185,7 +190,7 @@ fn csr(c: &Csr, out: &mut impl Write) -> io::Result<()> {
 }
 
 fn crl(c: &Crl, now: Timestamp, out: &mut impl Write) -> io::Result<()> {
-    field(out, "Issuer", &c.issuer)?;
+    field(out, "Issuer", c.issuer.as_str())?;
     field(
         out,
         "CRL number",

@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use mtlskit_inspect::time::relative_days;
 use mtlskit_inspect::tls;
-use mtlskit_inspect::Timestamp;
+use mtlskit_inspect::{Name, Timestamp};
 use mtlskit_probe::ProbeReport;
 
 pub fn probe(report: &ProbeReport, out: &mut impl Write) -> io::Result<()> {
@@ -100,7 +100,7 @@ pub fn probe(report: &ProbeReport, out: &mut impl Write) -> io::Result<()> {
         } else {
             format!(
                 "requested; accepted CAs: {}",
-                report.acceptable_cas.join("; ")
+                Name::list(&report.acceptable_cas)
             )
         }
     } else {
@@ -113,8 +113,8 @@ pub fn probe(report: &ProbeReport, out: &mut impl Write) -> io::Result<()> {
             "Probe sent",
             report
                 .client_certificate_sent
-                .as_deref()
-                .unwrap_or("no certificate (empty Certificate message)"),
+                .as_ref()
+                .map_or("no certificate (empty Certificate message)", Name::as_str),
         )?;
     }
     for a in &report.alerts {

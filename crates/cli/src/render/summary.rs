@@ -33,10 +33,11 @@ pub fn summary(path: &str, s: &Summary, out: &mut impl Write) -> io::Result<()> 
     let o = &s.outcomes;
     writeln!(
         out,
-        "handshakes: {} established, {} failed, {} incomplete (failure rate {})",
-        o.established,
+        "handshakes: {} completed, {} failed, {} unknown, {} without a ClientHello (failure rate {})",
+        o.completed,
         o.failed,
-        o.incomplete,
+        o.unknown,
+        o.no_handshake,
         percent(o.failed, s.connections)
     )?;
     table(out, "diagnosis and finding codes", &s.codes)?;

@@ -93,12 +93,15 @@ pub fn direction(t: &Tls, out: &mut impl Write) -> io::Result<()> {
             "  signature algs",
             &named16(&cr.signature_algorithms, names::signature_scheme),
         )?;
-        let cas = if cr.certificate_authorities.is_empty() {
-            vec!["(none named: any CA the server trusts)".to_string()]
+        if cr.certificate_authorities.is_empty() {
+            list(
+                out,
+                "  acceptable CAs",
+                &["(none named: any CA the server trusts)"],
+            )?;
         } else {
-            cr.certificate_authorities.clone()
-        };
-        list(out, "  acceptable CAs", &cas)?;
+            list(out, "  acceptable CAs", &cr.certificate_authorities)?;
+        }
     }
     for a in &t.alerts {
         let from = s.role.unwrap_or(Role::Client);

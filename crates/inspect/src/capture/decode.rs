@@ -326,7 +326,9 @@ fn keys(
         (Some(_), Some(_), Some(_), None) => Err(Unusable::NoSecrets),
         (Some(c), Some(s), Some(hello), Some(secrets)) => {
             let version = hello.selected_version.unwrap_or(hello.version);
-            decrypt::connection_keys(secrets, version, hello.cipher_suite, &c, &s)
+            // encrypt_then_mac (RFC 7366) in the ServerHello changes how CBC records are read.
+            let etm = hello.extension_types.contains(&22);
+            decrypt::connection_keys(secrets, version, hello.cipher_suite, etm, &c, &s)
         }
         _ => Err(Unusable::NoHello),
     };

@@ -29,6 +29,11 @@ pub struct Capture {
     /// file holds no secrets.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key_log: Option<KeyLogSummary>,
+    /// With field trees and a key log: the plaintext of each decrypted direction and its tree
+    /// (the bytes a hex view shows beside the ciphertext). Not in the JSON: the report says
+    /// what was decrypted, it does not carry the decrypted traffic.
+    #[serde(skip)]
+    pub decrypted: Vec<super::DecryptedDirection>,
 }
 
 /// A key log as the report shows it: how many secrets, for how many connections, from where;

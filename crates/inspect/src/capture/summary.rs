@@ -1,5 +1,6 @@
 //! The answers across the connections of a capture (the report's `summary`, docs/report-format.md,
-//! "Capture summary"): handshakes by outcome and diagnosis code, by version, suite, JA4 and
+//! "Captures read as a stream"): handshakes by outcome (the capture diagnosis's, one fact) and
+//! diagnosis code, by version, suite, JA4 and
 //! server name, the client certificates' issuers and subjects, the certificates seen on the
 //! wire that expire soon, and the failures per minute; and the filter that picks connections.
 //!
@@ -15,63 +16,9 @@ use core::fmt;
 use serde::Serialize;
 
 use super::model::{ClientCertificate, Connection};
-use crate::finding::{Code, Finding};
+use crate::diagnose::capture::Outcome;
+use crate::finding::Finding;
 use crate::time::Timestamp;
-
-/// How a TLS handshake ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Outcome {
-    /// Both sides went on to encrypted traffic and nothing says the handshake failed.
-    Established,
-    /// A fatal alert, or the handshake diagnosis found why it failed.
-    Failed,
-    /// The connection ended (or the capture did) before the handshake was done.
-    Incomplete,
-}
-
-impl Outcome {
-    /// "established", "failed" or "incomplete", as the JSON writes it.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Established => "established",
-            Outcome::Failed => "failed",
-            Outcome::Incomplete => "incomplete",
-        }
-    }
-
-    /// The outcome of one connection's handshake.
-    pub fn of(connection: &Connection) -> Outcome {
-        let fatal = [&connection.client_to_server, &connection.server_to_client]
-            .iter()
-            .any(|t| t.alerts.iter().any(|a| a.level == 2));
-        let diagnosed = connection
-            .findings
-            .iter()
-            .any(|f| HANDSHAKE_FAILURES.contains(&f.code));
-        if fatal || diagnosed {
-            return Outcome::Failed;
-        }
-        let keyed = connection.server_to_client.server_hello.is_some()
-            && connection.client_to_server.summary.encrypted_records > 0
-            && connection.server_to_client.summary.encrypted_records > 0;
-        if keyed {
-            Outcome::Established
-        } else {
-            Outcome::Incomplete
-        }
-    }
-}
-display_as_str!(Outcome);
-
-/// The codes of the handshake diagnosis that say a handshake failed (docs/diagnosis.md).
-const HANDSHAKE_FAILURES: [Code; 6] = [
-    Code::ClientCertificateMissing,
-    Code::ClientCertificateRejected,
-    Code::ServerCertificateRejected,
-    Code::NoCommonCipher,
-    Code::ProtocolVersion,
-    Code::SignatureAlgorithmMismatch,
-];
 
 /// Distinct values kept per table; the rest are counted under [`OTHER`], so a capture of a
 /// million distinct client certificates does not hold a million strings.
@@ -118,15 +65,18 @@ pub struct Minute {
     pub failed: usize,
 }
 
-/// Handshakes by outcome.
+/// Handshakes by outcome, as the capture diagnosis tells each one
+/// ([`crate::diagnose::capture::Outcome`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Outcomes {
-    /// See [`Outcome::Established`].
-    pub established: usize,
+    /// See [`Outcome::Completed`].
+    pub completed: usize,
     /// See [`Outcome::Failed`].
     pub failed: usize,
-    /// See [`Outcome::Incomplete`].
-    pub incomplete: usize,
+    /// See [`Outcome::Unknown`].
+    pub unknown: usize,
+    /// See [`Outcome::NoHandshake`].
+    pub no_handshake: usize,
 }
 
 /// The answers across connections (docs/report-format.md, "Capture summary").
@@ -266,11 +216,12 @@ impl SummaryBuilder {
     /// Counts one TLS connection.
     pub fn add(&mut self, c: &Connection) {
         self.connections += 1;
-        let outcome = Outcome::of(c);
+        let outcome = crate::diagnose::capture::connection(c).outcome;
         match outcome {
-            Outcome::Established => self.outcomes.established += 1,
+            Outcome::Completed => self.outcomes.completed += 1,
             Outcome::Failed => self.outcomes.failed += 1,
-            Outcome::Incomplete => self.outcomes.incomplete += 1,
+            Outcome::Unknown => self.outcomes.unknown += 1,
+            Outcome::NoHandshake => self.outcomes.no_handshake += 1,
         }
         let mut codes: Vec<&'static str> = c.findings.iter().map(|f| f.code.as_str()).collect();
         codes.sort_unstable();
@@ -294,8 +245,8 @@ impl SummaryBuilder {
         self.client_certificates
             .add(s.client_certificate.map_or(NONE, ClientCertificate::as_str));
         if let Some(leaf) = c.client_to_server.certificates.first() {
-            self.issuers.add(&leaf.issuer);
-            self.subjects.add(&leaf.subject);
+            self.issuers.add(leaf.issuer.as_str());
+            self.subjects.add(leaf.subject.as_str());
         }
         if let Some(now) = self.now {
             for (role, tls) in [
@@ -314,8 +265,8 @@ impl SummaryBuilder {
                             cert.sha256.clone(),
                             Expiring {
                                 role,
-                                subject: cert.subject.clone(),
-                                issuer: cert.issuer.clone(),
+                                subject: cert.subject.as_str().to_string(),
+                                issuer: cert.issuer.as_str().to_string(),
                                 not_after: cert.not_after.clone(),
                                 days_left,
                                 sha256: cert.sha256.clone(),
@@ -461,7 +412,7 @@ impl Filter {
                 c.client_to_server
                     .certificates
                     .first()
-                    .is_some_and(|leaf| leaf.subject.to_ascii_lowercase().contains(&text))
+                    .is_some_and(|leaf| leaf.subject.as_str().to_ascii_lowercase().contains(&text))
             }
             Filter::Address(addr) => [&c.client, &c.server].iter().any(|end| {
                 *end == addr

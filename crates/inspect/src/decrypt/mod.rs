@@ -7,12 +7,14 @@
 //!
 //! - [`KeyLog`]: the NSS key log format, from a file or a pcapng Decryption Secrets Block;
 //!   secrets are never printed (their `Debug` shows a length) and never serialised.
-//! - TLS 1.3 with AES-128-GCM, AES-256-GCM and ChaCha20-Poly1305 (handshake and application
-//!   traffic secrets, key updates); TLS 1.2 with the master secret of `CLIENT_RANDOM` and the
-//!   AES-GCM and ChaCha20-Poly1305 suites. CBC suites are reported as not decrypted.
+//! - TLS 1.3 with AES-128-GCM, AES-256-GCM and ChaCha20-Poly1305 (early data, handshake and
+//!   application traffic secrets, key updates); TLS 1.2 with the master secret of `CLIENT_RANDOM` and the
+//!   AES-GCM, ChaCha20-Poly1305 and AES-CBC with HMAC-SHA1/SHA256/SHA384 suites (encrypt-then-MAC
+//!   respected). CCM, 3DES, Camellia and older versions are reported as not decrypted.
 //! - A record that does not authenticate is reported as failed; nothing is guessed.
 //!
-//! RustCrypto's aes-gcm, chacha20poly1305, hkdf and hmac do the cryptography; they are no_std.
+//! RustCrypto's aes-gcm, chacha20poly1305, aes, cbc, hkdf and hmac do the cryptography; they
+//! are no_std.
 
 mod cipher;
 mod keylog;
@@ -32,7 +34,7 @@ pub enum Unusable {
     /// The secrets present are not the ones this version needs (`CLIENT_RANDOM` for TLS 1.2,
     /// the traffic secrets for TLS 1.3).
     WrongSecrets,
-    /// The cipher suite is not one this crate decrypts (CBC, CCM, ...).
+    /// The cipher suite is not one this crate decrypts (CCM, 3DES, Camellia, ...).
     UnsupportedSuite,
     /// The version is older than TLS 1.2, or not known.
     UnsupportedVersion,
@@ -62,8 +64,10 @@ display_as_str!(Unusable);
 pub(crate) struct DirectionKeys {
     /// The negotiated version, for the message formats of the decrypted messages.
     pub version: u16,
-    aead: Aead,
-    hash: Hash,
+    /// TLS 1.3: the suite's AEAD and hash, for the traffic secrets.
+    suite13: Option<(Aead, Hash)>,
+    /// TLS 1.3, the client: the early traffic secret of 0-RTT data.
+    early: Option<Vec<u8>>,
     /// TLS 1.3: the handshake traffic secret.
     handshake: Option<Vec<u8>>,
     /// TLS 1.3: application traffic secret 0.
@@ -72,19 +76,43 @@ pub(crate) struct DirectionKeys {
     tls12: Option<RecordKey>,
 }
 
-/// The keys of both directions of a connection: (client's, server's).
+/// The keys of both directions of a connection: (client's, server's). `encrypt_then_mac`:
+/// the ServerHello has the encrypt_then_mac extension (RFC 7366; it changes CBC suites only).
 pub(crate) fn connection_keys(
     secrets: &Secrets,
     version: u16,
     suite: u16,
+    encrypt_then_mac: bool,
     client_random: &[u8; 32],
     server_random: &[u8; 32],
 ) -> Result<(DirectionKeys, DirectionKeys), Unusable> {
+    if let (0x0303, Some(cbc)) = (version, cipher::cbc_suite(suite)) {
+        let master = secrets
+            .get(Label::ClientRandom)
+            .ok_or(Unusable::WrongSecrets)?;
+        let (c, s) = RecordKey::tls12_cbc(
+            cbc,
+            encrypt_then_mac,
+            master.bytes(),
+            client_random,
+            server_random,
+        )
+        .ok_or(Unusable::WrongSecrets)?;
+        let keys = |k: RecordKey| DirectionKeys {
+            version,
+            suite13: None,
+            early: None,
+            handshake: None,
+            application: None,
+            tls12: Some(k),
+        };
+        return Ok((keys(c), keys(s)));
+    }
     let (aead, hash) = cipher::suite(suite).ok_or(Unusable::UnsupportedSuite)?;
     let empty = DirectionKeys {
         version,
-        aead,
-        hash,
+        suite13: Some((aead, hash)),
+        early: None,
         handshake: None,
         application: None,
         tls12: None,
@@ -96,6 +124,7 @@ pub(crate) fn connection_keys(
                 return Err(Unusable::UnsupportedSuite);
             }
             let client = DirectionKeys {
+                early: secret(Label::ClientEarlyTrafficSecret),
                 handshake: secret(Label::ClientHandshakeTrafficSecret),
                 application: secret(Label::ClientTrafficSecret0),
                 ..empty.clone()
@@ -105,7 +134,9 @@ pub(crate) fn connection_keys(
                 application: secret(Label::ServerTrafficSecret0),
                 ..empty
             };
-            let none = |k: &DirectionKeys| k.handshake.is_none() && k.application.is_none();
+            let none = |k: &DirectionKeys| {
+                k.early.is_none() && k.handshake.is_none() && k.application.is_none()
+            };
             if none(&client) && none(&server) {
                 return Err(Unusable::WrongSecrets);
             }
@@ -170,6 +201,8 @@ impl From<Failure> for FailReason {
 /// Which keys protect a TLS 1.3 direction's records now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Epoch {
+    /// The client's 0-RTT data, up to its EndOfEarlyData.
+    Early,
     Handshake,
     /// Application traffic secret N.
     Application,
@@ -207,19 +240,27 @@ impl Decrypter {
             return;
         }
         self.started = true;
-        self.current = match &self.keys.tls12 {
-            Some(k) => Some(k.clone()),
-            None => self
-                .keys
-                .handshake
-                .as_deref()
-                .and_then(|s| RecordKey::tls13(self.keys.aead, self.keys.hash, s)),
-        };
+        if let Some(k) = &self.keys.tls12 {
+            self.current = Some(k.clone());
+        } else if let Some(early) = self.tls13_key(self.keys.early.as_deref()) {
+            self.epoch = Epoch::Early;
+            self.current = Some(early);
+        } else {
+            self.current = self.tls13_key(self.keys.handshake.as_deref());
+        }
+    }
+
+    fn tls13_key(&self, secret: Option<&[u8]>) -> Option<RecordKey> {
+        let (aead, hash) = self.keys.suite13?;
+        RecordKey::tls13(aead, hash, secret?)
     }
 
     /// Decrypts the next protected record of the direction.
     pub fn open(&mut self, header: [u8; 5], fragment: &[u8]) -> Opened {
         self.start();
+        if self.epoch == Epoch::Early {
+            return self.open_early(header, fragment);
+        }
         let first = self.current.as_mut().map(|k| k.open(header, fragment));
         match first {
             Some(Ok((t, p))) => Opened::Plain(t, p),
@@ -243,8 +284,39 @@ impl Decrypter {
         }
     }
 
+    /// A client record after a ClientHello whose key log has an early traffic secret: 0-RTT
+    /// data (and the EndOfEarlyData), or, when it does not open with that secret (the client
+    /// sent no early data, or the server refused it and the client went on), the first record
+    /// of the handshake epoch. The handshake key is tried on a copy, so a refused early record
+    /// does not move its sequence number; such a record is reported as failed.
+    fn open_early(&mut self, header: [u8; 5], fragment: &[u8]) -> Opened {
+        let early = self.current.as_mut().map(|k| k.open(header, fragment));
+        if let Some(Ok((t, p))) = early {
+            return Opened::Plain(t, p);
+        }
+        let mut handshake = self.tls13_key(self.keys.handshake.as_deref());
+        if let Some(Ok((t, p))) = handshake.as_mut().map(|k| k.open(header, fragment)) {
+            self.epoch = Epoch::Handshake;
+            self.current = handshake;
+            return Opened::Plain(t, p);
+        }
+        match early {
+            Some(Err(e)) => Opened::Failed(e.into()),
+            _ => Opened::NoKey,
+        }
+    }
+
     fn application_key(&self) -> Option<RecordKey> {
-        RecordKey::tls13(self.keys.aead, self.keys.hash, self.app_secret.as_deref()?)
+        self.tls13_key(self.app_secret.as_deref())
+    }
+
+    /// The client sent its EndOfEarlyData: the handshake traffic secret protects what follows
+    /// (RFC 8446 4.5).
+    pub fn end_of_early_data(&mut self) {
+        if self.epoch == Epoch::Early {
+            self.epoch = Epoch::Handshake;
+            self.current = self.tls13_key(self.keys.handshake.as_deref());
+        }
     }
 
     /// The direction sent its Finished: TLS 1.3 switches to the application traffic secret.
@@ -263,7 +335,8 @@ impl Decrypter {
         self.app_secret = self
             .app_secret
             .as_deref()
-            .and_then(|s| cipher::next_secret(self.keys.hash, s));
+            .zip(self.keys.suite13)
+            .and_then(|(s, (_, hash))| cipher::next_secret(hash, s));
         self.current = self.application_key();
     }
 }

@@ -10,7 +10,7 @@ use x509_parser::prelude::FromDer;
 
 use crate::der::hex;
 use crate::error::Error;
-use crate::x509::name::rfc4514;
+use crate::name::Name;
 
 /// What path validation needs of one certificate.
 #[derive(Debug)]
@@ -18,8 +18,8 @@ pub struct Cert<'a> {
     pub der: &'a [u8],
     pub x509: X509Certificate<'a>,
     pub sha256: String,
-    pub subject: String,
-    pub issuer: String,
+    pub subject: Name,
+    pub issuer: Name,
     /// The source it came from, as given ("ca.pem #0"), for messages.
     pub origin: String,
 }
@@ -30,8 +30,8 @@ impl<'a> Cert<'a> {
             what: "certificate",
             reason: alloc::format!("{e}"),
         })?;
-        let subject = rfc4514(x509.subject());
-        let issuer = rfc4514(x509.issuer());
+        let subject = Name::from_der_lossy(x509.subject().as_raw());
+        let issuer = Name::from_der_lossy(x509.issuer().as_raw());
         Ok(Self {
             der,
             sha256: sha256_hex(der),

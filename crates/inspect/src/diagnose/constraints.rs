@@ -128,9 +128,10 @@ fn describe(name: &GeneralName<'_>) -> Option<String> {
         GeneralName::DNSName(d) => Some(alloc::format!("DNS:{d}")),
         GeneralName::RFC822Name(e) => Some(alloc::format!("email:{e}")),
         GeneralName::IPAddress(b) => Some(alloc::format!("IP:{}", crate::der::hex(b))),
-        GeneralName::DirectoryName(n) => {
-            Some(alloc::format!("DirName:{}", crate::x509::name::rfc4514(n)))
-        }
+        GeneralName::DirectoryName(n) => Some(alloc::format!(
+            "DirName:{}",
+            crate::name::Name::from_der_lossy(n.as_raw())
+        )),
         GeneralName::OtherName(oid, _) => Some(alloc::format!("otherName:{oid}")),
         GeneralName::URI(u) => Some(alloc::format!("URI:{u}")),
         GeneralName::X400Address(_) => Some(String::from("x400Address")),

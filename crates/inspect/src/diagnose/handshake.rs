@@ -53,7 +53,7 @@ pub fn connection(client: &Tls, server: &Tls) -> Vec<Finding> {
         let cas = if req.certificate_authorities.is_empty() {
             String::from("any CA it trusts")
         } else {
-            req.certificate_authorities.join("; ")
+            crate::name::Name::list(&req.certificate_authorities)
         };
         match cert_sent {
             Some(0) => {
@@ -77,7 +77,7 @@ pub fn connection(client: &Tls, server: &Tls) -> Vec<Finding> {
                         .first()
                         .map(|c| format!(" ({})", c.subject))
                         .unwrap_or_default();
-                    let issuer = client.certificates.first().map(|c| c.issuer.as_str());
+                    let issuer = client.certificates.first().map(|c| &c.issuer);
                     let hint = match issuer {
                         Some(i)
                             if !req.certificate_authorities.is_empty()
@@ -263,8 +263,8 @@ mod tests {
         Certificate {
             version: 3,
             serial: String::from("1"),
-            subject: String::from("CN=client"),
-            issuer: String::from("CN=CA"),
+            subject: crate::name::Name::test_cn("client"),
+            issuer: crate::name::Name::test_cn("CA"),
             not_before: String::new(),
             not_after: String::new(),
             sha256: String::new(),
@@ -309,6 +309,11 @@ mod tests {
             ..Tls::default()
         };
         connection(&client, &server)
+    }
+
+    #[test]
+    fn test_names() {
+        assert_eq!(cert("EC", None).subject, "CN=client");
     }
 
     #[test]

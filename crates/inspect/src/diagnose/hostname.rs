@@ -2,13 +2,15 @@
 //! curl and rustls check it: the subject CN is ignored; a wildcard covers exactly one
 //! leftmost label; an IP address matches only an IP SAN.
 
-use alloc::string::String;
+use alloc::string::{String, ToString};
 use core::net::IpAddr;
 
 use x509_parser::extensions::GeneralName;
 
+use crate::name::San;
+
 /// Whether any of `sans` covers `host` (a DNS name or an IP address).
-pub fn covers(sans: &[&GeneralName<'_>], host: &str) -> bool {
+pub(crate) fn covers(sans: &[&GeneralName<'_>], host: &str) -> bool {
     let host = host.trim_end_matches('.');
     if let Some(ip) = parse_ip(host) {
         return sans
@@ -64,24 +66,13 @@ pub fn dns_matches(pattern: &str, host: &str) -> bool {
 }
 
 /// The SANs as `DNS:x` / `IP:y` text, for a message saying what the certificate does cover.
-pub fn describe(sans: &[&GeneralName<'_>]) -> String {
-    let mut parts = alloc::vec::Vec::new();
-    for gn in sans {
-        match gn {
-            GeneralName::DNSName(d) => parts.push(alloc::format!("DNS:{d}")),
-            GeneralName::IPAddress(b) => {
-                let ip = match b.len() {
-                    4 => <[u8; 4]>::try_from(*b).ok().map(IpAddr::from),
-                    16 => <[u8; 16]>::try_from(*b).ok().map(IpAddr::from),
-                    _ => None,
-                };
-                if let Some(ip) = ip {
-                    parts.push(alloc::format!("IP:{ip}"));
-                }
-            }
-            _ => {}
-        }
-    }
+pub(crate) fn describe(sans: &[&GeneralName<'_>]) -> String {
+    let parts: alloc::vec::Vec<String> = sans
+        .iter()
+        .map(|gn| crate::x509::extension::general_name(gn))
+        .filter(|san| matches!(san, San::Dns(_) | San::Ip(_)))
+        .map(|san| san.to_string())
+        .collect();
     if parts.is_empty() {
         String::from("no DNS or IP names")
     } else {

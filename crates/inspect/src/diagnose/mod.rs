@@ -21,6 +21,7 @@ use crate::finding::{Code, Severity};
 use crate::time::Timestamp;
 
 pub mod alert;
+pub mod capture;
 #[cfg(feature = "std")]
 mod cert;
 #[cfg(feature = "std")]
@@ -137,7 +138,7 @@ pub struct Diagnosis {
     /// SHA-256 of each certificate of the chain built, leaf first.
     pub chain: Vec<String>,
     /// The subjects of the same certificates, for people.
-    pub chain_subjects: Vec<String>,
+    pub chain_subjects: Vec<crate::name::Name>,
     /// What is wrong (or noteworthy), worst first.
     pub findings: Vec<Finding>,
 }

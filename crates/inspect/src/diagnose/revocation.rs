@@ -16,6 +16,7 @@ use alloc::vec::Vec;
 use super::cert::{sha256_hex, Cert};
 use super::Request;
 use crate::finding::{Code, Finding};
+use crate::name::Name;
 use crate::span::Span;
 use crate::time::{relative_days, Timestamp};
 use crate::x509::crl;
@@ -29,7 +30,7 @@ struct Crl<'a> {
     der: &'a [u8],
     origin: &'a str,
     issuer: &'a [u8],
-    issuer_text: String,
+    issuer_text: Name,
     next_update: Option<Timestamp>,
     sha256: String,
     signature: Span,

@@ -6,7 +6,7 @@
 //! CA names of a CertificateRequest are printed as OpenSSL prints DNs (with std).
 
 use alloc::format;
-use alloc::string::String;
+use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
 use super::codec::{hex, Reader, Result};
@@ -16,6 +16,7 @@ use super::model;
 use super::names::{self, describe8};
 #[cfg(feature = "std")]
 use crate::finding::{Code, Finding};
+use crate::name::Name;
 use crate::span::{Node, Span};
 
 impl Decoder {
@@ -85,7 +86,7 @@ impl Decoder {
                     self.findings.push(f);
                 }
                 if let crate::report::ItemBody::Certificate(c) = decoded.body {
-                    node.value = c.subject.clone();
+                    node.value = c.subject.to_string();
                     self.tls.certificates.push(c);
                 }
                 return node;
@@ -156,9 +157,9 @@ impl Decoder {
         while cas.any_left() {
             let (mut dn, span) = cas.vec(2, "distinguished name")?;
             let (der, _) = dn.take_rest();
-            let text = dn_text(der);
-            out.certificate_authorities.push(text.clone());
-            cn.push(Node::new("distinguished_name", text, span));
+            let name = Name::from_der_lossy(der);
+            cn.push(Node::new("distinguished_name", name.to_string(), span));
+            out.certificate_authorities.push(name);
         }
         node.push(cn);
         r.expect_empty("CertificateRequest")
@@ -181,24 +182,15 @@ impl Decoder {
         let res = extension::decode_block(r, Context::CertificateRequest, &mut ext);
         self.findings.append(&mut ext.findings);
         out.signature_algorithms = ext.signature_algorithms;
-        let names: Vec<String> = ext
+        let names: Vec<Name> = ext
             .certificate_authorities
             .iter()
-            .map(|(der, _)| dn_text(der))
+            .map(|(der, _)| Name::from_der_lossy(der))
             .collect();
         out.certificate_authorities = names;
         node.push(res?);
         r.expect_empty("CertificateRequest")
     }
-}
-
-/// A DER Name as text: OpenSSL's RFC 2253 form with std, `#` and hex without.
-fn dn_text(der: &[u8]) -> String {
-    #[cfg(feature = "std")]
-    if let Ok(text) = crate::x509::name::rfc4514_der(der) {
-        return text;
-    }
-    format!("#{}", hex(der))
 }
 
 /// TLS 1.3 Certificate: a 1-byte context length (0 from servers) then a u24 list that fills

@@ -341,12 +341,14 @@ impl Decoder {
         self.plain_records.push(index);
     }
 
-    /// A message of the decrypted bytes; a Finished or KeyUpdate moves the keys on.
+    /// A message of the decrypted bytes; an EndOfEarlyData, a Finished or a KeyUpdate moves the
+    /// keys on.
     fn plain_handshake(&mut self, msg: super::reassembly::Message) {
         let complete = msg.complete;
         self.handshake_from(msg, true);
         if let (Some(d), true) = (&mut self.decrypter, complete) {
             match msg.kind {
+                5 => d.end_of_early_data(),
                 20 => d.finished(),
                 24 => d.key_update(),
                 _ => {}

@@ -30,6 +30,8 @@ pub mod handshake_type {
     pub const SERVER_HELLO_DONE: u8 = 14;
     /// client_key_exchange (RFC 5246 7.4.7).
     pub const CLIENT_KEY_EXCHANGE: u8 = 16;
+    /// finished (RFC 8446 4.4.4): the side's handshake is over.
+    pub const FINISHED: u8 = 20;
 }
 
 /// TLS ExtensionType values (IANA "TLS ExtensionType Values").
@@ -47,6 +49,9 @@ pub mod version {
 /// TLS AlertDescription values (RFC 8446 6.2).
 pub mod alert {
     use core::ops::RangeInclusive;
+
+    /// close_notify: the sender closes the connection; not an error.
+    pub const CLOSE_NOTIFY: u8 = 0;
 
     /// bad_certificate (42) to decrypt_error (51) less the two non-certificate codes: the
     /// alerts a peer sends about the certificate it was shown. 42..=49 are bad_certificate,

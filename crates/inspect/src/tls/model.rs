@@ -250,8 +250,8 @@ pub struct CertificateRequest {
     pub certificate_types: Vec<u8>,
     /// The signature algorithms the server accepts.
     pub signature_algorithms: Vec<u16>,
-    /// RFC 4514 strings as `openssl -nameopt RFC2253` prints them (`#` and hex without std).
-    pub certificate_authorities: Vec<String>,
+    /// The names, RFC 4514 text as `openssl -nameopt RFC2253` prints them.
+    pub certificate_authorities: Vec<crate::name::Name>,
     /// The TLS 1.3 certificate_request_context, hex.
     pub context: Option<String>,
 }

@@ -17,10 +17,11 @@ use x509_parser::certificate::X509Certificate;
 use x509_parser::extensions::{ParsedExtension, X509Extension};
 use x509_parser::prelude::FromDer;
 
-use super::{extension, name, public_key, Decoded};
+use super::{extension, public_key, Decoded};
 use crate::der::{self, Reader, Tlv};
 use crate::error::Error;
-use crate::finding::{Code, Finding};
+use crate::finding::{Code, Finding, Severity};
+use crate::name::{self, Name};
 use crate::objects;
 use crate::oid::signature_name;
 use crate::report::ItemBody;
@@ -46,8 +47,8 @@ pub fn decode(der: &[u8], now: Option<Timestamp>) -> Result<Decoded, Error> {
     let mut body = objects::Certificate {
         version: u8::try_from(tbs.version.0.saturating_add(1)).unwrap_or(u8::MAX),
         serial: serial_text(tbs.raw_serial()),
-        subject: name::rfc4514(&tbs.subject),
-        issuer: name::rfc4514(&tbs.issuer),
+        subject: Name::from_der_lossy(tbs.subject.as_raw()),
+        issuer: Name::from_der_lossy(tbs.issuer.as_raw()),
         not_before: Timestamp(tbs.validity.not_before.timestamp()).to_rfc3339(),
         not_after: Timestamp(tbs.validity.not_after.timestamp()).to_rfc3339(),
         sha256: der::hex(&Sha256::digest(own)),
@@ -100,6 +101,40 @@ pub fn decode(der: &[u8], now: Option<Timestamp>) -> Result<Decoded, Error> {
         tree,
         findings,
     })
+}
+
+/// The facts of [`super::CertificateFacts`], read from the DER without the rest of [`decode`].
+pub fn facts(der: &[u8]) -> Result<super::CertificateFacts, Error> {
+    let (_, cert) = X509Certificate::from_der(der).map_err(|e| Error::Malformed {
+        what: "certificate",
+        reason: e.to_string(),
+    })?;
+    let tbs = &cert.tbs_certificate;
+    let mut facts = super::CertificateFacts {
+        subject: Name::from_der_lossy(tbs.subject.as_raw()),
+        issuer: Name::from_der_lossy(tbs.issuer.as_raw()),
+        serial: serial_text(tbs.raw_serial()),
+        not_before: Timestamp(tbs.validity.not_before.timestamp()),
+        not_after: Timestamp(tbs.validity.not_after.timestamp()),
+        san: Vec::new(),
+        extended_key_usage: Vec::new(),
+        is_ca: false,
+        sha256: Sha256::digest(cert.as_raw()).into(),
+        spki_sha256: Sha256::digest(tbs.subject_pki.raw).into(),
+    };
+    for ext in tbs.extensions() {
+        match ext.parsed_extension() {
+            ParsedExtension::SubjectAlternativeName(san) => facts
+                .san
+                .extend(san.general_names.iter().map(extension::general_name)),
+            ParsedExtension::BasicConstraints(bc) => facts.is_ca = bc.ca,
+            ParsedExtension::ExtendedKeyUsage(_) => {
+                facts.extended_key_usage = extension::eku_names(ext);
+            }
+            _ => {}
+        }
+    }
+    Ok(facts)
 }
 
 /// Serial number as lowercase hex without leading zeros; a negative one gets a `-` and the hex
@@ -242,34 +277,25 @@ fn validity_findings(
     };
     let not_after = Timestamp(body.not_after_unix);
     let not_before = Timestamp(body.not_before_unix);
-    if now > not_after {
-        let when = relative_days(now.days_until(not_after));
-        out.push(
-            Finding::error(
-                Code::Expired,
-                format!("expired {when} ({})", body.not_after),
-            )
-            .at(fields.not_after),
-        );
+    // Which bound the finding is about, and how it reads: "expired 3 days ago (2024-...)".
+    let after = (not_after, body.not_after.as_str(), fields.not_after);
+    let before = (not_before, body.not_before.as_str(), fields.not_before);
+    let (severity, code, what, (bound, text, span)) = if now > not_after {
+        (Severity::Error, Code::Expired, "expired", after)
     } else if now < not_before {
-        let when = relative_days(now.days_until(not_before));
-        out.push(
-            Finding::error(
-                Code::NotYetValid,
-                format!("not valid yet: becomes valid {when} ({})", body.not_before),
-            )
-            .at(fields.not_before),
-        );
+        (
+            Severity::Error,
+            Code::NotYetValid,
+            "not valid yet: becomes valid",
+            before,
+        )
     } else if now.days_until(not_after) < EXPIRES_SOON_DAYS {
-        let when = relative_days(now.days_until(not_after));
-        out.push(
-            Finding::info(
-                Code::ExpiresSoon,
-                format!("expires {when} ({})", body.not_after),
-            )
-            .at(fields.not_after),
-        );
-    }
+        (Severity::Info, Code::ExpiresSoon, "expires", after)
+    } else {
+        return;
+    };
+    let when = relative_days(now.days_until(bound));
+    out.push(Finding::new(severity, code, format!("{what} {when} ({text})")).at(span));
 }
 
 fn content_findings(

@@ -22,10 +22,11 @@ use super::certificate::{
     algorithm_node, extensions_node, serial_text, signature_nodes, signed, time_text, Signed,
 };
 use super::signature::{self, Verification};
-use super::{extension, name, Decoded};
+use super::{extension, Decoded};
 use crate::der::{self, Tlv};
 use crate::error::Error;
 use crate::finding::{Code, Finding};
+use crate::name::{self, Name};
 use crate::objects::{self, RevocationReason, RevokedEntry};
 use crate::oid::signature_name;
 use crate::report::ItemBody;
@@ -52,7 +53,7 @@ pub fn decode(der: &[u8], now: Option<Timestamp>) -> Result<Decoded, Error> {
         version: tbs.version.map_or(1, |v| {
             u8::try_from(v.0.saturating_add(1)).unwrap_or(u8::MAX)
         }),
-        issuer: name::rfc4514(&tbs.issuer),
+        issuer: Name::from_der_lossy(tbs.issuer.as_raw()),
         this_update: Timestamp(tbs.this_update.timestamp()).to_rfc3339(),
         next_update: tbs
             .next_update
@@ -329,6 +330,29 @@ fn revoked_node(der: &[u8], t: &Tlv<'_>, crl: &CertificateRevocationList<'_>) ->
     node
 }
 
+/// The facts of [`super::CrlFacts`], read from the DER without the rest of [`decode`].
+pub fn facts(der: &[u8]) -> Result<super::CrlFacts, Error> {
+    let crl = parse(der)?;
+    let tbs = &crl.tbs_cert_list;
+    Ok(super::CrlFacts {
+        issuer: Name::from_der_lossy(tbs.issuer.as_raw()),
+        issuer_der: tbs.issuer.as_raw().to_vec(),
+        this_update: Timestamp(tbs.this_update.timestamp()),
+        next_update: tbs.next_update.map(|t| Timestamp(t.timestamp())),
+        entries: crl.iter_revoked_certificates().count(),
+        v2: tbs.version.is_some_and(|v| v.0 == 1),
+    })
+}
+
+/// Checks the CRL's signature with the key of the CA certificate `ca_der`: see [`verify`].
+pub fn verify_with_certificate(crl_der: &[u8], ca_der: &[u8]) -> Result<Verification, Error> {
+    let (_, ca) = X509Certificate::from_der(ca_der).map_err(|e| Error::Malformed {
+        what: "certificate",
+        reason: e.to_string(),
+    })?;
+    verify(crl_der, ca.tbs_certificate.subject_pki.raw)
+}
+
 /// Checks the CRL's signature with the key of `issuer_spki` (a DER SubjectPublicKeyInfo).
 ///
 /// Whether that issuer is the right one (its name, its keyUsage cRLSign) is the caller's
@@ -370,7 +394,7 @@ pub(crate) fn spans(crl_der: &[u8]) -> (Span, Span, Vec<Span>) {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Revocation {
     /// The certificate's subject, RFC 4514.
-    pub subject: String,
+    pub subject: Name,
     /// The certificate's serial number: lowercase hex without leading zeros, as the report.
     pub serial: String,
     /// The serial as colon-separated lowercase byte pairs ("0a:1b"), as the proxy logs it.
@@ -382,7 +406,7 @@ pub struct Revocation {
     /// The entry's invalidityDate, when it has one.
     pub invalidity_date: Option<Timestamp>,
     /// The CRL's issuer, RFC 4514.
-    pub crl_issuer: String,
+    pub crl_issuer: Name,
     /// The CRL's thisUpdate.
     pub this_update: Timestamp,
     /// The CRL's nextUpdate, when present.
@@ -422,8 +446,8 @@ impl fmt::Display for Revocation {
 ///
 /// `cert_der` is the DER certificate, `crls` DER CertificateLists (PEM goes through
 /// [`crate::diagnose::crls_in`] first). Unreadable CRLs are skipped; CRL signatures and expiry
-/// are NOT checked here (the proxy's verifier, or [`verify`] and `diagnose`, do that): this
-/// says what a CRL the caller already trusts says. `Err` only when the certificate cannot be
+/// are NOT checked here (the proxy's verifier, or [`super::verify_crl`] and `diagnose`, do
+/// that): this says what a CRL the caller already trusts says. `Err` only when the certificate cannot be
 /// read; `Ok(None)` when no CRL lists it.
 pub fn revocation(cert_der: &[u8], crls: &[&[u8]]) -> Result<Option<Revocation>, Error> {
     let (_, cert) = X509Certificate::from_der(cert_der).map_err(|e| Error::Malformed {
@@ -443,7 +467,7 @@ pub fn revocation(cert_der: &[u8], crls: &[&[u8]]) -> Result<Option<Revocation>,
             .find(|(_, r)| r.raw_serial() == serial);
         if let Some((entry_index, r)) = found {
             return Ok(Some(Revocation {
-                subject: name::rfc4514(cert.subject()),
+                subject: Name::from_der_lossy(cert.subject().as_raw()),
                 serial: serial_text(serial),
                 serial_colon: colon_serial(serial),
                 revoked_at: Timestamp(r.revocation_date.timestamp()),
@@ -451,7 +475,7 @@ pub fn revocation(cert_der: &[u8], crls: &[&[u8]]) -> Result<Option<Revocation>,
                     .reason_code()
                     .map(|(_, c)| RevocationReason::from_code(c.0)),
                 invalidity_date: r.invalidity_date().map(|(_, t)| Timestamp(t.timestamp())),
-                crl_issuer: name::rfc4514(&tbs.issuer),
+                crl_issuer: Name::from_der_lossy(tbs.issuer.as_raw()),
                 this_update: Timestamp(tbs.this_update.timestamp()),
                 next_update: tbs.next_update.map(|t| Timestamp(t.timestamp())),
                 crl_number: crl.crl_number().map(ToString::to_string),

@@ -16,10 +16,11 @@ use x509_parser::x509::X509Name;
 
 use super::key::{self, algorithm_node, bit_string, expect_single, oid_of, shift};
 use super::signature::{self, Verification};
-use super::{extension, name, public_key, Decoded};
+use super::{extension, public_key, Decoded};
 use crate::der::{self, Reader, Tlv, TAG_BIT_STRING, TAG_INTEGER, TAG_SEQUENCE, TAG_SET};
 use crate::error::Error;
 use crate::finding::{Code, Finding};
+use crate::name::{self, Name, San};
 use crate::objects::{Attribute, Csr, Extension, PublicKeyInfo};
 use crate::report::ItemBody;
 use crate::span::Node;
@@ -148,7 +149,7 @@ pub fn decode(der: &[u8]) -> Result<Decoded, Error> {
     ]);
 
     let csr = Csr {
-        subject: name::rfc4514(&subject_name),
+        subject: Name::from_der_lossy(subject_name.as_raw()),
         spki_sha256: public_key::spki_sha256(spki.raw),
         public_key,
         san: requested.san,
@@ -182,7 +183,7 @@ fn describe_key(info: &PublicKeyInfo) -> String {
 struct Requested {
     attributes: Vec<Attribute>,
     extensions: Vec<Extension>,
-    san: Vec<String>,
+    san: Vec<San>,
 }
 
 /// One Attribute { type, values SET }: its report entry, its tree node, and for an

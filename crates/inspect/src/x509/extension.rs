@@ -9,17 +9,15 @@ use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt::Write;
-use std::net::{Ipv4Addr, Ipv6Addr};
 
 use x509_parser::extensions::{
-    DistributionPointName, GeneralName, KeyUsage, ParsedExtension, X509Extension,
+    AccessDescription, DistributionPointName, GeneralName, KeyUsage, ParsedExtension, X509Extension,
 };
 
 use crate::der::{self, Reader};
+use crate::name::{Name, San};
 use crate::objects::Extension;
 use crate::span::{Node, Span};
-
-use super::name;
 
 /// The extension as a report entry: OID, short name, criticality and a readable value.
 pub fn describe(ext: &X509Extension<'_>) -> Extension {
@@ -73,38 +71,28 @@ pub fn extension_name(oid: &str) -> Option<&'static str> {
     })
 }
 
-/// A GeneralName as the contract writes SAN entries: `DNS:x`, `IP:2001:db8::1`, `email:x`...
-pub fn general_name(gn: &GeneralName<'_>) -> String {
+/// A GeneralName as the report has it (its text is the contract's: `DNS:x`, `IP:2001:db8::1`...).
+pub fn general_name(gn: &GeneralName<'_>) -> San {
     match gn {
-        GeneralName::DNSName(s) => format!("DNS:{s}"),
-        GeneralName::RFC822Name(s) => format!("email:{s}"),
-        GeneralName::URI(s) => format!("URI:{s}"),
-        GeneralName::IPAddress(b) => format!("IP:{}", ip_text(b)),
-        GeneralName::DirectoryName(n) => format!("DirName:{}", name::rfc4514(n)),
-        GeneralName::RegisteredID(oid) => format!("RID:{}", oid.to_id_string()),
+        GeneralName::DNSName(s) => San::Dns(s.to_string()),
+        GeneralName::RFC822Name(s) => San::Email(s.to_string()),
+        GeneralName::URI(s) => San::Uri(s.to_string()),
+        GeneralName::IPAddress(b) => San::ip(b),
+        GeneralName::DirectoryName(n) => San::DirName(Name::from_der_lossy(n.as_raw())),
+        GeneralName::RegisteredID(oid) => San::Rid(oid.to_id_string()),
         GeneralName::OtherName(oid, value) => {
             let dotted = oid.to_id_string();
-            let label = other_name_label(&dotted).unwrap_or(&dotted);
-            format!("othername:{label}:{}", other_value(value))
+            San::OtherName {
+                label: other_name_label(&dotted).map_or(dotted, ToString::to_string),
+                value: other_value(value),
+            }
         }
-        GeneralName::X400Address(_) => "X400Name:<unsupported>".to_string(),
-        GeneralName::EDIPartyName(_) => "EdiPartyName:<unsupported>".to_string(),
-        GeneralName::Invalid(tag, data) => format!("invalid[{}]:{}", tag.0, der::hex(data)),
-    }
-}
-
-/// An iPAddress: dotted IPv4, RFC 5952 IPv6, `a/b` for a name-constraints address and mask.
-fn ip_text(b: &[u8]) -> String {
-    match b.len() {
-        4 => Ipv4Addr::new(b[0], b[1], b[2], b[3]).to_string(),
-        16 => {
-            <[u8; 16]>::try_from(b).map_or_else(|_| der::hex(b), |a| Ipv6Addr::from(a).to_string())
-        }
-        8 | 32 => {
-            let (addr, mask) = b.split_at(b.len() / 2);
-            format!("{}/{}", ip_text(addr), ip_text(mask))
-        }
-        _ => format!("<invalid {}>", der::hex(b)),
+        GeneralName::X400Address(_) => San::X400Address,
+        GeneralName::EDIPartyName(_) => San::EdiPartyName,
+        GeneralName::Invalid(tag, data) => San::Invalid {
+            tag: tag.0,
+            bytes: data.to_vec(),
+        },
     }
 }
 
@@ -224,7 +212,10 @@ pub fn colon_hex(bytes: &[u8]) -> String {
 }
 
 fn names(list: &[GeneralName<'_>]) -> String {
-    list.iter().map(general_name).collect::<Vec<_>>().join(", ")
+    list.iter()
+        .map(|gn| general_name(gn).to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn access_method(oid: &str) -> String {
@@ -235,6 +226,18 @@ fn access_method(oid: &str) -> String {
         "1.3.6.1.5.5.7.48.5" => "CA Repository".to_string(),
         other => other.to_string(),
     }
+}
+
+/// The access descriptions of authorityInfoAccess or subjectInfoAccess: "OCSP - URI:x, ...".
+fn access(descriptions: &[AccessDescription<'_>]) -> String {
+    descriptions
+        .iter()
+        .map(|d| {
+            let m = access_method(&d.access_method.to_id_string());
+            format!("{m} - {}", general_name(&d.access_location))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The readable value of an extension, like the body `openssl x509 -text` prints, on one line.
@@ -291,24 +294,8 @@ fn value_text(ext: &X509Extension<'_>) -> String {
             })
             .collect::<Vec<_>>()
             .join(", "),
-        ParsedExtension::AuthorityInfoAccess(aia) => aia
-            .accessdescs
-            .iter()
-            .map(|d| {
-                let m = access_method(&d.access_method.to_id_string());
-                format!("{m} - {}", general_name(&d.access_location))
-            })
-            .collect::<Vec<_>>()
-            .join(", "),
-        ParsedExtension::SubjectInfoAccess(sia) => sia
-            .accessdescs
-            .iter()
-            .map(|d| {
-                let m = access_method(&d.access_method.to_id_string());
-                format!("{m} - {}", general_name(&d.access_location))
-            })
-            .collect::<Vec<_>>()
-            .join(", "),
+        ParsedExtension::AuthorityInfoAccess(aia) => access(&aia.accessdescs),
+        ParsedExtension::SubjectInfoAccess(sia) => access(&sia.accessdescs),
         ParsedExtension::CertificatePolicies(policies) => policies
             .iter()
             .map(|p| format!("Policy: {}", p.policy_id.to_id_string()))
@@ -318,7 +305,7 @@ fn value_text(ext: &X509Extension<'_>) -> String {
             let list = |t: &Option<Vec<x509_parser::extensions::GeneralSubtree<'_>>>| {
                 t.as_deref().map(|v| {
                     v.iter()
-                        .map(|s| general_name(&s.base))
+                        .map(|s| general_name(&s.base).to_string())
                         .collect::<Vec<_>>()
                         .join(", ")
                 })
@@ -416,7 +403,7 @@ fn value_children(ext: &X509Extension<'_>, value: &[u8], at: usize) -> Vec<Node>
             return items
                 .iter()
                 .zip(names.iter())
-                .map(|(t, gn)| Node::new("GeneralName", general_name(gn), t.span()))
+                .map(|(t, gn)| Node::new("GeneralName", general_name(gn).to_string(), t.span()))
                 .collect();
         }
     }
@@ -447,20 +434,6 @@ pub(crate) fn shift(nodes: &mut [Node], by: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ip_addresses() {
-        assert_eq!(ip_text(&[10, 0, 0, 1]), "10.0.0.1");
-        let mut v6 = [0u8; 16];
-        v6[0] = 0x20;
-        v6[1] = 0x01;
-        v6[2] = 0x0d;
-        v6[3] = 0xb8;
-        v6[15] = 1;
-        assert_eq!(ip_text(&v6), "2001:db8::1");
-        assert_eq!(ip_text(&[10, 0, 0, 0, 255, 0, 0, 0]), "10.0.0.0/255.0.0.0");
-        assert_eq!(ip_text(&[1, 2]), "<invalid 0102>");
-    }
 
     #[test]
     fn key_usage_bits() {

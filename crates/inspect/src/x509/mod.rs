@@ -3,30 +3,29 @@
 //! Each decoder takes the DER bytes of one object and returns its report body, its field tree
 //! (spans relative to those bytes) and the findings that need no other input than "now".
 
+use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::error::Error;
 use crate::finding::Finding;
+use crate::name::{Name, San};
 use crate::report::ItemBody;
 use crate::span::Node;
 use crate::time::Timestamp;
 
-// certificate, extension and name stay public for the proxy's per-connection facts
-// (proxy/src/certinfo.rs) and signature for the tests' signature checks: both still pass
-// x509-parser types or internals and are to be replaced by DER-taking functions.
-pub mod certificate;
-pub mod crl;
+// Private modules: x509-parser's types stay inside; callers get the functions and types below.
+pub(crate) mod certificate;
+pub(crate) mod crl;
 mod csr;
-pub mod extension;
+pub(crate) mod extension;
 pub(crate) mod key;
-pub mod name;
 mod pkcs7;
 mod public_key;
-pub mod signature;
+pub(crate) mod signature;
 
 pub use crl::{revocation, Revocation};
 pub use key::PRIVATE;
-pub use name::rfc4514_der;
+pub use signature::Verification;
 
 /// What a decoder returns for one object.
 #[derive(Clone, Debug)]
@@ -37,6 +36,69 @@ pub struct Decoded {
     pub tree: Vec<Node>,
     /// The findings that need nothing but the object and "now".
     pub findings: Vec<Finding>,
+}
+
+/// The facts of a certificate that a server needs for each connection (its identity headers,
+/// logs and authorization rules), read by [`certificate_facts`]: the same values as the report's
+/// `certificate` item, without its field tree, findings, SHA-1 and extension texts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CertificateFacts {
+    /// The subject.
+    pub subject: Name,
+    /// The issuer.
+    pub issuer: Name,
+    /// Lowercase hex, no leading zeros ("0" for 0), as the report's `serial`.
+    pub serial: String,
+    /// Start of validity.
+    pub not_before: Timestamp,
+    /// End of validity.
+    pub not_after: Timestamp,
+    /// The subjectAltName entries, in order.
+    pub san: Vec<San>,
+    /// extendedKeyUsage: serverAuth, clientAuth, ..., else the dotted OID; empty when absent.
+    pub extended_key_usage: Vec<String>,
+    /// basicConstraints cA.
+    pub is_ca: bool,
+    /// SHA-256 of the certificate's DER.
+    pub sha256: [u8; 32],
+    /// SHA-256 of its SubjectPublicKeyInfo (what `spki` pins compare).
+    pub spki_sha256: [u8; 32],
+}
+
+/// The facts of a CRL that a server checks when it loads one, read by [`crl_facts`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CrlFacts {
+    /// The issuer.
+    pub issuer: Name,
+    /// The issuer's DER `Name`, to find its CA by subject.
+    pub issuer_der: Vec<u8>,
+    /// thisUpdate.
+    pub this_update: Timestamp,
+    /// nextUpdate; `None` when absent (RFC 5280 5.1.2.5 requires it).
+    pub next_update: Option<Timestamp>,
+    /// How many revoked certificates it lists.
+    pub entries: usize,
+    /// Whether it is a version 2 CRL (RFC 5280 5.1.2.1: required with extensions).
+    pub v2: bool,
+}
+
+/// Reads the [`CertificateFacts`] of a DER certificate: cheaper than [`decode_certificate`],
+/// for a caller that needs them once per connection.
+pub fn certificate_facts(der: &[u8]) -> Result<CertificateFacts, Error> {
+    certificate::facts(der)
+}
+
+/// Reads the [`CrlFacts`] of a DER CRL.
+pub fn crl_facts(der: &[u8]) -> Result<CrlFacts, Error> {
+    crl::facts(der)
+}
+
+/// Checks the signature of the DER CRL `crl` with the key of the DER certificate `ca` (only
+/// the cryptography: whether `ca` is the CRL's issuer is the caller's question).
+pub fn verify_crl(crl: &[u8], ca: &[u8]) -> Result<Verification, Error> {
+    crl::verify_with_certificate(crl, ca)
 }
 
 /// The private key encodings the sniffer tells apart.

@@ -430,4 +430,44 @@ mod tests {
         assert_eq!(v, Verification::Invalid);
         assert_eq!(bit_len(&[0, 0, 1, 0]), 9);
     }
+
+    /// `hex` as bytes, for the fixed vectors below.
+    fn unhex(hex: &str) -> Vec<u8> {
+        (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap_or_default())
+            .collect()
+    }
+
+    /// Made with openssl 3: `genpkey` P-256 and Ed25519 keys, `pkey -pubout -outform DER`,
+    /// and `dgst -sha256 -sign` of the message "hello" with the P-256 key.
+    const EC_SPKI: &str = "3059301306072a8648ce3d020106082a8648ce3d03010703420004eca85feb9d1734e5b9fba35aed269f050df2292d840cd62a7057becadb6c668249377ca4047c1d6a531f7bab5ffbd829115172a9bd6a4deca715ee88aae3b452";
+    const ED25519_SPKI: &str =
+        "302a300506032b657003210075365be3b6c5321b50ec6019c0e68fabf152c9a512a0661a3a9f372b9ed0fb53";
+    const EC_SIG_HELLO: &str = "3046022100d77488b5527e71887cbaf0c3c820c382b3b2f118380d0a963b9250dcde325b0b022100fd82a84d29dbf70cec4a046f9f4ac86d000011120be204d570ebbd641625c934";
+
+    #[test]
+    fn mismatched_inputs_are_invalid_without_panicking() {
+        let (ec, ed, sig) = (unhex(EC_SPKI), unhex(ED25519_SPKI), unhex(EC_SIG_HELLO));
+        let v = |oid, spki: &[u8], msg: &[u8], sig: &[u8]| verify(oid, None, spki, msg, sig);
+        use Verification::{Invalid, Unsupported, Valid};
+        assert_eq!(v(ECDSA_WITH_SHA256, &ec, b"hello", &sig), Valid);
+        assert_eq!(v(ECDSA_WITH_SHA256, &ec, b"hellO", &sig), Invalid);
+        assert_eq!(v(ECDSA_WITH_SHA384, &ec, b"hello", &sig), Invalid);
+        assert_eq!(v(ECDSA_WITH_SHA256, &ed, b"hello", &sig), Invalid);
+        assert_eq!(v(SHA256_WITH_RSA, &ec, b"hello", &sig), Invalid);
+        assert_eq!(v(ED25519, &ec, b"hello", &sig), Invalid);
+        assert_eq!(v(ED25519, &ed, b"hello", &sig[..10]), Invalid);
+        assert_eq!(v(ECDSA_WITH_SHA256, b"\x30\x00", b"hello", &sig), Invalid);
+        assert!(matches!(v("1.2.3.4", &ec, b"hello", &sig), Unsupported(_)));
+        assert!(matches!(v(ED448, &ed, b"hello", &sig), Unsupported(_)));
+        for len in 0..sig.len() {
+            assert_eq!(v(ECDSA_WITH_SHA256, &ec, b"hello", &sig[..len]), Invalid);
+        }
+        for len in 0..ec.len() {
+            assert_eq!(v(ECDSA_WITH_SHA256, &ec[..len], b"hello", &sig), Invalid);
+        }
+        let garbage_params = verify(RSASSA_PSS, Some(b"\x30\x03\xa0\x01"), &ec, b"", &sig);
+        assert_eq!(garbage_params, Invalid);
+    }
 }
