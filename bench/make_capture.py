@@ -28,11 +28,13 @@ def main() -> int:
     # The client is the source of the first packet (the SYN); its port is rewritten per copy.
     first = packets[0][2]
     ihl = (first[14] & 0x0F) * 4
-    client_port = struct.unpack(">H", first[14 + ihl:16 + ihl])[0]
+    client_port, server_port = struct.unpack(">HH", first[14 + ihl:18 + ihl])
     with open(dst, "wb") as out:
         out.write(header)
         for n in range(copies):
             port = 1024 + n % 60000
+            if port == server_port:  # a copy must not talk to itself
+                port = 1023
             for sec, usec, frame in packets:
                 frame = bytearray(frame)
                 ihl = (frame[14] & 0x0F) * 4

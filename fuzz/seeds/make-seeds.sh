@@ -148,6 +148,12 @@ if command -v dumpcap >/dev/null && command -v tshark >/dev/null; then
   done
   cp tls/seed-tls12-client.bin inspect/seed-tls-client.bin
   cp capture/seed-mtls.pcap inspect/seed-capture.pcap
+  # capture_stream: the first byte is the chunk size minus one (7-byte and 1-byte chunks).
+  mkdir -p capture_stream
+  for f in pcap pcapng; do
+    { printf '\x06'; cat "capture/seed-mtls.$f"; } > "capture_stream/seed-mtls-$f-chunks7"
+    { printf '\x00'; cat "capture/seed-mtls.$f"; } > "capture_stream/seed-mtls-$f-chunks1"
+  done
 fi
 bash make-crl-seeds.sh
 # key_log and decrypt: one mTLS connection each with TLS 1.3 (ChaCha20-Poly1305), TLS 1.2

@@ -29,6 +29,7 @@ pub const TARGETS: &[&str] = &[
     "hexdump",
     "tls",
     "capture",
+    "capture_stream",
     "diagnose",
     "key_log",
     "decrypt",
@@ -54,6 +55,7 @@ pub fn run(name: &str, data: &[u8]) -> bool {
         "hexdump" => hexdump(data),
         "tls" => tls(data),
         "capture" => capture(data),
+        "capture_stream" => capture_stream(data),
         "diagnose" => diagnose(data),
         "key_log" => key_log(data),
         "decrypt" => decrypt(data),
@@ -268,6 +270,58 @@ pub fn capture(data: &[u8]) {
         check_spans(&decoded.tree, data.len());
         if let Err(e) = serde_json::to_string(&decoded.capture) {
             panic!("the capture does not serialise: {e}");
+        }
+    }
+}
+
+/// The streaming capture reader: the first byte chooses the chunk size (1 to 256 bytes), the
+/// rest is the capture. Read in chunks with every connection kept to the end, the report is
+/// the whole-file one, byte for byte; read with the streaming limits, it never panics and
+/// its spans stay in the file.
+pub fn capture_stream(data: &[u8]) {
+    use mtlskit_inspect::capture::{self, decode_stream, Collector, Limits, Reader};
+    let Some((&first, bytes)) = data.split_first() else {
+        return;
+    };
+    let size = usize::from(first) + 1;
+    let whole = capture::decode(bytes, Some(NOW));
+    for limits in [Limits::whole_file(), Limits::streaming()] {
+        let mut reader = Reader::new(limits);
+        let mut collector = Collector::new();
+        let mut failed = None;
+        for chunk in bytes.chunks(size) {
+            if let Err(e) = reader.feed(chunk) {
+                failed = Some(e);
+                break;
+            }
+            while let Some(stream) = reader.next_stream() {
+                let log = capture::merged_key_log(None, reader.key_log());
+                collector.add(decode_stream(stream, Some(NOW), true, log.as_ref()));
+            }
+        }
+        let streamed = match failed {
+            Some(e) => Err(e),
+            None => reader.finish().map(|trailer| {
+                while let Some(stream) = reader.next_stream() {
+                    let log = capture::merged_key_log(None, reader.key_log());
+                    collector.add(decode_stream(stream, Some(NOW), true, log.as_ref()));
+                }
+                collector.finish(trailer, None)
+            }),
+        };
+        match (&whole, &streamed) {
+            (Ok(w), Ok(s)) => {
+                check_spans(&s.tree, bytes.len());
+                if limits == Limits::whole_file() {
+                    assert_eq!(format!("{w:?}"), format!("{s:?}"), "chunks of {size} bytes");
+                }
+            }
+            (Err(w), Err(s)) => assert_eq!(w, s),
+            (w, s) => panic!(
+                "whole file: {:?}, streamed: {:?}",
+                w.as_ref().err(),
+                s.as_ref().err()
+            ),
         }
     }
 }

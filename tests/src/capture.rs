@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
-use mtlskit_inspect::capture::{self, Stream};
+use mtlskit_inspect::capture::{self, Limits, Reader, Stream};
 
 use crate::tshark::{conversations, follow, pair, stream_count, Follow};
 
@@ -14,6 +14,7 @@ use crate::tshark::{conversations, follow, pair, stream_count, Follow};
 pub fn assert_same_as_tshark(path: &Path) -> Vec<Stream> {
     let bytes = std::fs::read(path).expect("read capture");
     let ours = capture::streams(&bytes).expect("our reading");
+    assert_streaming_same(&bytes, &ours, path);
     let ours_pairs: BTreeSet<_> = ours
         .iter()
         .map(|s| pair(s.client.to_string(), s.server.to_string()))
@@ -53,6 +54,24 @@ pub fn assert_same_as_tshark(path: &Path) -> Vec<Stream> {
         );
     }
     ours
+}
+
+/// Asserts that the streaming reader, fed 7-byte chunks and finishing connections as they
+/// end, gives the whole-file reader's streams.
+fn assert_streaming_same(bytes: &[u8], whole: &[Stream], path: &Path) {
+    let mut reader = Reader::new(Limits::streaming());
+    let mut streams = Vec::new();
+    for chunk in bytes.chunks(7) {
+        reader.feed(chunk).expect("the streaming reading");
+        streams.extend(std::iter::from_fn(|| reader.next_stream()));
+    }
+    reader.finish().expect("the end of the streaming reading");
+    streams.extend(std::iter::from_fn(|| reader.next_stream()));
+    streams.sort_by_key(|s| s.first_packet);
+    assert!(
+        streams == whole,
+        "{path:?}: the streaming reader's connections differ from the whole file's"
+    );
 }
 
 /// A classic pcap file taken apart: the 24-byte header and each record's header and data.

@@ -33,6 +33,7 @@ const APT_TEST: &[&str] = &[
 const APT_BENCH: &[&str] = &[
     "hyperfine",  // times whole commands (bench/*.sh)
     "linux-perf", // the proxy's CPU profiles (bench/proxy.sh PROFILE=dir)
+    "time",       // GNU time: the peak RSS (%M) of bench/capture_scale.sh
 ];
 
 /// A tool from crates.io, pinned: the crate, its version, and the command that prints the

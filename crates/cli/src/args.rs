@@ -332,6 +332,7 @@ pub struct PkiCrlArgs {
 }
 
 #[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("stream").args(["jsonl", "summary"]).multiple(true)))]
 pub struct InspectArgs {
     /// Print the JSON report (docs/report-format.md) instead of text.
     #[arg(long)]
@@ -343,6 +344,28 @@ pub struct InspectArgs {
     /// -keylogfile and curl write). Its secrets are never printed.
     #[arg(long, value_name = "FILE")]
     pub keylog: Option<String>,
+    /// A capture read as a stream (any size, in bounded memory): one JSON object per TLS
+    /// connection and line, written as each connection finishes (docs/report-format.md).
+    #[arg(long, conflicts_with_all = ["json", "summary"])]
+    pub jsonl: bool,
+    /// A capture read as a stream: the answers across its connections (outcomes, diagnosis
+    /// codes, versions, suites, JA4, client certificates, expiring certificates, failures per
+    /// minute); with --json, as one JSON object.
+    #[arg(long)]
+    pub summary: bool,
+    /// With --jsonl or --summary: only connections matching KEY=VALUE (sni, ja4, code,
+    /// subject, addr); repeat to require several.
+    #[arg(long, value_name = "KEY=VALUE", requires = "stream")]
+    pub filter: Vec<String>,
+    /// With --summary: rows shown in the JA4, server name, issuer and subject tables.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub top: usize,
+    /// With --summary: list certificates seen on the wire that expire within DAYS.
+    #[arg(long, value_name = "DAYS", default_value_t = 30)]
+    pub expiring_days: i64,
+    /// With --jsonl or --summary: threads decoding connections (default: one per core).
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<std::num::NonZeroUsize>,
     /// Files to inspect; '-' reads standard input.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<String>,

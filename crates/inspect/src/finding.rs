@@ -138,6 +138,9 @@ pub enum Code {
     TcpGap,
     /// The capture does not hold the TCP handshake of a connection.
     TcpNoHandshake,
+    /// A long-lived connection's bytes past the streaming reader's budget were counted, not
+    /// kept or decoded.
+    TcpNotKept,
     /// TCP segments arrived out of order.
     TcpOutOfOrder,
     /// Retransmitted TCP bytes differ from the first copy.
@@ -223,6 +226,7 @@ impl Code {
             Code::SignatureNotChecked => "signature_not_checked",
             Code::TcpGap => "tcp_gap",
             Code::TcpNoHandshake => "tcp_no_handshake",
+            Code::TcpNotKept => "tcp_not_kept",
             Code::TcpOutOfOrder => "tcp_out_of_order",
             Code::TcpOverlapConflict => "tcp_overlap_conflict",
             Code::TcpRetransmission => "tcp_retransmission",

@@ -194,22 +194,9 @@ fn decode(blob: Blob, now: Option<Timestamp>, options: Options<'_>) -> Result<Ve
             )])
         }
         Object::Capture => {
+            // The capture reader diagnoses each handshake (why it failed, from both directions).
             let mut d =
                 crate::capture::decode_keyed(&blob.bytes, now, options.trees, options.key_log)?;
-            // Why each handshake failed, from both directions.
-            for conn in &mut d.capture.connections {
-                let found = crate::diagnose::handshake::connection(
-                    &conn.client_to_server,
-                    &conn.server_to_client,
-                );
-                for f in &found {
-                    let mut item_finding = f.clone();
-                    item_finding.message =
-                        format!("{} -> {}: {}", conn.client, conn.server, f.message);
-                    d.findings.push(item_finding);
-                }
-                conn.findings.extend(found);
-            }
             // The plaintext goes with the capture for the hex view (only built with trees).
             d.capture.decrypted = core::mem::take(&mut d.decrypted);
             let body = ItemBody::Capture(alloc::boxed::Box::new(d.capture));

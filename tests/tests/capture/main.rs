@@ -7,5 +7,6 @@
 mod decrypt;
 mod diagnosis;
 mod robust;
+mod stream;
 mod tls;
 mod tshark;

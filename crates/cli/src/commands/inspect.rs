@@ -2,7 +2,8 @@
 //!
 //! Sources are decoded together so a key is matched to the certificates given with it. An
 //! unreadable file does not stop the others; it only sets the exit status. `--keylog` decrypts
-//! the captures' TLS; the key log is read here and never printed.
+//! the captures' TLS; the key log is read here and never printed. `--jsonl` and `--summary`
+//! read one capture as a stream ([`super::inspect_stream`]).
 
 use std::io::{Read, Write};
 
@@ -35,6 +36,9 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<Status> {
         },
         None => None,
     };
+    if args.jsonl || args.summary {
+        return super::inspect_stream::run(args, now, key_log);
+    }
     let mut status = Status::Ok;
     let mut sources: Vec<(String, Vec<u8>)> = Vec::new();
     for path in &args.paths {

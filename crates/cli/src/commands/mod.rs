@@ -6,6 +6,7 @@ pub mod diagnose;
 pub mod dist_assets;
 pub mod import_nginx;
 pub mod inspect;
+pub mod inspect_stream;
 pub mod pki;
 pub mod probe;
 pub mod reload;

@@ -6,9 +6,11 @@
 
 mod capture;
 mod probe;
+mod summary;
 mod tls;
 
 pub use probe::probe;
+pub use summary::summary;
 
 use std::io::{self, Write};
 

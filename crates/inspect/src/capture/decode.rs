@@ -57,51 +57,152 @@ pub struct DecryptedDirection {
     pub tree: Vec<Node>,
 }
 
-pub(crate) fn decode(
-    read: Read,
+/// One finished connection's report, as [`decode_stream`] gives it.
+#[derive(Clone, Debug)]
+pub enum ConnectionReport {
+    /// A connection that carries TLS, decoded.
+    Tls(alloc::boxed::Box<TlsConnection>),
+    /// A TCP connection that carries no TLS, listed without decoding.
+    Other(OtherConnection),
+}
+
+impl ConnectionReport {
+    /// The number (from 1) of the connection's first packet: the report's order.
+    pub fn first_packet(&self) -> usize {
+        match self {
+            ConnectionReport::Tls(t) => t.connection.first_packet,
+            ConnectionReport::Other(o) => o.first_packet,
+        }
+    }
+}
+
+/// A TLS connection decoded, with what the capture's report needs besides the connection.
+#[derive(Clone, Debug)]
+pub struct TlsConnection {
+    /// The report object, the handshake diagnosis included in its findings.
+    pub connection: Connection,
+    /// The connection's findings for the capture item (prefixed with its endpoints; spans in
+    /// the file), diagnosis excluded.
+    pub file_findings: Vec<Finding>,
+    /// The handshake diagnosis for the capture item (prefixed with the endpoints).
+    pub diagnosis: Vec<Finding>,
+    /// With trees: the connection's node.
+    pub node: Option<Node>,
+    /// With trees: each decrypted direction's plaintext and its tree.
+    pub decrypted: Vec<(Direction, Vec<u8>, Vec<Node>)>,
+}
+
+/// Decodes one finished connection (from [`super::Reader`] or [`super::read`]): TLS is
+/// recognised by content; both directions are decoded (decrypted with `key_log` when it has
+/// the connection's secrets) and the handshake diagnosed. Independent of every other
+/// connection, so front ends may call it on several threads.
+pub fn decode_stream(
+    stream: Stream,
     now: Option<Timestamp>,
     trees: bool,
     key_log: Option<&KeyLog>,
-) -> Decoded {
-    let mut capture = Capture {
-        format: read.format.to_string(),
-        link_types: read.link_types.iter().map(|l| l.to_string()).collect(),
-        packets: read.packets,
-        ..Capture::default()
+) -> ConnectionReport {
+    if !tls::looks_like_tls(&stream.client_to_server.bytes)
+        && !tls::looks_like_tls(&stream.server_to_client.bytes)
+    {
+        return ConnectionReport::Other(OtherConnection {
+            client: stream.client.to_string(),
+            server: stream.server.to_string(),
+            first_packet: stream.first_packet,
+            packets: stream.packets,
+            bytes_client_to_server: flow_len(&stream.client_to_server),
+            bytes_server_to_client: flow_len(&stream.server_to_client),
+        });
+    }
+    let (mut connection, node, file_findings, plain) = connection(stream, now, key_log, trees);
+    let name = format!("{} -> {}", connection.client, connection.server);
+    let prefix = |f: Finding| Finding {
+        message: format!("{name}: {}", f.message),
+        ..f
     };
-    let mut findings = read.findings;
-    let from_capture = !read.key_log.is_empty();
-    let key_log = match (key_log, from_capture) {
-        (Some(given), true) => {
+    // Why the handshake failed, from both directions.
+    let found = crate::diagnose::handshake::connection(
+        &connection.client_to_server,
+        &connection.server_to_client,
+    );
+    let diagnosis = found.iter().cloned().map(prefix).collect();
+    connection.findings.extend(found);
+    ConnectionReport::Tls(alloc::boxed::Box::new(TlsConnection {
+        file_findings: file_findings.into_iter().map(prefix).collect(),
+        diagnosis,
+        node: trees.then_some(node),
+        decrypted: if trees { plain } else { Vec::new() },
+        connection,
+    }))
+}
+
+/// Every byte of a direction: those kept, and those only counted.
+fn flow_len(flow: &Flow) -> usize {
+    flow.bytes
+        .len()
+        .saturating_add(usize::try_from(flow.not_kept).unwrap_or(usize::MAX))
+}
+
+/// The key log to decrypt with: the one given, and the capture's own secrets (from
+/// [`super::Reader::key_log`] or the trailer); `None` when neither has any.
+pub fn merged_key_log(given: Option<&KeyLog>, from_file: &KeyLog) -> Option<KeyLog> {
+    match (given, from_file.is_empty()) {
+        (Some(given), false) => {
             let mut all = given.clone();
-            all.merge(read.key_log);
+            all.merge(from_file.clone());
             Some(all)
         }
-        (Some(given), false) => Some(given.clone()),
-        (None, true) => Some(read.key_log),
-        (None, false) => None,
-    };
-    let mut tree = Vec::new();
-    let mut decrypted = Vec::new();
-    let mut connection_findings = Vec::new();
-    for stream in read.streams {
-        if !tls::looks_like_tls(&stream.client_to_server.bytes)
-            && !tls::looks_like_tls(&stream.server_to_client.bytes)
-        {
-            capture.other_connections.push(OtherConnection {
-                client: stream.client.to_string(),
-                server: stream.server.to_string(),
-                first_packet: stream.first_packet,
-                packets: stream.packets,
-                bytes_client_to_server: stream.client_to_server.bytes.len(),
-                bytes_server_to_client: stream.server_to_client.bytes.len(),
-            });
-            continue;
-        }
-        let (connection, node, file_findings, plain) = connection(stream, now, key_log.as_ref());
-        let name = format!("{} -> {}", connection.client, connection.server);
-        if trees {
-            for (direction, bytes, tree) in plain {
+        (Some(given), true) => Some(given.clone()),
+        (None, false) => Some(from_file.clone()),
+        (None, true) => None,
+    }
+}
+
+/// Puts connection reports together into the capture's report, in the order of their first
+/// packets whatever order they came in.
+#[derive(Clone, Debug, Default)]
+pub struct Collector {
+    reports: Vec<ConnectionReport>,
+}
+
+impl Collector {
+    /// An empty collector.
+    pub fn new() -> Collector {
+        Collector::default()
+    }
+
+    /// Adds one connection's report.
+    pub fn add(&mut self, report: ConnectionReport) {
+        self.reports.push(report);
+    }
+
+    /// The capture's report. `given` is the key log the caller decrypted with (not the
+    /// file's own secrets, which are in the trailer).
+    pub fn finish(self, trailer: super::Trailer, given: Option<&KeyLog>) -> Decoded {
+        let from_capture = !trailer.key_log.is_empty();
+        let key_log = merged_key_log(given, &trailer.key_log);
+        let mut reports = self.reports;
+        reports.sort_by_key(ConnectionReport::first_packet);
+        let mut capture = Capture {
+            format: trailer.format.to_string(),
+            link_types: trailer.link_types.iter().map(|l| l.to_string()).collect(),
+            packets: trailer.packets,
+            ..Capture::default()
+        };
+        let mut findings = trailer.findings;
+        let mut tree = Vec::new();
+        let mut decrypted = Vec::new();
+        let mut connection_findings = Vec::new();
+        let mut diagnosis = Vec::new();
+        for report in reports {
+            let t = match report {
+                ConnectionReport::Other(o) => {
+                    capture.other_connections.push(o);
+                    continue;
+                }
+                ConnectionReport::Tls(t) => *t,
+            };
+            for (direction, bytes, tree) in t.decrypted {
                 decrypted.push(DecryptedDirection {
                     connection: capture.connections.len(),
                     direction,
@@ -109,60 +210,76 @@ pub(crate) fn decode(
                     tree,
                 });
             }
+            connection_findings.extend(t.file_findings);
+            diagnosis.extend(t.diagnosis);
+            tree.extend(t.node);
+            capture.connections.push(t.connection);
         }
-        for f in file_findings {
-            connection_findings.push(Finding {
-                message: format!("{name}: {}", f.message),
-                ..f
-            });
-        }
-        if trees {
-            tree.push(node);
-        }
-        capture.connections.push(connection);
-    }
-    if !capture.other_connections.is_empty() {
-        findings.push(Finding::info(
-            Code::NotTls,
-            format!(
-                "{} TCP connections carry no TLS; they are listed, not decoded",
-                capture.other_connections.len()
-            ),
-        ));
-    }
-    if capture.connections.is_empty() {
-        findings.push(Finding::warning(
-            Code::NoTls,
-            "the capture holds no TLS connection",
-        ));
-    }
-    if let Some(log) = &key_log {
-        let summary = key_log_summary(log, from_capture, &capture);
-        for problem in &summary.problems {
-            findings.push(Finding::warning(
-                Code::SecretsMissing,
-                format!("the key log's {problem}; the line is not used"),
-            ));
-        }
-        if summary.connections_matched == 0 && !capture.connections.is_empty() {
-            findings.push(Finding::warning(
-                Code::SecretsMissing,
+        if !capture.other_connections.is_empty() {
+            findings.push(Finding::info(
+                Code::NotTls,
                 format!(
-                    "the key log ({} secrets for {} connections) has no secret for any TLS \
-                     connection of the capture: it was written for other connections",
-                    summary.secrets, summary.client_randoms
+                    "{} TCP connections carry no TLS; they are listed, not decoded",
+                    capture.other_connections.len()
                 ),
             ));
         }
-        capture.key_log = Some(summary);
+        if capture.connections.is_empty() {
+            findings.push(Finding::warning(
+                Code::NoTls,
+                "the capture holds no TLS connection",
+            ));
+        }
+        if let Some(log) = &key_log {
+            let summary = key_log_summary(log, from_capture, &capture);
+            for problem in &summary.problems {
+                findings.push(Finding::warning(
+                    Code::SecretsMissing,
+                    format!("the key log's {problem}; the line is not used"),
+                ));
+            }
+            if summary.connections_matched == 0 && !capture.connections.is_empty() {
+                findings.push(Finding::warning(
+                    Code::SecretsMissing,
+                    format!(
+                        "the key log ({} secrets for {} connections) has no secret for any TLS \
+                         connection of the capture: it was written for other connections",
+                        summary.secrets, summary.client_randoms
+                    ),
+                ));
+            }
+            capture.key_log = Some(summary);
+        }
+        findings.extend(connection_findings);
+        findings.extend(diagnosis);
+        Decoded {
+            capture,
+            findings,
+            tree,
+            decrypted,
+        }
     }
-    findings.extend(connection_findings);
-    Decoded {
-        capture,
-        findings,
-        tree,
-        decrypted,
+}
+
+pub(crate) fn decode(
+    read: Read,
+    now: Option<Timestamp>,
+    trees: bool,
+    key_log: Option<&KeyLog>,
+) -> Decoded {
+    let merged = merged_key_log(key_log, &read.key_log);
+    let mut collector = Collector::new();
+    for stream in read.streams {
+        collector.add(decode_stream(stream, now, trees, merged.as_ref()));
     }
+    let trailer = super::Trailer {
+        format: read.format,
+        link_types: read.link_types,
+        packets: read.packets,
+        findings: read.findings,
+        key_log: read.key_log,
+    };
+    collector.finish(trailer, key_log)
 }
 
 fn key_log_summary(log: &KeyLog, from_capture: bool, capture: &Capture) -> KeyLogSummary {
@@ -233,20 +350,42 @@ fn connection(
     stream: Stream,
     now: Option<Timestamp>,
     key_log: Option<&KeyLog>,
+    trees: bool,
 ) -> (Connection, Node, Vec<Finding>, Vec<Plain>) {
     let decode_flow = |flow: &Flow, keys: Option<decrypt::DirectionKeys>| {
-        let end = flow.gaps.first().map_or(flow.bytes.len(), |g| g.offset);
-        let bytes = flow.bytes.get(..end).unwrap_or_default();
-        tls::decode_keyed(bytes, now, keys.map(Decrypter::new))
+        tls::decode_keyed(decodable(flow), now, keys.map(Decrypter::new))
     };
-    let mut client_tls = decode_flow(&stream.client_to_server, None);
-    let mut server_tls = decode_flow(&stream.server_to_client, None);
     let mut decryption = None;
+    let mut decoded = None;
     if let Some(log) = key_log {
-        let (mut report, keys) = keys(log, &client_tls.tls, &server_tls.tls);
+        // The keys need only the two hellos: read them from the first handshake message of
+        // each direction, so a connection with secrets is decoded once (with its keys), not
+        // twice. When that reading does not give both hellos (a HelloRetryRequest, an SSLv2
+        // hello, a hello cut short), the whole directions are read for them, as before.
+        let peeked = (
+            first_message(decodable(&stream.client_to_server)).map(|b| tls::decode(&b, None)),
+            first_message(decodable(&stream.server_to_client)).map(|b| tls::decode(&b, None)),
+        );
+        let (client_first, server_first) = match peeked {
+            (Some(c), Some(s))
+                if c.tls.client_hello.is_some()
+                    && s.tls.server_hello.is_some()
+                    && s.tls.hello_retry_request.is_none() =>
+            {
+                (c.tls, s.tls)
+            }
+            _ => {
+                let c = decode_flow(&stream.client_to_server, None);
+                let s = decode_flow(&stream.server_to_client, None);
+                let hellos = (c.tls.clone(), s.tls.clone());
+                decoded = Some((c, s));
+                hellos
+            }
+        };
+        let (mut report, keys) = keys(log, &client_first, &server_first);
         if let Some((client_keys, server_keys)) = keys {
-            client_tls = decode_flow(&stream.client_to_server, Some(client_keys));
-            server_tls = decode_flow(&stream.server_to_client, Some(server_keys));
+            let client_tls = decode_flow(&stream.client_to_server, Some(client_keys));
+            let server_tls = decode_flow(&stream.server_to_client, Some(server_keys));
             for d in [&client_tls.tls.decryption, &server_tls.tls.decryption]
                 .into_iter()
                 .flatten()
@@ -255,9 +394,17 @@ fn connection(
                 report.records_failed += d.records_failed;
                 report.records_without_secret += d.records_without_secret;
             }
+            decoded = Some((client_tls, server_tls));
         }
         decryption = Some(report);
     }
+    let (client_tls, server_tls) = match decoded {
+        Some(both) => both,
+        None => (
+            decode_flow(&stream.client_to_server, None),
+            decode_flow(&stream.server_to_client, None),
+        ),
+    };
     let mut findings = stream.findings;
     let mut file_findings = findings.clone();
     if let Some(f) = decryption
@@ -317,6 +464,11 @@ fn connection(
             });
             findings.push(Finding { span: None, ..f });
         }
+        if !trees {
+            // Without trees (the CLI), the node is dropped: do not map it to the file.
+            decoded.push(d.tls);
+            continue;
+        }
         children.push(
             Node::new(name, format!("{} bytes", flow.bytes.len()), cover(flow))
                 .with_children(map_tree(d.tree, &flow.chunks)),
@@ -374,8 +526,8 @@ fn connection(
         packets: stream.packets,
         first_time: stream.first_time_ns.map(rfc3339_ns),
         last_time: stream.last_time_ns.map(rfc3339_ns),
-        bytes_client_to_server: stream.client_to_server.bytes.len(),
-        bytes_server_to_client: stream.server_to_client.bytes.len(),
+        bytes_client_to_server: flow_len(&stream.client_to_server),
+        bytes_server_to_client: flow_len(&stream.server_to_client),
         gaps,
         client_to_server,
         server_to_client,
@@ -383,6 +535,68 @@ fn connection(
         decryption,
     };
     (connection, node, file_findings, plain)
+}
+
+/// The bytes of a direction that are decoded: up to its first gap, and, when only part of
+/// a long-lived direction was kept, up to the end of the last whole record.
+fn decodable(flow: &Flow) -> &[u8] {
+    let end = flow.gaps.first().map_or(flow.bytes.len(), |g| g.offset);
+    let bytes = flow.bytes.get(..end).unwrap_or_default();
+    if flow.not_kept == 0 {
+        return bytes;
+    }
+    let mut at = 0;
+    while let Some(header) = bytes.get(at..at + 5) {
+        let len = usize::from(u16::from_be_bytes([header[3], header[4]]));
+        if at + 5 + len > bytes.len() {
+            break;
+        }
+        at += 5 + len;
+    }
+    if at == 0 {
+        bytes
+    } else {
+        bytes.get(..at).unwrap_or_default()
+    }
+}
+
+/// The first handshake message of a direction as one plaintext record (or several, when it
+/// is longer than a record), without the messages after it; `None` when the direction does
+/// not start with handshake records whole enough to hold it.
+fn first_message(bytes: &[u8]) -> Option<Vec<u8>> {
+    const MAX_RECORD: usize = 1 << 14;
+    let mut message = Vec::new();
+    let mut at = 0;
+    let mut version = [3, 3];
+    loop {
+        let header = bytes.get(at..at + 5)?;
+        if header[0] != 0x16 {
+            return None;
+        }
+        if at == 0 {
+            version = [header[1], header[2]];
+        }
+        let len = usize::from(u16::from_be_bytes([header[3], header[4]]));
+        message.extend_from_slice(bytes.get(at + 5..at + 5 + len)?);
+        at += 5 + len;
+        if let Some(&[_, a, b, c]) = message.get(..4) {
+            let whole = 4 + (usize::from(a) << 16 | usize::from(b) << 8 | usize::from(c));
+            if message.len() >= whole {
+                message.truncate(whole);
+                break;
+            }
+        }
+        if message.len() > 1 << 20 {
+            return None;
+        }
+    }
+    let mut out = Vec::with_capacity(message.len() + 5 * (message.len() / MAX_RECORD + 1));
+    for part in message.chunks(MAX_RECORD) {
+        out.extend_from_slice(&[0x16, version[0], version[1]]);
+        out.extend_from_slice(&(part.len() as u16).to_be_bytes());
+        out.extend_from_slice(part);
+    }
+    Some(out)
 }
 
 /// The one finding about a connection's decryption: what was decrypted with which secrets,

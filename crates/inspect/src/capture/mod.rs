@@ -8,10 +8,13 @@
 //! put in place, retransmissions dropped, gaps reported where they are) and TLS is recognised by
 //! content on any port.
 //!
-//! Layers, one module each: `pcap`/`pcapng` (file -> frames), `link` (frame -> IP), `ip`
-//! (IP -> TCP), `tcp` (header), `connection` (segments -> connections), `reassembly` (one
-//! direction's bytes). Everything borrows the input; nothing allocates more than the input's
-//! size, whatever its headers claim.
+//! Layers, one module each: `stream` (chunks of the file -> frames, and the [`Reader`] that
+//! drives the rest), `pcap`/`pcapng` (one record or block -> a frame), `link` (frame -> IP),
+//! `ip` (IP -> TCP), `tcp` (header), `connection` (segments -> connections, finished as they
+//! end), `reassembly` (one direction's bytes), `decode` (a finished connection -> its report),
+//! `summary` (reports -> the answers across connections). Nothing allocates more than the
+//! input's size, whatever its headers claim; the streaming reader holds the open connections
+//! only, each within [`Limits`].
 
 mod connection;
 mod decode;
@@ -22,21 +25,24 @@ mod packet;
 mod pcap;
 mod pcapng;
 mod reassembly;
+mod stream;
+pub mod summary;
 mod tcp;
 
-use alloc::collections::BTreeMap;
-use alloc::format;
 use alloc::vec::Vec;
-use core::net::SocketAddr;
 
 use crate::decrypt::KeyLog;
 use crate::error::Error;
-use crate::finding::{Code, Finding};
+use crate::finding::Finding;
 use crate::time::Timestamp;
 
-pub use connection::{ClientBy, Stream};
-pub use decode::{Decoded, DecryptedDirection};
+pub use connection::{ClientBy, Limits, Stream};
+pub use decode::{
+    decode_stream, merged_key_log, Collector, ConnectionReport, Decoded, DecryptedDirection,
+    TlsConnection,
+};
 pub use reassembly::{Chunk, Flow, Gap};
+pub use stream::{Reader, Trailer};
 
 /// Whether `bytes` starts like a pcap or pcapng file.
 pub fn looks_like_capture(bytes: &[u8]) -> bool {
@@ -97,131 +103,25 @@ pub struct Read {
     pub key_log: KeyLog,
 }
 
-/// Reads a capture down to its TCP streams, with findings about the file and its packets.
+/// Reads a capture down to its TCP streams, with findings about the file and its packets: the
+/// streaming [`Reader`] fed the whole file, every connection kept to the end
+/// ([`Limits::whole_file`]), the streams in the order of their first packets.
 pub fn read(bytes: &[u8]) -> Result<Read, Error> {
-    let frames = if pcapng::is_pcapng(bytes) {
-        pcapng::read(bytes)?
-    } else if pcap::is_pcap(bytes) {
-        pcap::read(bytes)?
-    } else if bytes.is_empty() {
-        return Err(Error::Empty);
-    } else {
-        return Err(Error::UnknownFormat);
-    };
-    let mut findings = frames.findings;
-    let mut tracker = connection::Tracker::default();
-    let mut problems = Problems::default();
-    for p in &frames.packets {
-        let (at, network) = match link::network(p.link, p.data) {
-            Ok(found) => found,
-            Err(link::Skip::UnknownLink) => {
-                problems.unknown_links.entry(p.link).or_insert(p.number);
-                continue;
-            }
-            Err(link::Skip::Short) => {
-                problems.note("a link-layer header cut short", p.number);
-                continue;
-            }
-            Err(link::Skip::NotIp) => continue,
-        };
-        let Some(ip_bytes) = p.data.get(at..) else {
-            continue;
-        };
-        let packet = match ip::parse(network, ip_bytes) {
-            Ok(packet) => packet,
-            Err(ip::IpError::Short) => {
-                problems.note("an IP header cut short", p.number);
-                continue;
-            }
-            Err(ip::IpError::Bad(why)) => {
-                problems.note(why, p.number);
-                continue;
-            }
-        };
-        if packet.protocol != ip::TCP {
-            continue;
-        }
-        if packet.fragment {
-            problems.fragments.get_or_insert(p.number);
-            problems.fragment_count += 1;
-            continue;
-        }
-        let segment = match tcp::parse(packet.payload) {
-            Ok(segment) => segment,
-            Err(_) => {
-                problems.note("a TCP header cut short or malformed", p.number);
-                continue;
-            }
-        };
-        let origin = connection::Origin {
-            packet: p.number,
-            time_ns: p.time_ns,
-            payload_offset: p.offset + at + packet.payload_offset + segment.payload_offset,
-        };
-        tracker.add(
-            SocketAddr::new(packet.src, segment.src_port),
-            SocketAddr::new(packet.dst, segment.dst_port),
-            segment,
-            origin,
-        );
+    let mut reader = Reader::new(Limits::whole_file());
+    reader.feed(bytes)?;
+    let trailer = reader.finish()?;
+    let mut streams = Vec::new();
+    while let Some(stream) = reader.next_stream() {
+        streams.push(stream);
     }
-    problems.into_findings(&mut findings);
-    let mut key_log = KeyLog::default();
-    for text in &frames.key_logs {
-        key_log.merge(KeyLog::parse(text));
-    }
+    // A connection ended by a new SYN on its ports finished before the ones still open.
+    streams.sort_by_key(|s| s.first_packet);
     Ok(Read {
-        key_log,
-        format: frames.format,
-        link_types: frames.link_types.iter().map(|&l| link::name(l)).collect(),
-        packets: frames.packets.len(),
-        streams: tracker.finish(),
-        findings,
+        key_log: trailer.key_log,
+        format: trailer.format,
+        link_types: trailer.link_types,
+        packets: trailer.packets,
+        streams,
+        findings: trailer.findings,
     })
-}
-
-/// Packets that could not be used, counted so a damaged file gives a few findings, not one
-/// per packet.
-#[derive(Debug, Default)]
-struct Problems {
-    /// Unknown link type -> first packet with it.
-    unknown_links: BTreeMap<u32, usize>,
-    /// Reason -> (count, first packet).
-    bad: BTreeMap<&'static str, (usize, usize)>,
-    fragments: Option<usize>,
-    fragment_count: usize,
-}
-
-impl Problems {
-    fn note(&mut self, why: &'static str, packet: usize) {
-        self.bad.entry(why).or_insert((0, packet)).0 += 1;
-    }
-
-    fn into_findings(self, findings: &mut Vec<Finding>) {
-        for (link, first) in self.unknown_links {
-            findings.push(Finding::warning(
-                Code::UnsupportedLinkType,
-                format!(
-                    "link type {link} (first at packet {first}) is not one this reader knows; \
-                     its packets are skipped"
-                ),
-            ));
-        }
-        for (why, (count, first)) in self.bad {
-            findings.push(Finding::warning(
-                Code::BadPacket,
-                format!("{count} packets skipped for {why} (the first is packet {first})"),
-            ));
-        }
-        if let Some(first) = self.fragments {
-            findings.push(Finding::warning(
-                Code::IpFragment,
-                format!(
-                    "{} IP fragments (the first is packet {first}) are not reassembled; the \
-                     TCP bytes they carry are missing from the streams",
-                    self.fragment_count
-                ),
-            ));
-        }
-    }
 }

@@ -4,8 +4,6 @@
 //! Both readers borrow the input, so a packet's bytes are a sub-slice of the file and every
 //! later layer can say at which file offset its bytes lie.
 
-use alloc::vec::Vec;
-
 use crate::finding::Finding;
 
 /// One captured frame.
@@ -25,29 +23,27 @@ pub(crate) struct Packet<'a> {
     pub orig_len: u32,
 }
 
-/// Everything a file reader found.
-#[derive(Clone, Debug)]
-pub(crate) struct Packets<'a> {
-    /// "pcap" or "pcapng".
-    pub format: &'static str,
-    pub packets: Vec<Packet<'a>>,
-    /// The link types of the file's interfaces, in order of appearance.
-    pub link_types: Vec<u32>,
-    pub findings: Vec<Finding>,
-    /// The TLS key logs of pcapng Decryption Secrets Blocks (secrets: never printed).
-    pub key_logs: Vec<&'a [u8]>,
+/// Where a file reader puts what it reads, block by block: the streaming reader's state.
+pub(crate) trait Sink {
+    /// A captured frame (its bytes are copied before the call returns, if at all).
+    fn packet(&mut self, packet: Packet<'_>);
+    /// A finding about the file.
+    fn finding(&mut self, finding: Finding);
+    /// An interface's link type (pcap: the file's; pcapng: each Interface Description Block).
+    fn link(&mut self, link: u32);
+    /// The TLS key log of a Decryption Secrets Block (a secret: never printed).
+    fn key_log(&mut self, text: &[u8]);
 }
 
-impl Packets<'_> {
-    pub(crate) fn new(format: &'static str) -> Self {
-        Self {
-            format,
-            packets: Vec::new(),
-            link_types: Vec::new(),
-            findings: Vec::new(),
-            key_logs: Vec::new(),
-        }
-    }
+/// What one step of a file reader did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Step {
+    /// A record or block was read whole: this many bytes are done with.
+    Consumed(usize),
+    /// The next record or block is not whole yet: more bytes, or the end of the file, decide.
+    NeedMore,
+    /// Reading stops here (damage, or the file ends inside a record); the rest is not read.
+    End,
 }
 
 /// The byte order of a file (pcap) or a section (pcapng).
@@ -90,4 +86,43 @@ pub(crate) fn be16(bytes: &[u8], at: usize) -> Option<u16> {
 
 pub(crate) fn be32(bytes: &[u8], at: usize) -> Option<u32> {
     Endian::Big.u32(bytes, at)
+}
+
+/// A sink that keeps everything, for the file readers' unit tests.
+#[cfg(test)]
+#[derive(Debug, Default)]
+pub(crate) struct Collected {
+    pub packets: alloc::vec::Vec<Owned>,
+    pub link_types: alloc::vec::Vec<u32>,
+    pub findings: alloc::vec::Vec<Finding>,
+    pub key_logs: alloc::vec::Vec<alloc::vec::Vec<u8>>,
+}
+
+/// A packet with its bytes copied.
+#[cfg(test)]
+#[derive(Debug)]
+pub(crate) struct Owned {
+    pub time_ns: Option<i64>,
+    pub data: alloc::vec::Vec<u8>,
+    pub offset: usize,
+}
+
+#[cfg(test)]
+impl Sink for Collected {
+    fn packet(&mut self, p: Packet<'_>) {
+        self.packets.push(Owned {
+            time_ns: p.time_ns,
+            data: p.data.to_vec(),
+            offset: p.offset,
+        });
+    }
+    fn finding(&mut self, f: Finding) {
+        self.findings.push(f);
+    }
+    fn link(&mut self, link: u32) {
+        self.link_types.push(link);
+    }
+    fn key_log(&mut self, text: &[u8]) {
+        self.key_logs.push(text.to_vec());
+    }
 }

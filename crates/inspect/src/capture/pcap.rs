@@ -14,7 +14,7 @@ use crate::error::Error;
 use crate::finding::{Code, Finding};
 use crate::span::Span;
 
-use super::packet::{Endian, Packet, Packets};
+use super::packet::{Endian, Packet, Sink, Step};
 
 /// Microsecond timestamps (written in the host's byte order).
 const MAGIC_US: u32 = 0xa1b2_c3d4;
@@ -43,12 +43,24 @@ fn magic(bytes: &[u8]) -> Option<(Endian, i64)> {
     }
 }
 
-/// Reads every record of a pcap file.
+/// The file header's settings, for reading the records after it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct State {
+    endian: Endian,
+    /// Nanoseconds per timestamp tick.
+    unit: i64,
+    link: u32,
+}
+
+/// The file header: `Ok(None)` when more bytes are needed (and `eof` is not set).
 ///
-/// `Err` only when the file header is missing or unreadable.
-pub(crate) fn read(bytes: &[u8]) -> Result<Packets<'_>, Error> {
+/// `Err` when the file header is missing or unreadable.
+pub(crate) fn header(bytes: &[u8], eof: bool, sink: &mut dyn Sink) -> Result<Option<State>, Error> {
     let (endian, unit) = magic(bytes).ok_or(Error::UnknownFormat)?;
     if bytes.len() < HEADER_LEN {
+        if !eof {
+            return Ok(None);
+        }
         return Err(Error::Truncated {
             what: "pcap file header",
             offset: bytes.len(),
@@ -63,82 +75,117 @@ pub(crate) fn read(bytes: &[u8]) -> Result<Packets<'_>, Error> {
     }
     // The upper bits of the link-type field may carry FCS information (pcap-linktype spec).
     let link = endian.u32(bytes, 20).unwrap_or(0) & 0x0fff_ffff;
-    let mut out = Packets::new("pcap");
-    out.link_types.push(link);
-    let mut at = HEADER_LEN;
-    while at < bytes.len() {
-        let Some(header) = bytes.get(at..at + RECORD_HEADER_LEN) else {
-            out.findings.push(
+    sink.link(link);
+    Ok(Some(State { endian, unit, link }))
+}
+
+/// The length of the file header, consumed once [`header`] gave a state.
+pub(crate) const HEADER: usize = HEADER_LEN;
+
+/// Reads the record that starts `rest` (file offset `at`); `count` packets came before it.
+/// Without `eof`, a record not yet whole asks for more bytes; with it, the file ends there.
+pub(crate) fn step(
+    state: &State,
+    rest: &[u8],
+    at: usize,
+    count: usize,
+    eof: bool,
+    sink: &mut dyn Sink,
+) -> Step {
+    let endian = state.endian;
+    let Some(header) = rest.get(..RECORD_HEADER_LEN) else {
+        if !eof {
+            return Step::NeedMore;
+        }
+        sink.finding(
+            Finding::warning(
+                Code::CaptureTruncated,
+                format!(
+                    "the capture ends inside the header of packet {} (byte {at})",
+                    count + 1
+                ),
+            )
+            .at(Span::new(at, rest.len())),
+        );
+        return Step::End;
+    };
+    let secs = endian.u32(header, 0).unwrap_or(0);
+    let frac = endian.u32(header, 4).unwrap_or(0);
+    let caplen = endian.u32(header, 8).unwrap_or(0) as usize;
+    let orig_len = endian.u32(header, 12).unwrap_or(0);
+    if caplen > MAX_RECORD {
+        sink.finding(
+            Finding::error(
+                Code::CaptureDamaged,
+                format!(
+                    "packet {} claims {caplen} bytes, more than any link carries; the rest \
+                     of the capture (from byte {at}) is not read",
+                    count + 1
+                ),
+            )
+            .at(Span::new(at, RECORD_HEADER_LEN)),
+        );
+        return Step::End;
+    }
+    let (data, end) = match rest.get(RECORD_HEADER_LEN..RECORD_HEADER_LEN + caplen) {
+        Some(data) => (data, false),
+        None if !eof => return Step::NeedMore,
+        None => {
+            let available = rest.len() - RECORD_HEADER_LEN;
+            sink.finding(
                 Finding::warning(
                     Code::CaptureTruncated,
                     format!(
-                        "the capture ends inside the header of packet {} (byte {at})",
-                        out.packets.len() + 1
+                        "the capture ends inside packet {}: {available} of its {caplen} \
+                         bytes are present",
+                        count + 1
                     ),
                 )
-                .at(Span::new(at, bytes.len() - at)),
+                .at(Span::new(at, rest.len())),
             );
-            break;
-        };
-        let secs = endian.u32(header, 0).unwrap_or(0);
-        let frac = endian.u32(header, 4).unwrap_or(0);
-        let caplen = endian.u32(header, 8).unwrap_or(0) as usize;
-        let orig_len = endian.u32(header, 12).unwrap_or(0);
-        let data_at = at + RECORD_HEADER_LEN;
-        if caplen > MAX_RECORD {
-            out.findings.push(
-                Finding::error(
-                    Code::CaptureDamaged,
-                    format!(
-                        "packet {} claims {caplen} bytes, more than any link carries; the rest \
-                         of the capture (from byte {at}) is not read",
-                        out.packets.len() + 1
-                    ),
-                )
-                .at(Span::new(at, RECORD_HEADER_LEN)),
-            );
-            break;
+            // Keep the partial packet: its headers may still give a usable segment prefix.
+            (rest.get(RECORD_HEADER_LEN..).unwrap_or_default(), true)
         }
-        let available = bytes.len() - data_at;
-        let data = match bytes.get(data_at..data_at + caplen) {
-            Some(data) => data,
-            None => {
-                out.findings.push(
-                    Finding::warning(
-                        Code::CaptureTruncated,
-                        format!(
-                            "the capture ends inside packet {}: {available} of its {caplen} \
-                             bytes are present",
-                            out.packets.len() + 1
-                        ),
-                    )
-                    .at(Span::new(at, bytes.len() - at)),
-                );
-                // Keep the partial packet: its headers may still give a usable segment prefix.
-                bytes.get(data_at..).unwrap_or_default()
-            }
-        };
-        let time_ns = i64::from(secs)
-            .saturating_mul(1_000_000_000)
-            .saturating_add(i64::from(frac).saturating_mul(unit));
-        out.packets.push(Packet {
-            number: out.packets.len() + 1,
-            link,
-            time_ns: Some(time_ns),
-            data,
-            offset: data_at,
-            orig_len: orig_len.max(caplen as u32),
-        });
-        at = data_at + caplen;
+    };
+    let time_ns = i64::from(secs)
+        .saturating_mul(1_000_000_000)
+        .saturating_add(i64::from(frac).saturating_mul(state.unit));
+    sink.packet(Packet {
+        number: count + 1,
+        link: state.link,
+        time_ns: Some(time_ns),
+        data,
+        offset: at + RECORD_HEADER_LEN,
+        orig_len: orig_len.max(caplen as u32),
+    });
+    if end {
+        Step::End
+    } else {
+        Step::Consumed(RECORD_HEADER_LEN + caplen)
     }
-    Ok(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::capture::packet::Collected;
     use alloc::vec;
     use alloc::vec::Vec;
+
+    /// The whole file at once, as the streaming reader reads it at its end.
+    fn read(bytes: &[u8]) -> Result<Collected, Error> {
+        let mut out = Collected::default();
+        let state = header(bytes, true, &mut out)?.ok_or(Error::Empty)?;
+        let mut at = HEADER;
+        while at < bytes.len() {
+            let n = out.packets.len();
+            match step(&state, &bytes[at..], at, n, true, &mut out) {
+                Step::Consumed(used) => at += used,
+                Step::NeedMore | Step::End => break,
+            }
+        }
+        Ok(out)
+    }
 
     fn file(records: &[&[u8]]) -> Vec<u8> {
         let mut out = vec![];
@@ -161,7 +208,7 @@ mod tests {
     #[test]
     fn reads_records_and_stops_at_truncation() {
         let bytes = file(&[b"abc", b"defgh"]);
-        let p = read(&bytes).unwrap_or_else(|_| Packets::new("pcap"));
+        let p = read(&bytes).unwrap_or_default();
         assert_eq!(p.packets.len(), 2);
         assert_eq!(p.packets[1].data, b"defgh");
         assert_eq!(p.packets[0].time_ns, Some(10_000_005_000));
@@ -174,7 +221,7 @@ mod tests {
                 assert!(p.packets.len() <= 2);
             }
         }
-        let cut = read(&bytes[..bytes.len() - 2]).unwrap_or_else(|_| Packets::new("pcap"));
+        let cut = read(&bytes[..bytes.len() - 2]).unwrap_or_default();
         assert_eq!(cut.packets[1].data, b"def");
         assert_eq!(cut.findings[0].code, "capture_truncated");
     }

@@ -14,7 +14,7 @@ use crate::error::Error;
 use crate::finding::{Code, Finding};
 use crate::span::Span;
 
-use super::packet::{Endian, Packet, Packets};
+use super::packet::{Endian, Packet, Sink, Step};
 
 const SHB: u32 = 0x0a0d_0d0a;
 const IDB: u32 = 1;
@@ -43,107 +43,128 @@ struct Interface {
     tsoffset: i64,
 }
 
-/// Reads every packet of a pcapng file.
+/// The current section's byte order and interfaces.
+#[derive(Clone, Debug)]
+pub(crate) struct State {
+    endian: Endian,
+    interfaces: Vec<Interface>,
+}
+
+/// The first Section Header Block's byte order: `Ok(None)` when more bytes are needed.
 ///
-/// `Err` only when the first Section Header Block is missing or unreadable.
-pub(crate) fn read(bytes: &[u8]) -> Result<Packets<'_>, Error> {
+/// `Err` when the first Section Header Block is missing or unreadable.
+pub(crate) fn header(bytes: &[u8], eof: bool) -> Result<Option<State>, Error> {
     if !is_pcapng(bytes) {
         return Err(Error::UnknownFormat);
     }
-    let mut endian = section_endian(bytes, 0).ok_or(Error::Truncated {
-        what: "pcapng section header",
-        offset: bytes.len(),
-    })?;
-    let mut out = Packets::new("pcapng");
-    let mut interfaces: Vec<Interface> = Vec::new();
-    let mut at = 0usize;
-    while at < bytes.len() {
-        let Some(block_type) = endian.u32(bytes, at) else {
-            truncated(&mut out, bytes, at);
-            break;
-        };
-        if block_type == SHB {
-            // A new section may switch byte order; its interfaces start from 0 again.
-            match section_endian(bytes, at) {
-                Some(e) => endian = e,
-                None => {
-                    truncated(&mut out, bytes, at);
-                    break;
-                }
-            }
-            interfaces.clear();
-        }
-        let Some(total) = endian.u32(bytes, at + 4).map(|t| t as usize) else {
-            truncated(&mut out, bytes, at);
-            break;
-        };
-        if total < 12 || total % 4 != 0 || total > MAX_BLOCK {
-            out.findings.push(
-                Finding::error(
-                    Code::CaptureDamaged,
-                    format!(
-                        "the block at byte {at} has an impossible length ({total}); the rest \
-                         of the capture is not read"
-                    ),
-                )
-                .at(Span::new(at, 8)),
-            );
-            break;
-        }
-        let whole = match bytes.get(at..at + total) {
-            Some(block) => block,
-            None => {
-                truncated(&mut out, bytes, at);
-                // A cut packet block still gives its first bytes.
-                if let Some(rest) = bytes.get(at..) {
-                    packet_block(rest, at, block_type, endian, &interfaces, &mut out);
-                }
-                break;
-            }
-        };
-        if endian.u32(whole, total - 4) != Some(total as u32) {
-            out.findings.push(
-                Finding::warning(
-                    Code::CaptureDamaged,
-                    format!(
-                        "the block at byte {at} ends with a length that differs from its start"
-                    ),
-                )
-                .at(Span::new(at, total)),
-            );
-        }
-        match block_type {
-            IDB => {
-                let iface = interface(whole, endian);
-                out.link_types.push(iface.link);
-                interfaces.push(iface);
-            }
-            EPB | SPB | OPB => packet_block(whole, at, block_type, endian, &interfaces, &mut out),
-            DSB => {
-                let kind = endian.u32(whole, 8);
-                let len = endian.u32(whole, 12).map_or(0, |l| l as usize);
-                let data = whole.get(16..).and_then(|d| d.get(..len));
-                if let (Some(DSB_TLS_KEY_LOG), Some(data)) = (kind, data) {
-                    out.key_logs.push(data);
-                }
-            }
-            _ => {}
-        }
-        at += total;
+    match section_endian(bytes, 0) {
+        Some(endian) => Ok(Some(State {
+            endian,
+            interfaces: Vec::new(),
+        })),
+        None if bytes.len() < 12 && !eof => Ok(None),
+        None if bytes.len() < 12 => Err(Error::Truncated {
+            what: "pcapng section header",
+            offset: bytes.len(),
+        }),
+        None => Err(Error::Malformed {
+            what: "pcapng section header",
+            reason: "its byte-order magic is not 1a2b3c4d in either byte order".into(),
+        }),
     }
-    Ok(out)
 }
 
-fn truncated(out: &mut Packets<'_>, bytes: &[u8], at: usize) {
-    out.findings.push(
+/// Reads the block that starts `rest` (file offset `at`); `count` packets came before it.
+/// Without `eof`, a block not yet whole asks for more bytes; with it, the file ends there.
+pub(crate) fn step(
+    state: &mut State,
+    rest: &[u8],
+    at: usize,
+    count: usize,
+    eof: bool,
+    sink: &mut dyn Sink,
+) -> Step {
+    let need = |sink: &mut dyn Sink| {
+        if eof {
+            truncated(sink, rest, at, count);
+            Step::End
+        } else {
+            Step::NeedMore
+        }
+    };
+    let Some(block_type) = state.endian.u32(rest, 0) else {
+        return need(sink);
+    };
+    if block_type == SHB {
+        // A new section may switch byte order; its interfaces start from 0 again.
+        match section_endian(rest, 0) {
+            Some(e) => state.endian = e,
+            None => return need(sink),
+        }
+        state.interfaces.clear();
+    }
+    let endian = state.endian;
+    let Some(total) = endian.u32(rest, 4).map(|t| t as usize) else {
+        return need(sink);
+    };
+    if total < 12 || total % 4 != 0 || total > MAX_BLOCK {
+        sink.finding(
+            Finding::error(
+                Code::CaptureDamaged,
+                format!(
+                    "the block at byte {at} has an impossible length ({total}); the rest \
+                     of the capture is not read"
+                ),
+            )
+            .at(Span::new(at, 8)),
+        );
+        return Step::End;
+    }
+    let Some(whole) = rest.get(..total) else {
+        if !eof {
+            return Step::NeedMore;
+        }
+        truncated(sink, rest, at, count);
+        // A cut packet block still gives its first bytes.
+        packet_block(rest, at, block_type, state, count, sink);
+        return Step::End;
+    };
+    if endian.u32(whole, total - 4) != Some(total as u32) {
+        sink.finding(
+            Finding::warning(
+                Code::CaptureDamaged,
+                format!("the block at byte {at} ends with a length that differs from its start"),
+            )
+            .at(Span::new(at, total)),
+        );
+    }
+    match block_type {
+        IDB => {
+            let iface = interface(whole, endian);
+            sink.link(iface.link);
+            state.interfaces.push(iface);
+        }
+        EPB | SPB | OPB => packet_block(whole, at, block_type, state, count, sink),
+        DSB => {
+            let kind = endian.u32(whole, 8);
+            let len = endian.u32(whole, 12).map_or(0, |l| l as usize);
+            let data = whole.get(16..).and_then(|d| d.get(..len));
+            if let (Some(DSB_TLS_KEY_LOG), Some(data)) = (kind, data) {
+                sink.key_log(data);
+            }
+        }
+        _ => {}
+    }
+    Step::Consumed(total)
+}
+
+fn truncated(sink: &mut dyn Sink, rest: &[u8], at: usize, count: usize) {
+    sink.finding(
         Finding::warning(
             Code::CaptureTruncated,
-            format!(
-                "the capture ends inside a block at byte {at} (after {} packets)",
-                out.packets.len()
-            ),
+            format!("the capture ends inside a block at byte {at} (after {count} packets)"),
         )
-        .at(Span::new(at, bytes.len().saturating_sub(at))),
+        .at(Span::new(at, rest.len())),
     );
 }
 
@@ -191,14 +212,15 @@ fn interface(block: &[u8], endian: Endian) -> Interface {
 }
 
 /// Reads an Enhanced, Simple or obsolete Packet block (possibly cut short at the file's end).
-fn packet_block<'a>(
-    block: &'a [u8],
+fn packet_block(
+    block: &[u8],
     at: usize,
     block_type: u32,
-    endian: Endian,
-    interfaces: &[Interface],
-    out: &mut Packets<'a>,
+    state: &State,
+    count: usize,
+    sink: &mut dyn Sink,
 ) {
+    let endian = state.endian;
     let (iface_id, ts, caplen, orig_len, data_at) = match block_type {
         EPB => (
             endian.u32(block, 8).map(|i| i as usize),
@@ -224,8 +246,8 @@ fn packet_block<'a>(
     let (Some(iface_id), Some(caplen), Some(orig_len)) = (iface_id, caplen, orig_len) else {
         return;
     };
-    let Some(iface) = interfaces.get(iface_id) else {
-        out.findings.push(Finding::warning(
+    let Some(iface) = state.interfaces.get(iface_id) else {
+        sink.finding(Finding::warning(
             Code::CaptureDamaged,
             format!(
                 "the packet block at byte {at} names interface {iface_id}, which is not described"
@@ -237,8 +259,8 @@ fn packet_block<'a>(
     let data = block
         .get(data_at..data_at + (caplen as usize).min(room))
         .unwrap_or_default();
-    out.packets.push(Packet {
-        number: out.packets.len() + 1,
+    sink.packet(Packet {
+        number: count + 1,
         link: iface.link,
         time_ns: ts.map(|t| to_ns(t, iface)),
         data,
@@ -272,7 +294,23 @@ fn to_ns(ticks: u64, iface: &Interface) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::capture::packet::Collected;
     use alloc::vec;
+
+    /// The whole file at once, as the streaming reader reads it at its end.
+    fn read(bytes: &[u8]) -> Result<Collected, Error> {
+        let mut out = Collected::default();
+        let mut state = header(bytes, true)?.ok_or(Error::Empty)?;
+        let mut at = 0;
+        while at < bytes.len() {
+            let n = out.packets.len();
+            match step(&mut state, &bytes[at..], at, n, true, &mut out) {
+                Step::Consumed(used) => at += used,
+                Step::NeedMore | Step::End => break,
+            }
+        }
+        Ok(out)
+    }
 
     fn block(t: u32, body: &[u8]) -> Vec<u8> {
         let total = (12 + body.len().div_ceil(4) * 4) as u32;
@@ -302,8 +340,7 @@ mod tests {
     #[test]
     fn reads_enhanced_packets_with_resolution() {
         let bytes = file();
-        let p = read(&bytes).unwrap_or_else(|_| Packets::new("x"));
-        assert_eq!(p.format, "pcapng");
+        let p = read(&bytes).unwrap_or_default();
         assert_eq!(p.packets.len(), 1);
         assert_eq!(p.packets[0].data, b"hello");
         assert_eq!(p.packets[0].time_ns, Some(7));
@@ -313,7 +350,7 @@ mod tests {
         for cut in 0..bytes.len() {
             let _ = read(&bytes[..cut]);
         }
-        let cut = read(&bytes[..bytes.len() - 9]).unwrap_or_else(|_| Packets::new("x"));
+        let cut = read(&bytes[..bytes.len() - 9]).unwrap_or_default();
         assert_eq!(cut.packets[0].data, b"hel");
         assert_eq!(cut.findings[0].code, "capture_truncated");
     }
@@ -326,7 +363,7 @@ mod tests {
         dsb.extend_from_slice(&(log.len() as u32).to_le_bytes());
         dsb.extend_from_slice(log);
         bytes.extend(block(DSB, &dsb));
-        let p = read(&bytes).unwrap_or_else(|_| Packets::new("x"));
+        let p = read(&bytes).unwrap_or_default();
         assert_eq!(p.key_logs, [&log[..]]);
     }
 }

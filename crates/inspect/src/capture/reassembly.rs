@@ -70,6 +70,9 @@ pub struct Flow {
     pub fin: bool,
     /// An RST was seen in this direction.
     pub rst: bool,
+    /// Bytes sent after the direction's budget was spent (a long-lived connection read by the
+    /// streaming reader): counted by their sequence numbers, not kept in `bytes` or decoded.
+    pub not_kept: u64,
 }
 
 /// Reassembles one direction. `isn` is the sequence number of this direction's SYN, if seen.
