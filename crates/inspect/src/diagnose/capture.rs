@@ -231,14 +231,12 @@ pub fn connection(c: &Connection) -> ConnectionDiagnosis {
         server_name: c.summary.server_name.clone(),
         readable,
         outcome,
-        requested_cas: server.certificate_request.as_ref().map(|r| {
-            r.certificate_authorities
-                .iter()
-                .map(|n| String::from(n.as_str()))
-                .collect()
-        }),
-        client_certificate: leaf.map(|l| String::from(l.subject.as_str())),
-        client_certificate_issuer: leaf.map(|l| String::from(l.issuer.as_str())),
+        requested_cas: server
+            .certificate_request
+            .as_ref()
+            .map(|r| r.certificate_authorities.clone()),
+        client_certificate: leaf.map(|l| l.subject.clone()),
+        client_certificate_issuer: leaf.map(|l| l.issuer.clone()),
         client_certificate_empty: client.summary.certificates_sent == Some(0),
         alert,
         findings,
