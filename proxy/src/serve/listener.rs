@@ -610,7 +610,10 @@ async fn connection(
         let rejection = REJECTION.with(|c| c.borrow_mut().take());
         Some((result, rejection))
     });
-    let (ended, bytes) = hello::record(handshake).await;
+    // Boxed, as the serving connection below: a task's future is as large as its largest
+    // state, and the handshake's (rustls' acceptor, the recorder, the explanation) would
+    // otherwise stay reserved in every established connection's task (22 KiB of it).
+    let (ended, bytes) = Box::pin(hello::record(handshake)).await;
     let Some((result, rejection)) = ended else {
         return;
     };
@@ -638,7 +641,7 @@ async fn connection(
             let e = match rejection {
                 Some(Rejection::Explained(e)) => e,
                 Some(Rejection::Chain { error, chain }) => {
-                    explain_rejection(&shared, &site, error, chain).await
+                    Box::pin(explain_rejection(&shared, &site, error, chain)).await
                 }
                 None => explain::handshake_error(&err),
             };
@@ -714,14 +717,12 @@ async fn connection(
         control: lifecycle.control.clone(),
     };
     let ended = if h2 {
-        let conn = generation.http.http2.serve_connection(io, service);
-        tokio::pin!(conn);
-        supervise(conn, |c| c.graceful_shutdown(), &mut watch).await
+        let mut conn = Box::pin(generation.http.http2.serve_connection(io, service));
+        supervise(conn.as_mut(), |c| c.graceful_shutdown(), &mut watch).await
     } else {
         let http1 = &generation.http.http1;
-        let conn = http1.serve_connection(io, service).with_upgrades();
-        tokio::pin!(conn);
-        supervise(conn, |c| c.graceful_shutdown(), &mut watch).await
+        let mut conn = Box::pin(http1.serve_connection(io, service).with_upgrades());
+        supervise(conn.as_mut(), |c| c.graceful_shutdown(), &mut watch).await
     };
     if let Err(e) = ended {
         tracing::debug!(target: "mtlskit::connection", client = %peer, "connection ended: {e}");
