@@ -10,6 +10,7 @@ import { test, before, after, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { launch, openPage, screenshot } from './lib.mjs';
 import { pki, captures, manyConnections, joinPcaps, mtlskitBin, tempDir } from './scenario.mjs';
@@ -128,6 +129,12 @@ test('a large capture decodes in the background with progress, answers input, an
     .some((r) => Number(r.dataset.index) >= at), middle, WAIT);
   assert.ok(await rows.count() <= 30, `${await rows.count()} rows rendered after scrolling`);
   await screenshot(page, 'stream-capture');
+  // No serious or critical accessibility violation on the card (axe-core, as controls.test.mjs).
+  await page.evaluate(await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8'));
+  const audit = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  const bad = audit.violations.filter((v) => ['serious', 'critical'].includes(v.impact))
+    .map((v) => `${v.id} (${v.impact}) ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+  assert.deepEqual(bad, [], bad.join('\n'));
 
   // A summary row filters the list; pressing it again shows all.
   const missing = cli.codes.find((c) => c.value === 'client_certificate_missing');
