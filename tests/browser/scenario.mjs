@@ -141,9 +141,12 @@ export const tempDir = () => mkdtemp(join(tmpdir(), 'mtlskit-browser-'));
  * A pcap of about `target` bytes: the connections of `pcap` (a little-endian pcap with Ethernet,
  * IPv4 and TCP, as `mtlskit probe --save-handshake` writes it) copied again and again, each copy
  * with its own client port and a later time. TCP checksums are left as they are (readers of
- * captures do not check them).
+ * captures do not check them). Client ports count up from `firstPort` and times from `firstSecond`
+ * seconds after the capture's, so files made from different captures with first ports and seconds
+ * apart can be joined (`joinPcaps`) into one whose connections neither share ports nor go back in
+ * time (keep the ports below the ephemeral range the server's port comes from).
  */
-export function manyConnections(pcap, target) {
+export function manyConnections(pcap, target, firstPort = 1024, firstSecond = 0) {
   if (pcap.length < 24 || pcap.readUInt32LE(0) !== 0xa1b2c3d4) throw new Error('not a little-endian pcap');
   if (pcap.readUInt32LE(20) !== 1) throw new Error('not an Ethernet pcap');
   const packets = [];
@@ -163,10 +166,10 @@ export function manyConnections(pcap, target) {
   const out = [pcap.subarray(0, 24)];
   let size = 24;
   for (let copy = 0; size < target; copy++) {
-    const port = 1024 + (copy % 60000);
+    const port = firstPort + (copy % (65536 - firstPort));
     for (const p of packets) {
       const q = Buffer.from(p);
-      q.writeUInt32LE(q.readUInt32LE(0) + copy, 0); // one second later per copy
+      q.writeUInt32LE(q.readUInt32LE(0) + firstSecond + copy, 0); // one second later per copy
       const t = tcp(q);
       if (t > 0) {
         if (q.readUInt16BE(t) === client) q.writeUInt16BE(port, t);
@@ -177,4 +180,10 @@ export function manyConnections(pcap, target) {
     }
   }
   return Buffer.concat(out);
+}
+
+/** One pcap of the packets of several (same link type): the first file's header, then every
+ * file's packets in turn. */
+export function joinPcaps(...pcaps) {
+  return Buffer.concat([pcaps[0].subarray(0, 24), ...pcaps.map((p) => p.subarray(24))]);
 }

@@ -9,7 +9,9 @@
 //! Data flow, as in Yew's `function_todomvc`: one [`state::State`] behind `use_reducer`, actions
 //! go up through callbacks, props come down. Every change of the inputs or of the moment
 //! re-runs `mtlskit_inspect::inspect_many` over all inputs, so keys are matched to certificates
-//! across cards.
+//! across cards. Large captures are the exception: [`stream`] reads them in chunks through the
+//! library's streaming reader into cards of their own (summary first, a virtual list), outside
+//! the re-inspection.
 #![deny(missing_docs)]
 
 pub mod capture;
@@ -20,6 +22,7 @@ pub mod ladder;
 pub mod links;
 pub mod moment;
 pub mod state;
+pub mod stream;
 pub mod summary;
 #[cfg(target_arch = "wasm32")]
 pub mod ui;

@@ -8,11 +8,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
+use mtlskit_inspect::capture::summary::Summary;
 use mtlskit_inspect::diagnose::Role;
 use mtlskit_inspect::{inspect_with, Input, ItemBody, Node, Options, Report, Span, Timestamp};
 
 use crate::hexview;
 use crate::moment::Moment;
+use crate::stream::{Pick, Progress, Row, StreamCard};
 use crate::verdict::{self, Choice, Outcome};
 
 /// An input: one dropped or picked file, or one pasted block.
@@ -90,6 +92,8 @@ pub struct State {
     pub choice: Rc<Choice>,
     /// The diagnosis engine's answer for `choice`.
     pub outcome: Rc<Outcome>,
+    /// Large captures read as a stream (`crate::stream`), in the order they were dropped.
+    pub streams: Vec<Rc<StreamCard>>,
 }
 
 /// What the page asks of the reducer ([`State::apply`]): one per user action.
@@ -147,6 +151,39 @@ pub enum Action {
         /// The bytes the finding points at, in that certificate's DER.
         span: Span,
     },
+    /// A large capture is about to be read as a stream (`crate::stream`).
+    StreamStart {
+        /// The stream card's id (the page numbers streams apart from inputs).
+        id: u32,
+        /// The file's name.
+        name: String,
+        /// The file's size in bytes.
+        size: u64,
+    },
+    /// More of a streamed capture was read.
+    StreamRead {
+        /// The stream card's id.
+        id: u32,
+        /// Bytes read so far.
+        read: u64,
+        /// The TLS connections finished since the last one.
+        rows: Vec<Row>,
+        /// The summary of everything read so far.
+        summary: Rc<Summary>,
+    },
+    /// A streamed capture was read to its end, or could not be read further.
+    StreamEnd {
+        /// The stream card's id.
+        id: u32,
+        /// Done or failed.
+        progress: Progress,
+    },
+    /// The user stopped reading a streamed capture: what was read stays.
+    StreamCancel(u32),
+    /// Filter a streamed capture's list by a summary row (the same row again, or `None`: all).
+    StreamPick(u32, Option<Pick>),
+    /// Remove a streamed capture's card.
+    StreamRemove(u32),
 }
 
 impl State {
@@ -167,6 +204,7 @@ impl State {
             verdict: verdict::Options::default(),
             choice: Rc::new(Choice::default()),
             outcome: Rc::new(Outcome::NoLeaf),
+            streams: Vec::new(),
         }
     }
 
@@ -192,6 +230,7 @@ impl State {
                 next.reinspect();
             }
             Action::Clear => {
+                next.streams.clear();
                 next.sources.clear();
                 next.texts = 0;
                 next.forget(|_| true);
@@ -233,6 +272,42 @@ impl State {
                 next.diagnose();
             }
             Action::ShowBytes { certificate, span } => next.show_bytes(&certificate, span),
+            Action::StreamStart { id, name, size } => {
+                let name = next.unique_name(if name.is_empty() { "unnamed" } else { &name });
+                next.streams.push(Rc::new(StreamCard::new(id, name, size)));
+                next.notice = None;
+            }
+            Action::StreamRead {
+                id,
+                read,
+                rows,
+                summary,
+            } => {
+                if let Some(card) = next.stream_mut(id, true) {
+                    card.read = read;
+                    card.summary = summary;
+                    card.push(rows);
+                }
+            }
+            Action::StreamEnd { id, progress } => {
+                if let Some(card) = next.stream_mut(id, true) {
+                    if progress == Progress::Done {
+                        card.read = card.size;
+                    }
+                    card.progress = progress;
+                }
+            }
+            Action::StreamCancel(id) => {
+                if let Some(card) = next.stream_mut(id, true) {
+                    card.progress = Progress::Cancelled;
+                }
+            }
+            Action::StreamPick(id, pick) => {
+                if let Some(card) = next.stream_mut(id, false) {
+                    card.set_pick(pick);
+                }
+            }
+            Action::StreamRemove(id) => next.streams.retain(|s| s.id != id),
         }
         next
     }
@@ -255,6 +330,14 @@ impl State {
     /// How many items the report holds, over all inputs.
     pub fn item_count(&self) -> usize {
         self.report.items.len()
+    }
+
+    /// The stream card with this id (`reading`: only while it is being read).
+    fn stream_mut(&mut self, id: u32, reading: bool) -> Option<&mut StreamCard> {
+        self.streams
+            .iter_mut()
+            .find(|s| s.id == id && (!reading || s.progress == Progress::Reading))
+            .map(Rc::make_mut)
     }
 
     /// Pasted or dropped text becomes an input named "<what> N".
@@ -289,7 +372,9 @@ impl State {
     }
 
     fn unique_name(&self, name: &str) -> String {
-        let taken = |n: &str| self.sources.iter().any(|s| s.name == n);
+        let taken = |n: &str| {
+            self.sources.iter().any(|s| s.name == n) || self.streams.iter().any(|s| s.name == n)
+        };
         if !taken(name) {
             return name.to_string();
         }

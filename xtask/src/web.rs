@@ -24,7 +24,7 @@ use crate::cmd;
 pub const TRUNK: &str = "0.21.14";
 
 /// The playwright-core test files of tests/browser.
-const BROWSER_TESTS: &[&str] = &["inspector.test.mjs", "controls.test.mjs"];
+const BROWSER_TESTS: &[&str] = &["inspector.test.mjs", "controls.test.mjs", "stream.test.mjs"];
 
 /// The npm packages of tests/browser/package.json besides binaryen (checked by `setup`).
 const NODE_PACKAGES: &[&str] = &["playwright-core", "axe-core", "pngjs", "pixelmatch"];

@@ -7,6 +7,7 @@ use yew::prelude::*;
 use super::browser;
 use super::card::CardView;
 use super::shared::{Dispatch, Shared};
+use super::stream::StreamView;
 use super::toolbar::Toolbar;
 use super::verdict::Verdict;
 use crate::links;
@@ -71,7 +72,7 @@ pub fn app() -> Html {
     let report = Shared(Rc::clone(&state.report));
     let all_links = Shared(Rc::new(links::links(&state.report)));
     let now = state.moment.timestamp();
-    let inputs = state.cards.len();
+    let inputs = state.cards.len() + state.streams.len();
     let items = state.item_count();
     let status = if inputs == 0 {
         "Drop certificates, keys, CSRs or bundles anywhere on this page.".to_string()
@@ -108,6 +109,9 @@ pub fn app() -> Html {
                     options={state.verdict.clone()} now={now} />
             }
             <main class="cards">
+                { for state.streams.iter().map(|s| html! {
+                    <StreamView key={format!("stream-{}", s.id)} card={Shared(Rc::clone(s))} />
+                }) }
                 { for state.cards.iter().map(|card| html! {
                     <CardView key={card.id} card={card.clone()} report={report.clone()}
                         links={all_links.clone()} now={now}

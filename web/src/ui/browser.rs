@@ -110,10 +110,22 @@ pub fn text_of(e: &JsValue) -> String {
         .unwrap_or_else(|| "unknown error".to_string())
 }
 
-/// Reads dropped or picked files in the background, then adds them in one action.
+/// Reads dropped or picked files in the background, then adds them in one action; large
+/// captures are read as streams into cards of their own (`super::stream`).
 pub fn read_and_add(files: Vec<File>, dispatch: Dispatch) {
     wasm_bindgen_futures::spawn_local(async move {
-        let (files, failures) = read_files(files).await;
+        let mut whole = Vec::new();
+        for file in files {
+            if super::stream::wants_stream(&file).await {
+                super::stream::start(file, dispatch.clone());
+            } else {
+                whole.push(file);
+            }
+        }
+        if whole.is_empty() {
+            return;
+        }
+        let (files, failures) = read_files(whole).await;
         if !files.is_empty() {
             dispatch.dispatch(Action::Add { files, now: now() });
         }

@@ -16,6 +16,7 @@ mod item;
 mod ladder;
 mod panic;
 mod shared;
+mod stream;
 mod toolbar;
 mod tree;
 mod verdict;

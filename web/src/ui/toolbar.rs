@@ -123,7 +123,10 @@ pub fn toolbar(props: &ToolbarProps) -> Html {
     };
     let onclear = {
         let dispatch = dispatch.clone();
-        Callback::from(move |_: MouseEvent| dispatch.dispatch(Action::Clear))
+        Callback::from(move |_: MouseEvent| {
+            super::stream::cancel_all();
+            dispatch.dispatch(Action::Clear)
+        })
     };
     let fixed = props.moment.is_fixed();
 
