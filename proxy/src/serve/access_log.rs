@@ -67,13 +67,13 @@ where
         .with_writer(w)
 }
 
-/// Installs the global subscriber.
 /// Whether access lines are written (`[log] access` is not `off`), so that what only they
 /// print (the JA4) is computed only then.
 pub fn access_enabled() -> bool {
     tracing::enabled!(target: ACCESS, Level::INFO)
 }
 
+/// Installs the global subscriber.
 pub fn init(log: &Log) -> Result<(), LogError> {
     let level = match log.level.as_str() {
         "error" => Level::ERROR,
