@@ -125,6 +125,8 @@ pub struct ConnInfo {
     pub _slot: super::listener::Slot,
     /// Requests in flight and since when the connection is idle, for its timers.
     pub activity: Arc<Activity>,
+    /// Where the handler asks for the client's stream when a request switches protocols.
+    pub upgrade: super::park::UpgradeSlot,
     /// The proxy's generation and phase, for the connection's tunnels.
     pub lifecycle: super::lifecycle::Lifecycle,
     /// The server block it reached (for the metrics' `server` label).

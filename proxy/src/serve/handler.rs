@@ -4,7 +4,8 @@
 //!
 //! An HTTP/1.1 Upgrade request (WebSocket) keeps its `Upgrade` and `Connection: upgrade`, goes
 //! to the upstream over HTTP/1.1, and when the upstream answers 101 both connections are taken
-//! over from hyper (`hyper::upgrade::on` on each side) and bytes are copied both ways until
+//! over (the upstream's from hyper, `hyper::upgrade::on`; the client's from the listener once
+//! hyper has sent the 101, [`super::park::UpgradeSlot`]) and bytes are copied both ways until
 //! either side closes.
 
 use std::convert::Infallible;
@@ -179,14 +180,17 @@ fn upgrade_of(req: &Request<Incoming>, allowed: &[String]) -> Option<HeaderValue
     asks.then(|| value.clone())
 }
 
+/// The client's stream after a `101`, from the listener ([`super::park::UpgradeSlot`]).
+type ClientSide = tokio::sync::oneshot::Receiver<Box<dyn super::park::ClientIo>>;
+
 /// Copies bytes both ways between the upgraded client and upstream connections.
-async fn tunnel(client: OnUpgrade, upstream: OnUpgrade, conn: Arc<ConnInfo>) {
+async fn tunnel(client: ClientSide, upstream: OnUpgrade, conn: Arc<ConnInfo>) {
     let (client, upstream) = tokio::join!(client, upstream);
-    let (Ok(client), Ok(upstream)) = (client, upstream) else {
+    let (Ok(mut c), Ok(upstream)) = (client, upstream) else {
         tracing::debug!(target: "mtlskit::upgrade", client = %conn.peer, "upgrade did not complete");
         return;
     };
-    let (mut c, mut u) = (TokioIo::new(client), TokioIo::new(upstream));
+    let mut u = TokioIo::new(upstream);
     // Counted for the drain's log; cut only when the proxy closes everything (the drain's
     // `drain_timeout`, or SIGQUIT): a reload lets it run on the old generation.
     let _counted = conn.lifecycle.tunnel();
@@ -213,7 +217,7 @@ async fn tunnel(client: OnUpgrade, upstream: OnUpgrade, conn: Arc<ConnInfo>) {
 
 /// Proxies one request.
 pub async fn handle(
-    mut req: Request<Incoming>,
+    req: Request<Incoming>,
     conn: Arc<ConnInfo>,
     routes: Arc<Routes>,
     policy: Arc<Policy>,
@@ -285,8 +289,7 @@ pub async fn handle(
         }
     }
 
-    let upgrade =
-        upgrade_of(&req, &policy.upgrades).map(|proto| (proto, hyper::upgrade::on(&mut req)));
+    let upgrade = upgrade_of(&req, &policy.upgrades);
     let (mut parts, body) = req.into_parts();
     let host = parts.headers.get(header::HOST).cloned().or_else(|| {
         parts
@@ -296,7 +299,7 @@ pub async fn handle(
     });
     strip_hop_by_hop(&mut parts.headers);
     parts.headers.remove(header::HOST);
-    if let Some((proto, _)) = &upgrade {
+    if let Some(proto) = &upgrade {
         parts.headers.insert(header::UPGRADE, proto.clone());
         parts
             .headers
@@ -369,8 +372,10 @@ pub async fn handle(
         Ok(Ok(mut resp)) => {
             up.response_time.observe(asked.elapsed().as_secs_f64());
             let switched = match upgrade {
-                Some((_, client_side)) if resp.status() == StatusCode::SWITCHING_PROTOCOLS => {
+                Some(_) if resp.status() == StatusCode::SWITCHING_PROTOCOLS => {
                     let upstream_side = hyper::upgrade::on(&mut resp);
+                    // The listener hands the client's stream over once the 101 is sent.
+                    let client_side = conn.upgrade.expect();
                     tokio::spawn(tunnel(client_side, upstream_side, conn.clone()));
                     true
                 }

@@ -24,6 +24,7 @@ use super::access_log::{Activity, ConnInfo};
 use super::explain::{self, Explained};
 use super::hello::{self, Hello, Recorder};
 use super::lifecycle::{Control, Generation, Lifecycle, Phase, Site};
+use super::park::{Parked, Rewind, UpgradeSlot, Woken, PARK_AFTER};
 use super::send_timeout::{SendTimeout, Side};
 use super::verifier::{Rejection, REJECTION};
 use crate::certinfo::clip_to;
@@ -386,6 +387,26 @@ struct Watch<'a> {
     control: tokio::sync::watch::Receiver<Control>,
 }
 
+/// How [`supervise`] let go of a connection.
+#[derive(Debug)]
+enum Supervised<T> {
+    /// The connection's future ended by itself (or after a graceful close), with this.
+    Ended(T),
+    /// Dropped: the proxy closes everything, or a graceful close ran out of time.
+    Dropped,
+    /// Idle (nothing in flight) for [`PARK_AFTER`]: to be parked ([`super::park`]).
+    Park,
+}
+
+/// When [`supervise`] hands an HTTP/1.1 connection back to be parked: once it has begun a
+/// request after the first `served` of the connection (so bytes of a request that has not
+/// begun are never parked again and again: hyper's header timer runs on them), and has then
+/// had nothing in flight for [`PARK_AFTER`].
+#[derive(Clone, Copy, Debug)]
+struct Park {
+    served: u64,
+}
+
 /// Runs an established connection under its timers: the first request within
 /// `header_timeout` (h2's preface included), no request for `idle_timeout` after that, and the
 /// connection's age (`until`). When one runs out the connection is closed gracefully (h2:
@@ -393,14 +414,16 @@ struct Watch<'a> {
 /// open [`CLOSE_GRACE`] after that with nothing in flight is dropped. A request in flight is
 /// never cut here: its own timeouts (upstream, `client_send_timeout`) bound it, and the
 /// drain's `drain_timeout`. A newer generation (a reload) or the drain closes it gracefully
-/// too; [`Phase::Closing`] drops it.
-async fn supervise<F, E>(
+/// too; [`Phase::Closing`] drops it. With `park`, a connection that has served a request and
+/// has had none in flight for [`PARK_AFTER`] is handed back to be parked ([`super::park`]).
+async fn supervise<F>(
     mut conn: Pin<&mut F>,
     graceful: impl Fn(Pin<&mut F>),
     watch: &mut Watch<'_>,
-) -> Result<(), E>
+    park: Option<Park>,
+) -> Supervised<F::Output>
 where
-    F: std::future::Future<Output = Result<(), E>>,
+    F: std::future::Future,
 {
     use tokio::time::Instant;
     let (activity, timers, until, peer) = (watch.activity, watch.timers, watch.until, watch.peer);
@@ -417,7 +440,7 @@ where
             (c.phase, c.generation.id != watch.generation)
         };
         if phase == Phase::Closing {
-            return Ok(());
+            return Supervised::Dropped;
         }
         if closing.is_none() && (phase == Phase::Draining || outdated) {
             let why = if phase == Phase::Draining {
@@ -443,21 +466,30 @@ where
             (Some(_), None) => now + CLOSE_GRACE,
             (None, idle) => {
                 let due = idle.map_or(now + timers.idle_timeout, |t| t + idle_limit);
-                until
+                let wake = until
                     .min(due)
-                    .min(now + timers.idle_timeout.max(Duration::from_millis(1)))
+                    .min(now + timers.idle_timeout.max(Duration::from_millis(1)));
+                // Requests do not wake this loop: until one has begun and ended, look again
+                // every PARK_AFTER.
+                match (park, idle) {
+                    (Some(p), Some(t)) if activity.requests() > p.served => {
+                        wake.min(t + PARK_AFTER)
+                    }
+                    (Some(_), _) => wake.min(now + PARK_AFTER),
+                    (None, _) => wake,
+                }
             }
         };
         if timer.deadline() != wake {
             timer.as_mut().reset(wake);
         }
         tokio::select! {
-            ended = conn.as_mut() => return ended,
+            ended = conn.as_mut() => return Supervised::Ended(ended),
             () = &mut timer => {}
             changed = watch.control.changed() => {
                 if changed.is_err() {
                     // The proxy is gone.
-                    return Ok(());
+                    return Supervised::Dropped;
                 }
                 continue;
             }
@@ -474,7 +506,7 @@ where
             Some(since) => {
                 if idle.is_some_and(|t| now.duration_since(since.max(t)) >= CLOSE_GRACE) {
                     tracing::debug!(target: "mtlskit::connection", client = %peer, "closed after a graceful close");
-                    return Ok(());
+                    return Supervised::Dropped;
                 }
             }
             None => {
@@ -493,6 +525,10 @@ where
                     tracing::debug!(target: "mtlskit::connection", client = %peer, "closing: {why}");
                     graceful(conn.as_mut());
                     closing = Some(now);
+                } else if let (Some(p), Some(t)) = (park, idle) {
+                    if activity.requests() > p.served && now >= t + PARK_AFTER {
+                        return Supervised::Park;
+                    }
                 }
             }
         }
@@ -676,6 +712,7 @@ async fn connection(
                 .get(tls.peer_certificates(), &generation.identity_styles),
             _slot: slot,
             activity: Activity::new(),
+            upgrade: UpgradeSlot::default(),
             lifecycle: lifecycle.clone(),
             server: generation.server_label.clone(),
         })
@@ -696,8 +733,17 @@ async fn connection(
     }
     let until = tokio::time::Instant::now() + age;
     let (routes, policy) = (generation.routes.clone(), generation.policy.clone());
+    let upgrade = info.clone();
+    let upgrade = &upgrade.upgrade;
+    // Boxed: hyper hands an HTTP/1.1 connection back (to park it) only when the request's
+    // future is `Unpin`.
     let service = service_fn(move |req| {
-        super::handler::handle(req, info.clone(), routes.clone(), policy.clone())
+        Box::pin(super::handler::handle(
+            req,
+            info.clone(),
+            routes.clone(),
+            policy.clone(),
+        ))
     });
     // h2 only when ALPN chose it (RFC 9113 3.2: h2 over TLS is negotiated by ALPN), so no
     // bytes are read to sniff the protocol, and the HTTP/1.1 header timer starts at once.
@@ -716,15 +762,124 @@ async fn connection(
         generation: accepted.generation.id,
         control: lifecycle.control.clone(),
     };
-    let ended = if h2 {
+    if h2 {
         let mut conn = Box::pin(generation.http.http2.serve_connection(io, service));
-        supervise(conn.as_mut(), |c| c.graceful_shutdown(), &mut watch).await
+        match supervise(conn.as_mut(), |c| c.graceful_shutdown(), &mut watch, None).await {
+            Supervised::Ended(Err(e)) => {
+                tracing::debug!(target: "mtlskit::connection", client = %peer, "connection ended: {e}");
+            }
+            Supervised::Ended(Ok(())) | Supervised::Dropped | Supervised::Park => {}
+        }
     } else {
-        let http1 = &generation.http.http1;
-        let mut conn = Box::pin(http1.serve_connection(io, service).with_upgrades());
-        supervise(conn.as_mut(), |c| c.graceful_shutdown(), &mut watch).await
-    };
-    if let Err(e) = ended {
-        tracing::debug!(target: "mtlskit::connection", client = %peer, "connection ended: {e}");
+        serve_http1(io, service, &generation.http.http1, &mut watch, upgrade).await;
+    }
+}
+
+/// The HTTP/1.1 stream a served connection reads and writes.
+type Http1Io = SendTimeout<TokioIo<tokio_rustls::server::TlsStream<Recorder<TcpStream>>>>;
+
+/// Serves an HTTP/1.1 connection: parked ([`super::park`]: no HTTP state) until a request
+/// begins, served by hyper until it has been idle for [`PARK_AFTER`], parked again, and so on
+/// until a timer, the client, a reload or the drain ends it, or a `101` hands it to a tunnel.
+async fn serve_http1<S>(
+    mut io: Http1Io,
+    mut service: S,
+    http1: &http1::Builder,
+    watch: &mut Watch<'_>,
+    upgrade: &UpgradeSlot,
+) where
+    S: hyper::service::HttpService<hyper::body::Incoming> + Unpin,
+    S::Future: Unpin + Send + 'static,
+    S::ResBody: Send + 'static,
+    <S::ResBody as hyper::body::Body>::Data: Send,
+    <S::ResBody as hyper::body::Body>::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let peer = watch.peer;
+    let mut pre = bytes::Bytes::new();
+    loop {
+        if pre.is_empty() {
+            let mut parked = std::pin::pin!(Parked::new(&mut io));
+            match supervise(parked.as_mut(), |p| p.close(), watch, None).await {
+                Supervised::Ended(Ok(Woken::Byte(b))) => pre = bytes::Bytes::copy_from_slice(&[b]),
+                Supervised::Ended(Ok(Woken::Eof | Woken::Closed)) | Supervised::Dropped => return,
+                Supervised::Park => return, // not asked for
+                Supervised::Ended(Err(e)) => {
+                    tracing::debug!(target: "mtlskit::connection", client = %peer, "connection ended: {e}");
+                    return;
+                }
+            }
+        }
+        let mut conn = Box::new(http1.serve_connection(Rewind::new(pre, io), service));
+        let park = Park {
+            served: watch.activity.requests(),
+        };
+        let parking = match supervise(
+            Pin::new(&mut *conn),
+            |c| c.graceful_shutdown(),
+            watch,
+            Some(park),
+        )
+        .await
+        {
+            Supervised::Ended(Ok(())) => false,
+            Supervised::Ended(Err(e)) => {
+                tracing::debug!(target: "mtlskit::connection", client = %peer, "connection ended: {e}");
+                return;
+            }
+            Supervised::Dropped => return,
+            Supervised::Park => {
+                // Idle: hyper closes at once, without touching the stream, and returns it with
+                // whatever it had read of a next request.
+                Pin::new(&mut *conn).graceful_shutdown();
+                let done = std::future::poll_fn(|cx| conn.poll_without_shutdown(cx));
+                match tokio::time::timeout(CLOSE_GRACE, done).await {
+                    Ok(Ok(())) => true,
+                    Ok(Err(e)) => {
+                        tracing::debug!(target: "mtlskit::connection", client = %peer, "connection ended: {e}");
+                        return;
+                    }
+                    Err(_) => return,
+                }
+            }
+        };
+        let parts = conn.into_parts();
+        let (rest, inner) = parts.io.into_inner();
+        if upgrade.pending() {
+            // hyper has sent the 101: the stream (and what the client sent after its request)
+            // is the tunnel's.
+            let client = Rewind::new(join(rest, parts.read_buf), inner);
+            if upgrade.hand_over(Box::new(TokioIo::new(client))).is_err() {
+                tracing::debug!(target: "mtlskit::upgrade", client = %peer, "the tunnel was gone");
+            }
+            return;
+        }
+        if !parking {
+            // hyper is done (the client closed, asked to, or a graceful close): close TLS as
+            // hyper would have (close_notify), within the grace.
+            io = inner;
+            let shutdown =
+                std::future::poll_fn(|cx| hyper::rt::Write::poll_shutdown(Pin::new(&mut io), cx));
+            let _ = tokio::time::timeout(CLOSE_GRACE, shutdown).await;
+            return;
+        }
+        tracing::debug!(target: "mtlskit::connection", client = %peer, "parked");
+        pre = join(rest, parts.read_buf);
+        io = inner;
+        service = parts.service;
+    }
+}
+
+/// `a` then `b`, copied only when both hold bytes.
+fn join(a: bytes::Bytes, b: bytes::Bytes) -> bytes::Bytes {
+    if a.is_empty() {
+        b
+    } else if b.is_empty() {
+        a
+    } else {
+        let mut all = bytes::BytesMut::with_capacity(a.len() + b.len());
+        all.extend_from_slice(&a);
+        all.extend_from_slice(&b);
+        all.freeze()
     }
 }

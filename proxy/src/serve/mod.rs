@@ -28,6 +28,7 @@ mod identity;
 mod lifecycle;
 mod listener;
 mod metrics;
+mod park;
 mod path;
 mod reload;
 mod resumption;
@@ -67,10 +68,19 @@ pub enum Shutdown {
 /// Runs the proxy on a runtime of its own until SIGTERM or SIGINT (a drain) or SIGQUIT;
 /// reloads on SIGHUP.
 pub fn run(config: &Config) -> Result<(), Error> {
-    let mut runtime = tokio::runtime::Builder::new_multi_thread();
-    if let Some(workers) = config.process.workers {
-        runtime.worker_threads(workers);
-    }
+    // One worker (nginx's `worker_processes 1`, or a process pinned to one core) runs on
+    // tokio's current-thread scheduler: no work-stealing queues or cross-thread wake-ups to
+    // pay for when there is no other thread to steal.
+    let workers = config.process.workers.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    let mut runtime = if workers == 1 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut multi = tokio::runtime::Builder::new_multi_thread();
+        multi.worker_threads(workers);
+        multi
+    };
     let runtime = runtime.enable_all().build().map_err(Error::Runtime)?;
     let served = runtime.block_on(serve(config, shutdown_signal()));
     // Explanations still running on the blocking pool are bounded; do not wait for them.

@@ -14,6 +14,7 @@ mod limits;
 mod logs;
 mod logs_flood;
 mod metrics;
+mod park;
 mod paths;
 mod read_timeout;
 mod refusals;
