@@ -84,6 +84,13 @@ fn debug_proxy(dir: &Path, upstream: u16) -> Proxy {
     Proxy::start(dir, port)
 }
 
+/// Runs the raw TLS client with `PARKING` and `body` against `proxy`; its JSON.
+fn run_client(dir: &Path, proxy: &Proxy, body: &str) -> serde_json::Value {
+    websocket_client(dir, "client.py", &format!("{PARKING}{body}"));
+    let script = std::fs::read_to_string(dir.join("client.py")).unwrap();
+    python_json(dir, "client.py", &script, &[&proxy.daemon.port.to_string()])
+}
+
 #[test]
 fn requests_after_a_park_are_served_on_the_same_connection() {
     let tmp = tempfile::tempdir().unwrap();
@@ -91,9 +98,7 @@ fn requests_after_a_park_are_served_on_the_same_connection() {
     make_pki(dir);
     let up = echo_upstream(dir, None);
     let proxy = debug_proxy(dir, up.port);
-    websocket_client(dir, "client.py", &format!("{PARKING}{ECHO_CLIENT}"));
-    let script = std::fs::read_to_string(dir.join("client.py")).unwrap();
-    let v = python_json(dir, "client.py", &script, &[&proxy.daemon.port.to_string()]);
+    let v = run_client(dir, &proxy, ECHO_CLIENT);
     assert_eq!(
         v["one"],
         serde_json::json!(["HTTP/1.1 200 OK", "/one"]),
@@ -128,9 +133,7 @@ fn an_upgrade_after_a_park_reaches_the_tunnel() {
     make_pki(dir);
     let up = websocket_upstream(dir);
     let proxy = debug_proxy(dir, up.port);
-    websocket_client(dir, "client.py", &format!("{PARKING}{WS_CLIENT}"));
-    let script = std::fs::read_to_string(dir.join("client.py")).unwrap();
-    let v = python_json(dir, "client.py", &script, &[&proxy.daemon.port.to_string()]);
+    let v = run_client(dir, &proxy, WS_CLIENT);
     assert_eq!(
         v["plain"],
         serde_json::json!(["HTTP/1.1 400 Bad Request", "no upgrade asked"]),
