@@ -210,7 +210,7 @@ test('Cancel, from the keyboard, stops decoding and keeps what was read', async 
   assert.equal(Number(await card().locator('.stream-summary').getAttribute('data-connections')), counted);
   assert.equal(Number(await card().locator('.list-head').getAttribute('data-shown')), counted);
   // The worker stopped reading but still answers the summary's rows.
-  const first = card().locator('table.counts[data-table="codes"] tr').first();
+  const first = card().locator('table.counts tr:has(button.pick)').first();
   const n = Number(await first.getAttribute('data-count'));
   await first.locator('button.pick').click();
   await card().locator(`.list-head[data-shown="${n}"]`).waitFor(WAIT);

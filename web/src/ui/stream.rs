@@ -17,7 +17,7 @@ use js_sys::{Array, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{ErrorEvent, File, HtmlElement, MessageEvent, Worker, WorkerOptions, WorkerType};
+use web_sys::{File, HtmlElement, MessageEvent, Worker, WorkerOptions, WorkerType};
 use yew::prelude::*;
 
 use super::browser;
@@ -46,7 +46,7 @@ enum Channel {
         worker: Worker,
         file: Option<File>,
         _onmessage: Closure<dyn FnMut(MessageEvent)>,
-        _onerror: Closure<dyn FnMut(ErrorEvent)>,
+        _onerror: Closure<dyn FnMut(Event)>,
     },
     /// The page's thread.
     Page(Rc<Job>),
@@ -190,7 +190,12 @@ pub fn start(file: File, dispatch: Dispatch) {
         Ok(channel) => {
             CHANNELS.with(|c| c.borrow_mut().insert(id, channel));
         }
-        Err(why) => on_page(id, file, why, dispatch),
+        Err(why) => on_page(
+            id,
+            file,
+            format!("the background worker could not start ({why})"),
+            dispatch,
+        ),
     }
 }
 
@@ -227,14 +232,14 @@ fn spawn(id: u32, file: File, dispatch: &Dispatch) -> Result<Channel, String> {
     };
     let onerror = {
         let dispatch = dispatch.clone();
-        Closure::<dyn FnMut(ErrorEvent)>::new(move |e: ErrorEvent| {
+        // An ErrorEvent when the worker's code threw; a plain Event when its script failed to load.
+        Closure::<dyn FnMut(Event)>::new(move |e: Event| {
             e.prevent_default();
-            let why = e.message();
-            let why = if why.is_empty() {
-                "its script could not be loaded".to_string()
-            } else {
-                why
-            };
+            let why = js_sys::Reflect::get(&e, &JsValue::from_str("message"))
+                .ok()
+                .and_then(|m| m.as_string())
+                .filter(|m| !m.is_empty())
+                .unwrap_or_else(|| "its script could not be loaded".to_string());
             received(id, Report::Unavailable(why), &dispatch);
         })
     };
