@@ -1,13 +1,15 @@
 // Benchmark of a large capture on the page (docs/benchmarks.md, "Web inspector", issue 18): a
 // capture of MTLSKIT_BENCH_STREAM_MB (100) MB made from two real handshakes (accepted and refused,
 // as tests/browser/stream.test.mjs makes its 24 MB one) is picked on the page; prints, per run
-// in a fresh tab, the time from picking to the card saying it was read to the end, and the
-// longest gap of a 10 ms timer in the page meanwhile (how long input would wait at worst).
+// in a fresh tab, the time from picking to the card saying it was read to the end (its summary
+// complete), where it was decoded (the card's data-thread: "worker"), the longest gap of a 10 ms
+// timer in the page meanwhile (how long input would wait at worst), and the machine's load.
 //
-// Run from tests/browser (its node_modules) with the environment `cargo xtask web test` sets:
-// MTLSKIT_DIST=.../dist MTLSKIT_BIN=.../debug/mtlskit node ../../bench/web_stream.mjs
+// Run: `cargo xtask web bench` (after bench/web.mjs), or from tests/browser (its node_modules)
+// with the environment it sets: MTLSKIT_DIST=.../dist MTLSKIT_BIN=.../debug/mtlskit node ../../bench/web_stream.mjs
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { loadavg } from 'node:os';
 import { launch, openPage } from '../tests/browser/lib.mjs';
 import { pki, captures, manyConnections, joinPcaps, tempDir } from '../tests/browser/scenario.mjs';
 
@@ -34,8 +36,9 @@ try {
     const ms = Date.now() - t0;
     const gaps = await page.evaluate(() => { clearTimeout(window.timer); return window.gaps; });
     const conns = await page.locator('.stream-summary').getAttribute('data-connections');
+    const thread = await page.locator('.stream-thread').getAttribute('data-thread');
     gaps.sort((a, b) => a - b);
-    console.log(JSON.stringify({ run, bytes: (await readFile(big)).length, ms, conns, worst_gap_ms: gaps.at(-1).toFixed(1), p99_gap: gaps[Math.floor(gaps.length * 0.99)].toFixed(1) }));
+    console.log(JSON.stringify({ run, bytes: (await readFile(big)).length, ms, conns, thread, load: loadavg().map((l) => l.toFixed(2)).join(' '), worst_gap_ms: gaps.at(-1).toFixed(1), p99_gap: gaps[Math.floor(gaps.length * 0.99)].toFixed(1) }));
     await page.close();
   }
 } finally { await s.close(); }

@@ -81,9 +81,10 @@ export async function launch() {
 
 /** A new tab on the page, waited for, with what it does recorded: resolves to { page, requests
  * (every URL asked for), failed (answers of 400 and above), errors (console errors and page
- * errors) }. */
-export async function openPage({ chrome, server }) {
+ * errors) }. `prepare(page)`, if given, runs before the page loads (init scripts). */
+export async function openPage({ chrome, server }, prepare) {
   const page = await chrome.context.newPage();
+  await prepare?.(page);
   const tab = { page, requests: [], failed: [], errors: [] };
   page.on('request', (r) => tab.requests.push(r.url()));
   page.on('response', (r) => r.status() >= 400 && tab.failed.push(`${r.status()} ${r.url()}`));

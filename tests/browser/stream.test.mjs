@@ -1,9 +1,12 @@
 // Browser tests of large captures (issue 18, "Page"): a capture of about 24 MB, made at test time
 // from two real handshakes (`mtlskit probe --save-handshake` against `openssl s_server -Verify 1`,
 // one with a client certificate and one refused without) copied with new client ports, is
-// picked on the page. It is read as a stream: the tab answers keys while it decodes, the progress
-// bar moves, Cancel stops it, the summary's counts equal `mtlskit inspect --summary --json` for
-// the same file, its rows filter the list, and the list renders a bounded number of rows.
+// picked on the page. It is read as a stream, decoded in a Web Worker: the progress and the rows
+// come in messages from a worker the page started (counted by a wrapper of `Worker` put in the
+// page before it loads), the tab answers keys while it decodes, the progress bar moves, Cancel
+// stops it, the summary's counts equal `mtlskit inspect --summary --json` for the same file, its
+// rows filter the list, and the list renders a bounded number of rows. Where no worker can start
+// (`Worker` made to throw), the page decodes on its own thread, says so, and shows the same.
 //
 // Run: `cargo xtask web test` (builds dist/ and the binary first).
 import { test, before, after, beforeEach, afterEach } from 'node:test';
@@ -20,7 +23,7 @@ const WAIT = { timeout: 15_000 };
 const DECODE = { timeout: 180_000 };
 /** Input handled within this many milliseconds while decoding. */
 const LATENCY_MS = 200;
-let session, page, errors, big, cli;
+let session, page, errors, big, cli, workerRows;
 
 before(async () => {
   session = await launch();
@@ -36,8 +39,26 @@ before(async () => {
 });
 after(() => session?.close());
 
-beforeEach(async () => {
-  ({ page, errors } = await openPage(session));
+/** Wraps `Worker` in the page before its script runs: every worker started, by name, and the
+ * messages each sent to the page. With `broken`, starting one throws instead. */
+async function instrumentWorkers(page, broken = false) {
+  await page.addInitScript((broken) => {
+    const Real = window.Worker;
+    window.workers = [];
+    window.Worker = function (url, options) {
+      if (broken) throw new Error('workers are disabled in this test');
+      const w = new Real(url, options);
+      const seen = { url: String(url), name: options?.name ?? '', messages: 0 };
+      window.workers.push(seen);
+      w.addEventListener('message', () => { seen.messages++; });
+      return w;
+    };
+  }, broken);
+}
+
+beforeEach(async (t) => {
+  const broken = t.name.includes('no worker');
+  ({ page, errors } = await openPage(session, (p) => instrumentWorkers(p, broken)));
 });
 
 afterEach(async () => {
@@ -95,10 +116,23 @@ test('a large capture decodes in the background with progress, answers input, an
     delays.toSorted((a, b) => a - b)[delays.length >> 1].toFixed(0)} ms`);
   assert.ok(worst < LATENCY_MS, `a key waited ${worst.toFixed(0)} ms while decoding (${delays.map((d) => d.toFixed(0))})`);
   assert.match(await paste.inputValue(), /^x{3,}$/, 'the keys reached the text field');
+  // Decoded off the page's thread: the card says so, and the progress came in messages from the
+  // one worker the page started.
+  assert.equal(await card().locator('.stream-thread').getAttribute('data-thread'), 'worker');
+  assert.match(await card().locator('.stream-thread').innerText(), /background worker/);
+  const workers = await page.evaluate(() => window.workers);
+  assert.equal(workers.length, 1, JSON.stringify(workers));
+  assert.equal(workers[0].name, 'mtlskit-decoder');
+  assert.match(workers[0].url, /worker\.js$/);
   // The bar moved through several values between empty and full.
   const values = await page.evaluate(() => window.progressValues);
   const size = (await readFile(big)).length;
   assert.ok(values.filter((v) => v > 0 && v < size).length >= 2, `progress values: ${values}`);
+  assert.ok(workers[0].messages >= values.length, `${workers[0].messages} messages from the worker, ${
+    values.length} progress values`);
+  // The status line says what was read.
+  assert.equal(await page.locator('p.status').innerText(),
+    `${cli.connections} TLS connections from 1 capture read as a stream`);
 
   // The summary: the same counts as `mtlskit inspect --summary --json` for the same file.
   const summary = card().locator('.stream-summary');
@@ -123,6 +157,7 @@ test('a large capture decodes in the background with progress, answers input, an
   assert.equal(Number(await card().locator('.list-head').getAttribute('data-shown')), cli.connections);
   const rows = list.locator('.vrow');
   assert.ok(await rows.count() <= 30, `${await rows.count()} rows rendered`);
+  workerRows = await rows.allInnerTexts();
   await list.evaluate((el) => { el.scrollTop = el.scrollHeight / 2; });
   const middle = Math.floor(cli.connections / 2) - 20;
   await page.waitForFunction((at) => [...document.querySelectorAll('.vlist .vrow')]
@@ -173,7 +208,45 @@ test('Cancel, from the keyboard, stops decoding and keeps what was read', async 
     requestAnimationFrame(frame);
   }));
   assert.equal(Number(await card().locator('.stream-summary').getAttribute('data-connections')), counted);
+  assert.equal(Number(await card().locator('.list-head').getAttribute('data-shown')), counted);
+  // The worker stopped reading but still answers the summary's rows.
+  const first = card().locator('table.counts tr:has(button.pick)').first();
+  const n = Number(await first.getAttribute('data-count'));
+  await first.locator('button.pick').click();
+  await card().locator(`.list-head[data-shown="${n}"]`).waitFor(WAIT);
   // The card goes with its remove button.
   await card().getByRole('button', { name: 'Remove big.pcap' }).click();
   await card().waitFor({ state: 'detached', ...WAIT });
+});
+
+test('with no worker, the page decodes on its own thread, says so, and sums up the same', async () => {
+  await page.setInputFiles('#pick', big);
+  await card().locator('progress').waitFor(WAIT);
+  const thread = card().locator('.stream-thread[data-thread="page"]');
+  await thread.waitFor(WAIT);
+  assert.match(await thread.innerText(), /this page's thread.*could not start.*workers are disabled in this test/);
+  // Input is still handled between pieces of work.
+  await page.evaluate(() => {
+    window.keyDelays = [];
+    document.addEventListener('keydown', (e) => window.keyDelays.push(performance.now() - e.timeStamp), true);
+  });
+  await page.locator('#paste-text').focus();
+  let typed = 0;
+  while (await card().getAttribute('data-progress') === 'reading' && typed < 10) {
+    await page.keyboard.press('y');
+    typed++;
+  }
+  await cardIn('done').waitFor(DECODE);
+  const delays = await page.evaluate(() => window.keyDelays);
+  assert.ok(delays.every((d) => d < LATENCY_MS), `key delays: ${delays.map((d) => d.toFixed(0))}`);
+  assert.deepEqual(await page.evaluate(() => window.workers), []);
+  // The same summary as the CLI (and so as the worker), the same rows in the list.
+  assert.equal(Number(await card().locator('.stream-summary').getAttribute('data-connections')), cli.connections);
+  for (const name of ['codes', 'versions', 'cipher_suites', 'client_certificates', 'ja4', 'server_names',
+    'client_subjects', 'client_issuers']) {
+    assert.deepEqual(await table(name), cli[name], name);
+  }
+  assert.equal(Number(await card().locator('.list-head').getAttribute('data-shown')), cli.connections);
+  assert.ok(workerRows?.length > 0, 'the worker test ran first');
+  assert.deepEqual(await card().locator('.vlist .vrow').allInnerTexts(), workerRows);
 });

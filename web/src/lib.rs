@@ -11,7 +11,7 @@
 //! re-runs `mtlskit_inspect::inspect_many` over all inputs, so keys are matched to certificates
 //! across cards. Large captures are the exception: [`stream`] reads them in chunks through the
 //! library's streaming reader into cards of their own (summary first, a virtual list), outside
-//! the re-inspection.
+//! the re-inspection, decoded in a Web Worker ([`worker`], the same binary) when one starts.
 #![deny(missing_docs)]
 
 pub mod capture;
@@ -27,3 +27,5 @@ pub mod summary;
 #[cfg(target_arch = "wasm32")]
 pub mod ui;
 pub mod verdict;
+#[cfg(target_arch = "wasm32")]
+pub mod worker;

@@ -8,13 +8,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
-use mtlskit_inspect::capture::summary::Summary;
 use mtlskit_inspect::diagnose::Role;
 use mtlskit_inspect::{inspect_with, Input, ItemBody, Node, Options, Report, Span, Timestamp};
 
 use crate::hexview;
 use crate::moment::Moment;
-use crate::stream::{Pick, Progress, Row, StreamCard};
+use crate::stream::{self, Pick, Progress, StreamCard, Thread};
+use crate::summary::plural;
 use crate::verdict::{self, Choice, Outcome};
 
 /// An input: one dropped or picked file, or one pasted block.
@@ -160,28 +160,32 @@ pub enum Action {
         /// The file's size in bytes.
         size: u64,
     },
-    /// More of a streamed capture was read.
-    StreamRead {
+    /// Where a streamed capture is decoded (a worker, or the page's thread and why).
+    StreamThread {
         /// The stream card's id.
         id: u32,
-        /// Bytes read so far.
-        read: u64,
-        /// The TLS connections finished since the last one.
-        rows: Vec<Row>,
-        /// The summary of everything read so far.
-        summary: Rc<Summary>,
+        /// Where.
+        thread: Thread,
     },
-    /// A streamed capture was read to its end, or could not be read further.
-    StreamEnd {
+    /// What the engine of a streamed capture said: more read, the rows a pick shows, the end.
+    StreamReport {
         /// The stream card's id.
         id: u32,
-        /// Done or failed.
-        progress: Progress,
+        /// What it said.
+        report: stream::Report,
     },
-    /// The user stopped reading a streamed capture: what was read stays.
+    /// The user pressed Cancel: the engine stops at its next chunk and ends the stream.
     StreamCancel(u32),
-    /// Filter a streamed capture's list by a summary row (the same row again, or `None`: all).
-    StreamPick(u32, Option<Pick>),
+    /// Filter a streamed capture's list by a summary row (`None`: all); the engine answers
+    /// with a [`stream::Report::Shown`] for request `request`.
+    StreamPick {
+        /// The stream card's id.
+        id: u32,
+        /// The request's number (larger than any before).
+        request: u32,
+        /// The summary row.
+        pick: Option<Pick>,
+    },
     /// Remove a streamed capture's card.
     StreamRemove(u32),
 }
@@ -277,34 +281,24 @@ impl State {
                 next.streams.push(Rc::new(StreamCard::new(id, name, size)));
                 next.notice = None;
             }
-            Action::StreamRead {
-                id,
-                read,
-                rows,
-                summary,
-            } => {
+            Action::StreamThread { id, thread } => {
                 if let Some(card) = next.stream_mut(id, true) {
-                    card.read = read;
-                    card.summary = summary;
-                    card.push(rows);
+                    card.thread = thread;
                 }
             }
-            Action::StreamEnd { id, progress } => {
-                if let Some(card) = next.stream_mut(id, true) {
-                    if progress == Progress::Done {
-                        card.read = card.size;
-                    }
-                    card.progress = progress;
+            Action::StreamReport { id, report } => {
+                if let Some(card) = next.stream_mut(id, false) {
+                    card.take(report);
                 }
             }
             Action::StreamCancel(id) => {
                 if let Some(card) = next.stream_mut(id, true) {
-                    card.progress = Progress::Cancelled;
+                    card.stopping = true;
                 }
             }
-            Action::StreamPick(id, pick) => {
+            Action::StreamPick { id, request, pick } => {
                 if let Some(card) = next.stream_mut(id, false) {
-                    card.set_pick(pick);
+                    card.set_pick(request, pick);
                 }
             }
             Action::StreamRemove(id) => next.streams.retain(|s| s.id != id),
@@ -325,6 +319,34 @@ impl State {
     pub fn key_of(&self, pos: usize) -> Option<ItemKey> {
         let card = self.cards.iter().find(|c| c.items.contains(&pos))?;
         Some((card.id, self.report.items.get(pos)?.index))
+    }
+
+    /// The status line: how many items from how many inputs, and how many TLS connections the
+    /// captures read as a stream hold (they are not items of the report).
+    pub fn status(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.cards.is_empty() {
+            parts.push(format!(
+                "{} from {}",
+                plural(self.item_count(), "item", "items"),
+                plural(self.cards.len(), "input", "inputs")
+            ));
+        }
+        if !self.streams.is_empty() {
+            let connections: usize = self.streams.iter().map(|s| s.summary.connections).sum();
+            let reading = self.streams.iter().any(|s| s.progress == Progress::Reading);
+            parts.push(format!(
+                "{} from {} read as a stream{}",
+                plural(connections, "TLS connection", "TLS connections"),
+                plural(self.streams.len(), "capture", "captures"),
+                if reading { " (reading)" } else { "" }
+            ));
+        }
+        if parts.is_empty() {
+            "Drop certificates, keys, CSRs or bundles anywhere on this page.".to_string()
+        } else {
+            parts.join(" · ")
+        }
     }
 
     /// How many items the report holds, over all inputs.

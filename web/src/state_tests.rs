@@ -303,3 +303,46 @@ fn a_key_log_dropped_beside_a_capture_decrypts_it_and_stays_out_of_the_report() 
     };
     assert!(c.connections.iter().all(|k| k.decryption.is_none()));
 }
+
+#[test]
+fn the_status_line_counts_the_connections_of_streamed_captures() {
+    let s = State::new(NOW);
+    assert!(s.status().starts_with("Drop certificates"));
+    let s = s.apply(Action::StreamStart {
+        id: 1,
+        name: "big.pcap".into(),
+        size: 100,
+    });
+    assert_eq!(
+        s.status(),
+        "0 TLS connections from 1 capture read as a stream (reading)"
+    );
+    let summary = crate::stream::Overview {
+        connections: 2,
+        ..Default::default()
+    };
+    let s = s
+        .apply(Action::StreamReport {
+            id: 1,
+            report: crate::stream::Report::Read {
+                read: 100,
+                rows: Vec::new(),
+                summary: Box::new(summary),
+                pick: 0,
+                matches: Vec::new(),
+            },
+        })
+        .apply(Action::StreamReport {
+            id: 1,
+            report: crate::stream::Report::End(Progress::Done),
+        });
+    assert_eq!(
+        s.status(),
+        "2 TLS connections from 1 capture read as a stream"
+    );
+    let s = add(&s, &[("ca.pem", CA)]);
+    assert_eq!(
+        s.status(),
+        "1 item from 1 input · 2 TLS connections from 1 capture read as a stream"
+    );
+}

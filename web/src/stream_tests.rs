@@ -2,6 +2,7 @@
 //! s_server -Verify 1 -tls1_2`, with and without a client certificate), joined into one file of
 //! many connections the way `bench/make_capture.py` does.
 
+use mtlskit_inspect::capture::model::Connection;
 use mtlskit_inspect::capture::summary::SummaryBuilder;
 use mtlskit_inspect::{inspect, ItemBody, Timestamp};
 
@@ -52,8 +53,9 @@ fn le32(b: &[u8], at: usize) -> u32 {
     u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
 }
 
-/// Decodes `bytes` fed in chunks of `chunk`: the rows and the summary.
-fn decode(bytes: &[u8], chunk: usize) -> (Vec<Row>, Summary) {
+/// Decodes `bytes` fed in chunks of `chunk`: the rows (with their slim connections) and the
+/// summary.
+fn decode(bytes: &[u8], chunk: usize) -> (Vec<(Row, Connection)>, Summary) {
     let mut d = Decoder::new(now());
     let mut rows = Vec::new();
     for piece in bytes.chunks(chunk) {
@@ -72,6 +74,47 @@ fn decode(bytes: &[u8], chunk: usize) -> (Vec<Row>, Summary) {
     }
     assert_eq!(d.bytes_read(), bytes.len() as u64);
     (rows, d.summary())
+}
+
+/// Runs an engine over `bytes` the way `worker::pump` does, reporting every `every` chunks of
+/// `chunk` bytes; the reports, each through JSON as between worker and page.
+fn run_engine(engine: &mut Engine, bytes: &[u8], chunk: usize, every: usize) -> Vec<Report> {
+    let mut reports = Vec::new();
+    for (n, piece) in bytes.chunks(chunk).enumerate() {
+        if let Err(e) = engine.feed(piece) {
+            panic!("{e}");
+        }
+        while engine.step() {}
+        if n % every == every - 1 {
+            reports.push(engine.report());
+        }
+    }
+    if let Err(e) = engine.finish() {
+        panic!("{e}");
+    }
+    while engine.step() {}
+    reports.push(engine.report());
+    reports.into_iter().map(through_json).collect()
+}
+
+fn through_json(report: Report) -> Report {
+    let text = match serde_json::to_string(&report) {
+        Ok(t) => t,
+        Err(e) => panic!("{e}"),
+    };
+    match serde_json::from_str(&text) {
+        Ok(r) => r,
+        Err(e) => panic!("{e}: {text}"),
+    }
+}
+
+/// The page's card after the reports.
+fn card_of(reports: Vec<Report>) -> StreamCard {
+    let mut card = StreamCard::new(1, "big.pcap".into(), 0);
+    for r in reports {
+        card.take(r);
+    }
+    card
 }
 
 #[test]
@@ -108,14 +151,14 @@ fn a_streamed_capture_has_the_rows_and_summary_of_the_whole_file_reading() {
     assert_eq!(summary.client_subjects, whole.client_subjects);
     assert_eq!(summary.format, "pcap");
     // A row says what the whole-file card says of the same connection.
-    let Some(first) = cap
-        .connections
-        .iter()
-        .find(|c| c.client == rows[0].conn.client)
-    else {
-        panic!("no connection from {}", rows[0].conn.client);
+    let (row, conn) = &rows[0];
+    let Some(first) = cap.connections.iter().find(|c| c.client == conn.client) else {
+        panic!("no connection from {}", conn.client);
     };
-    assert_eq!(rows[0].header, crate::capture::header(first));
+    let header = crate::capture::header(first);
+    assert_eq!(row.title, header.title);
+    assert_eq!(row.summary, header.summary);
+    assert_eq!(row.certificate, header.certificate);
     // Chunk sizes do not change what is read.
     let (again, same) = decode(&bytes, 1 << 20);
     assert_eq!(again.len(), rows.len());
@@ -123,46 +166,152 @@ fn a_streamed_capture_has_the_rows_and_summary_of_the_whole_file_reading() {
 }
 
 #[test]
+fn the_card_shows_what_the_engine_read_as_the_library_counts_it() {
+    let bytes = many(&[OK, NO_CERT], 25);
+    let (rows, summary) = decode(&bytes, 4096);
+    let reports = run_engine(&mut Engine::new(now()), &bytes, 4096, 7);
+    assert!(reports.len() > 3, "{} reports", reports.len());
+    let card = card_of(reports);
+    // Every row, in order, and all shown without a pick.
+    let expected: Vec<&Row> = rows.iter().map(|(r, _)| r).collect();
+    let got: Vec<&Row> = card.rows.iter().map(|r| &**r).collect();
+    assert_eq!(got, expected);
+    assert_eq!(*card.shown, (0..50).collect::<Vec<u32>>());
+    assert_eq!(card.read, bytes.len() as u64);
+    // The summary, field by field as its JSON (the CLI's `--summary --json`) has it.
+    let s = &card.summary;
+    assert_eq!(s.connections, summary.connections);
+    assert_eq!(s.other_connections, summary.other_connections);
+    assert_eq!(s.outcomes.completed, summary.outcomes.completed);
+    assert_eq!(s.outcomes.failed, summary.outcomes.failed);
+    assert_eq!(s.outcomes.unknown, summary.outcomes.unknown);
+    assert_eq!(s.outcomes.no_handshake, summary.outcomes.no_handshake);
+    let tally = |counts: &[mtlskit_inspect::capture::summary::Count]| -> Vec<Tally> {
+        counts
+            .iter()
+            .map(|c| Tally {
+                value: c.value.clone(),
+                connections: c.connections,
+            })
+            .collect()
+    };
+    assert_eq!(s.codes, tally(&summary.codes));
+    assert!(!s.codes.is_empty());
+    assert_eq!(s.versions, tally(&summary.versions));
+    assert_eq!(s.cipher_suites, tally(&summary.cipher_suites));
+    assert_eq!(s.client_certificates, tally(&summary.client_certificates));
+    assert_eq!(s.ja4, tally(&summary.ja4));
+    assert_eq!(s.server_names, tally(&summary.server_names));
+    assert_eq!(s.client_subjects, tally(&summary.client_subjects));
+    assert_eq!(s.client_issuers, tally(&summary.client_issuers));
+    assert_eq!(s.expiring.len(), summary.expiring.len());
+    assert_eq!(s.expiring_within_days, summary.expiring_within_days);
+    assert_eq!(s.file_findings.len(), summary.file_findings.len());
+}
+
+#[test]
 fn a_summary_row_filters_the_list_and_a_second_click_shows_all() {
     let bytes = many(&[OK, NO_CERT], 5);
-    let (rows, summary) = decode(&bytes, 65_536);
-    let mut card = StreamCard::new(1, "big.pcap".into(), bytes.len() as u64);
-    card.push(rows);
+    let mut engine = Engine::new(now());
+    let mut card = card_of(run_engine(&mut engine, &bytes, 65_536, 1));
     assert_eq!(card.shown.len(), 10);
-    let Some(code) = summary
+    let Some(code) = card
+        .summary
         .codes
         .iter()
         .find(|c| c.value == "client_certificate_missing")
+        .cloned()
     else {
-        panic!("codes: {:?}", summary.codes);
+        panic!("codes: {:?}", card.summary.codes);
     };
     let pick = Pick {
-        table: "codes",
+        table: "codes".into(),
         value: code.value.clone(),
     };
-    card.set_pick(Some(pick.clone()));
+    let row = toggle(card.pick.as_ref(), pick.clone());
+    assert_eq!(row.as_ref(), Some(&pick));
+    card.set_pick(1, row.clone());
+    assert!(
+        card.shown.is_empty(),
+        "nothing shown until the engine answers"
+    );
+    card.take(through_json(engine.pick(1, row)));
     assert_eq!(card.shown.len(), code.connections);
     assert!(card.shown.iter().all(|&i| card.rows[i as usize]
         .codes
-        .contains(&"client_certificate_missing")));
+        .iter()
+        .any(|c| c == "client_certificate_missing")));
     // Rows decoded later are filtered as they come.
     let (more, _) = decode(&many(&[NO_CERT], 1), 65_536);
-    card.push(more);
+    let mut more_engine = Engine::new(now());
+    let later = run_engine(&mut more_engine, &many(&[NO_CERT], 1), 65_536, 1);
+    assert_eq!(more.len(), 1);
+    let Some(Report::Read { rows, summary, .. }) = later.into_iter().last() else {
+        panic!("no report");
+    };
+    // (as the first engine would report them: one more refused connection, matched)
+    card.take(Report::Read {
+        read: 0,
+        summary,
+        rows,
+        pick: 1,
+        matches: vec![10],
+    });
     assert_eq!(card.shown.len(), code.connections + 1);
-    card.set_pick(Some(pick));
+    // Matches for an older request are left to the answer to the newer one.
+    card.set_pick(2, toggle(card.pick.as_ref(), pick.clone()));
     assert!(card.pick.is_none());
-    assert_eq!(card.shown.len(), 11);
+    card.take(Report::Read {
+        read: 0,
+        summary: Box::default(),
+        rows: Vec::new(),
+        pick: 1,
+        matches: vec![0],
+    });
+    assert!(card.shown.is_empty());
+    card.take(through_json(engine.pick(2, None)));
+    assert_eq!(card.shown.len(), 10);
+    // A stale answer is ignored.
+    card.take(Report::Shown {
+        pick: 1,
+        shown: vec![3],
+    });
+    assert_eq!(card.shown.len(), 10);
     // Tables without a filter, and "(none)" rows, pick nothing.
-    card.set_pick(Some(Pick {
-        table: "versions",
+    let versions = Pick {
+        table: "versions".into(),
         value: "TLS 1.2".into(),
-    }));
-    assert!(card.pick.is_none());
+    };
+    assert_eq!(toggle(None, versions), None);
     let none = Pick {
-        table: "server_names",
+        table: "server_names".into(),
         value: "(none)".into(),
     };
     assert!(none.filter().is_none());
+}
+
+#[test]
+fn commands_cross_to_the_worker_as_json() {
+    for command in [
+        Command::Start { now: 1_700_000_000 },
+        Command::Cancel,
+        Command::Pick {
+            pick: 3,
+            row: Some(Pick {
+                table: "ja4".into(),
+                value: "t12d".into(),
+            }),
+        },
+    ] {
+        let text = serde_json::to_string(&command).unwrap_or_default();
+        assert_eq!(serde_json::from_str::<Command>(&text).ok(), Some(command));
+    }
+    // What web/worker.js sends when the decoder cannot load.
+    let text = r#"{"Unavailable":"TypeError: failed"}"#;
+    assert_eq!(
+        serde_json::from_str::<Report>(text).ok(),
+        Some(Report::Unavailable("TypeError: failed".into()))
+    );
 }
 
 #[test]

@@ -9,6 +9,7 @@
 //! - `test()` runs the inspect crate's wasm-bindgen tests in Node and headless Chromium, builds
 //!   the release page and runs the playwright-core tests against a static server they start on
 //!   127.0.0.1; screenshots go to browser-artifacts/ in cargo's target folder.
+//! - `bench()` builds the release page and runs bench/web.mjs and bench/web_stream.mjs.
 //!
 //! Offline: trunk never downloads (Trunk.toml `offline = true`), the page loads nothing else.
 
@@ -127,14 +128,19 @@ pub fn test_binary(bin: &std::path::Path) -> anyhow::Result<()> {
     cmd::run(&mut node).context("browser test of the dist binary (tests/browser/binary.test.mjs)")
 }
 
-/// The page's benchmark (bench/web.mjs): gzip size of the release build, drop-to-rendered time.
+/// The page's benchmarks: bench/web.mjs (gzip size of the release build, drop-to-rendered
+/// time) and bench/web_stream.mjs (a 100 MB capture read as a stream: time to the summary, the
+/// longest wait of a timer meanwhile).
 pub fn bench() -> anyhow::Result<()> {
     build(true)?;
     build_mtlskit()?;
-    let mut node = tool("node")?;
-    node.arg(cmd::root().join("bench/web.mjs"));
-    browser_env(&mut node)?;
-    cmd::run(&mut node)
+    for script in ["bench/web.mjs", "bench/web_stream.mjs"] {
+        let mut node = tool("node")?;
+        node.arg(cmd::root().join(script));
+        browser_env(&mut node)?;
+        cmd::run(&mut node).with_context(|| format!("the page's benchmark {script}"))?;
+    }
+    Ok(())
 }
 
 /// The debug `mtlskit` binary: the browser tests and the benchmark make their certificates and

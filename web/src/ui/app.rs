@@ -12,7 +12,6 @@ use super::toolbar::Toolbar;
 use super::verdict::Verdict;
 use crate::links;
 use crate::state::{Action, State};
-use crate::summary::plural;
 
 /// The whole page: the toolbar, the drop zone, the cards and the verdict panel, over one
 /// [`State`] behind `use_reducer`.
@@ -74,15 +73,7 @@ pub fn app() -> Html {
     let now = state.moment.timestamp();
     let inputs = state.cards.len() + state.streams.len();
     let items = state.item_count();
-    let status = if inputs == 0 {
-        "Drop certificates, keys, CSRs or bundles anywhere on this page.".to_string()
-    } else {
-        format!(
-            "{} from {}",
-            plural(items, "item", "items"),
-            plural(inputs, "input", "inputs")
-        )
-    };
+    let status = state.status();
     let class = classes!("page", dragging.then_some("dragging"));
 
     html! {

@@ -1,65 +1,161 @@
-//! A large capture read as a stream (`crate::stream`): the file is read in [`SLICE`] pieces of
-//! its `Blob`, fed to the decoder, and the page yields to the browser whenever it has worked for
-//! [`BUDGET_MS`], so clicks, keys and scrolling are handled while it decodes. The card shows a
-//! progress bar with a Cancel button while reading, then the summary first (the same counts as
-//! `mtlskit inspect --summary`), whose rows filter the list of connections below it; the list
-//! renders only the rows in view (a virtual list of fixed-height rows), so tens of thousands of
-//! connections cost the DOM a few dozen elements.
+//! A large capture read as a stream (`crate::stream`): decoded in a Web Worker (`crate::worker`,
+//! the page's own binary), which reads the file's `Blob` slices itself and reports progress, the
+//! summary and new rows; the page only renders. When no worker can start, the same engine runs
+//! on the page's thread, yielding to the browser between pieces of work, and the card says so.
 //!
-//! Decoding runs on the page's thread between yields, not in a Web Worker: the decoder would
-//! have to be a second wasm binary loaded by the worker (docs/architecture.md says what is
-//! left).
+//! The card shows a progress bar with a Cancel button while reading, then the summary first (the
+//! same counts as `mtlskit inspect --summary`), whose rows filter the list of connections below
+//! it (the engine answers which rows match); the list renders only the rows in view (a virtual
+//! list of fixed-height rows), so tens of thousands of connections cost the DOM a few dozen
+//! elements.
 
-use std::cell::RefCell;
-use std::collections::BTreeSet;
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use js_sys::Uint8Array;
-use mtlskit_inspect::capture::summary::{Count, Summary};
-use wasm_bindgen::JsValue;
+use js_sys::{Array, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{File, HtmlElement};
+use web_sys::{File, HtmlElement, MessageEvent, Worker, WorkerOptions, WorkerType};
 use yew::prelude::*;
 
 use super::browser;
 use super::shared::{use_dispatch, Dispatch, Shared};
 use crate::state::Action;
-use crate::stream::{self, Decoder, Pick, Progress, StreamCard, FILTERING};
+use crate::stream::{
+    self, Command, Overview, Pick, Progress, Report, StreamCard, Tally, Thread, FILTERING,
+};
+use crate::worker::{self, Job};
 
-/// Bytes read from the file at a time.
-const SLICE: f64 = (1 << 20) as f64;
-/// Bytes given to the decoder at a time (it decodes the connections they finish before the
-/// next piece, so the work between two looks at the clock stays small).
-const FEED: usize = 64 << 10;
-/// Milliseconds of work before yielding to the browser.
+/// Milliseconds of work on the page's thread before yielding to the browser (without a worker).
 const BUDGET_MS: f64 = 12.0;
-/// Milliseconds between two progress updates of the card.
-const UPDATE_MS: f64 = 150.0;
 /// A list row's height in pixels (style.css `.vrow`).
 const ROW_PX: f64 = 46.0;
 /// The list's height in pixels (style.css `.vlist`).
 const VIEW_PX: f64 = 460.0;
 /// Rows rendered beyond the viewport on each side.
 const OVERSCAN: usize = 4;
+/// The worker's script, beside index.html (index.html copies web/worker.js there).
+const WORKER_JS: &str = "worker.js";
+
+/// Where a stream is decoded, and how to reach it.
+enum Channel {
+    /// A Web Worker; `file` waits for it to say it is ready.
+    Worker {
+        worker: Worker,
+        file: Option<File>,
+        _onmessage: Closure<dyn FnMut(MessageEvent)>,
+        _onerror: Closure<dyn FnMut(Event)>,
+    },
+    /// The page's thread.
+    Page(Rc<Job>),
+}
+
+impl Channel {
+    /// Stops it for good.
+    fn stop(self) {
+        match &self {
+            Channel::Worker { worker, .. } => worker.terminate(),
+            Channel::Page(job) => job.stop.set(true),
+        }
+        // Dropped after the event being handled, whose handler it may hold.
+        wasm_bindgen_futures::spawn_local(async move { drop(self) });
+    }
+}
+
+impl std::fmt::Debug for Channel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Channel::Worker { .. } => "Channel::Worker",
+            Channel::Page(_) => "Channel::Page",
+        })
+    }
+}
 
 thread_local! {
-    /// Streams being read; one leaves the set when cancelled, removed or cleared.
-    static LIVE: RefCell<BTreeSet<u32>> = const { RefCell::new(BTreeSet::new()) };
-    static NEXT: RefCell<u32> = const { RefCell::new(1) };
+    /// Streams being read or filtered; one leaves when its card is removed or the page cleared.
+    static CHANNELS: RefCell<BTreeMap<u32, Channel>> = const { RefCell::new(BTreeMap::new()) };
+    static NEXT: Cell<u32> = const { Cell::new(1) };
+    static PICKS: Cell<u32> = const { Cell::new(1) };
 }
 
-fn live(id: u32) -> bool {
-    LIVE.with(|l| l.borrow().contains(&id))
+/// Sends a command to the worker of stream `id` (`file` with [`Command::Start`]).
+fn post(worker: &Worker, command: &Command, file: Option<&File>) {
+    let Ok(text) = serde_json::to_string(command) else {
+        return;
+    };
+    let message = Array::of1(&JsValue::from_str(&text));
+    if let Some(file) = file {
+        message.push(file);
+    }
+    let _ = worker.post_message(&message);
 }
 
-/// Stops reading the stream `id`.
+/// Stops reading the stream `id`: the engine says when it has (a last report, then the end).
 pub fn cancel(id: u32) {
-    LIVE.with(|l| l.borrow_mut().remove(&id));
+    let stopped = CHANNELS.with(|c| match c.borrow().get(&id) {
+        Some(Channel::Worker {
+            worker, file: None, ..
+        }) => {
+            post(worker, &Command::Cancel, None);
+            false
+        }
+        Some(Channel::Page(job)) => {
+            job.stop.set(true);
+            false
+        }
+        // The worker has not started reading: nothing to wait for.
+        Some(Channel::Worker { .. }) => true,
+        None => false,
+    });
+    if stopped {
+        remove(id);
+    }
 }
 
-/// Stops reading every stream (the page is cleared).
+/// Forgets the stream `id` (its card is removed).
+pub fn remove(id: u32) {
+    if let Some(channel) = CHANNELS.with(|c| c.borrow_mut().remove(&id)) {
+        channel.stop();
+    }
+}
+
+/// Forgets every stream (the page is cleared).
 pub fn cancel_all() {
-    LIVE.with(|l| l.borrow_mut().clear());
+    let all = CHANNELS.with(|c| std::mem::take(&mut *c.borrow_mut()));
+    for channel in all.into_values() {
+        channel.stop();
+    }
+}
+
+/// Filters the list of stream `id` by a summary row (`None`: all rows).
+fn pick(id: u32, row: Option<Pick>, dispatch: &Dispatch) {
+    let request = PICKS.with(|p| {
+        let n = p.get();
+        p.set(n.wrapping_add(1));
+        n
+    });
+    dispatch.dispatch(Action::StreamPick {
+        id,
+        request,
+        pick: row.clone(),
+    });
+    let command = Command::Pick { pick: request, row };
+    let answer = CHANNELS.with(|c| match c.borrow().get(&id) {
+        Some(Channel::Worker { worker, .. }) => {
+            post(worker, &command, None);
+            None
+        }
+        Some(Channel::Page(job)) => match command {
+            Command::Pick { pick, row } => Some(job.engine.borrow_mut().pick(pick, row)),
+            _ => None,
+        },
+        None => None,
+    });
+    if let Some(report) = answer {
+        received(id, report, dispatch);
+    }
 }
 
 /// Whether a file is read as a stream: large, and a capture by its first bytes.
@@ -76,141 +172,151 @@ pub async fn wants_stream(file: &File) -> bool {
     }
 }
 
-/// Starts reading `file` as a stream into a new card.
+/// Starts reading `file` as a stream into a new card: in a worker, or on the page's thread when
+/// none can start.
 pub fn start(file: File, dispatch: Dispatch) {
     let id = NEXT.with(|n| {
-        let mut n = n.borrow_mut();
-        let id = *n;
-        *n = n.wrapping_add(1);
+        let id = n.get();
+        n.set(id.wrapping_add(1));
         id
     });
-    LIVE.with(|l| l.borrow_mut().insert(id));
     let size = file.size().max(0.0) as u64;
     dispatch.dispatch(Action::StreamStart {
         id,
         name: file.name(),
         size,
     });
-    wasm_bindgen_futures::spawn_local(async move {
-        let progress = read(id, &file, size, &dispatch).await;
-        if live(id) {
-            dispatch.dispatch(Action::StreamEnd { id, progress });
+    match spawn(id, file.clone(), &dispatch) {
+        Ok(channel) => {
+            CHANNELS.with(|c| c.borrow_mut().insert(id, channel));
         }
-        cancel(id);
-    });
-}
-
-fn clock() -> f64 {
-    web_sys::window()
-        .and_then(|w| w.performance())
-        .map_or(0.0, |p| p.now())
-}
-
-/// Lets the browser handle input and paint: resolves on the next timer turn.
-async fn yield_now() {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        let queued = web_sys::window()
-            .map(|w| w.set_timeout_with_callback(&resolve).is_ok())
-            .unwrap_or(false);
-        if !queued {
-            let _ = resolve.call0(&JsValue::NULL);
-        }
-    });
-    let _ = JsFuture::from(promise).await;
-}
-
-/// Work done since the last yield, and when the card was last updated.
-#[derive(Debug)]
-struct Pace {
-    since: f64,
-    sent: f64,
-}
-
-impl Pace {
-    /// Yields when the budget is spent; `false` when the stream was cancelled meanwhile.
-    async fn breathe(&mut self, id: u32) -> bool {
-        if clock() - self.since >= BUDGET_MS {
-            yield_now().await;
-            self.since = clock();
-        }
-        live(id)
-    }
-}
-
-/// Decodes the connections the decoder has finished, yielding as [`Pace`] says; `false` when
-/// the stream was cancelled meanwhile.
-async fn drain(
-    decoder: &mut Decoder,
-    rows: &mut Vec<stream::Row>,
-    pace: &mut Pace,
-    id: u32,
-) -> bool {
-    while let Some(row) = decoder.next_row() {
-        rows.extend(row);
-        if !pace.breathe(id).await {
-            return false;
-        }
-    }
-    pace.breathe(id).await
-}
-
-/// Reads the file to its end (or until cancelled); what the card says when it stops.
-async fn read(id: u32, file: &File, size: u64, dispatch: &Dispatch) -> Progress {
-    let mut decoder = Decoder::new(browser::now());
-    let mut rows = Vec::new();
-    let mut pace = Pace {
-        since: clock(),
-        sent: clock(),
-    };
-    let update = |decoder: &Decoder, rows: &mut Vec<stream::Row>| {
-        dispatch.dispatch(Action::StreamRead {
+        Err(why) => on_page(
             id,
-            read: decoder.bytes_read(),
-            rows: std::mem::take(rows),
-            summary: Rc::new(decoder.summary()),
-        });
+            file,
+            format!("the background worker could not start ({why})"),
+            dispatch,
+        ),
+    }
+}
+
+/// The URL of the page's wasm-bindgen script (trunk preloads it with a `modulepreload` link).
+fn script_url() -> Option<String> {
+    let link = web_sys::window()?
+        .document()?
+        .query_selector("link[rel=modulepreload]")
+        .ok()??;
+    js_sys::Reflect::get(&link, &JsValue::from_str("href"))
+        .ok()?
+        .as_string()
+        .filter(|s| !s.is_empty())
+}
+
+/// Starts the worker of stream `id`, given the page's script and compiled module.
+fn spawn(id: u32, file: File, dispatch: &Dispatch) -> Result<Channel, String> {
+    let script = script_url().ok_or("the page's script was not found")?;
+    let options = WorkerOptions::new();
+    options.set_type(WorkerType::Module);
+    options.set_name("mtlskit-decoder");
+    let worker = Worker::new_with_options(WORKER_JS, &options).map_err(|e| worker::text_of(&e))?;
+    let onmessage = {
+        let dispatch = dispatch.clone();
+        Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+            let report = e
+                .data()
+                .as_string()
+                .and_then(|t| serde_json::from_str(&t).ok());
+            if let Some(report) = report {
+                received(id, report, &dispatch);
+            }
+        })
     };
-    let mut offset = 0.0;
-    while offset < size as f64 {
-        let end = (offset + SLICE).min(size as f64);
-        let bytes = match file.slice_with_f64_and_f64(offset, end) {
-            Ok(blob) => JsFuture::from(blob.array_buffer()).await,
-            Err(e) => Err(e),
-        };
-        let bytes = match bytes {
-            Ok(buffer) => Uint8Array::new(&buffer).to_vec(),
-            Err(e) => {
-                update(&decoder, &mut rows);
-                return Progress::Failed(format!("could not be read: {}", browser::text_of(&e)));
-            }
-        };
-        offset = end;
-        for piece in bytes.chunks(FEED) {
-            let fed = decoder.feed(piece);
-            if let Err(e) = fed {
-                update(&decoder, &mut rows);
-                return Progress::Failed(format!("not a readable capture: {e}"));
-            }
-            if !drain(&mut decoder, &mut rows, &mut pace, id).await {
-                return Progress::Cancelled;
+    let onerror = {
+        let dispatch = dispatch.clone();
+        // An ErrorEvent when the worker's code threw; a plain Event when its script failed to load.
+        Closure::<dyn FnMut(Event)>::new(move |e: Event| {
+            e.prevent_default();
+            let why = js_sys::Reflect::get(&e, &JsValue::from_str("message"))
+                .ok()
+                .and_then(|m| m.as_string())
+                .filter(|m| !m.is_empty())
+                .unwrap_or_else(|| "its script could not be loaded".to_string());
+            received(id, Report::Unavailable(why), &dispatch);
+        })
+    };
+    worker.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
+    worker.set_onerror(Some(onerror.as_ref().unchecked_ref()));
+    let message = Array::of2(&JsValue::from_str(&script), &wasm_bindgen::module());
+    if let Err(e) = worker.post_message(&message) {
+        worker.terminate();
+        return Err(worker::text_of(&e));
+    }
+    Ok(Channel::Worker {
+        worker,
+        file: Some(file),
+        _onmessage: onmessage,
+        _onerror: onerror,
+    })
+}
+
+/// Decodes stream `id` on the page's thread, the worker could not start (`why`).
+fn on_page(id: u32, file: File, why: String, dispatch: Dispatch) {
+    let job = Job::new(browser::now());
+    CHANNELS.with(|c| c.borrow_mut().insert(id, Channel::Page(Rc::clone(&job))));
+    dispatch.dispatch(Action::StreamThread {
+        id,
+        thread: Thread::Page(why),
+    });
+    wasm_bindgen_futures::spawn_local(async move {
+        let send = |report: Report| received(id, report, &dispatch);
+        worker::pump(&job, &file, BUDGET_MS, &send).await;
+    });
+}
+
+/// What the engine of stream `id` said.
+fn received(id: u32, report: Report, dispatch: &Dispatch) {
+    match report {
+        Report::Ready => {
+            let started = CHANNELS.with(|c| match c.borrow_mut().get_mut(&id) {
+                Some(Channel::Worker { worker, file, .. }) => file.take().map(|file| {
+                    let now = browser::now().0;
+                    post(worker, &Command::Start { now }, Some(&file));
+                }),
+                _ => None,
+            });
+            if started.is_some() {
+                dispatch.dispatch(Action::StreamThread {
+                    id,
+                    thread: Thread::Worker,
+                });
             }
         }
-        if clock() - pace.sent >= UPDATE_MS {
-            update(&decoder, &mut rows);
-            pace.sent = clock();
+        Report::Unavailable(why) => {
+            let channel = CHANNELS.with(|c| c.borrow_mut().remove(&id));
+            let Some(channel) = channel else {
+                return;
+            };
+            let waiting = match &channel {
+                Channel::Worker { file, .. } => file.clone(),
+                Channel::Page(_) => None,
+            };
+            channel.stop();
+            match waiting {
+                Some(file) => on_page(
+                    id,
+                    file,
+                    format!("the background worker could not start ({why})"),
+                    dispatch.clone(),
+                ),
+                None => dispatch.dispatch(Action::StreamReport {
+                    id,
+                    report: Report::End(Progress::Failed(format!(
+                        "the background worker stopped ({why})"
+                    ))),
+                }),
+            }
         }
+        report => dispatch.dispatch(Action::StreamReport { id, report }),
     }
-    let end = decoder.finish();
-    let drained = end.is_err() || drain(&mut decoder, &mut rows, &mut pace, id).await;
-    if !drained {
-        return Progress::Cancelled;
-    }
-    if let Err(e) = end {
-        update(&decoder, &mut rows);
-        return Progress::Failed(format!("not a readable capture: {e}"));
-    }
-    update(&decoder, &mut rows);
-    Progress::Done
 }
 
 #[derive(Properties, PartialEq)]
@@ -235,15 +341,15 @@ pub fn stream_view(props: &StreamProps) -> Html {
     let onremove = {
         let send = send.clone();
         Callback::from(move |_: MouseEvent| {
-            cancel(id);
+            remove(id);
             send(Action::StreamRemove(id));
         })
     };
     let oncancel = {
         let send = send.clone();
         Callback::from(move |_: MouseEvent| {
-            cancel(id);
             send(Action::StreamCancel(id));
+            cancel(id);
         })
     };
     let state = match &card.progress {
@@ -265,6 +371,17 @@ pub fn stream_view(props: &StreamProps) -> Html {
             mb(card.size)
         )),
     };
+    let (thread, where_) = match &card.thread {
+        Thread::Starting => ("starting", "Starting the background worker…".to_string()),
+        Thread::Worker => (
+            "worker",
+            "Decoded in a background worker: the page stays free.".to_string(),
+        ),
+        Thread::Page(why) => (
+            "page",
+            format!("Decoded on this page's thread, between its other work: {why}."),
+        ),
+    };
     html! {
         <article class="card stream" data-source={card.name.clone()} aria-label={card.name.clone()}
             data-progress={state}>
@@ -282,14 +399,16 @@ pub fn stream_view(props: &StreamProps) -> Html {
                         { format!("{} of {} read · {} TLS connections so far", mb(card.read),
                             mb(card.size), card.rows.len()) }
                     </span>
-                    <button class="cancel" onclick={oncancel}>{ "Cancel" }</button>
+                    <button class="cancel" onclick={oncancel} disabled={card.stopping}>
+                        { if card.stopping { "Cancelling…" } else { "Cancel" } }</button>
                 </div>
             }
+            <p class="stream-thread" data-thread={thread}>{ where_ }</p>
             if let Some(note) = note {
                 <p class="stream-note">{ note }</p>
             }
             <SummaryView id={id} summary={Shared(Rc::clone(&card.summary))}
-                pick={card.pick.as_ref().map(|(p, _)| p.clone())} />
+                pick={card.pick.clone()} />
             <ListView card={props.card.clone()} />
         </article>
     }
@@ -302,7 +421,7 @@ fn mb(n: u64) -> String {
 #[derive(Properties, PartialEq)]
 struct SummaryProps {
     id: u32,
-    summary: Shared<Summary>,
+    summary: Shared<Overview>,
     pick: Option<Pick>,
 }
 
@@ -311,7 +430,7 @@ fn summary_view(props: &SummaryProps) -> Html {
     let dispatch = use_dispatch();
     let s = &props.summary;
     let o = &s.outcomes;
-    let tables: [(&str, &'static str, &Vec<Count>); 8] = [
+    let tables: [(&str, &'static str, &Vec<Tally>); 8] = [
         ("Diagnosis codes", "codes", &s.codes),
         ("TLS versions", "versions", &s.versions),
         ("Cipher suites", "cipher_suites", &s.cipher_suites),
@@ -333,9 +452,9 @@ fn summary_view(props: &SummaryProps) -> Html {
             &s.client_issuers,
         ),
     ];
-    let row = |table: &'static str, c: &Count| {
+    let row = |table: &'static str, c: &Tally| {
         let pick = Pick {
-            table,
+            table: table.to_string(),
             value: c.value.clone(),
         };
         let pressed = props.pick.as_ref() == Some(&pick);
@@ -343,10 +462,10 @@ fn summary_view(props: &SummaryProps) -> Html {
         let id = props.id;
         let onclick = {
             let dispatch = dispatch.clone();
-            let pick = pick.clone();
+            let next = stream::toggle(props.pick.as_ref(), pick.clone());
             Callback::from(move |_: MouseEvent| {
                 if let Some(d) = &dispatch {
-                    d.dispatch(Action::StreamPick(id, Some(pick.clone())));
+                    self::pick(id, next.clone(), d);
                 }
             })
         };
@@ -375,7 +494,7 @@ fn summary_view(props: &SummaryProps) -> Html {
             if !s.file_findings.is_empty() {
                 <ul class="findings" aria-label="About the file">
                     { for s.file_findings.iter().map(|f| html! {
-                        <li class={classes!("finding", f.severity.as_str())}>{ &f.message }</li>
+                        <li class={classes!("finding", f.severity.clone())}>{ &f.message }</li>
                     }) }
                 </ul>
             }
@@ -424,11 +543,11 @@ fn list_view(props: &ListProps) -> Html {
     let id = card.id;
     let onall = Callback::from(move |_: MouseEvent| {
         if let Some(d) = &dispatch {
-            d.dispatch(Action::StreamPick(id, None));
+            pick(id, None, d);
         }
     });
     let head = match &card.pick {
-        Some((p, _)) => format!(
+        Some(p) => format!(
             "{} of {} TLS connections with {} {}",
             shown.len(),
             card.rows.len(),
@@ -450,18 +569,18 @@ fn list_view(props: &ListProps) -> Html {
                 <div class="vlist-space" style={format!("height:{}px", shown.len() as f64 * ROW_PX)}>
                     { for range.filter_map(|i| {
                         let row = card.rows.get(*shown.get(i)? as usize)?;
-                        let outcome = stream::outcome_name(row.outcome);
+                        let outcome = row.outcome.clone();
                         Some(html! {
-                            <div key={i} class={classes!("vrow", outcome)} role="listitem"
+                            <div key={i} class={classes!("vrow", outcome.clone())} role="listitem"
                                 data-index={i.to_string()}
                                 style={format!("top:{}px", i as f64 * ROW_PX)}>
-                                <span class="conn-title">{ &row.header.title }</span>
+                                <span class="conn-title">{ &row.title }</span>
                                 <span class="outcome">{ outcome.replace('_', " ") }</span>
                                 if !row.codes.is_empty() {
                                     <code class="codes">{ row.codes.join(" ") }</code>
                                 }
                                 <span class="conn-summary">{ format!("{} · client certificate: {}",
-                                    row.header.summary, row.header.certificate) }</span>
+                                    row.summary, row.certificate) }</span>
                             </div>
                         })
                     }) }
