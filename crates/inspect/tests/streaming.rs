@@ -3,10 +3,14 @@
 //! connection read in bounded memory, its bytes counted.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
+use mtlskit_inspect::capture::summary::SummaryBuilder;
 use mtlskit_inspect::capture::{
-    self, decode_stream, merged_key_log, Collector, ConnectionReport, Decoded, Limits, Reader,
+    self, decode_stream, merged_key_log, Collector, ConnectionDecoder, ConnectionReport, Decoded,
+    Limits, Reader,
 };
 use mtlskit_inspect::decrypt::KeyLog;
 use mtlskit_inspect::time::Timestamp;
@@ -123,53 +127,19 @@ fn a_key_log_decrypts_in_the_streaming_path() {
 /// A pcap of one TCP connection (Ethernet, IPv4) from 10.0.0.1:40000 to 10.0.0.2:443:
 /// `segments` of (from the client?, payload, flags), one millisecond apart.
 fn pcap(segments: &[(bool, Vec<u8>, u8)]) -> Vec<u8> {
-    let mut out = Vec::new();
-    out.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
-    out.extend_from_slice(&2u16.to_le_bytes());
-    out.extend_from_slice(&4u16.to_le_bytes());
-    out.extend_from_slice(&[0; 8]);
-    out.extend_from_slice(&65535u32.to_le_bytes());
-    out.extend_from_slice(&1u32.to_le_bytes());
-    let mut seq = [1000u32, 5000u32];
-    for (i, (client, payload, flags)) in segments.iter().enumerate() {
-        let side = usize::from(!client);
-        let (src, dst, sport, dport) = if *client {
-            ([10, 0, 0, 1], [10, 0, 0, 2], 40000u16, 443u16)
-        } else {
-            ([10, 0, 0, 2], [10, 0, 0, 1], 443, 40000)
-        };
-        let mut frame = vec![0u8; 12];
-        frame.extend_from_slice(&[0x08, 0x00]);
-        let total = (20 + 20 + payload.len()) as u16;
-        frame.extend_from_slice(&[0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, 6, 0, 0]);
-        frame[16..18].copy_from_slice(&total.to_be_bytes());
-        frame.extend_from_slice(&src);
-        frame.extend_from_slice(&dst);
-        frame.extend_from_slice(&sport.to_be_bytes());
-        frame.extend_from_slice(&dport.to_be_bytes());
-        frame.extend_from_slice(&seq[side].to_be_bytes());
-        frame.extend_from_slice(&seq[1 - side].to_be_bytes());
-        frame.extend_from_slice(&[0x50, *flags, 0xff, 0xff, 0, 0, 0, 0]);
-        frame.extend_from_slice(payload);
-        seq[side] = seq[side]
-            .wrapping_add(payload.len() as u32)
-            .wrapping_add(u32::from(flags & 0x03 != 0));
-        let ms = i as u32;
-        out.extend_from_slice(&(1_700_000_000 + ms / 1000).to_le_bytes());
-        out.extend_from_slice(&((ms % 1000) * 1000).to_le_bytes());
-        out.extend_from_slice(&(frame.len() as u32).to_le_bytes());
-        out.extend_from_slice(&(frame.len() as u32).to_le_bytes());
-        out.extend_from_slice(&frame);
-    }
+    let mut out = common::header();
+    out.extend(common::records(
+        common::addr([10, 0, 0, 1], 40000),
+        common::addr([10, 0, 0, 2], 443),
+        segments,
+        |i| 1_700_000_000_000_000 + i as u64 * 1000,
+    ));
     out
 }
 
 #[test]
 fn a_long_lived_connection_is_counted_not_kept() {
-    const SYN: u8 = 0x02;
-    const ACK: u8 = 0x10;
-    const PSH: u8 = 0x08;
-    const FIN: u8 = 0x01;
+    use common::{ACK, FIN, PSH, SYN};
     let hello = std::fs::read(root().join("testdata/web/mtls_ok.pcap")).unwrap();
     // The real ClientHello and server flight of a recorded handshake, then 8 MB of
     // application data records from the server.
@@ -267,4 +237,65 @@ fn connections_finish_before_the_end_of_the_file() {
     }
     assert_eq!(seen, 10);
     let _ = ConnectionReport::first_packet;
+}
+
+/// The summary of a decoded capture, as `inspect --summary` counts it.
+fn summary_of(d: &Decoded, trailer: &capture::Trailer) -> String {
+    let mut builder = SummaryBuilder::new(Some(NOW), 30);
+    builder.file(trailer);
+    for c in &d.capture.connections {
+        builder.add(c);
+    }
+    for _ in &d.capture.other_connections {
+        builder.add_other();
+    }
+    format!("{:?}", builder.finish(None))
+}
+
+#[test]
+fn the_fast_path_without_trees_gives_the_reports_of_the_tree_path() {
+    // One decoder for every capture, as a decoding thread of the CLI keeps one: the
+    // certificates it remembers from a file change nothing in the next.
+    let mut fast = ConnectionDecoder::new(Some(NOW), false);
+    let key_log =
+        KeyLog::parse(&std::fs::read(root().join("testdata/decrypt/tls13.keys")).unwrap());
+    let mut cases: Vec<(PathBuf, Option<&KeyLog>)> =
+        captures().into_iter().map(|p| (p, None)).collect();
+    cases.push((root().join("testdata/decrypt/tls13.pcapng"), Some(&key_log)));
+    for (path, given) in cases {
+        let bytes = std::fs::read(&path).unwrap();
+        let with_trees = capture::decode_keyed(&bytes, Some(NOW), true, given).unwrap();
+        // The streaming reader, each connection decoded without trees as it finishes.
+        let mut reader = Reader::default();
+        let mut collector = Collector::new();
+        reader.feed(&bytes).unwrap();
+        let trailer = reader.finish().unwrap();
+        let log = merged_key_log(given, reader.key_log());
+        while let Some(stream) = reader.next_stream() {
+            collector.add(fast.decode(stream, log.as_ref()));
+        }
+        let without = collector.finish(trailer.clone(), given);
+        assert!(without.tree.is_empty() && without.decrypted.is_empty());
+        let whole = capture::decode_keyed(&bytes, Some(NOW), false, given).unwrap();
+        for got in [&without, &whole] {
+            assert_eq!(
+                format!("{:?}", got.capture),
+                format!("{:?}", with_trees.capture),
+                "{}: the report differs without trees",
+                path.display()
+            );
+            assert_eq!(
+                format!("{:?}", got.findings),
+                format!("{:?}", with_trees.findings),
+                "{}: the findings differ without trees",
+                path.display()
+            );
+            assert_eq!(
+                summary_of(got, &trailer),
+                summary_of(&with_trees, &trailer),
+                "{}: the summary differs without trees",
+                path.display()
+            );
+        }
+    }
 }

@@ -16,7 +16,9 @@ use std::sync::{Arc, Mutex};
 use anyhow::Context;
 use mtlskit_inspect::capture::model::Connection;
 use mtlskit_inspect::capture::summary::{Filter, SummaryBuilder};
-use mtlskit_inspect::capture::{decode_stream, merged_key_log, ConnectionReport, Reader, Stream};
+use mtlskit_inspect::capture::{
+    merged_key_log, ConnectionDecoder, ConnectionReport, Reader, Stream,
+};
 use mtlskit_inspect::decrypt::KeyLog;
 use mtlskit_inspect::Timestamp;
 
@@ -90,18 +92,20 @@ pub fn run(args: &InspectArgs, now: Timestamp, key_log: Option<KeyLog>) -> anyho
         let rx = Arc::clone(&job_rx);
         let tx = done_tx.clone();
         let filters = Arc::clone(&filters);
-        workers.push(std::thread::spawn(move || loop {
-            let next = match rx.lock() {
-                Ok(rx) => rx.recv(),
-                Err(_) => return,
-            };
-            let Ok((seq, streams, log)) = next else {
-                return;
-            };
-            let done = streams
-                .into_iter()
-                .map(
-                    |stream| match decode_stream(stream, Some(now), false, (*log).as_ref()) {
+        workers.push(std::thread::spawn(move || {
+            // One per thread: it keeps the certificates it decoded for the next connections.
+            let mut decoder = ConnectionDecoder::new(Some(now), false);
+            loop {
+                let next = match rx.lock() {
+                    Ok(rx) => rx.recv(),
+                    Err(_) => return,
+                };
+                let Ok((seq, streams, log)) = next else {
+                    return;
+                };
+                let done = streams
+                    .into_iter()
+                    .map(|stream| match decoder.decode(stream, (*log).as_ref()) {
                         ConnectionReport::Other(_) => Done::Other,
                         ConnectionReport::Tls(t) => {
                             let c = t.connection;
@@ -116,11 +120,11 @@ pub fn run(args: &InspectArgs, now: Timestamp, key_log: Option<KeyLog>) -> anyho
                                 Done::Skipped
                             }
                         }
-                    },
-                )
-                .collect();
-            if tx.send((seq, done)).is_err() {
-                return;
+                    })
+                    .collect();
+                if tx.send((seq, done)).is_err() {
+                    return;
+                }
             }
         }));
     }

@@ -204,8 +204,10 @@ struct Open {
     syn_ack_from: Option<usize>,
     fin: [bool; 2],
     rst: [bool; 2],
-    /// Capture time of the packet that closed the connection (FIN both ways, or RST).
+    /// The tracker's clock when the connection was closed (FIN both ways, or RST).
     closed_at: Option<i64>,
+    /// The tracker's clock at the connection's last packet.
+    active_at: i64,
     first_packet: usize,
     first_time_ns: Option<i64>,
     last_time_ns: Option<i64>,
@@ -216,11 +218,38 @@ impl Open {
         (self.fin[0] && self.fin[1]) || self.rst[0] || self.rst[1]
     }
 
-    /// Whether the connection is over at capture time `now`.
+    /// Which side sent a segment from `src`: the side of that endpoint. A connection from an
+    /// address and port to the same address and port (a socket connected to itself, or a
+    /// capture rewritten so the client's port is the server's) has one endpoint for both
+    /// sides: a SYN is the first side's and a SYN-ACK the second's, and any other segment
+    /// belongs to the side whose sequence numbers it continues.
+    fn side_of(&self, src: SocketAddr, seg: &Segment<'_>) -> usize {
+        let [a, b] = self.ends;
+        if a != b {
+            return usize::from(a != src);
+        }
+        if seg.has(tcp::SYN) {
+            return usize::from(seg.has(tcp::ACK));
+        }
+        /// Further than this from a side's last sequence number, a segment is not its.
+        const WINDOW: u32 = 1 << 24;
+        let distance = |side: &Side| {
+            side.last_seq
+                .map(|last| (seg.seq.wrapping_sub(last) as i32).unsigned_abs())
+        };
+        match (distance(&self.sides[0]), distance(&self.sides[1])) {
+            (Some(d0), Some(d1)) => usize::from(d1 < d0),
+            (Some(d0), None) => usize::from(d0 > WINDOW),
+            (None, Some(d1)) => usize::from(d1 <= WINDOW),
+            (None, None) => 0,
+        }
+    }
+
+    /// Whether the connection is over at the tracker's clock `now`.
     fn expired(&self, now: i64, limits: &Limits) -> bool {
-        let idle = match (limits.idle_timeout_ns, self.last_time_ns) {
-            (Some(timeout), Some(last)) => now.saturating_sub(last) > timeout,
-            _ => false,
+        let idle = match limits.idle_timeout_ns {
+            Some(timeout) => now.saturating_sub(self.active_at) > timeout,
+            None => false,
         };
         let closed = match (limits.close_linger_ns, self.closed_at) {
             (Some(linger), Some(at)) => now.saturating_sub(at) > linger,
@@ -240,9 +269,14 @@ pub(crate) struct Tracker {
     next: u64,
     /// The latest connection of each endpoint pair (smaller endpoint first).
     by_ends: BTreeMap<(SocketAddr, SocketAddr), u64>,
-    /// The latest capture time seen.
-    now: Option<i64>,
-    /// The capture time of the next look for connections that are over.
+    /// The capture time of the last packet with a time.
+    last_time: Option<i64>,
+    /// Capture time elapsed since the first packet, counting only the steps forward between
+    /// one packet and the next: a time that goes backwards (captures concatenated out of
+    /// order, a clock stepped back) stops the clock, it does not make every open connection
+    /// look idle (which would split each into one connection per packet).
+    clock: i64,
+    /// The clock of the next look for connections that are over.
     next_sweep: i64,
     /// Finished connections not yet taken.
     pub(crate) finished: VecDeque<Stream>,
@@ -266,13 +300,16 @@ impl Tracker {
 
     pub(crate) fn add(&mut self, src: SocketAddr, dst: SocketAddr, seg: Segment<'_>, at: Origin) {
         if let Some(t) = at.time_ns {
-            let now = self.now.map_or(t, |n| n.max(t));
-            self.now = Some(now);
-            if now >= self.next_sweep {
-                self.sweep(now);
-                self.next_sweep = now.saturating_add(SWEEP_NS);
+            if let Some(last) = self.last_time {
+                self.clock = self.clock.saturating_add(t.saturating_sub(last).max(0));
+            }
+            self.last_time = Some(t);
+            if self.clock >= self.next_sweep {
+                self.sweep(self.clock);
+                self.next_sweep = self.clock.saturating_add(SWEEP_NS);
             }
         }
+        let now = self.clock;
         let key = if src <= dst { (src, dst) } else { (dst, src) };
         let pure_syn = seg.has(tcp::SYN) && !seg.has(tcp::ACK);
         let mut ended = None;
@@ -280,11 +317,11 @@ impl Tracker {
             let Some(c) = self.open.get(&i) else {
                 return false;
             };
-            if self.now.is_some_and(|now| c.expired(now, &self.limits)) {
+            if c.expired(now, &self.limits) {
                 ended = Some(i);
                 return false;
             }
-            let side = usize::from(c.ends[0] != src);
+            let side = c.side_of(src, &seg);
             // A new SYN after the connection closed, or with another initial sequence number,
             // opens a new connection on the same ports.
             let reused = pure_syn
@@ -315,6 +352,7 @@ impl Tracker {
                         fin: [false, false],
                         rst: [false, false],
                         closed_at: None,
+                        active_at: now,
                         first_packet: at.packet,
                         first_time_ns: at.time_ns,
                         last_time_ns: at.time_ns,
@@ -328,7 +366,7 @@ impl Tracker {
         let Some(c) = self.open.get_mut(&index) else {
             return;
         };
-        let side = usize::from(c.ends[0] != src);
+        let side = c.side_of(src, &seg);
         if let (Some(s), Some(p)) = (c.packets.get_mut(side), c.sides.get_mut(side)) {
             *s += 1;
             p.add(&seg, at, budget);
@@ -348,8 +386,9 @@ impl Tracker {
             *r |= seg.has(tcp::RST);
         }
         c.last_time_ns = at.time_ns.or(c.last_time_ns);
+        c.active_at = now;
         if c.closed_at.is_none() && c.closed() {
-            c.closed_at = c.last_time_ns;
+            c.closed_at = Some(now);
         }
     }
 

@@ -102,6 +102,52 @@ pub fn decode_stream(
     trees: bool,
     key_log: Option<&KeyLog>,
 ) -> ConnectionReport {
+    ConnectionDecoder::new(now, trees).decode(stream, key_log)
+}
+
+/// Decodes finished connections one after another, as [`decode_stream`] does, remembering the
+/// certificates it decoded (a bounded [`tls::CertificateCache`]): the connections of a capture
+/// repeat the same chains, and decoding a certificate again was most of the time of a
+/// connection. A front end that decodes on several threads keeps one per thread. The reports
+/// are those of [`decode_stream`], byte for byte.
+#[derive(Debug, Default)]
+pub struct ConnectionDecoder {
+    now: Option<Timestamp>,
+    trees: bool,
+    certificates: tls::CertificateCache,
+}
+
+impl ConnectionDecoder {
+    /// A decoder whose reports have the certificates' validity findings at `now`, and field
+    /// trees when `trees` is set (front ends that never show them, the CLI, save their time
+    /// and memory: no node is built).
+    pub fn new(now: Option<Timestamp>, trees: bool) -> ConnectionDecoder {
+        ConnectionDecoder {
+            now,
+            trees,
+            certificates: tls::CertificateCache::default(),
+        }
+    }
+
+    /// Decodes one finished connection: see [`decode_stream`].
+    pub fn decode(&mut self, stream: Stream, key_log: Option<&KeyLog>) -> ConnectionReport {
+        decode_one(
+            stream,
+            self.now,
+            self.trees,
+            key_log,
+            &mut self.certificates,
+        )
+    }
+}
+
+fn decode_one(
+    stream: Stream,
+    now: Option<Timestamp>,
+    trees: bool,
+    key_log: Option<&KeyLog>,
+    certificates: &mut tls::CertificateCache,
+) -> ConnectionReport {
     if !tls::looks_like_tls(&stream.client_to_server.bytes)
         && !tls::looks_like_tls(&stream.server_to_client.bytes)
     {
@@ -114,7 +160,8 @@ pub fn decode_stream(
             bytes_server_to_client: flow_len(&stream.server_to_client),
         });
     }
-    let (mut connection, node, file_findings, plain) = connection(stream, now, key_log, trees);
+    let (mut connection, node, file_findings, plain) =
+        connection(stream, now, key_log, trees, certificates);
     let name = format!("{} -> {}", connection.client, connection.server);
     let prefix = |f: Finding| Finding {
         message: format!("{name}: {}", f.message),
@@ -269,8 +316,9 @@ pub(crate) fn decode(
 ) -> Decoded {
     let merged = merged_key_log(key_log, &read.key_log);
     let mut collector = Collector::new();
+    let mut decoder = ConnectionDecoder::new(now, trees);
     for stream in read.streams {
-        collector.add(decode_stream(stream, now, trees, merged.as_ref()));
+        collector.add(decoder.decode(stream, merged.as_ref()));
     }
     let trailer = super::Trailer {
         format: read.format,
@@ -351,9 +399,13 @@ fn connection(
     now: Option<Timestamp>,
     key_log: Option<&KeyLog>,
     trees: bool,
+    certificates: &mut tls::CertificateCache,
 ) -> (Connection, Node, Vec<Finding>, Vec<Plain>) {
-    let decode_flow = |flow: &Flow, keys: Option<decrypt::DirectionKeys>| {
-        tls::decode_keyed(decodable(flow), now, keys.map(Decrypter::new))
+    let decode_flow = |flow: &Flow,
+                       keys: Option<decrypt::DirectionKeys>,
+                       certificates: &mut tls::CertificateCache| {
+        let keys = keys.map(Decrypter::new);
+        tls::decode_keyed(decodable(flow), now, keys, trees, certificates)
     };
     let mut decryption = None;
     let mut decoded = None;
@@ -362,9 +414,16 @@ fn connection(
         // each direction, so a connection with secrets is decoded once (with its keys), not
         // twice. When that reading does not give both hellos (a HelloRetryRequest, an SSLv2
         // hello, a hello cut short), the whole directions are read for them, as before.
+        // Hellos only: no certificate to keep (and another `now` would empty the cache).
+        let peek = |flow: &Flow| {
+            first_message(decodable(flow)).map(|b| {
+                let none = &mut tls::CertificateCache::default();
+                tls::decode_keyed(&b, None, None, false, none)
+            })
+        };
         let peeked = (
-            first_message(decodable(&stream.client_to_server)).map(|b| tls::decode(&b, None)),
-            first_message(decodable(&stream.server_to_client)).map(|b| tls::decode(&b, None)),
+            peek(&stream.client_to_server),
+            peek(&stream.server_to_client),
         );
         let (client_first, server_first) = match peeked {
             (Some(c), Some(s))
@@ -375,8 +434,8 @@ fn connection(
                 (c.tls, s.tls)
             }
             _ => {
-                let c = decode_flow(&stream.client_to_server, None);
-                let s = decode_flow(&stream.server_to_client, None);
+                let c = decode_flow(&stream.client_to_server, None, certificates);
+                let s = decode_flow(&stream.server_to_client, None, certificates);
                 let hellos = (c.tls.clone(), s.tls.clone());
                 decoded = Some((c, s));
                 hellos
@@ -384,8 +443,8 @@ fn connection(
         };
         let (mut report, keys) = keys(log, &client_first, &server_first);
         if let Some((client_keys, server_keys)) = keys {
-            let client_tls = decode_flow(&stream.client_to_server, Some(client_keys));
-            let server_tls = decode_flow(&stream.server_to_client, Some(server_keys));
+            let client_tls = decode_flow(&stream.client_to_server, Some(client_keys), certificates);
+            let server_tls = decode_flow(&stream.server_to_client, Some(server_keys), certificates);
             for d in [&client_tls.tls.decryption, &server_tls.tls.decryption]
                 .into_iter()
                 .flatten()
@@ -401,8 +460,8 @@ fn connection(
     let (client_tls, server_tls) = match decoded {
         Some(both) => both,
         None => (
-            decode_flow(&stream.client_to_server, None),
-            decode_flow(&stream.server_to_client, None),
+            decode_flow(&stream.client_to_server, None, certificates),
+            decode_flow(&stream.server_to_client, None, certificates),
         ),
     };
     let mut findings = stream.findings;

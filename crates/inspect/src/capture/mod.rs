@@ -38,8 +38,8 @@ use crate::time::Timestamp;
 
 pub use connection::{ClientBy, Limits, Stream};
 pub use decode::{
-    decode_stream, merged_key_log, Collector, ConnectionReport, Decoded, DecryptedDirection,
-    TlsConnection,
+    decode_stream, merged_key_log, Collector, ConnectionDecoder, ConnectionReport, Decoded,
+    DecryptedDirection, TlsConnection,
 };
 pub use reassembly::{Chunk, Flow, Gap};
 pub use stream::{Reader, Trailer};

@@ -28,11 +28,13 @@ impl Decoder {
         };
         if tls13 {
             let (ctx, span) = r.vec(1, "certificate request context")?;
-            node.push(Node::new(
-                "certificate_request_context",
-                hex(ctx.rest()),
-                span,
-            ));
+            if r.nodes() {
+                node.push(Node::new(
+                    "certificate_request_context",
+                    hex(ctx.rest()),
+                    span,
+                ));
+            }
         }
         let (mut list, span) = r.vec(3, "certificate list")?;
         let mut certs = Node::new("certificate_list", "", span);
@@ -44,7 +46,7 @@ impl Decoder {
             let (der, der_span) = cert.take_rest();
             let mut entry = self.one_certificate(der, der_span, count);
             entry.span = Span::new(start, cspan.end() - start);
-            if first_subject.is_none() && !entry.value.is_empty() {
+            if first_subject.is_none() && !entry.value.is_empty() && r.nodes() {
                 first_subject = Some(entry.value.clone());
             }
             if tls13 {
@@ -55,16 +57,20 @@ impl Decoder {
                 entry.span = Span::new(start, ext_node.span.end() - start);
                 entry.push(ext_node);
             }
-            certs.push(entry);
+            if r.nodes() {
+                certs.push(entry);
+            }
             count += 1;
         }
-        certs.value = format!("{count} certificates");
-        node.value = match (count, first_subject) {
-            (0, _) => String::from("empty (no certificate)"),
-            (n, Some(s)) => format!("{n} certificates, first {s}"),
-            (n, None) => format!("{n} certificates"),
-        };
-        node.push(certs);
+        if r.nodes() {
+            certs.value = format!("{count} certificates");
+            node.value = match (count, first_subject) {
+                (0, _) => String::from("empty (no certificate)"),
+                (n, Some(s)) => format!("{n} certificates, first {s}"),
+                (n, None) => format!("{n} certificates"),
+            };
+            node.push(certs);
+        }
         if self.tls.summary.certificates_sent.is_none() {
             self.tls.summary.certificates_sent = Some(count);
         }
@@ -75,7 +81,7 @@ impl Decoder {
     fn one_certificate(&mut self, der: &[u8], span: Span, index: usize) -> Node {
         let mut node = Node::new("certificate", "", span);
         #[cfg(feature = "std")]
-        match crate::x509::decode_certificate(der, self.now) {
+        match self.certificates.decode(der, self.now, self.trees) {
             Ok(decoded) => {
                 let mut tree = decoded.tree;
                 shift(&mut tree, span.offset);
@@ -86,7 +92,9 @@ impl Decoder {
                     self.findings.push(f);
                 }
                 if let crate::report::ItemBody::Certificate(c) = decoded.body {
-                    node.value = c.subject.to_string();
+                    if self.trees {
+                        node.value = c.subject.to_string();
+                    }
                     self.tls.certificates.push(c);
                 }
                 return node;
@@ -117,7 +125,9 @@ impl Decoder {
         } else {
             self.certificate_request12(r, node, &mut out)
         };
-        node.value = format!("{} CA names", out.certificate_authorities.len());
+        if r.nodes() {
+            node.value = format!("{} CA names", out.certificate_authorities.len());
+        }
         self.tls.certificate_request.get_or_insert(out);
         res
     }
@@ -133,13 +143,17 @@ impl Decoder {
         while types.any_left() {
             let (t, span) = types.u8("certificate type")?;
             out.certificate_types.push(t);
-            tn.push(Node::new(
-                "type",
-                describe8(t, names::certificate_type),
-                span,
-            ));
+            if r.nodes() {
+                tn.push(Node::new(
+                    "type",
+                    describe8(t, names::certificate_type),
+                    span,
+                ));
+            }
         }
-        node.push(tn);
+        if r.nodes() {
+            node.push(tn);
+        }
         // TLS 1.0 and 1.1 have no signature algorithms here.
         if self.version.is_none_or(|v| v >= 0x0303) {
             let (mut algs, span) = r.vec(2, "signature algorithms")?;
@@ -147,10 +161,14 @@ impl Decoder {
             while algs.any_left() {
                 let (s, span) = algs.u16("signature algorithm")?;
                 out.signature_algorithms.push(s);
-                let v = names::describe16(s, names::signature_scheme);
-                an.push(Node::new("scheme", v, span));
+                if r.nodes() {
+                    let v = names::describe16(s, names::signature_scheme);
+                    an.push(Node::new("scheme", v, span));
+                }
             }
-            node.push(an);
+            if r.nodes() {
+                node.push(an);
+            }
         }
         let (mut cas, span) = r.vec(2, "certificate authorities")?;
         let mut cn = Node::new("certificate_authorities", "", span);
@@ -158,10 +176,14 @@ impl Decoder {
             let (mut dn, span) = cas.vec(2, "distinguished name")?;
             let (der, _) = dn.take_rest();
             let name = Name::from_der_lossy(der);
-            cn.push(Node::new("distinguished_name", name.to_string(), span));
+            if r.nodes() {
+                cn.push(Node::new("distinguished_name", name.to_string(), span));
+            }
             out.certificate_authorities.push(name);
         }
-        node.push(cn);
+        if r.nodes() {
+            node.push(cn);
+        }
         r.expect_empty("CertificateRequest")
     }
 
@@ -173,11 +195,13 @@ impl Decoder {
     ) -> Result<()> {
         let (ctx, span) = r.vec(1, "certificate request context")?;
         out.context = Some(hex(ctx.rest()));
-        node.push(Node::new(
-            "certificate_request_context",
-            hex(ctx.rest()),
-            span,
-        ));
+        if r.nodes() {
+            node.push(Node::new(
+                "certificate_request_context",
+                hex(ctx.rest()),
+                span,
+            ));
+        }
         let mut ext = Extensions::default();
         let res = extension::decode_block(r, Context::CertificateRequest, &mut ext);
         self.findings.append(&mut ext.findings);

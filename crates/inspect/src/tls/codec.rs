@@ -51,12 +51,31 @@ pub struct Reader<'a> {
     buf: &'a [u8],
     pos: usize,
     base: usize,
+    nodes: bool,
 }
 
 impl<'a> Reader<'a> {
     /// Reads `buf`, whose first byte is at `base` in the stream.
     pub const fn new(buf: &'a [u8], base: usize) -> Self {
-        Self { buf, pos: 0, base }
+        Self {
+            buf,
+            pos: 0,
+            base,
+            nodes: true,
+        }
+    }
+
+    /// This reader, and every reader of a vector it reads, saying whether the caller keeps
+    /// the field tree (by default it does).
+    pub const fn with_nodes(mut self, nodes: bool) -> Self {
+        self.nodes = nodes;
+        self
+    }
+
+    /// Whether the caller keeps the field tree: when not, the decoders that read with this
+    /// reader build no node and format no value for one (the report's values are the same).
+    pub const fn nodes(&self) -> bool {
+        self.nodes
     }
 
     /// The stream offset of the next byte.
@@ -135,7 +154,8 @@ impl<'a> Reader<'a> {
         }
         let body_base = self.offset();
         let (body, _) = self.take(len, what)?;
-        Ok((Reader::new(body, body_base), Span::new(start, prefix + len)))
+        let body = Reader::new(body, body_base).with_nodes(self.nodes);
+        Ok((body, Span::new(start, prefix + len)))
     }
 }
 

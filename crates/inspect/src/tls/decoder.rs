@@ -36,6 +36,11 @@ pub(super) struct Decoder {
     /// Only certificate validity (std) reads it.
     #[cfg_attr(not(feature = "std"), allow(dead_code))]
     pub now: Option<Timestamp>,
+    /// The caller keeps the field trees: build the nodes (else `tree` and `plain_tree` stay
+    /// empty, and no value is formatted for a node).
+    pub trees: bool,
+    /// Certificates decoded before (by this decoder's caller, in earlier connections).
+    pub certificates: super::CertificateCache,
     pub tls: model::Tls,
     /// One node per record; handshake messages hang under the record they start in.
     pub tree: Vec<Node>,
@@ -116,7 +121,11 @@ impl Decoder {
             encrypted,
             decrypted: None,
         });
-        let mut node = record_node(index, rec, encrypted);
+        let mut node = if self.trees {
+            record_node(index, rec, encrypted)
+        } else {
+            Node::default()
+        };
         let body = Span::new(rec.fragment_offset, rec.fragment.len());
         if let Some(opened) = opened {
             // Findings about decrypted bytes have no place in the stream: no span.
@@ -131,12 +140,14 @@ impl Decoder {
                 self.tls.summary.application_data_bytes += rec.length;
             }
             self.tls.summary.encrypted_records += 1;
-            let what = match rec.content_type {
-                ContentType::Handshake => "encrypted_handshake_message",
-                ContentType::Alert => "encrypted_alert",
-                _ => "encrypted_data",
-            };
-            node.push(Node::new(what, format!("{} bytes", rec.length), body));
+            if self.trees {
+                let what = match rec.content_type {
+                    ContentType::Handshake => "encrypted_handshake_message",
+                    ContentType::Alert => "encrypted_alert",
+                    _ => "encrypted_data",
+                };
+                node.push(Node::new(what, format!("{} bytes", rec.length), body));
+            }
             if rec.content_type == ContentType::Handshake && self.reasm.pending() > 0 {
                 self.reasm.discard_pending();
                 self.findings.push(Finding::warning(
@@ -144,18 +155,20 @@ impl Decoder {
                     "A handshake message was still incomplete when encrypted records began.",
                 ));
             }
-            self.tree.push(node);
+            self.push_record(node);
             return;
         }
         match rec.content_type {
             ContentType::ChangeCipherSpec => {
                 self.after_ccs = true;
                 self.tls.summary.change_cipher_spec_seen = true;
-                let v = hex_short(rec.fragment, 8);
-                node.push(Node::new("change_cipher_spec", v, body));
+                if self.trees {
+                    let v = hex_short(rec.fragment, 8);
+                    node.push(Node::new("change_cipher_spec", v, body));
+                }
             }
             ContentType::Alert => self.alerts(rec, &mut node),
-            ContentType::Heartbeat => {
+            ContentType::Heartbeat if self.trees => {
                 let kind = match rec.fragment.first() {
                     Some(1) => "heartbeat_request (1)",
                     Some(2) => "heartbeat_response (2)",
@@ -164,7 +177,7 @@ impl Decoder {
                 node.push(Node::new("heartbeat", kind, body));
             }
             ContentType::Handshake => {
-                self.tree.push(node);
+                self.push_record(node);
                 if rec.sslv2 {
                     self.sslv2_hello(index, rec);
                 } else {
@@ -175,11 +188,19 @@ impl Decoder {
                 }
                 return;
             }
-            ContentType::ApplicationData | ContentType::Unknown(_) => {
+            ContentType::ApplicationData | ContentType::Unknown(_) if self.trees => {
                 node.push(Node::new("data", hex_short(rec.fragment, 32), body));
             }
+            _ => {}
         }
-        self.tree.push(node);
+        self.push_record(node);
+    }
+
+    /// A record's node, into the tree when there is one.
+    fn push_record(&mut self, node: Node) {
+        if self.trees {
+            self.tree.push(node);
+        }
     }
 
     fn alerts(&mut self, rec: &RawRecord<'_>, node: &mut Node) {
@@ -189,22 +210,24 @@ impl Decoder {
             let [level, code] = *pair else { continue };
             let level_name = names::alert_level(level).unwrap_or("unknown");
             let description = names::alert(code).unwrap_or("unknown");
-            let mut n = Node::new(
-                "alert",
-                format!("{level_name} {description}"),
-                Span::new(at, 2),
-            );
-            n.push(Node::new(
-                "level",
-                describe8(level, names::alert_level),
-                Span::new(at, 1),
-            ));
-            n.push(Node::new(
-                "description",
-                describe8(code, names::alert),
-                Span::new(at + 1, 1),
-            ));
-            node.push(n);
+            if self.trees {
+                let mut n = Node::new(
+                    "alert",
+                    format!("{level_name} {description}"),
+                    Span::new(at, 2),
+                );
+                n.push(Node::new(
+                    "level",
+                    describe8(level, names::alert_level),
+                    Span::new(at, 1),
+                ));
+                n.push(Node::new(
+                    "description",
+                    describe8(code, names::alert),
+                    Span::new(at + 1, 1),
+                ));
+                node.push(n);
+            }
             self.tls.alerts.push(model::Alert {
                 level,
                 level_name: level_name.into(),

@@ -67,6 +67,12 @@ pub fn decode_block<'a>(
         } else {
             "unknown"
         });
+        if !block.nodes() {
+            if let Err(e) = decode_body(ty, body, ctx, out) {
+                out.findings.push(malformed(name, e, ext_span));
+            }
+            continue;
+        }
         let mut ext = Node::new(name, describe16(ty, names::extension), ext_span);
         ext.push(Node::new("type", describe16(ty, names::extension), ty_span));
         ext.push(Node::new(
@@ -82,19 +88,24 @@ pub fn decode_block<'a>(
             Err(e) => {
                 let (raw, raw_span) = body.clone().take_rest();
                 ext.push(Node::new("data", hex_short(raw, 64), raw_span));
-                out.findings.push(
-                    Finding::warning(
-                        Code::MalformedExtension,
-                        format!("The {name} extension cannot be read: {e}."),
-                    )
-                    .at(ext_span),
-                );
+                out.findings.push(malformed(name, e, ext_span));
             }
         }
         node.push(ext);
     }
-    node.value = format!("{} extensions", node.children.len());
+    if block.nodes() {
+        node.value = format!("{} extensions", node.children.len());
+    }
     Ok(node)
+}
+
+/// The finding for an extension whose body does not parse.
+fn malformed(name: &str, e: InvalidMessage, span: Span) -> Finding {
+    Finding::warning(
+        Code::MalformedExtension,
+        format!("The {name} extension cannot be read: {e}."),
+    )
+    .at(span)
 }
 
 /// The extension's value line: its first decoded child's value when there is only one.
@@ -112,6 +123,8 @@ fn decode_body<'a>(
     out: &mut Extensions<'a>,
 ) -> Result<Vec<Node>> {
     let mut nodes = Vec::new();
+    // Without a tree, only `out` is filled: the lists below are read, their nodes not built.
+    let keep = r.nodes();
     match ty {
         0 if ctx == Context::ClientHello => {
             let (mut list, span) = r.vec(2, "server name list")?;
@@ -124,15 +137,14 @@ fn decode_body<'a>(
                 if kind == 0 && out.server_name.is_none() {
                     out.server_name = Some(text.clone());
                 }
-                names_node.push(Node::new("host_name", text, span));
+                if keep {
+                    names_node.push(Node::new("host_name", text, span));
+                }
             }
-            names_node.value = names_node
-                .children
-                .iter()
-                .map(|n| n.value.as_str())
-                .collect::<Vec<_>>()
-                .join(", ");
-            nodes.push(names_node);
+            if keep {
+                names_node.value = list_value(&names_node);
+                nodes.push(names_node);
+            }
         }
         16 => {
             let (mut list, span) = r.vec(2, "protocol name list")?;
@@ -144,11 +156,15 @@ fn decode_body<'a>(
                     out.alpn_first = Some(bytes);
                 }
                 let text = String::from_utf8_lossy(bytes).into_owned();
-                out.alpn.push(text.clone());
-                protos.push(Node::new("protocol", text, span));
+                if keep {
+                    protos.push(Node::new("protocol", text.clone(), span));
+                }
+                out.alpn.push(text);
             }
-            protos.value = out.alpn.join(", ");
-            nodes.push(protos);
+            if keep {
+                protos.value = out.alpn.join(", ");
+                nodes.push(protos);
+            }
         }
         43 => match ctx {
             Context::ClientHello => {
@@ -157,25 +173,31 @@ fn decode_body<'a>(
                 while list.any_left() {
                     let (v, span) = list.u16("version")?;
                     out.supported_versions.push(v);
-                    vs.push(Node::new("version", describe16(v, names::version), span));
+                    if keep {
+                        vs.push(Node::new("version", describe16(v, names::version), span));
+                    }
                 }
-                vs.value = list_value(&vs);
-                nodes.push(vs);
+                if keep {
+                    vs.value = list_value(&vs);
+                    nodes.push(vs);
+                }
             }
             _ => {
                 let (v, span) = r.u16("selected version")?;
                 out.supported_versions.push(v);
-                nodes.push(Node::new(
-                    "selected_version",
-                    describe16(v, names::version),
-                    span,
-                ));
+                if keep {
+                    nodes.push(Node::new(
+                        "selected_version",
+                        describe16(v, names::version),
+                        span,
+                    ));
+                }
             }
         },
         10 => {
             let n = u16_list(&mut r, "named group list", "group", names::group)?;
             out.supported_groups.extend(n.1);
-            nodes.push(n.0);
+            nodes.extend(n.0);
         }
         11 => {
             let (mut list, span) = r.vec(1, "ec point format list")?;
@@ -183,14 +205,18 @@ fn decode_body<'a>(
             while list.any_left() {
                 let (v, span) = list.u8("ec point format")?;
                 out.ec_point_formats.push(v);
-                f.push(Node::new(
-                    "format",
-                    describe8(v, names::ec_point_format),
-                    span,
-                ));
+                if keep {
+                    f.push(Node::new(
+                        "format",
+                        describe8(v, names::ec_point_format),
+                        span,
+                    ));
+                }
             }
-            f.value = list_value(&f);
-            nodes.push(f);
+            if keep {
+                f.value = list_value(&f);
+                nodes.push(f);
+            }
         }
         13 | 50 => {
             let what = "signature scheme list";
@@ -200,7 +226,7 @@ fn decode_body<'a>(
             } else {
                 out.signature_algorithms_cert.extend(values);
             }
-            nodes.push(node);
+            nodes.extend(node);
         }
         51 => nodes.extend(key_share(&mut r, ctx, out)?),
         45 => {
@@ -214,10 +240,14 @@ fn decode_body<'a>(
                     1 => "psk_dhe_ke (1)",
                     _ => "unknown",
                 };
-                m.push(Node::new("mode", name, span));
+                if keep {
+                    m.push(Node::new("mode", name, span));
+                }
             }
-            m.value = list_value(&m);
-            nodes.push(m);
+            if keep {
+                m.value = list_value(&m);
+                nodes.push(m);
+            }
         }
         41 => nodes.extend(pre_shared_key(&mut r, ctx)?),
         5 if ctx == Context::ClientHello || ctx == Context::CertificateRequest => {
@@ -264,10 +294,14 @@ fn decode_body<'a>(
                 let (mut dn, span) = list.vec(2, "distinguished name")?;
                 let (der, der_span) = dn.take_rest();
                 out.certificate_authorities.push((der, der_span));
-                cas.push(Node::new("distinguished_name", hex_short(der, 32), span));
+                if keep {
+                    cas.push(Node::new("distinguished_name", hex_short(der, 32), span));
+                }
             }
-            cas.value = format!("{} names", cas.children.len());
-            nodes.push(cas);
+            if keep {
+                cas.value = format!("{} names", cas.children.len());
+                nodes.push(cas);
+            }
         }
         65281 => {
             let (v, span) = r.vec(1, "renegotiated connection")?;
@@ -311,32 +345,42 @@ fn decode_body<'a>(
             // Empty by definition (extended_master_secret, encrypt_then_mac, early_data in
             // hellos, post_handshake_auth, SNI/status_request acknowledgements) or opaque.
             let (bytes, span) = r.take_rest();
-            if !bytes.is_empty() {
+            if !bytes.is_empty() && keep {
                 nodes.push(Node::new("data", hex_short(bytes, 64), span));
             }
         }
     }
     r.expect_empty("extension data")?;
+    if !keep {
+        nodes.clear();
+    }
     Ok(nodes)
 }
 
 /// A `u16`-prefixed list of 16-bit registry values.
+/// The node (`None` without a tree) and the values.
 fn u16_list(
     r: &mut Reader<'_>,
     what: &'static str,
     item: &'static str,
     lookup: fn(u16) -> Option<&'static str>,
-) -> Result<(Node, Vec<u16>)> {
+) -> Result<(Option<Node>, Vec<u16>)> {
     let (mut list, span) = r.vec(2, what)?;
-    let mut node = Node::new(what.replace(' ', "_"), "", span);
     let mut values = Vec::new();
+    if !list.nodes() {
+        while list.any_left() {
+            values.push(list.u16(item)?.0);
+        }
+        return Ok((None, values));
+    }
+    let mut node = Node::new(what.replace(' ', "_"), "", span);
     while list.any_left() {
         let (v, span) = list.u16(item)?;
         values.push(v);
         node.push(Node::new(item, describe16(v, lookup), span));
     }
     node.value = list_value(&node);
-    Ok((node, values))
+    Ok((Some(node), values))
 }
 
 /// The children's values joined, for a list's value line.
@@ -353,6 +397,9 @@ fn key_share_entry(r: &mut Reader<'_>, out: &mut Extensions<'_>) -> Result<Node>
     let (group, gspan) = r.u16("key share group")?;
     let (key, kspan) = r.vec(2, "key exchange")?;
     out.key_share_groups.push(group);
+    if !r.nodes() {
+        return Ok(Node::default());
+    }
     let (bytes, _) = key.clone().take_rest();
     let mut n = Node::new(
         "key_share_entry",

@@ -48,12 +48,14 @@ impl Decoder {
         let body = buf.get(body_start..end).unwrap_or_default();
         let name = names::handshake_type(msg.kind).unwrap_or("unknown_handshake_message");
         let mut node = Node::new(name, "", Span::new(msg.start, end - msg.start));
-        node.push(Node::new(
-            "msg_type",
-            format!("{name} ({})", msg.kind),
-            Span::new(msg.start, 1),
-        ));
-        if end >= msg.start + 4 {
+        if self.trees {
+            node.push(Node::new(
+                "msg_type",
+                format!("{name} ({})", msg.kind),
+                Span::new(msg.start, 1),
+            ));
+        }
+        if end >= msg.start + 4 && self.trees {
             node.push(Node::new(
                 "length",
                 format!("{}", msg.length),
@@ -61,9 +63,9 @@ impl Decoder {
             ));
         }
         let first_finding = self.findings.len();
-        let mut r = Reader::new(body, body_start);
+        let mut r = Reader::new(body, body_start).with_nodes(self.trees);
         let result = self.body(msg.kind, &mut r, &mut node, msg.complete);
-        let name = String::from(node.name.as_str());
+        let name = core::mem::take(&mut node.name);
         if msg.complete {
             if let Err(e) = result {
                 self.findings.push(
@@ -75,7 +77,7 @@ impl Decoder {
                 );
             }
             self.tls.messages.push(model::Message {
-                kind: name,
+                kind: name.clone(),
                 type_code: msg.kind,
                 decrypted_record: self.in_plaintext().then_some(msg.record),
             });
@@ -99,8 +101,11 @@ impl Decoder {
         for f in self.findings.iter_mut().skip(first_finding) {
             f.span = f.span.map(|s| reasm.span(s));
         }
-        reasm.remap(core::slice::from_mut(&mut node));
-        self.attach(msg.record, node);
+        if self.trees {
+            node.name = name;
+            reasm.remap(core::slice::from_mut(&mut node));
+            self.attach(msg.record, node);
+        }
     }
 
     fn body(
@@ -141,20 +146,23 @@ impl Decoder {
             16 => self.client_key_exchange(r, node),
             20 => {
                 let (data, span) = r.take_rest();
-                node.value = hex(data);
-                node.push(Node::new("verify_data", hex(data), span));
+                if r.nodes() {
+                    node.value = hex(data);
+                    node.push(Node::new("verify_data", hex(data), span));
+                }
                 Ok(())
             }
             22 => {
                 let (kind, span) = r.u8("status type")?;
-                let v = if kind == 1 { "ocsp (1)" } else { "unknown" };
-                node.push(Node::new("status_type", v, span));
+                if r.nodes() {
+                    let v = if kind == 1 { "ocsp (1)" } else { "unknown" };
+                    node.push(Node::new("status_type", v, span));
+                }
                 let (resp, span) = r.vec(3, "OCSP response")?;
-                node.push(Node::new(
-                    "ocsp_response",
-                    format!("{} bytes", resp.left()),
-                    span,
-                ));
+                if r.nodes() {
+                    let len = format!("{} bytes", resp.left());
+                    node.push(Node::new("ocsp_response", len, span));
+                }
                 r.expect_empty("CertificateStatus")
             }
             24 => {
@@ -164,13 +172,15 @@ impl Decoder {
                     1 => "update_requested (1)",
                     _ => return Err(InvalidMessage::IllegalValue("request_update")),
                 };
-                node.push(Node::new("request_update", text, span));
+                if r.nodes() {
+                    node.push(Node::new("request_update", text, span));
+                }
                 r.expect_empty("KeyUpdate")
             }
             0 | 5 | 14 => r.expect_empty("message (it has no body)"),
             _ => {
                 let (data, span) = r.take_rest();
-                if !data.is_empty() {
+                if !data.is_empty() && r.nodes() {
                     node.push(Node::new("data", hex_short(data, 64), span));
                 }
                 Ok(())
@@ -253,21 +263,26 @@ impl Decoder {
         let mut t = model::NewSessionTicket::default();
         let (lifetime, span) = r.u32("ticket lifetime")?;
         t.lifetime = lifetime;
-        node.push(Node::new("ticket_lifetime", format!("{lifetime} s"), span));
+        if r.nodes() {
+            node.push(Node::new("ticket_lifetime", format!("{lifetime} s"), span));
+        }
         if self.tls13 {
             let (age_add, span) = r.u32("ticket age add")?;
             t.age_add = Some(age_add);
-            node.push(Node::new("ticket_age_add", format!("{age_add}"), span));
+            if r.nodes() {
+                node.push(Node::new("ticket_age_add", format!("{age_add}"), span));
+            }
             let (nonce, span) = r.vec(1, "ticket nonce")?;
-            node.push(Node::new("ticket_nonce", hex(nonce.rest()), span));
+            if r.nodes() {
+                node.push(Node::new("ticket_nonce", hex(nonce.rest()), span));
+            }
         }
         let (ticket, span) = r.vec(2, "ticket")?;
         t.ticket_length = ticket.left();
-        node.push(Node::new(
-            "ticket",
-            format!("{} bytes", ticket.left()),
-            span,
-        ));
+        if r.nodes() {
+            let len = format!("{} bytes", ticket.left());
+            node.push(Node::new("ticket", len, span));
+        }
         if self.tls13 {
             let mut ext = Extensions::default();
             let res = extension::decode_block(r, Context::NewSessionTicket, &mut ext);
@@ -281,11 +296,15 @@ impl Decoder {
     fn certificate_verify(&mut self, r: &mut Reader<'_>, node: &mut Node) -> Result<()> {
         if self.version.is_none_or(|v| v >= 0x0303) {
             let (scheme, span) = r.u16("signature scheme")?;
-            node.value = describe16(scheme, names::signature_scheme);
-            node.push(Node::new("signature_scheme", node.value.clone(), span));
+            if r.nodes() {
+                node.value = describe16(scheme, names::signature_scheme);
+                node.push(Node::new("signature_scheme", node.value.clone(), span));
+            }
         }
         let (sig, span) = r.vec(2, "signature")?;
-        node.push(Node::new("signature", hex_short(sig.rest(), 32), span));
+        if r.nodes() {
+            node.push(Node::new("signature", hex_short(sig.rest(), 32), span));
+        }
         r.expect_empty("CertificateVerify")
     }
 }

@@ -42,19 +42,23 @@ fn version_node(name: &str, v: u16, span: Span) -> Node {
 fn random(r: &mut Reader<'_>, nodes: &mut Vec<Node>) -> Result<String> {
     let (bytes, span) = r.take(32, "random")?;
     let text = hex(bytes);
-    nodes.push(Node::new("random", text.clone(), span));
+    if r.nodes() {
+        nodes.push(Node::new("random", text.clone(), span));
+    }
     Ok(text)
 }
 
 fn session_id(r: &mut Reader<'_>, nodes: &mut Vec<Node>) -> Result<String> {
     let (id, span) = r.vec(1, "session id")?;
     let text = hex(id.rest());
-    let value = if text.is_empty() {
-        String::from("empty")
-    } else {
-        text.clone()
-    };
-    nodes.push(Node::new("session_id", value, span));
+    if r.nodes() {
+        let value = if text.is_empty() {
+            String::from("empty")
+        } else {
+            text.clone()
+        };
+        nodes.push(Node::new("session_id", value, span));
+    }
     Ok(text)
 }
 
@@ -66,7 +70,9 @@ pub fn client_hello<'a>(
 ) -> Result<()> {
     let (v, span) = r.u16("client version")?;
     out.model.legacy_version = v;
-    nodes.push(version_node("legacy_version", v, span));
+    if r.nodes() {
+        nodes.push(version_node("legacy_version", v, span));
+    }
     out.model.random = random(r, nodes)?;
     out.model.session_id = session_id(r, nodes)?;
 
@@ -75,30 +81,37 @@ pub fn client_hello<'a>(
     while suites.any_left() {
         let (s, span) = suites.u16("cipher suite")?;
         out.model.cipher_suites.push(s);
-        node.push(Node::new(
-            "cipher_suite",
-            describe16(s, names::cipher_suite_name),
-            span,
-        ));
+        if r.nodes() {
+            node.push(Node::new(
+                "cipher_suite",
+                describe16(s, names::cipher_suite_name),
+                span,
+            ));
+        }
     }
-    node.value = format!("{} suites", node.children.len());
-    nodes.push(node);
+    if r.nodes() {
+        node.value = format!("{} suites", node.children.len());
+        nodes.push(node);
+    }
 
     let (mut methods, span) = r.vec(1, "compression methods")?;
     let mut node = Node::new("compression_methods", "", span);
     while methods.any_left() {
         let (m, span) = methods.u8("compression method")?;
         out.model.compression_methods.push(m);
-        node.push(Node::new("compression_method", compression(m), span));
+        if r.nodes() {
+            node.push(Node::new("compression_method", compression(m), span));
+        }
     }
-    nodes.push(node);
+    if r.nodes() {
+        nodes.push(node);
+    }
 
     if r.any_left() {
-        nodes.push(extension::decode_block(
-            r,
-            Context::ClientHello,
-            &mut out.ext,
-        )?);
+        let block = extension::decode_block(r, Context::ClientHello, &mut out.ext)?;
+        if r.nodes() {
+            nodes.push(block);
+        }
     }
     r.expect_empty("ClientHello")?;
     Ok(())
@@ -120,34 +133,45 @@ pub fn server_hello<'a>(
 ) -> Result<()> {
     let (v, span) = r.u16("server version")?;
     out.model.version = v;
-    nodes.push(version_node("version", v, span));
+    if r.nodes() {
+        nodes.push(version_node("version", v, span));
+    }
     let (bytes, span) = r.take(32, "random")?;
     out.retry = bytes == HRR_RANDOM;
     out.model.random = hex(bytes);
-    let value = if out.retry {
-        format!("{} (HelloRetryRequest)", out.model.random)
-    } else {
-        out.model.random.clone()
-    };
-    nodes.push(Node::new("random", value, span));
+    if r.nodes() {
+        let value = if out.retry {
+            format!("{} (HelloRetryRequest)", out.model.random)
+        } else {
+            out.model.random.clone()
+        };
+        nodes.push(Node::new("random", value, span));
+    }
     out.model.session_id = session_id(r, nodes)?;
     let (s, span) = r.u16("cipher suite")?;
     out.model.cipher_suite = s;
-    nodes.push(Node::new(
-        "cipher_suite",
-        describe16(s, names::cipher_suite_name),
-        span,
-    ));
+    if r.nodes() {
+        nodes.push(Node::new(
+            "cipher_suite",
+            describe16(s, names::cipher_suite_name),
+            span,
+        ));
+    }
     let (m, span) = r.u8("compression method")?;
     out.model.compression_method = m;
-    nodes.push(Node::new("compression_method", compression(m), span));
+    if r.nodes() {
+        nodes.push(Node::new("compression_method", compression(m), span));
+    }
     if r.any_left() {
         let ctx = if out.retry {
             Context::HelloRetryRequest
         } else {
             Context::ServerHello
         };
-        nodes.push(extension::decode_block(r, ctx, &mut out.ext)?);
+        let block = extension::decode_block(r, ctx, &mut out.ext)?;
+        if r.nodes() {
+            nodes.push(block);
+        }
     }
     r.expect_empty("ServerHello")?;
     Ok(())

@@ -70,17 +70,25 @@ fn alpn(first: Option<&[u8]>) -> String {
     }
 }
 
+/// `0a0b,0c0d,...`: four lowercase hex digits per value, written straight into one string
+/// (a `format!` per value was a fifth of the time of a connection in `inspect --summary`).
 fn list(values: &[u16]) -> String {
-    values
-        .iter()
-        .map(|v| format!("{v:04x}"))
-        .collect::<Vec<_>>()
-        .join(",")
+    let mut out = String::with_capacity(values.len() * 5);
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let [hi, lo] = v.to_be_bytes();
+        out.extend(crate::der::hex_byte(hi));
+        out.extend(crate::der::hex_byte(lo));
+    }
+    out
 }
 
+/// The first 12 hex digits of the SHA-256 of `text`.
 fn hash12(text: &str) -> String {
-    let digest = hex(&Sha256::digest(text.as_bytes()));
-    digest.get(..12).map(String::from).unwrap_or(digest)
+    let digest = Sha256::digest(text.as_bytes());
+    hex(digest.get(..6).unwrap_or_default())
 }
 
 fn count(n: usize) -> String {
@@ -169,6 +177,14 @@ mod tests {
         assert_eq!(alpn(Some(&[0x30, 0xab, 0xcd, 0x31])), "01");
         assert_eq!(alpn(Some(b"")), "00");
         assert_eq!(alpn(None), "00");
+    }
+
+    #[test]
+    fn lists_and_hashes() {
+        assert_eq!(list(&[0x1301, 0xc02b, 0x000a]), "1301,c02b,000a");
+        assert_eq!(list(&[]), "");
+        // SHA-256("abc") = ba7816bf8f01cfea...
+        assert_eq!(hash12("abc"), "ba7816bf8f01");
     }
 
     #[test]

@@ -36,16 +36,22 @@ impl Decoder {
             } else {
                 "unknown"
             };
-            node.push(Node::new("curve_type", text, span));
+            if r.nodes() {
+                node.push(Node::new("curve_type", text, span));
+            }
             if curve_type == 3 {
                 let (group, span) = r.u16("named group")?;
                 out.group = Some(group);
-                node.value = describe16(group, names::group);
-                node.push(Node::new("named_group", node.value.clone(), span));
+                if r.nodes() {
+                    node.value = describe16(group, names::group);
+                    node.push(Node::new("named_group", node.value.clone(), span));
+                }
             }
             let (point, span) = r.vec(1, "public key")?;
             out.public_key = hex(point.rest());
-            node.push(Node::new("public_key", hex_short(point.rest(), 48), span));
+            if r.nodes() {
+                node.push(Node::new("public_key", hex_short(point.rest(), 48), span));
+            }
         } else if dhe {
             for what in ["dh_p", "dh_g", "dh_Ys"] {
                 let (v, span) = r.vec(2, "DH parameter")?;
@@ -65,12 +71,16 @@ impl Decoder {
             if self.version.is_none_or(|v| v >= 0x0303) {
                 let (scheme, span) = r.u16("signature scheme")?;
                 out.signature_scheme = Some(scheme);
-                let v = describe16(scheme, names::signature_scheme);
-                node.push(Node::new("signature_scheme", v, span));
+                if r.nodes() {
+                    let v = describe16(scheme, names::signature_scheme);
+                    node.push(Node::new("signature_scheme", v, span));
+                }
             }
             let (sig, span) = r.vec(2, "signature")?;
             out.signature = hex(sig.rest());
-            node.push(Node::new("signature", hex_short(sig.rest(), 32), span));
+            if r.nodes() {
+                node.push(Node::new("signature", hex_short(sig.rest(), 32), span));
+            }
         }
         self.tls.server_key_exchange.get_or_insert(out);
         r.expect_empty("ServerKeyExchange")
@@ -93,8 +103,10 @@ impl Decoder {
         } else {
             "encrypted_premaster_secret_or_dh_public"
         };
-        node.value = format!("{} bytes", v.left());
-        node.push(Node::new(name, hex_short(v.rest(), 48), span));
+        if r.nodes() {
+            node.value = format!("{} bytes", v.left());
+            node.push(Node::new(name, hex_short(v.rest(), 48), span));
+        }
         r.expect_empty("ClientKeyExchange")
     }
 }

@@ -21,6 +21,7 @@ use crate::span::Node;
 use crate::time::Timestamp;
 
 mod appdata;
+mod cache;
 mod certificate;
 mod codec;
 mod decoder;
@@ -38,6 +39,7 @@ mod record;
 mod suites;
 mod summary;
 
+pub use cache::CertificateCache;
 pub use model::Tls;
 
 /// What [`decode`] returns: the report object, the field tree and the findings.
@@ -59,17 +61,23 @@ pub struct Decoded {
 
 /// Decodes one direction of a TLS connection. `now` adds the certificates' validity findings.
 pub fn decode(bytes: &[u8], now: Option<Timestamp>) -> Decoded {
-    decode_keyed(bytes, now, None)
+    decode_keyed(bytes, now, None, true, &mut CertificateCache::default())
 }
 
-/// [`decode`], decrypting the encrypted records with this direction's keys.
+/// [`decode`], decrypting the encrypted records with this direction's keys; the field trees
+/// only when `trees` is set (without them, no node is built and no value formatted for one);
+/// certificates decoded before are taken from `certificates`.
 pub(crate) fn decode_keyed(
     bytes: &[u8],
     now: Option<Timestamp>,
     keys: Option<crate::decrypt::Decrypter>,
+    trees: bool,
+    certificates: &mut CertificateCache,
 ) -> Decoded {
     let mut d = decoder::Decoder {
         now,
+        trees,
+        certificates: core::mem::take(certificates),
         // The client's direction has no ServerHello: the decrypted messages' formats follow
         // the version the server chose.
         version: keys.as_ref().map(crate::decrypt::Decrypter::version),
@@ -77,6 +85,7 @@ pub(crate) fn decode_keyed(
         ..decoder::Decoder::default()
     };
     d.run(bytes);
+    *certificates = core::mem::take(&mut d.certificates);
     Decoded {
         tls: d.tls,
         tree: d.tree,

@@ -33,6 +33,11 @@ const EXPIRES_SOON_DAYS: i64 = 30;
 
 /// Decodes one DER certificate (trailing bytes allowed); `now` adds the validity findings.
 pub fn decode(der: &[u8], now: Option<Timestamp>) -> Result<Decoded, Error> {
+    decode_with(der, now, true)
+}
+
+/// [`decode`], with the field tree only when `trees` is set (the tree is most of the work).
+pub fn decode_with(der: &[u8], now: Option<Timestamp>, trees: bool) -> Result<Decoded, Error> {
     let (_, cert) = X509Certificate::from_der(der).map_err(|e| Error::Malformed {
         what: "certificate",
         reason: e.to_string(),
@@ -95,7 +100,11 @@ pub fn decode(der: &[u8], now: Option<Timestamp>) -> Result<Decoded, Error> {
     let mut findings = Vec::new();
     validity_findings(&body, now, &fields, &mut findings);
     content_findings(&cert, &body, has_ku, has_san, &fields, &mut findings);
-    let tree = tree(der, &cert, &fields);
+    let tree = if trees {
+        tree(der, &cert, &fields)
+    } else {
+        Vec::new()
+    };
     Ok(Decoded {
         body: ItemBody::Certificate(body),
         tree,
