@@ -771,6 +771,14 @@ async fn connection(
             Supervised::Ended(Ok(())) | Supervised::Dropped | Supervised::Park => {}
         }
     } else {
+        // HTTP/1.1 waits for the next request head within header_timeout too, as it did
+        // when hyper's header timer ran between requests (it now runs from the head's first
+        // byte: the connection is parked until then).
+        let timers = Timers {
+            idle_timeout: watch.timers.idle_timeout.min(watch.timers.header_timeout),
+            ..*watch.timers
+        };
+        watch.timers = &timers;
         serve_http1(io, service, &generation.http.http1, &mut watch, upgrade).await;
     }
 }
