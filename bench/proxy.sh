@@ -338,6 +338,9 @@ for server in nginx mtlskit; do
     case $line in failed*) echo "idle ($server): $line" >&2 ;; open*) break ;; esac
   done
   held=${line#open }
+  # Idle means idle: mtlskit parks an HTTP/1.1 connection 1 s after its last request (nginx
+  # frees its buffers at once), so both servers get 2 s before their RSS is read.
+  sleep 2
   during=$(rss_kib "$pid")
   per_idle[$server]=$(python3 -c "print(($during - $before) / max(1, ${held:-0}))")
   echo "idle ($server): ${held:-0} connections open, RSS $before -> $during KiB" >&2

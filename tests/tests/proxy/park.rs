@@ -75,11 +75,14 @@ s.close()
 print(json.dumps(out))
 "#;
 
-/// Starts the proxy in front of `upstream` with debug logs (its parks are logged).
+/// Starts the proxy in front of `upstream` with debug logs (its parks are logged) and one
+/// worker.
 fn debug_proxy(dir: &Path, upstream: u16) -> Proxy {
     let port = free_port();
     let toml = config(port, &format!("http://127.0.0.1:{upstream}"), "", "")
-        .replace("level = \"info\"", "level = \"debug\"");
+        .replace("level = \"info\"", "level = \"debug\"")
+        // One worker: tokio's current-thread scheduler, as on a proxy pinned to one core.
+        + "\n[process]\nworkers = 1\n";
     std::fs::write(dir.join("proxy.toml"), toml).unwrap();
     Proxy::start(dir, port)
 }
