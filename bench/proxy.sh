@@ -33,7 +33,9 @@
 #        headers upstream, the default; 0: neither does), PROFILE (a folder: perf-record mtlskit
 #        during each figure of the first round and write FIGURE.svg flamegraphs and
 #        FIGURE.folded stacks there; needs linux-perf and inferno, which `cargo xtask setup`
-#        installs for benchmarks; the recording costs CPU, so take figures from runs without it)
+#        installs for benchmarks; the recording costs CPU, so take figures from runs without it),
+#        ALLOC_ENV (1: mtlskit runs with the allocator settings of deploy/'s unit and image, the
+#        default; 0: without)
 # Prints a Markdown table; exits 1 when a goal of issue 14 is missed (handshakes per CPU-second
 # at least 2x nginx; keep-alive requests at least 1.3x with p99 no higher; memory per idle
 # connection no more than nginx's; RSS at rest at most 2x; full TLS 1.2 handshakes within 1.5x
@@ -217,6 +219,9 @@ hz=$(getconf CLK_TCK)
 start_nginx front.conf 0
 nginx_pid=$started
 wait_port "$nginx_port"
+# As deployed: the systemd unit and the image set mimalloc's options (docs/deploy.md, "Memory");
+# ALLOC_ENV=0 runs without them.
+if [ "${ALLOC_ENV:-1}" = 1 ]; then export MIMALLOC_PURGE_DELAY=0 MIMALLOC_ARENA_EAGER_COMMIT=0; fi
 taskset -c 0 "$mtlskit" serve --config proxy.toml 2> mtlskit.err &
 mtlskit_pid=$!
 pids+=("$mtlskit_pid")
