@@ -8,7 +8,8 @@
 //! [`resumption`] (the resumption policy), [`ticket_keys`] (ticket keys shared through files),
 //! [`explain`] (why a handshake failed), [`hello`] (the ClientHello kept for JA4),
 //! [`identity`] (headers upstream), [`upstream`] (pooled rustls clients), [`handler`] (one
-//! request), [`listener`] (accept loop and limits), [`access_log`] (logs).
+//! request), [`listener`] (accept loop and limits), [`park`] (idle HTTP/1.1 connections
+//! without HTTP state), [`access_log`] (logs).
 
 use std::collections::HashMap;
 use std::future::Future;
