@@ -24,7 +24,7 @@ use super::access_log::{Activity, ConnInfo};
 use super::explain::{self, Explained};
 use super::hello::{self, Hello, Recorder};
 use super::lifecycle::{Control, Generation, Lifecycle, Phase, Site};
-use super::park::{Parked, Rewind, UpgradeSlot, Woken, PARK_AFTER};
+use super::park::{CloseOnDrop, Parked, Rewind, UpgradeSlot, Woken, PARK_AFTER};
 use super::send_timeout::{SendTimeout, Side};
 use super::verifier::{Rejection, REJECTION};
 use crate::certinfo::clip_to;
@@ -735,6 +735,7 @@ async fn connection(
     let (routes, policy) = (generation.routes.clone(), generation.policy.clone());
     let upgrade = info.clone();
     let upgrade = &upgrade.upgrade;
+    let _upgrade_closed = CloseOnDrop(upgrade);
     // Boxed: hyper hands an HTTP/1.1 connection back (to park it) only when the request's
     // future is `Unpin`.
     let service = service_fn(move |req| {

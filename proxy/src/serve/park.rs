@@ -186,6 +186,24 @@ impl UpgradeSlot {
     pub fn pending(&self) -> bool {
         self.0.lock().is_ok_and(|s| s.is_some())
     }
+
+    /// The connection is over: a tunnel still waiting learns that no stream will come (the
+    /// slot lives in the connection's info, which the tunnel itself holds).
+    pub fn close(&self) {
+        if let Ok(mut slot) = self.0.lock() {
+            slot.take();
+        }
+    }
+}
+
+/// Closes an [`UpgradeSlot`] when dropped: whichever way a connection's task ends.
+#[derive(Debug)]
+pub struct CloseOnDrop<'a>(pub &'a UpgradeSlot);
+
+impl Drop for CloseOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.close();
+    }
 }
 
 #[cfg(test)]
@@ -244,5 +262,9 @@ mod tests {
         assert!(slot.hand_over(Box::new(a)).is_ok());
         assert!(rx.await.is_ok());
         assert!(!slot.pending());
+        // A connection that ends before its 101 went out tells the waiting tunnel.
+        let rx = slot.expect();
+        drop(CloseOnDrop(&slot));
+        assert!(rx.await.is_err());
     }
 }
