@@ -872,8 +872,10 @@ async fn serve_http1<S>(
             let _ = tokio::time::timeout(CLOSE_GRACE, shutdown).await;
             return;
         }
-        tracing::debug!(target: "mtlskit::connection", client = %peer, "parked");
         pre = join(rest, parts.read_buf);
+        if pre.is_empty() {
+            tracing::debug!(target: "mtlskit::connection", client = %peer, "parked");
+        }
         io = inner;
         service = parts.service;
     }
