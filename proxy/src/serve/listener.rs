@@ -622,6 +622,22 @@ async fn handshake(
     }
 }
 
+/// The client's TLS stream once established.
+type ClientStream = tokio_rustls::server::TlsStream<Recorder<TcpStream>>;
+
+/// A connection whose handshake succeeded, handed from [`establish`] to [`serve`].
+struct Established {
+    /// Boxed: the stream (rustls' connection, 1.2 KiB) is moved through the serving futures,
+    /// each of which would otherwise reserve room for it in the connection's task.
+    stream: Box<ClientStream>,
+    /// The site the connection serves.
+    site: Arc<Site>,
+    /// The ClientHello's JA4, when the access log prints it.
+    ja4: Option<String>,
+    slot: Slot,
+    lifecycle: Lifecycle,
+}
+
 async fn connection(
     tcp: TcpStream,
     accepted: Accepted,
@@ -629,6 +645,24 @@ async fn connection(
     slot: Slot,
     handshaking: Handshaking,
 ) {
+    // Two futures, the first boxed: a task's future is as large as its largest state, and the
+    // handshake's (rustls' acceptor, the recorder, the result) would otherwise stay reserved in
+    // every established connection's task (4 KiB of it).
+    let established = Box::pin(establish(tcp, &accepted, &shared, slot, handshaking)).await;
+    if let Some(established) = established {
+        serve(established, &accepted, &shared).await;
+    }
+}
+
+/// The handshake under its timeout: the established connection, or `None` when it failed
+/// (logged, with its explanation) or the proxy closes.
+async fn establish(
+    tcp: TcpStream,
+    accepted: &Accepted,
+    shared: &Arc<Shared>,
+    slot: Slot,
+    handshaking: Handshaking,
+) -> Option<Established> {
     let peer = accepted.peer;
     let lifecycle = Lifecycle {
         control: shared.control.subscribe(),
@@ -636,7 +670,7 @@ async fn connection(
         metrics: shared.metrics.clone(),
     };
     let default = accepted.default.clone();
-    let accept = handshake(tcp, &accepted);
+    let accept = handshake(tcp, accepted);
     let handshake = REJECTION.scope(RefCell::new(None), async {
         let result = tokio::select! {
             r = tokio::time::timeout(default.handshake_timeout, accept) => r,
@@ -646,13 +680,8 @@ async fn connection(
         let rejection = REJECTION.with(|c| c.borrow_mut().take());
         Some((result, rejection))
     });
-    // Boxed, as the serving connection below: a task's future is as large as its largest
-    // state, and the handshake's (rustls' acceptor, the recorder, the explanation) would
-    // otherwise stay reserved in every established connection's task (22 KiB of it).
-    let (ended, bytes) = Box::pin(hello::record(handshake)).await;
-    let Some((result, rejection)) = ended else {
-        return;
-    };
+    let (ended, bytes) = hello::record(handshake).await;
+    let (result, rejection) = ended?;
     drop(handshaking);
     // The ClientHello is decoded (JA4, offered versions) only for a line that prints it: every
     // failure's, and the access log's when it is on; a connection keeps none of its bytes.
@@ -666,8 +695,8 @@ async fn connection(
                     default.handshake_timeout.as_secs_f64()
                 ),
             );
-            log_failure(&shared, peer, &e, hello.as_ref());
-            return;
+            log_failure(shared, peer, &e, hello.as_ref());
+            return None;
         }
         Ok(Err((err, site))) => {
             let hello = Hello::decode(&bytes);
@@ -677,14 +706,13 @@ async fn connection(
             let e = match rejection {
                 Some(Rejection::Explained(e)) => e,
                 Some(Rejection::Chain { error, chain }) => {
-                    Box::pin(explain_rejection(&shared, &site, error, chain)).await
+                    Box::pin(explain_rejection(shared, &site, error, chain)).await
                 }
                 None => explain::handshake_error(&err),
             };
-            log_failure(&shared, peer, &e, hello.as_ref());
-            return;
+            log_failure(shared, peer, &e, hello.as_ref());
+            return None;
         }
-        // From here on, `generation` is the site the connection serves.
         Ok(Ok((stream, site))) => (stream, site),
     };
     let ja4 = if super::access_log::access_enabled() {
@@ -692,7 +720,25 @@ async fn connection(
     } else {
         None
     };
-    drop(bytes);
+    Some(Established {
+        stream: Box::new(stream),
+        site: generation,
+        ja4,
+        slot,
+        lifecycle,
+    })
+}
+
+/// Serves an established connection until it ends.
+async fn serve(established: Established, accepted: &Accepted, shared: &Shared) {
+    let Established {
+        stream,
+        site: generation,
+        ja4,
+        slot,
+        lifecycle,
+    } = established;
+    let peer = accepted.peer;
     let info = {
         let (_, tls) = stream.get_ref();
         Arc::new(ConnInfo {
@@ -785,7 +831,7 @@ async fn connection(
 }
 
 /// The HTTP/1.1 stream a served connection reads and writes.
-type Http1Io = SendTimeout<TokioIo<tokio_rustls::server::TlsStream<Recorder<TcpStream>>>>;
+type Http1Io = SendTimeout<TokioIo<Box<ClientStream>>>;
 
 /// Serves an HTTP/1.1 connection: parked ([`super::park`]: no HTTP state) until a request
 /// begins, served by hyper until it has been idle for [`PARK_AFTER`], parked again, and so on
@@ -881,9 +927,12 @@ async fn serve_http1<S>(
     }
 }
 
-/// `a` then `b`, copied only when both hold bytes.
+/// `a` then `b`, copied only when both hold bytes. Nothing is kept of an empty one: an empty
+/// slice of hyper's read buffer would hold all of it (16 KiB) through a park.
 fn join(a: bytes::Bytes, b: bytes::Bytes) -> bytes::Bytes {
-    if a.is_empty() {
+    if a.is_empty() && b.is_empty() {
+        bytes::Bytes::new()
+    } else if a.is_empty() {
         b
     } else if b.is_empty() {
         a
@@ -892,5 +941,28 @@ fn join(a: bytes::Bytes, b: bytes::Bytes) -> bytes::Bytes {
         all.extend_from_slice(&a);
         all.extend_from_slice(&b);
         all.freeze()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn join_keeps_nothing_of_an_empty_read_buffer() {
+        // hyper hands back its read buffer frozen: empty, it still holds all of its capacity.
+        let mut read = bytes::BytesMut::with_capacity(16 * 1024);
+        read.extend_from_slice(b"GET / HTTP/1.1\r\n\r\n");
+        let buffer = read.freeze();
+        let mut rest = buffer.clone();
+        bytes::Buf::advance(&mut rest, buffer.len());
+        let joined = join(bytes::Bytes::new(), rest);
+        assert!(joined.is_empty());
+        assert!(
+            buffer.is_unique(),
+            "a parked connection keeps hyper's 16 KiB buffer"
+        );
+        let joined = join(bytes::Bytes::from_static(b"GE"), buffer.slice(0..1));
+        assert_eq!(&joined[..], b"GEG");
     }
 }
