@@ -645,9 +645,9 @@ async fn connection(
     slot: Slot,
     handshaking: Handshaking,
 ) {
-    // Two futures, the first boxed: a task's future is as large as its largest state, and the
-    // handshake's (rustls' acceptor, the recorder, the result) would otherwise stay reserved in
-    // every established connection's task (4 KiB of it).
+    // Two futures, the first boxed and freed when the handshake ends: a task's future is as
+    // large as its largest state, and the handshake's result and the stream stayed reserved in
+    // every later state (the task was 8,832 bytes; 1,664 now, per -Zprint-type-sizes).
     let established = Box::pin(establish(tcp, &accepted, &shared, slot, handshaking)).await;
     if let Some(established) = established {
         serve(established, &accepted, &shared).await;
@@ -713,6 +713,7 @@ async fn establish(
             log_failure(shared, peer, &e, hello.as_ref());
             return None;
         }
+        // From here on, `generation` is the site the connection serves.
         Ok(Ok((stream, site))) => (stream, site),
     };
     let ja4 = if super::access_log::access_enabled() {
