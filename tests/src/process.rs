@@ -144,9 +144,71 @@ pub fn stdout_until(
             Ok(line) if line == marker => return (lines, rx),
             Ok(line) => lines.push(line),
             Err(e) => panic!(
-                "no line `{marker}` within {limit:?} ({e}); printed:\n{}",
-                lines.join("\n")
+                "no line `{marker}` within {limit:?} ({e}); printed:\n{}\n{}",
+                lines.join("\n"),
+                exited(child)
             ),
         }
+    }
+}
+
+/// How `child` ended, with its standard error when piped, or that it still runs: a daemon
+/// that never got ready says why.
+fn exited(child: &mut Child) -> String {
+    use std::io::Read;
+    // A child that closed its output is likely exiting: give it a moment, polled.
+    let deadline = Instant::now() + Duration::from_secs(2);
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Ok(None) => return "(it is still running)".to_string(),
+            Err(e) => return format!("(its status is unknown: {e})"),
+        }
+    };
+    let Some(mut stderr) = child.stderr.take() else {
+        return format!("it exited ({status})");
+    };
+    // Read on a thread, within a bound: a process it started may still hold the pipe open.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut text = Vec::new();
+        let _ = stderr.read_to_end(&mut text);
+        let _ = tx.send(text);
+    });
+    let text = rx
+        .recv_timeout(Duration::from_secs(5))
+        .map(|t| String::from_utf8_lossy(&t).into_owned())
+        .unwrap_or_else(|_| "(its standard error stayed open)".to_string());
+    format!("it exited ({status}); its standard error:\n{text}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A daemon that dies before its ready line: the panic says how it ended and what it wrote
+    /// to standard error, not only that the line did not come.
+    #[test]
+    fn a_child_that_never_gets_ready_says_why() {
+        let mut child = Command::new("sh")
+            .args([
+                "-c",
+                "echo starting; echo 'cannot bind 127.0.0.1:1' >&2; exit 3",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("sh");
+        let panic = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            stdout_until(&mut child, "ready", Duration::from_secs(10))
+        }))
+        .expect_err("no ready line: a panic");
+        let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+        assert!(message.contains("starting"), "{message}");
+        assert!(message.contains("exit status: 3"), "{message}");
+        assert!(message.contains("cannot bind 127.0.0.1:1"), "{message}");
     }
 }
