@@ -22,12 +22,21 @@ pub struct Signalled<B> {
     counted: prometheus_client::metrics::counter::Counter,
 }
 
-impl<B> Signalled<B> {
-    /// The body, and what completes when it ends; its bytes are added to `counted`.
+impl<B: Body> Signalled<B> {
+    /// The body, and what completes when it ends (`None`: it has already ended, as a GET's
+    /// has, and there is nothing to wait for); its bytes are added to `counted`.
     pub fn new(
         inner: B,
         counted: prometheus_client::metrics::counter::Counter,
-    ) -> (Self, oneshot::Receiver<()>) {
+    ) -> (Self, Option<oneshot::Receiver<()>>) {
+        if inner.is_end_stream() {
+            let body = Signalled {
+                inner,
+                ended: None,
+                counted,
+            };
+            return (body, None);
+        }
         let (tx, rx) = oneshot::channel();
         (
             Signalled {
@@ -35,7 +44,7 @@ impl<B> Signalled<B> {
                 ended: Some(tx),
                 counted,
             },
-            rx,
+            Some(rx),
         )
     }
 }

@@ -23,10 +23,11 @@ use hyper_util::rt::TokioIo;
 use super::access_log::{self, ConnInfo, LoggedBody};
 use super::body::{ReadTimeout, Signalled};
 use super::path;
+use super::pool::UpstreamBody;
 use super::upstream::{classify, Routes};
 
 /// The body of every response the proxy sends.
-pub type ProxyBody = LoggedBody<Either<ReadTimeout<Incoming>, Full<Bytes>>>;
+pub type ProxyBody = LoggedBody<Either<ReadTimeout<UpstreamBody>, Full<Bytes>>>;
 
 const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
@@ -87,8 +88,27 @@ impl Policy {
     }
 }
 
+/// The headers that belong to one connection (RFC 9110 7.6.1), and the client's
+/// `Proxy-Authorization` and h2c settings, which are not the upstream's either.
+const HOP_BY_HOP: [HeaderName; 9] = [
+    header::CONNECTION,
+    KEEP_ALIVE,
+    PROXY_CONNECTION,
+    header::TE,
+    header::TRAILER,
+    header::TRANSFER_ENCODING,
+    header::UPGRADE,
+    header::PROXY_AUTHORIZATION,
+    HTTP2_SETTINGS,
+];
+
 /// Removes the headers that belong to one connection (RFC 9110 7.6.1).
 fn strip_hop_by_hop(h: &mut HeaderMap) {
+    // Most messages have none: one pass over their few names costs less than nine removals,
+    // each a hash and a probe. A name listed in `Connection` needs `Connection` there.
+    if !h.keys().any(|n| HOP_BY_HOP.contains(n)) {
+        return;
+    }
     let listed: Vec<HeaderName> = h
         .get_all(header::CONNECTION)
         .iter()
@@ -99,17 +119,7 @@ fn strip_hop_by_hop(h: &mut HeaderMap) {
     for name in listed {
         h.remove(name);
     }
-    for name in [
-        header::CONNECTION,
-        KEEP_ALIVE,
-        PROXY_CONNECTION,
-        header::TE,
-        header::TRAILER,
-        header::TRANSFER_ENCODING,
-        header::UPGRADE,
-        header::PROXY_AUTHORIZATION,
-        HTTP2_SETTINGS,
-    ] {
+    for name in &HOP_BY_HOP {
         h.remove(name);
     }
 }
@@ -305,6 +315,9 @@ pub async fn handle(
             .headers
             .insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
     }
+    // Room for what is added below (identity, X-Forwarded-*, X-Real-IP, Host), so the map
+    // grows once rather than rehashing at each doubling.
+    parts.headers.reserve(16);
     conn.identity
         .apply(&mut parts.headers, policy.underscores, &up.identity);
     // What the client says about addresses is dropped (RFC 7239's Forwarded, X-Real-IP), or
@@ -337,38 +350,36 @@ pub async fn handle(
         }
     }
 
-    let pq = up.target(&path, parts.uri.query());
-    let target = http::Uri::builder()
-        .scheme(up.scheme.clone())
-        .authority(up.authority.clone())
-        .path_and_query(pq)
-        .build();
-    let Ok(target) = target else {
+    // In origin form: the pool adds the upstream's scheme and authority where the protocol
+    // wants them (h2), or its Host (HTTP/1.1).
+    let Ok(target) = http::Uri::try_from(up.target(&path, parts.uri.query())) else {
         return Ok(plain(StatusCode::BAD_GATEWAY, record));
     };
     parts.uri = target;
     // The upstream connection's own protocol (ALPN) decides; HTTP/1.1 is the neutral ask.
     parts.version = Version::HTTP_11;
 
-    let client = if upgrade.is_some() {
-        &up.upgrade_client
-    } else {
-        &up.client
-    };
     // read_timeout counts from the end of the request body: an upload takes the client's time.
     let (body, sent_all) = Signalled::new(body, conn.lifecycle.metrics.bytes_in());
     let asked = Instant::now();
-    let sent = client.request(Request::from_parts(parts, body));
+    let sent = up
+        .pool
+        .send(Request::from_parts(parts, body), upgrade.is_some());
     let read_timeout = up.read_timeout;
-    let head = async move {
-        tokio::pin!(sent);
-        tokio::select! {
-            r = &mut sent => return Ok(r),
-            _ = sent_all => {}
-        }
-        tokio::time::timeout(read_timeout, sent).await
+    // Pinned here and polled through references: one copy of the future in this one.
+    tokio::pin!(sent);
+    let before_end = match sent_all {
+        Some(sent_all) => tokio::select! {
+            r = &mut sent => Some(r),
+            _ = sent_all => None,
+        },
+        None => None,
     };
-    match head.await {
+    let head = match before_end {
+        Some(r) => Ok(r),
+        None => tokio::time::timeout(read_timeout, sent.as_mut()).await,
+    };
+    match head {
         Ok(Ok(mut resp)) => {
             up.response_time.observe(asked.elapsed().as_secs_f64());
             let switched = match upgrade {

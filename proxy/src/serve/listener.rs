@@ -783,16 +783,8 @@ async fn serve(established: Established, accepted: &Accepted, shared: &Shared) {
     let upgrade = info.clone();
     let upgrade = &upgrade.upgrade;
     let _upgrade_closed = CloseOnDrop(upgrade);
-    // Boxed: hyper hands an HTTP/1.1 connection back (to park it) only when the request's
-    // future is `Unpin`.
-    let service = service_fn(move |req| {
-        Box::pin(super::handler::handle(
-            req,
-            info.clone(),
-            routes.clone(),
-            policy.clone(),
-        ))
-    });
+    let handle =
+        move |req| super::handler::handle(req, info.clone(), routes.clone(), policy.clone());
     // h2 only when ALPN chose it (RFC 9113 3.2: h2 over TLS is negotiated by ALPN), so no
     // bytes are read to sniff the protocol, and the HTTP/1.1 header timer starts at once.
     let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
@@ -811,6 +803,8 @@ async fn serve(established: Established, accepted: &Accepted, shared: &Shared) {
         control: lifecycle.control.clone(),
     };
     if h2 {
+        // Each stream's future is spawned as it is: a task of its own.
+        let service = service_fn(handle);
         let mut conn = Box::pin(generation.http.http2.serve_connection(io, service));
         match supervise(conn.as_mut(), |c| c.graceful_shutdown(), &mut watch, None).await {
             Supervised::Ended(Err(e)) => {
@@ -827,6 +821,9 @@ async fn serve(established: Established, accepted: &Accepted, shared: &Shared) {
             ..*watch.timers
         };
         watch.timers = &timers;
+        // Boxed: hyper hands an HTTP/1.1 connection back (to park it) only when the request's
+        // future is `Unpin`.
+        let service = service_fn(move |req| Box::pin(handle(req)));
         serve_http1(io, service, &generation.http.http1, &mut watch, upgrade).await;
     }
 }

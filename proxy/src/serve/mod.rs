@@ -31,6 +31,7 @@ mod listener;
 mod metrics;
 mod park;
 mod path;
+mod pool;
 mod reload;
 mod resumption;
 mod send_timeout;

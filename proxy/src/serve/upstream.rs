@@ -1,24 +1,21 @@
-//! Upstreams: one pooled hyper-util client per location, over a rustls connector that presents
-//! the proxy's client certificate and verifies the upstream (nginx's `proxy_ssl_*`).
+//! Upstreams: one connection pool per location ([`super::pool`]), over a rustls connector that
+//! presents the proxy's client certificate and verifies the upstream (nginx's `proxy_ssl_*`).
 //!
-//! The TLS config and the pool are built once at start; a request only clones an `Arc`.
+//! The TLS config and the pool are built once at start (and at each reload).
 //! Failures are classified so the log says which: down, untrusted, misnamed, timed out.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use hyper::body::Incoming;
 use hyper_rustls::{FixedServerNameResolver, HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::{TokioExecutor, TokioTimer};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::Resumption;
 use rustls::crypto::{aws_lc_rs, CryptoProvider};
 use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, SignatureScheme};
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 
-use super::body::Signalled;
+use super::pool::Pool;
 use super::send_timeout::{Measured, SendTimedOut, TimedConnector};
 use super::tls_server::TlsSetupError;
 use mtlskit_pki::load;
@@ -33,16 +30,13 @@ pub type Connector = Measured<HttpsConnector<TimedConnector>>;
 pub struct Upstream {
     /// The path prefix this location serves.
     pub prefix: Arc<str>,
-    /// Scheme and authority of the upstream.
-    pub scheme: http::uri::Scheme,
-    pub authority: http::uri::Authority,
     /// The URI part of the upstream URL (`https://h/public/` -> `/public/`), which replaces
     /// the matched `prefix` as nginx's `proxy_pass` with a URI does; `None` when the URL
     /// has no path, and the (normalised) request path goes as it is.
     pub uri_part: Option<String>,
-    pub client: Client<Connector, Signalled<Incoming>>,
-    /// For Upgrade (WebSocket) requests: HTTP/1.1 only, since h2 has no Upgrade; its own pool.
-    pub upgrade_client: Client<Connector, Signalled<Incoming>>,
+    /// Its connections; an Upgrade (WebSocket) request gets one of its own, HTTP/1.1 only,
+    /// since h2 has no Upgrade.
+    pub pool: Pool,
     pub read_timeout: Duration,
     /// `max_conns` permits (none: no limit), and how long a request waits for one.
     pub slots: Option<Arc<tokio::sync::Semaphore>>,
@@ -168,42 +162,31 @@ impl Upstream {
         let http = TimedConnector::new(http, l.send_timeout.0);
         let tls = tls_config(config, l)?;
         let connect_time = metrics.connect_histogram(&l.path);
-        let client = Client::builder(TokioExecutor::new())
-            .pool_timer(TokioTimer::new())
-            .timer(TokioTimer::new())
-            .pool_max_idle_per_host(l.keepalive)
-            .pool_idle_timeout(Duration::from_secs(60))
-            .build(Measured::new(
-                HttpsConnectorBuilder::new()
-                    .with_tls_config(tls.clone())
-                    .https_or_http()
-                    .with_server_name_resolver(FixedServerNameResolver::new(name.clone()))
-                    .enable_http1()
-                    .enable_http2()
-                    .wrap_connector(http.clone()),
-                connect_time.clone(),
-            ));
-        // Upgraded connections leave the pool, so there is nothing to keep idle.
-        let upgrade_client = Client::builder(TokioExecutor::new())
-            .pool_timer(TokioTimer::new())
-            .timer(TokioTimer::new())
-            .pool_max_idle_per_host(0)
-            .build(Measured::new(
-                HttpsConnectorBuilder::new()
-                    .with_tls_config(tls)
-                    .https_or_http()
-                    .with_server_name_resolver(FixedServerNameResolver::new(name))
-                    .enable_http1()
-                    .wrap_connector(http),
-                connect_time,
-            ));
+        let connector = Measured::new(
+            HttpsConnectorBuilder::new()
+                .with_tls_config(tls.clone())
+                .https_or_http()
+                .with_server_name_resolver(FixedServerNameResolver::new(name.clone()))
+                .enable_http1()
+                .enable_http2()
+                .wrap_connector(http.clone()),
+            connect_time.clone(),
+        );
+        let upgrade_connector = Measured::new(
+            HttpsConnectorBuilder::new()
+                .with_tls_config(tls)
+                .https_or_http()
+                .with_server_name_resolver(FixedServerNameResolver::new(name))
+                .enable_http1()
+                .wrap_connector(http),
+            connect_time,
+        );
+        let pool = Pool::new(connector, upgrade_connector, scheme, authority, l.keepalive)
+            .map_err(|e| bad(format!("upstream {:?}: {e}", l.upstream)))?;
         Ok(Upstream {
             prefix: Arc::from(l.path.as_str()),
-            scheme,
-            authority,
             uri_part: uri_part(&l.upstream),
-            client,
-            upgrade_client,
+            pool,
             read_timeout: l.read_timeout.0,
             slots: (l.max_conns > 0).then(|| Arc::new(tokio::sync::Semaphore::new(l.max_conns))),
             queue_timeout: l.queue_timeout.0,
@@ -307,7 +290,15 @@ pub fn classify(err: &(dyn std::error::Error + 'static), up: &Upstream) -> Strin
         }
         cur = e.source();
     }
-    format!("upstream {} failed: {err}", up.name)
+    // Nothing named: the whole chain, as the proxy's own errors are worded as a context.
+    let mut why = err.to_string();
+    let mut cur = err.source();
+    while let Some(e) = cur {
+        why.push_str(": ");
+        why.push_str(&e.to_string());
+        cur = e.source();
+    }
+    format!("upstream {} failed: {why}", up.name)
 }
 
 fn tls_reason(tls: &rustls::Error, up: &Upstream) -> String {

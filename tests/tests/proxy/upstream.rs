@@ -1,14 +1,14 @@
 //! The upstream side: the proxy's client certificate accepted by an nginx that requires one,
-//! h2 and HTTP/1.1 upstream, and a 502 with a log line saying which when the upstream is
+//! h2 and HTTP/1.1 upstream, its connections pooled, and a 502 with a log line saying which when the upstream is
 //! down, untrusted or misnamed.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::{Duration, Instant};
 
 use mtlskit_tests::make_pki;
-use mtlskit_tests::peer::{curl_as, nginx_upstream};
+use mtlskit_tests::peer::{curl_as, nginx_upstream, nginx_upstream_with};
 use mtlskit_tests::pki::make_ca;
-use mtlskit_tests::process::free_port;
+use mtlskit_tests::process::{free_port, poll};
 use mtlskit_tests::proxy::{echo_upstream, start_proxy};
 
 const PROXY_CLIENT: &str =
@@ -127,4 +127,81 @@ fn down_untrusted_and_misnamed_upstreams_give_502_and_say_which() {
         "trusted_ca = \"ca.pem\"\nserver_name = \"localhost\"",
     );
     assert_eq!(status_and_time(dir, &proxy.url("/ok")).0, "200");
+}
+
+/// Established TCP connections to 127.0.0.1:`port` from this machine (`/proc/net/tcp`).
+fn connections_to(port: u16) -> usize {
+    let table = std::fs::read_to_string("/proc/net/tcp").unwrap();
+    let remote = format!("0100007F:{port:04X}");
+    table
+        .lines()
+        .skip(1)
+        .filter(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            f.get(2) == Some(&remote.as_str()) && f.get(3) == Some(&"01")
+        })
+        .count()
+}
+
+/// The proxy keeps its upstream connections as nginx's `keepalive` does: requests from
+/// several client connections go over one upstream connection, one after another; one the
+/// upstream closes while idle is replaced without the client seeing anything; and with
+/// `keepalive = 0` each request has a connection of its own.
+#[test]
+fn upstream_connections_are_kept_reused_and_replaced() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    make_pki(dir);
+    // $connection is nginx's serial number of the connection, $connection_requests its count.
+    let nginx = nginx_upstream_with(
+        dir,
+        false,
+        "keepalive_timeout 1s;\n    location /conn { return 200 \"$connection $connection_requests\\n\"; }",
+    );
+    let upstream = format!("https://localhost:{}", nginx.port);
+    let ask = |proxy: &mtlskit_tests::proxy::Proxy| {
+        let run = curl_as(dir, Some("client"), &[], &proxy.url("/conn"));
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let mut f = run
+            .stdout
+            .split_whitespace()
+            .map(|v| v.parse::<u64>().unwrap());
+        (f.next().unwrap(), f.next().unwrap())
+    };
+
+    let proxy = start_proxy(dir, &upstream, "", PROXY_CLIENT);
+    // Each curl is a client connection of its own.
+    let (first, n) = ask(&proxy);
+    assert_eq!(n, 1);
+    for want in 2..=4 {
+        assert_eq!(
+            ask(&proxy),
+            (first, want),
+            "the kept connection, its request {want}"
+        );
+    }
+    assert_eq!(connections_to(nginx.port), 1);
+
+    // nginx closes it after 1 s idle; the next request goes on a new one, and succeeds.
+    assert!(
+        poll(Duration::from_secs(10), || connections_to(nginx.port) == 0),
+        "nginx closed the idle connection"
+    );
+    let (second, n) = ask(&proxy);
+    assert!(second != first && n == 1, "a new connection: {second} {n}");
+    drop(proxy);
+
+    let proxy = start_proxy(
+        dir,
+        &upstream,
+        "",
+        &format!("{PROXY_CLIENT}\nkeepalive = 0"),
+    );
+    let (a, n) = ask(&proxy);
+    assert_eq!(n, 1);
+    let (b, n) = ask(&proxy);
+    assert!(
+        b != a && n == 1,
+        "keepalive = 0: a connection per request ({a}, then {b} {n})"
+    );
 }
