@@ -164,7 +164,7 @@ impl Pool {
             return Ok(resp.map(|b| UpstreamBody::new(b, None)));
         }
         loop {
-            let (conn, reused) = match shared.checkout().await {
+            let (conn, reused) = match shared.checkout() {
                 Some(conn) => (conn, true),
                 // Boxed: a new connection is rare, and its future (TLS, the HTTP handshake)
                 // would make every request's future several KiB larger.
@@ -200,33 +200,23 @@ impl Pool {
 }
 
 impl Shared {
-    /// A pooled connection ready for a request, if there is one.
-    async fn checkout(&self) -> Option<Conn> {
-        loop {
-            let taken = {
-                let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-                if let Some(h2) = &state.h2 {
-                    if !h2.is_closed() {
-                        return Some(Conn::H2(h2.clone()));
-                    }
-                    state.h2 = None;
-                }
-                let now = Instant::now();
-                loop {
-                    match state.idle.pop() {
-                        Some(i) if i.sender.is_closed() => continue,
-                        Some(i) if now.duration_since(i.since) >= IDLE_TIMEOUT => continue,
-                        other => break other,
-                    }
-                }
-            };
-            let mut sender = taken?.sender;
-            // Given back at the end of its last response body, the connection may not have
-            // taken up its next request yet: that comes at once, unless it is closing.
-            if sender.ready().await.is_ok() {
-                return Some(Conn::H1(sender));
+    /// A pooled connection ready for a request, if there is one. Never waits: a connection is
+    /// pooled only once it is ready, and one that has closed since is dropped here.
+    fn checkout(&self) -> Option<Conn> {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(h2) = &state.h2 {
+            if !h2.is_closed() {
+                return Some(Conn::H2(h2.clone()));
+            }
+            state.h2 = None;
+        }
+        let now = Instant::now();
+        while let Some(i) = state.idle.pop() {
+            if i.sender.is_ready() && now.duration_since(i.since) < IDLE_TIMEOUT {
+                return Some(Conn::H1(i.sender));
             }
         }
+        None
     }
 
     /// A new connection (TCP, TLS, the HTTP handshake), its task spawned.
@@ -280,11 +270,28 @@ impl Shared {
         Ok(Conn::H1(sender))
     }
 
-    /// An HTTP/1.1 connection whose response has been read to its end.
-    fn give_back(&self, sender: http1::SendRequest<RequestBody>) {
-        if sender.is_closed() {
+    /// An HTTP/1.1 connection whose response has been read to its end: pooled when it is
+    /// ready for the next request, which is at once unless the request body is still going up
+    /// (an upload the upstream answered early); then when that ends, from a task of its own.
+    fn give_back(self: Arc<Self>, mut sender: http1::SendRequest<RequestBody>) {
+        if sender.is_closed() || self.max_idle == 0 {
             return;
         }
+        if !sender.is_ready() {
+            // Outside a runtime (one shutting down drops its tasks' bodies) it just closes.
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                runtime.spawn(async move {
+                    if sender.ready().await.is_ok() {
+                        self.pool(sender);
+                    }
+                });
+            }
+            return;
+        }
+        self.pool(sender);
+    }
+
+    fn pool(&self, sender: http1::SendRequest<RequestBody>) {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         if state.idle.len() < self.max_idle {
             state.idle.push(Idle {
@@ -361,7 +368,7 @@ impl UpstreamBody {
 
     fn ended(&mut self) {
         if let Some((shared, sender)) = self.back.take() {
-            shared.give_back(sender);
+            Shared::give_back(shared, sender);
         }
     }
 }

@@ -9,7 +9,7 @@ use mtlskit_tests::make_pki;
 use mtlskit_tests::peer::{curl_as, nginx_upstream, nginx_upstream_with};
 use mtlskit_tests::pki::make_ca;
 use mtlskit_tests::process::{free_port, poll};
-use mtlskit_tests::proxy::{echo_upstream, start_proxy};
+use mtlskit_tests::proxy::{echo_upstream, python_json, start_proxy};
 
 const PROXY_CLIENT: &str =
     "client_certificate = \"client.pem\"\nclient_key = \"client.key\"\ntrusted_ca = \"ca.pem\"";
@@ -143,6 +143,20 @@ fn connections_to(port: u16) -> usize {
         .count()
 }
 
+/// The standard PKI, and an nginx upstream (HTTP/1.1, `extra` in its server block) whose
+/// `/conn` answers with its connection's serial number and how many requests that connection
+/// has carried (`$connection $connection_requests`).
+fn counting_upstream(dir: &std::path::Path, extra: &str) -> mtlskit_tests::process::Daemon {
+    make_pki(dir);
+    nginx_upstream_with(
+        dir,
+        false,
+        &format!(
+            "{extra}\n    location /conn {{ return 200 \"$connection $connection_requests\\n\"; }}"
+        ),
+    )
+}
+
 /// The proxy keeps its upstream connections as nginx's `keepalive` does: requests from
 /// several client connections go over one upstream connection, one after another; one the
 /// upstream closes while idle is replaced without the client seeing anything; and with
@@ -151,13 +165,7 @@ fn connections_to(port: u16) -> usize {
 fn upstream_connections_are_kept_reused_and_replaced() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    make_pki(dir);
-    // $connection is nginx's serial number of the connection, $connection_requests its count.
-    let nginx = nginx_upstream_with(
-        dir,
-        false,
-        "keepalive_timeout 1s;\n    location /conn { return 200 \"$connection $connection_requests\\n\"; }",
-    );
+    let nginx = counting_upstream(dir, "keepalive_timeout 1s;");
     let upstream = format!("https://localhost:{}", nginx.port);
     let ask = |proxy: &mtlskit_tests::proxy::Proxy| {
         let run = curl_as(dir, Some("client"), &[], &proxy.url("/conn"));
@@ -203,5 +211,62 @@ fn upstream_connections_are_kept_reused_and_replaced() {
     assert!(
         b != a && n == 1,
         "keepalive = 0: a connection per request ({a}, then {b} {n})"
+    );
+}
+
+/// A client that starts an upload and stalls: nginx answers at once, the proxy relays the
+/// answer, and the upstream connection still carries the upload. It is not given to the next
+/// request, which another client makes meanwhile and which is answered at once.
+const STALLED_UPLOAD: &str = r#"
+import http.client, json, socket, ssl, sys, time
+port = int(sys.argv[1])
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx.load_verify_locations("ca.pem")
+ctx.load_cert_chain("client.pem", "client.key")
+def connect():
+    return ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=20), server_hostname="localhost")
+def response(s):
+    r = http.client.HTTPResponse(s)
+    r.begin()
+    return str(r.status), r.read(r.length).decode().strip()
+stalled = connect()
+stalled.sendall(b"POST /conn HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000000\r\n\r\n" + b"x" * 1000)
+first = response(stalled)
+other = connect()
+start = time.monotonic()
+other.sendall(b"GET /conn HTTP/1.1\r\nHost: localhost\r\n\r\n")
+second = response(other)
+print(json.dumps({"first": first, "second": second, "second_s": time.monotonic() - start}))
+"#;
+
+#[test]
+fn an_upstream_connection_still_sending_an_upload_is_not_reused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let nginx = counting_upstream(dir, "");
+    let proxy = start_proxy(
+        dir,
+        &format!("https://localhost:{}", nginx.port),
+        "",
+        PROXY_CLIENT,
+    );
+    let v = python_json(
+        dir,
+        "stalled.py",
+        STALLED_UPLOAD,
+        &[&proxy.daemon.port.to_string()],
+    );
+    assert_eq!(v["first"][0], "200", "{v}");
+    assert_eq!(v["second"][0], "200", "{v}");
+    let first = v["first"][1].as_str().unwrap().to_string();
+    let second = v["second"][1].as_str().unwrap().to_string();
+    assert_ne!(
+        first.split(' ').next(),
+        second.split(' ').next(),
+        "another upstream connection: {v}"
+    );
+    assert!(
+        v["second_s"].as_f64().unwrap() < 5.0,
+        "answered at once: {v}"
     );
 }
