@@ -43,6 +43,9 @@ pub type RequestBody = Signalled<Incoming>;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
+/// A TCP and TLS stream to the upstream, as the connector makes it.
+type Io = <Connector as Service<Uri>>::Response;
+
 /// How long an idle HTTP/1.1 connection is kept (hyper-util's default, which the proxy had).
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -153,9 +156,7 @@ impl Pool {
     ) -> Result<Response<UpstreamBody>, UpstreamError> {
         let shared = &self.shared;
         if upgrade {
-            let Conn::H1(mut sender) = Box::pin(shared.connect(true)).await? else {
-                unreachable!("the upgrade connector offers HTTP/1.1 only")
-            };
+            let mut sender = Box::pin(shared.connect_upgrade()).await?;
             shared.http1_form(&mut req);
             let resp = sender
                 .send_request(req)
@@ -168,9 +169,9 @@ impl Pool {
                 Some(conn) => (conn, true),
                 // Boxed: a new connection is rare, and its future (TLS, the HTTP handshake)
                 // would make every request's future several KiB larger.
-                None => (Box::pin(shared.connect(false)).await?, false),
+                None => (Box::pin(shared.connect()).await?, false),
             };
-            let failed = match conn {
+            let mut failed = match conn {
                 Conn::H1(mut sender) => {
                     shared.http1_form(&mut req);
                     match sender.try_send_request(req).await {
@@ -189,7 +190,6 @@ impl Pool {
                     }
                 }
             };
-            let mut failed = failed;
             match failed.take_message() {
                 // Never started on a connection the upstream had closed: another one.
                 Some(again) if reused => req = again,
@@ -219,8 +219,8 @@ impl Shared {
         None
     }
 
-    /// A new connection (TCP, TLS, the HTTP handshake), its task spawned.
-    async fn connect(self: &Arc<Self>, upgrade: bool) -> Result<Conn, UpstreamError> {
+    /// TCP and TLS to the upstream; `upgrade`: ALPN offers HTTP/1.1 only.
+    async fn dial(&self, upgrade: bool) -> Result<Io, UpstreamError> {
         let mut connector = if upgrade {
             self.upgrade_connector.clone()
         } else {
@@ -229,11 +229,16 @@ impl Shared {
         std::future::poll_fn(|cx| connector.poll_ready(cx))
             .await
             .map_err(UpstreamError::Connect)?;
-        let io = connector
+        connector
             .call(self.dst.clone())
             .await
-            .map_err(UpstreamError::Connect)?;
-        if !upgrade && io.connected().is_negotiated_h2() {
+            .map_err(UpstreamError::Connect)
+    }
+
+    /// A new connection for the pool (h2 when the upstream's ALPN picks it), its task spawned.
+    async fn connect(self: &Arc<Self>) -> Result<Conn, UpstreamError> {
+        let io = self.dial(false).await?;
+        if io.connected().is_negotiated_h2() {
             let (sender, conn) = http2::Builder::new(TokioExecutor::new())
                 .timer(TokioTimer::new())
                 .handshake(io)
@@ -251,23 +256,29 @@ impl Shared {
         let (sender, conn) = http1::handshake(io)
             .await
             .map_err(UpstreamError::Handshake)?;
-        if upgrade {
-            tokio::spawn(async move {
-                if let Err(e) = conn.with_upgrades().await {
-                    tracing::debug!(target: "mtlskit::upstream", "connection ended: {e}");
-                }
-            });
-        } else {
-            tokio::spawn(async move {
-                if let Err(e) = conn.await {
-                    tracing::debug!(target: "mtlskit::upstream", "connection ended: {e}");
-                }
-            });
-            if self.max_idle > 0 && !self.reaping.swap(true, Ordering::Relaxed) {
-                tokio::spawn(reap(Arc::downgrade(self)));
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(target: "mtlskit::upstream", "connection ended: {e}");
             }
+        });
+        if self.max_idle > 0 && !self.reaping.swap(true, Ordering::Relaxed) {
+            tokio::spawn(reap(Arc::downgrade(self)));
         }
         Ok(Conn::H1(sender))
+    }
+
+    /// An HTTP/1.1 connection of its own for an upgrade, which hyper lets go at the `101`.
+    async fn connect_upgrade(&self) -> Result<http1::SendRequest<RequestBody>, UpstreamError> {
+        let io = self.dial(true).await?;
+        let (sender, conn) = http1::handshake(io)
+            .await
+            .map_err(UpstreamError::Handshake)?;
+        tokio::spawn(async move {
+            if let Err(e) = conn.with_upgrades().await {
+                tracing::debug!(target: "mtlskit::upstream", "connection ended: {e}");
+            }
+        });
+        Ok(sender)
     }
 
     /// An HTTP/1.1 connection whose response has been read to its end: pooled when it is
