@@ -8,12 +8,49 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-/// A port that was free a moment ago.
+/// A port that was free a moment ago, on 127.0.0.1 and ::1, for a server of the tests.
+///
+/// It is taken below the kernel's range of ephemeral ports (`ip_local_port_range`), so no
+/// connection on the machine gets it as its source port. With a port from that range (what
+/// binding port 0 gives), a capture of `tcp port P` also caught, now and then, another test's
+/// connection that had been given P as its source port, and counted it as one more
+/// connection to the server.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::sync::OnceLock;
+    static NEXT: OnceLock<AtomicU32> = OnceLock::new();
+    let low = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|r| r.split_whitespace().next()?.parse::<u32>().ok())
+        .unwrap_or(32_768);
+    let first = low.saturating_sub(12_000).max(1_024);
+    let count = low.saturating_sub(first);
+    if count < 1_000 {
+        // No room below the ephemeral range on this machine: any free port.
+        return TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("free port");
+    }
+    // Each test process starts at its own place, then goes up one port at a time.
+    let next = NEXT.get_or_init(|| {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        AtomicU32::new(std::process::id().wrapping_mul(7_919) ^ nanos)
+    });
+    for _ in 0..count {
+        let port = first + next.fetch_add(1, Ordering::Relaxed) % count;
+        let port = u16::try_from(port).expect("a port below the ephemeral range");
+        let v6_ok = match TcpListener::bind(("::1", port)) {
+            Ok(_) => true,
+            Err(e) => e.kind() == std::io::ErrorKind::AddrNotAvailable,
+        };
+        if v6_ok && TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port in {first}..{low}");
 }
 
 /// Polls `ready` every 20 ms for up to `limit`; whether it became true.
@@ -188,6 +225,26 @@ fn exited(child: &mut Child) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Test servers' ports stay out of the kernel's ephemeral range, and differ from one
+    /// call to the next.
+    #[test]
+    fn free_ports_are_below_the_ephemeral_range() {
+        let low: u16 = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+            .unwrap()
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let ports: Vec<u16> = (0..50).map(|_| free_port()).collect();
+        assert!(
+            ports.iter().all(|&p| p < low),
+            "{ports:?} (range from {low})"
+        );
+        let distinct: std::collections::BTreeSet<_> = ports.iter().collect();
+        assert_eq!(distinct.len(), ports.len(), "{ports:?}");
+    }
 
     /// A daemon that dies before its ready line: the panic says how it ended and what it wrote
     /// to standard error, not only that the line did not come.
