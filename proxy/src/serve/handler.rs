@@ -351,11 +351,12 @@ pub async fn handle(
     }
 
     // In origin form: the pool adds the upstream's scheme and authority where the protocol
-    // wants them (h2), or its Host (HTTP/1.1).
-    let Ok(target) = http::Uri::try_from(up.target(&path, parts.uri.query())) else {
+    // wants them (h2), or its Host (HTTP/1.1). Parsed as a path, never as a URI, so a path
+    // that begins `//` cannot be read as an authority.
+    let Ok(target) = http::uri::PathAndQuery::try_from(up.target(&path, parts.uri.query())) else {
         return Ok(plain(StatusCode::BAD_GATEWAY, record));
     };
-    parts.uri = target;
+    parts.uri = http::Uri::from(target);
     // The upstream connection's own protocol (ALPN) decides; HTTP/1.1 is the neutral ask.
     parts.version = Version::HTTP_11;
 
