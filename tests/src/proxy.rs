@@ -24,7 +24,9 @@ class H(BaseHTTPRequestHandler):
             chunk = self.rfile.read(min(n, 1 << 16))
             if not chunk: break
             total += len(chunk); n -= len(chunk)
+        # path: as Python's http.server made it (it folds a leading "//"); target: as sent.
         out = json.dumps({"method": self.command, "path": self.path,
+            "target": self.requestline.split(" ")[1],
             "headers": {k.lower(): v for k, v in self.headers.items()},
             "body_len": total}).encode()
         self.send_response(200)

@@ -49,3 +49,34 @@ fn the_upstream_receives_the_path_the_proxy_matched() {
         }
     }
 }
+
+/// A prefix replaced by a URI can leave a target that begins `//` (nginx does the same:
+/// `location /raw` to `proxy_pass http://up/` sends `/raw/x` as `//x`). It goes upstream as a
+/// path, never read as `//authority/path`: the upstream receives all of it, on its own Host.
+#[test]
+fn a_rewritten_target_that_begins_with_two_slashes_stays_a_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    make_pki(dir);
+    let up = echo_upstream(dir, None);
+    let raw = format!(
+        "\n[[location]]\npath = \"/raw\"\nupstream = \"http://127.0.0.1:{}/\"\n",
+        up.port
+    );
+    let proxy = start_proxy(dir, &format!("http://127.0.0.1:{}", up.port), "", &raw);
+    for flag in ["--http1.1", "--http2"] {
+        let run = curl_as(
+            dir,
+            Some("client"),
+            &[flag, "-w", "\n%{http_code}"],
+            &proxy.url("/raw/evil.example/x?q=1"),
+        );
+        assert_eq!(run.code, 0, "{flag}: {}", run.stderr);
+        let (body, code) = run.stdout.rsplit_once('\n').unwrap();
+        assert_eq!(code, "200", "{flag}: {body}");
+        let seen: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert_eq!(seen["target"], "//evil.example/x?q=1", "{flag}: {seen}");
+        let host = seen["headers"]["host"].as_str().unwrap_or_default();
+        assert_eq!(host, format!("127.0.0.1:{}", up.port), "{flag}: {seen}");
+    }
+}
