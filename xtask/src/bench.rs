@@ -125,11 +125,36 @@ fn step(c: &mut Command) -> anyhow::Result<()> {
 mod tests {
     use super::*;
 
+    /// Every `bench/NAME.sh` that docs/benchmarks.md tells a reader to run is one that
+    /// `cargo xtask bench NAME` finds.
     #[test]
-    fn the_ca_bundle_and_soak_scripts_are_found() {
-        let scripts = scripts(&root()).unwrap_or_default();
-        for name in ["bench/ca_bundle.sh", "bench/soak.sh"] {
-            assert!(scripts.iter().any(|s| s.ends_with(name)), "{scripts:?}");
+    fn every_script_the_benchmarks_page_names_is_found() {
+        let root = root();
+        let scripts = scripts(&root).unwrap_or_default();
+        let page = fs::read_to_string(root.join("docs/benchmarks.md")).unwrap_or_default();
+        let named: std::collections::BTreeSet<&str> = page
+            .match_indices("bench/")
+            .filter_map(|(at, _)| {
+                let rest = &page[at..];
+                let end = rest.find(".sh")?;
+                let name = &rest[..end + 3];
+                name["bench/".len()..end]
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+                    .then_some(name)
+            })
+            .collect();
+        for name in ["bench/ca_bundle.sh", "bench/soak.sh", "bench/decrypt.sh"] {
+            assert!(
+                named.contains(name),
+                "docs/benchmarks.md does not name {name}"
+            );
+        }
+        for name in &named {
+            assert!(
+                scripts.iter().any(|s| s.ends_with(name)),
+                "{name}: {scripts:?}"
+            );
         }
     }
 }
