@@ -368,6 +368,22 @@ pub fn python_json(dir: &Path, file: &str, script: &str, args: &[&str]) -> serde
     })
 }
 
+/// Python: `h2_client(port)` opens an mTLS connection as `client` with ALPN h2 and returns the
+/// socket and an `h2` client connection whose preface is queued. Put before a script.
+pub const PY_H2_CLIENT: &str = r#"
+import socket, ssl
+import h2.config, h2.connection
+def h2_client(port, timeout=10):
+    ctx = ssl.create_default_context(cafile="ca.pem")
+    ctx.load_cert_chain("client.pem", "client.key")
+    ctx.set_alpn_protocols(["h2"])
+    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=timeout),
+                        server_hostname="localhost")
+    c = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
+    c.initiate_connection()
+    return s, c
+"#;
+
 /// A Python client: N TLS handshakes (then a GET) to 127.0.0.1:PORT with CERT (and the
 /// chain in its file) and KEY, as fast as they go; prints how many were refused.
 /// Arguments: PORT CERT KEY N.

@@ -396,6 +396,14 @@ pub async fn handle(
             let (mut parts, body) = resp.into_parts();
             let proto = parts.headers.get(header::UPGRADE).cloned();
             strip_hop_by_hop(&mut parts.headers);
+            // Sent to h2 clients as a literal that is never indexed. The h2 crate's HPACK
+            // encoder keeps each value a name has had in one chain of its dynamic table and
+            // compares a new value with all of them: `Date` changes every second, so its chain
+            // grows to tens of entries on a long connection and each response compared its
+            // date with every one. HTTP/1.1 ignores the flag.
+            if let Some(date) = parts.headers.get_mut(header::DATE) {
+                date.set_sensitive(true);
+            }
             if let (true, Some(proto)) = (switched, proto) {
                 parts.headers.insert(header::UPGRADE, proto);
                 parts

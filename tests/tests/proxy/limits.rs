@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Command;
 
 use mtlskit_tests::peer::curl_as;
-use mtlskit_tests::proxy::echo_proxy;
+use mtlskit_tests::proxy::{echo_proxy, PY_H2_CLIENT};
 
 /// The client side of each case; prints one JSON object.
 const CLIENT: &str = r#"
@@ -236,17 +236,12 @@ print(json.dumps(out))
 /// An h2 client that opens more streams than the server allows, before the server's SETTINGS
 /// can stop it (h2 libraries hold back once they know the limit; an attacker does not wait).
 /// Prints the limit the server advertised and how many streams it refused.
+/// After [`PY_H2_CLIENT`].
 const STREAMS: &str = r#"
-import json, socket, ssl, sys, time
-import h2.connection, h2.config, h2.events, h2.exceptions, h2.settings
+import json, sys, time
+import h2.events, h2.settings
 port, opened = int(sys.argv[1]), int(sys.argv[2])
-ctx = ssl.create_default_context(cafile="ca.pem")
-ctx.load_cert_chain("client.pem", "client.key")
-ctx.set_alpn_protocols(["h2"])
-s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=10),
-                    server_hostname="localhost")
-c = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
-c.initiate_connection()
+s, c = h2_client(port)
 for i in range(opened):
     # A request whose body never comes keeps its stream open at the upstream.
     c.send_headers(1 + 2 * i, [(":method", "POST"), (":path", "/"), (":scheme", "https"),
@@ -275,7 +270,8 @@ fn h2_streams_over_the_limit_are_refused() {
     let dir = tmp.path();
     let (_up, proxy) = echo_proxy(dir, "h2_max_concurrent_streams = 3");
     let port = proxy.daemon.port.to_string();
-    let v = mtlskit_tests::proxy::python_json(dir, "streams.py", STREAMS, &[&port, "8"]);
+    let script = format!("{PY_H2_CLIENT}{STREAMS}");
+    let v = mtlskit_tests::proxy::python_json(dir, "streams.py", &script, &[&port, "8"]);
     assert_eq!(v["advertised"], 3, "{v}");
     assert_eq!(
         v["refused"], 5,

@@ -9,6 +9,7 @@ mod bodies;
 mod config;
 mod headers;
 mod hostile;
+mod hpack;
 mod identity;
 mod limits;
 mod logs;
