@@ -396,13 +396,15 @@ pub async fn handle(
             let (mut parts, body) = resp.into_parts();
             let proto = parts.headers.get(header::UPGRADE).cloned();
             strip_hop_by_hop(&mut parts.headers);
-            // Sent to h2 clients as a literal that is never indexed. The h2 crate's HPACK
-            // encoder keeps each value a name has had in one chain of its dynamic table and
-            // compares a new value with all of them: `Date` changes every second, so its chain
-            // grows to tens of entries on a long connection and each response compared its
-            // date with every one. HTTP/1.1 ignores the flag.
-            if let Some(date) = parts.headers.get_mut(header::DATE) {
-                date.set_sensitive(true);
+            // Sent to h2 clients as literals that are never indexed, as nginx sends response
+            // headers (its HPACK encoder never refers to its dynamic table). The h2 crate's
+            // encoder keeps each value a name has had in one chain of its dynamic table,
+            // compares a new value with every one, then inserts it: a value that changes on
+            // each response (`Date` every second, an `X-Request-Id` always) made each response
+            // walk tens of entries and evict the stable ones. What it costs is bytes: a header
+            // repeated on every response is sent in full each time. HTTP/1.1 ignores the flag.
+            for value in parts.headers.values_mut() {
+                value.set_sensitive(true);
             }
             if let (true, Some(proto)) = (switched, proto) {
                 parts.headers.insert(header::UPGRADE, proto);
