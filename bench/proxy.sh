@@ -296,12 +296,15 @@ measure() { # server_pid port figure
 # perf-records mtlskit while a figure runs and writes its flamegraph (PROFILE=folder).
 profiled() { # figure
   if [ -z "$profile" ]; then measure "$mtlskit_pid" "$mtlskit_port" "$1"; return; fi
-  perf record -F 999 -g --call-graph dwarf,16384 -p "$mtlskit_pid" -o "$w/perf.data" -- sleep "$((seconds + 1))" 2>/dev/null &
-  local rec=$!
-  measure "$mtlskit_pid" "$mtlskit_port" "$1"
+  perf record -F 999 -g --call-graph dwarf,16384 -p "$mtlskit_pid" -o "$w/perf.data" -- sleep "$((seconds + 1))" >/dev/null 2>&1 &
+  local rec=$! measured
+  measured=$(measure "$mtlskit_pid" "$mtlskit_port" "$1")
   wait "$rec" || true
   perf script -i "$w/perf.data" 2>/dev/null | inferno-collapse-perf > "$profile/$1.folded" 2>/dev/null || true
   inferno-flamegraph --minwidth 0.5 --title "mtlskit serve: $1" < "$profile/$1.folded" > "$profile/$1.svg" 2>/dev/null || true
+  # The measurement last: the caller reads this line and goes on (at the end, to the cleanup
+  # that removes the work folder), so the profile is written before it.
+  echo "$measured"
 }
 
 declare -A rate cpu p50 p99 wall
