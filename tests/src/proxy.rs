@@ -46,20 +46,29 @@ srv.serve_forever()
 
 /// The echo upstream over plain HTTP, or HTTPS with `tls = Some((cert, key))`.
 pub fn echo_upstream(dir: &Path, tls: Option<(&str, &str)>) -> Daemon {
-    std::fs::write(dir.join("echo.py"), ECHO).expect("write echo.py");
+    let tls: &[&str] = match &tls {
+        Some((cert, key)) => &[cert, key],
+        None => &[],
+    };
+    python_upstream(dir, "echo.py", ECHO, tls, "echo upstream")
+}
+
+/// Writes `script` to `file` in `dir` and runs it as `python3 FILE PORT ARGS...` on a free port;
+/// returns once the port accepts connections.
+pub fn python_upstream(dir: &Path, file: &str, script: &str, args: &[&str], what: &str) -> Daemon {
+    std::fs::write(dir.join(file), script).expect("write the Python upstream");
     let port = free_port();
-    let mut cmd = Command::new("python3");
-    cmd.current_dir(dir).arg("echo.py").arg(port.to_string());
-    if let Some((cert, key)) = tls {
-        cmd.args([cert, key]);
-    }
-    let mut child = cmd
+    let mut child = Command::new("python3")
+        .current_dir(dir)
+        .arg(file)
+        .arg(port.to_string())
+        .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("start python3");
-    wait_port(port, &mut child, "echo upstream");
+    wait_port(port, &mut child, what);
     Daemon::new(child, port)
 }
 
@@ -143,6 +152,11 @@ pub fn config(port: u16, upstream: &str, server_extra: &str, location_extra: &st
     )
 }
 
+/// A location's lines for an mTLS upstream: the proxy's client certificate (the standard
+/// PKI's `client`) and the CA it trusts for the upstream's.
+pub const PROXY_CLIENT: &str =
+    "client_certificate = \"client.pem\"\nclient_key = \"client.key\"\ntrusted_ca = \"ca.pem\"";
+
 /// Writes proxy.toml and starts the proxy in front of `upstream`.
 pub fn start_proxy(dir: &Path, upstream: &str, server_extra: &str, location_extra: &str) -> Proxy {
     let port = free_port();
@@ -209,18 +223,7 @@ while True:
 /// A raw-socket WebSocket upstream: answers the handshake with 101, says `hello DN` with the
 /// `X-SSL-Client-S-DN` it was given, then echoes every byte; anything else gets 400.
 pub fn websocket_upstream(dir: &Path) -> Daemon {
-    std::fs::write(dir.join("ws.py"), WEBSOCKET).expect("write ws.py");
-    let port = free_port();
-    let mut child = Command::new("python3")
-        .current_dir(dir)
-        .args(["ws.py", &port.to_string()])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start python3");
-    wait_port(port, &mut child, "websocket upstream");
-    Daemon::new(child, port)
+    python_upstream(dir, "ws.py", WEBSOCKET, &[], "websocket upstream")
 }
 
 /// What a WebSocket client script starts with: a TLS connection to 127.0.0.1:`argv[1]` with
@@ -321,18 +324,7 @@ ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
 /// A plain HTTP upstream for large bodies: `PUT`/`POST` counts the body (chunked or not) and
 /// answers `{"body_len": N}`; `GET /.../N` sends N zero bytes with a Content-Length.
 pub fn bulk_upstream(dir: &Path) -> Daemon {
-    std::fs::write(dir.join("bulk.py"), BULK).expect("write bulk.py");
-    let port = free_port();
-    let mut child = Command::new("python3")
-        .current_dir(dir)
-        .args(["bulk.py", &port.to_string()])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start python3");
-    wait_port(port, &mut child, "bulk upstream");
-    Daemon::new(child, port)
+    python_upstream(dir, "bulk.py", BULK, &[], "bulk upstream")
 }
 
 /// Peak resident memory of a process in KiB (`VmHWM` in /proc/PID/status).

@@ -9,10 +9,7 @@ use mtlskit_tests::make_pki;
 use mtlskit_tests::peer::{curl_as, nginx_upstream, nginx_upstream_with};
 use mtlskit_tests::pki::make_ca;
 use mtlskit_tests::process::{free_port, poll};
-use mtlskit_tests::proxy::{echo_upstream, python_json, start_proxy};
-
-const PROXY_CLIENT: &str =
-    "client_certificate = \"client.pem\"\nclient_key = \"client.key\"\ntrusted_ca = \"ca.pem\"";
+use mtlskit_tests::proxy::{echo_upstream, python_json, start_proxy, PROXY_CLIENT};
 
 #[test]
 fn nginx_upstream_requiring_a_client_certificate_accepts_the_proxys() {
