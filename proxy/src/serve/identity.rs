@@ -211,6 +211,13 @@ impl Identity {
                 }
                 _ => {}
             }
+            // Never indexed by HPACK (an h2 upstream): RFC 7541 7.1.3 keeps authentication
+            // data out of the compression context, and each client's values differ, so on a
+            // pooled connection shared by many clients the h2 crate's encoder would keep and
+            // compare every client's values on each request (see the handler's responses).
+            for (_, value) in &mut headers {
+                value.set_sensitive(true);
+            }
             sets.push((*style, headers));
         }
         Identity { verify, info, sets }
