@@ -35,7 +35,11 @@
 #        FIGURE.folded stacks there; needs linux-perf and inferno, which `cargo xtask setup`
 #        installs for benchmarks; the recording costs CPU, so take figures from runs without it),
 #        ALLOC_ENV (1: mtlskit runs with the allocator settings of deploy/'s unit and image, the
-#        default; 0: without)
+#        default; 0: without), AGAINST (the path of another mtlskit binary: it takes nginx's
+#        place, serving the same proxy.toml, so one run compares two builds round by round; the
+#        ratios are MTLSKIT_BIN / AGAINST and no goal applies. Two runs of one build this way
+#        measured 1.00x and 1.01x: the tool for changes of a few per cent, which the spread of
+#        nginx's own figure between runs hides)
 # Prints a Markdown table; exits 1 when a goal of issue 14 is missed (handshakes per CPU-second
 # at least 2x nginx; keep-alive requests at least 1.3x with p99 no higher; memory per idle
 # connection no more than nginx's; RSS at rest at most 2x; full TLS 1.2 handshakes within 1.5x
@@ -55,6 +59,9 @@ all_figures="full12 full13 resumed12 resumed13 keep keep_h2 conn transfer latenc
 figures=${FIGURES:-$all_figures}
 profile=${PROFILE:-}
 identity=${IDENTITY:-1}
+against=${AGAINST:-}
+anchor=nginx
+[ -z "$against" ] || anchor="AGAINST"
 command -v oha >/dev/null || { echo "bench/proxy.sh: oha is missing: cargo xtask setup (for benchmarks)" >&2; exit 2; }
 command -v nginx >/dev/null || { echo "bench/proxy.sh: nginx is missing: cargo xtask setup" >&2; exit 2; }
 if [ -n "$profile" ]; then
@@ -216,12 +223,20 @@ rss_kib() {
 }
 hz=$(getconf CLK_TCK)
 
-start_nginx front.conf 0
-nginx_pid=$started
-wait_port "$nginx_port"
 # As deployed: the systemd unit and the image set mimalloc's options (docs/deploy.md, "Memory");
 # ALLOC_ENV=0 runs without them.
 if [ "${ALLOC_ENV:-1}" = 1 ]; then export MIMALLOC_PURGE_DELAY=0 MIMALLOC_ARENA_EAGER_COMMIT=0; fi
+if [ -z "$against" ]; then
+  start_nginx front.conf 0
+  nginx_pid=$started
+else
+  # The other build in nginx's place: the same config on nginx's port.
+  sed "s/127.0.0.1:$mtlskit_port/127.0.0.1:$nginx_port/" proxy.toml > against.toml
+  taskset -c 0 "$against" serve --config against.toml 2> against.err &
+  nginx_pid=$!
+  pids+=("$nginx_pid")
+fi
+wait_port "$nginx_port"
 taskset -c 0 "$mtlskit" serve --config proxy.toml 2> mtlskit.err &
 mtlskit_pid=$!
 pids+=("$mtlskit_pid")
@@ -359,13 +374,16 @@ done
 total=$((seconds * rounds))
 echo
 echo "Server key $key, $rounds rounds of ${seconds}s, $(nproc) cores, $(uname -r), nginx $(nginx -v 2>&1 | sed 's/.*\///'), $(openssl version | cut -d' ' -f1-2)"
+[ -z "$against" ] || echo "AGAINST: $against (in nginx's place; ratios: $mtlskit / AGAINST)"
 echo
-echo "| figure | nginx /s | mtlskit /s | nginx per CPU-s | mtlskit per CPU-s | ratio per CPU-s |"
+echo "| figure | $anchor /s | mtlskit /s | $anchor per CPU-s | mtlskit per CPU-s | ratio per CPU-s |"
 echo "|---|---:|---:|---:|---:|---:|"
 missed=0
 row() { # python prints a row; a row with "missed" fails the run
   local line
   line=$(python3 - "$@")
+  # Two builds compared (AGAINST): no goal applies.
+  [ -z "$against" ] || line=$(sed -E 's/ ?\(goal[^)]*\)//; s/, missed//' <<< "$line")
   echo "$line"
   case $line in *missed*) missed=1 ;; esac
 }
@@ -392,7 +410,7 @@ print("| %s | %.0f | %.0f | %.0f | %.0f | %.2fx%s |" % (names.get(fig, fig), nr 
 EOF
 done
 echo
-echo "| figure | nginx | mtlskit | ratio |"
+echo "| figure | $anchor | mtlskit | ratio |"
 echo "|---|---:|---:|---:|"
 if wants latency; then
   row "${p50[nginx.latency]}" "${p99[nginx.latency]}" "${p50[mtlskit.latency]}" "${p99[mtlskit.latency]}" "$rate_limit" <<'EOF'
