@@ -1,4 +1,6 @@
-//! `cargo xtask bench`: builds the release binary and runs the benchmarks side by side.
+//! `cargo xtask bench`: builds the release binary users deploy (profile-guided, as `cargo
+//! xtask dist` builds it: [`crate::pgo`]; `--no-pgo` first: the plain release build) and runs
+//! the benchmarks side by side.
 //!
 //! The whole-process comparisons are the shell scripts in `bench/` (each prints a Markdown
 //! table; `docs/benchmarks.md` keeps the measured ones); the in-process numbers are the
@@ -6,8 +8,7 @@
 //!
 //! `bench` or `bench scripts` runs every `bench/*.sh`; `bench NAME [ARGS...]` runs
 //! `bench/NAME.sh` with those arguments; `bench criterion` runs `cargo bench -p
-//! mtlskit-inspect`; `bench all` runs both. Self-contained (std and anyhow only) so it does not
-//! depend on the rest of xtask.
+//! mtlskit-inspect`; `bench all` runs both.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -17,7 +18,9 @@ use anyhow::{bail, Context};
 
 use crate::cmd;
 
-const USAGE: &str = "usage: cargo xtask bench [scripts | criterion | all | NAME [ARGS...]]
+const USAGE: &str =
+    "usage: cargo xtask bench [--no-pgo] [scripts | criterion | all | NAME [ARGS...]]
+  --no-pgo           the plain release build instead of the profile-guided one
   scripts (default)  build the release binary, run every bench/*.sh
   criterion          cargo bench -p mtlskit-inspect (in-process throughput)
   all                both
@@ -26,11 +29,15 @@ const USAGE: &str = "usage: cargo xtask bench [scripts | criterion | all | NAME 
 pub fn run(args: &[String]) -> anyhow::Result<()> {
     let root = root();
     let scripts = scripts(&root)?;
+    let (pgo, args) = match args.split_first() {
+        Some((first, rest)) if first == "--no-pgo" => (false, rest),
+        _ => (true, args),
+    };
     match args.first().map(String::as_str) {
-        None | Some("scripts") => run_scripts(&root, &scripts, &[]),
+        None | Some("scripts") => run_scripts(&root, &scripts, &[], pgo),
         Some("criterion") => criterion(&root),
         Some("all") => {
-            run_scripts(&root, &scripts, &[])?;
+            run_scripts(&root, &scripts, &[], pgo)?;
             criterion(&root)
         }
         Some("help" | "--help" | "-h") => {
@@ -44,7 +51,7 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
             else {
                 bail!("no benchmark '{name}' in bench/\n{USAGE}");
             };
-            run_scripts(&root, std::slice::from_ref(script), &args[1..])
+            run_scripts(&root, std::slice::from_ref(script), &args[1..], pgo)
         }
     }
 }
@@ -71,16 +78,21 @@ fn scripts(root: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-fn run_scripts(root: &Path, scripts: &[PathBuf], args: &[String]) -> anyhow::Result<()> {
+fn run_scripts(root: &Path, scripts: &[PathBuf], args: &[String], pgo: bool) -> anyhow::Result<()> {
     if scripts.is_empty() {
         bail!("no benchmark scripts in bench/");
     }
-    step(
-        Command::new("cargo")
-            .current_dir(root)
-            .args(["build", "--release", "-p", "mtlskit"]),
-    )?;
-    let binary = cmd::target_dir()?.join("release/mtlskit");
+    let binary = if pgo {
+        crate::pgo::build(&[])?
+    } else {
+        step(Command::new("cargo").current_dir(root).args([
+            "build",
+            "--release",
+            "-p",
+            "mtlskit",
+        ]))?;
+        cmd::target_dir()?.join("release/mtlskit")
+    };
     if !binary.is_file() {
         bail!("the release build left no binary at {}", binary.display());
     }

@@ -1,5 +1,6 @@
-//! `cargo xtask dist [--deb]`: the one deployable. Builds the release page (trunk, into dist/),
-//! then the release `mtlskit` with the page embedded (the cli crate's `web` feature), strips it
+//! `cargo xtask dist [--deb] [--no-pgo]`: the one deployable. Builds the release page (trunk,
+//! into dist/), then the release `mtlskit` with the page embedded (the cli crate's `web`
+//! feature), profile-guided ([`crate::pgo`]; `--no-pgo`: the plain release build), strips it
 //! (the release profile keeps line tables for backtraces: most of its size) into
 //! `<target>/dist/`, prints its size, and runs tests/tests/web against it (MTLSKIT_BIN): it
 //! serves the page with nothing else on disk; then the browser test
@@ -20,22 +21,36 @@ use anyhow::{bail, Context};
 use crate::cmd;
 
 pub fn run(args: &[String]) -> anyhow::Result<()> {
-    let deb = match args {
-        [] => false,
-        [a] if a == "--deb" => true,
-        [a, ..] => bail!("usage: cargo xtask dist [--deb] (unexpected '{a}')"),
-    };
+    let (mut deb, mut pgo) = (false, true);
+    for a in args {
+        match a.as_str() {
+            "--deb" => deb = true,
+            "--no-pgo" => pgo = false,
+            other => bail!("usage: cargo xtask dist [--deb] [--no-pgo] (unexpected '{other}')"),
+        }
+    }
     crate::web::setup()?;
     if deb {
         crate::setup::cargo_deb()?;
     }
     crate::web::build(true)?;
-    cmd::run(cmd::new("cargo").args(["build", "--release", "-p", "mtlskit", "--features", "web"]))?;
     let target = cmd::target_dir()?;
+    let built = if pgo {
+        crate::pgo::build(&["web"])?
+    } else {
+        cmd::run(cmd::new("cargo").args([
+            "build",
+            "--release",
+            "-p",
+            "mtlskit",
+            "--features",
+            "web",
+        ]))?;
+        target.join("release").join("mtlskit")
+    };
     let out = target.join("dist");
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     let bin = out.join("mtlskit");
-    let built = target.join("release").join("mtlskit");
     std::fs::copy(&built, &bin)
         .with_context(|| format!("copying {} to {}", built.display(), bin.display()))?;
     cmd::run(cmd::new("strip").arg(&bin))?;

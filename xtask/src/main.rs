@@ -13,6 +13,7 @@ mod dist;
 mod fuzz;
 mod install;
 mod limbo;
+mod pgo;
 mod setup;
 mod test;
 mod web;
@@ -24,10 +25,12 @@ const USAGE: &str = "usage: cargo xtask <setup|test|demo|dist|fuzz|bench|web|lim
   test            setup, then fmt, clippy, the no_std build, all tests (Rust, wasm, browser)
                   and a fuzz smoke run; --no-fuzz skips the fuzz run
   demo            build the page and the binary in release mode and run `mtlskit demo`
-  dist [--deb]    the release binary with the page inside, stripped, in <target>/dist/;
-                  --deb also the Debian package, installed and removed again to test it
+  dist [--deb] [--no-pgo]
+                  the release binary with the page inside, profile-guided (PGO), stripped, in
+                  <target>/dist/; --deb also the Debian package, installed and removed again
+                  to test it; --no-pgo the plain release build
   fuzz smoke|run  run the fuzz targets (cargo-fuzz, nightly)
-  bench           run the benchmarks and print the comparisons
+  bench           [--no-pgo] run the benchmarks (on the PGO build) and print the comparisons
   web             setup | build [--release] | serve | test | bench: the web inspector
   limbo           [--out RESULTS] [LIMBO_JSON]: the x509-limbo conformance harness";
 
