@@ -56,7 +56,7 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     cmd::run(cmd::new("strip").arg(&bin))?;
     report_size(&bin, ", the page inside")?;
     let package = if deb {
-        Some(debian_package(&target, &bin)?)
+        Some(debian_package(&target, &built, &bin)?)
     } else {
         None
     };
@@ -82,11 +82,18 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Writes the man pages and completions, then the package; returns its path.
-fn debian_package(target: &Path, bin: &Path) -> anyhow::Result<std::path::PathBuf> {
-    // Where crates/cli/Cargo.toml's [package.metadata.deb] assets look
-    // ("target/release/dist-assets/", in cargo-deb's spelling of the target folder).
-    let assets = target.join("release").join("dist-assets");
+/// Writes the man pages and completions, then the package of `built` (the binary the build
+/// left, `bin` stripped); returns the package's path.
+fn debian_package(target: &Path, built: &Path, bin: &Path) -> anyhow::Result<std::path::PathBuf> {
+    // crates/cli/Cargo.toml's [package.metadata.deb] assets are in cargo-deb's spelling of the
+    // target folder ("target/release/mtlskit", "target/release/dist-assets/"): cargo-deb is
+    // pointed at the folder the binary was built in (the PGO build's is `<target>/pgo/use`),
+    // so the package holds the very binary `<target>/dist/mtlskit` is.
+    let release = built.parent().context("the built binary has no folder")?;
+    let built_in = release
+        .parent()
+        .context("the release folder has no parent")?;
+    let assets = release.join("dist-assets");
     if assets.exists() {
         std::fs::remove_dir_all(&assets)
             .with_context(|| format!("removing {}", assets.display()))?;
@@ -106,15 +113,19 @@ fn debian_package(target: &Path, bin: &Path) -> anyhow::Result<std::path::PathBu
     pages.sort();
     cmd::run(cmd::new("gzip").arg("-9nf").args(&pages))?;
     let package = target.join("dist").join("mtlskit.deb");
-    cmd::run(cmd::new("cargo").args([
-        "deb",
-        "-p",
-        "mtlskit",
-        "--no-build",
-        "--strip",
-        "--output",
-        &package.display().to_string(),
-    ]))?;
+    cmd::run(
+        cmd::new("cargo")
+            .args([
+                "deb",
+                "-p",
+                "mtlskit",
+                "--no-build",
+                "--strip",
+                "--output",
+                &package.display().to_string(),
+            ])
+            .env("CARGO_TARGET_DIR", built_in),
+    )?;
     report_size(&package, "")?;
     Ok(package)
 }
