@@ -30,7 +30,9 @@
 #        SECONDS_PER_ROUND (5), ROUNDS (2), KEY (rsa2048 | p256: the server key, default
 #        rsa2048), RATE (2000), IDLE (10000), TRANSFER_MB (1024), FIGURES (a space-separated
 #        subset of the names above; default all), IDENTITY (1: both pass the client's identity
-#        headers upstream, the default; 0: neither does), PROFILE (a folder: perf-record mtlskit
+#        headers upstream, the default; 0: neither does), TICKETS (1: session tickets on, as
+#        the block has them; 0: both servers with tickets off, so resumed12 resumes by session
+#        ID from the session cache and resumed13 by the server's stateful tickets), PROFILE (a folder: perf-record mtlskit
 #        during each figure of the first round and write FIGURE.svg flamegraphs and
 #        FIGURE.folded stacks there; needs linux-perf and inferno, which `cargo xtask setup`
 #        installs for benchmarks; the recording costs CPU, so take figures from runs without it),
@@ -59,6 +61,7 @@ all_figures="full12 full13 resumed12 resumed13 keep keep_h2 conn transfer latenc
 figures=${FIGURES:-$all_figures}
 profile=${PROFILE:-}
 identity=${IDENTITY:-1}
+tickets=${TICKETS:-1}
 against=${AGAINST:-}
 anchor=nginx
 [ -z "$against" ] || anchor="AGAINST"
@@ -176,7 +179,7 @@ block="server {
   listen 127.0.0.1:$nginx_port ssl http2;
   ssl_certificate $w/server.pem; ssl_certificate_key $w/server.key;
   ssl_client_certificate $w/ca.pem; ssl_verify_client on;
-  ssl_session_cache shared:SSL:1m; ssl_session_timeout 5m;
+  ssl_session_cache shared:SSL:1m; ssl_session_timeout 5m;$([ "$tickets" = 1 ] || printf '\n  ssl_session_tickets off;')
   ssl_protocols TLSv1.2 TLSv1.3;
   ssl_prefer_server_ciphers on;
   keepalive_timeout 300s;
@@ -392,10 +395,13 @@ for figure in $timed; do
   [ "$figure" = latency ] && continue
   row "$figure" "${rate[nginx.$figure]}" "${cpu[nginx.$figure]}" "${rate[mtlskit.$figure]}" "${cpu[mtlskit.$figure]}" "$total" "${wall[nginx.$figure]}" "${wall[mtlskit.$figure]}" "$transfer_mb" <<'EOF'
 import sys
+import os
 fig, nr, nc, mr, mc, t, nw, mw, mb = sys.argv[1], *map(float, sys.argv[2:])
+tickets = os.environ.get("TICKETS", "1") != "0"
 names = {
     "full12": "full mTLS handshakes, TLS 1.2", "full13": "full mTLS handshakes, TLS 1.3",
-    "resumed12": "resumed handshakes, TLS 1.2 (ticket)", "resumed13": "resumed handshakes + one request, TLS 1.3 (ticket)",
+    "resumed12": "resumed handshakes, TLS 1.2 (%s)" % ("ticket" if tickets else "session ID"),
+    "resumed13": "resumed handshakes + one request, TLS 1.3 (%s)" % ("ticket" if tickets else "stateful ticket"),
     "keep": "keep-alive proxied requests, HTTP/1.1", "keep_h2": "keep-alive proxied requests, h2",
     "conn": "one request per connection", "transfer": "a %d MiB download, MiB" % mb,
 }
