@@ -85,10 +85,10 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
 /// Writes the man pages and completions, then the package of `built` (the binary the build
 /// left, `bin` stripped); returns the package's path.
 fn debian_package(target: &Path, built: &Path, bin: &Path) -> anyhow::Result<std::path::PathBuf> {
-    // crates/cli/Cargo.toml's [package.metadata.deb] assets are in cargo-deb's spelling of the
-    // target folder ("target/release/mtlskit", "target/release/dist-assets/"): cargo-deb is
-    // pointed at the folder the binary was built in (the PGO build's is `<target>/pgo/use`),
-    // so the package holds the very binary `<target>/dist/mtlskit` is.
+    // crates/cli/Cargo.toml's [package.metadata.deb] assets name the binary and `dist-assets/`
+    // in the release folder of cargo-deb's target folder, which cargo-deb asks cargo for. It is
+    // pointed at the folder the binary was built in (the PGO build's is `<target>/pgo/use`), so
+    // the package holds the very binary `<target>/dist/mtlskit` is.
     let release = built.parent().context("the built binary has no folder")?;
     let built_in = release
         .parent()
