@@ -36,6 +36,8 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     crate::web::build(true)?;
     let target = cmd::target_dir()?;
     let built = if pgo {
+        // The training run's tools (nginx, oha, hyperfine...): the benchmarks' set.
+        crate::setup::run(crate::setup::Need::Bench)?;
         crate::pgo::build(&["web"])?
     } else {
         cmd::run(cmd::new("cargo").args([

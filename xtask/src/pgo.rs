@@ -11,7 +11,8 @@
 //! Separate target folders (inside cargo's own), because a change of `RUSTFLAGS` rebuilds every
 //! crate in place: the plain release build in `<target>/release` stays as it is. A `RUSTFLAGS`
 //! the user set is kept, the PGO flag added to it. The training needs what the benchmarks need
-//! (nginx as the upstream, oha, openssl, tshark, hyperfine: `setup`'s bench set).
+//! (nginx as the upstream, oha, openssl, tshark, hyperfine: `setup`'s bench set), which the
+//! caller installs: `bench` does for every benchmark, `dist` before it calls this.
 
 use std::path::{Path, PathBuf};
 
@@ -22,7 +23,6 @@ use crate::cmd;
 /// Builds the PGO release binary (with the cli crate's `features`) and returns its path.
 pub fn build(features: &[&str]) -> anyhow::Result<PathBuf> {
     let profdata = llvm_profdata()?;
-    crate::setup::run(crate::setup::Need::Bench)?;
     let pgo = cmd::target_dir()?.join("pgo");
     let raw = pgo.join("raw");
     if raw.exists() {
